@@ -1,0 +1,77 @@
+package nn
+
+// Shape is the shape of one example as it flows through a network, in NHWC
+// order without the batch dimension: height, width, channels. A flat vector
+// of n features has Shape{H: 1, W: 1, C: n}.
+type Shape struct {
+	H, W, C int
+}
+
+// Size is the number of values in one example of this shape.
+func (s Shape) Size() int { return s.H * s.W * s.C }
+
+// Layer kinds understood by Build. Activations are layers of their own; an
+// experiment's `activation:` shortcut is expanded into one before it reaches nn.
+const (
+	KindConv      = "conv"
+	KindMaxPool   = "maxpool"
+	KindAvgPool   = "avgpool"
+	KindBatchNorm = "batchnorm"
+	KindDropout   = "dropout"
+	KindDense     = "dense"
+	KindFlatten   = "flatten"
+	KindReLU      = "relu"
+	KindLeakyReLU = "leaky_relu"
+	KindSigmoid   = "sigmoid"
+	KindTanh      = "tanh"
+	KindSoftmax   = "softmax"
+)
+
+// Padding modes of conv and pooling layers.
+const (
+	PadValid    = "valid"    // no padding
+	PadSame     = "same"     // output = ceil(input / stride); extra padding goes to bottom/right
+	PadExplicit = "explicit" // PadTop, PadBottom, PadLeft, PadRight as given
+)
+
+// Weight initialisations.
+const (
+	InitHe     = "he"     // normal, std = sqrt(2 / fan_in); the default
+	InitGlorot = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
+)
+
+// LayerSpec describes one layer completely: it is what arch compiles an
+// experiment's layer list into, and what a model file stores so that a saved
+// network can be rebuilt without the experiment file. Fields that do not apply
+// to a kind are zero and ignored.
+type LayerSpec struct {
+	Kind string // one of the Kind constants
+	Name string // unique within a network, e.g. "conv1"; Build names unnamed layers
+
+	// conv: Filters output channels, a KernelH×KernelW kernel.
+	// maxpool/avgpool: a KernelH×KernelW window.
+	Filters          int
+	KernelH, KernelW int
+	StrideH, StrideW int    // ≥ 1; pooling layers default to the window size when zero
+	Padding          string // PadValid, PadSame or PadExplicit ("" = valid)
+	PadTop, PadBottom int
+	PadLeft, PadRight int
+	NoBias           bool // conv, dense: no bias term
+
+	// dense
+	Units int
+
+	// dropout: the probability of dropping a value, 0 ≤ Rate < 1.
+	Rate float32
+
+	// batchnorm: running statistics are updated as
+	// running = Momentum·running + (1−Momentum)·batch. Defaults 0.9 and 1e-5 when zero.
+	Momentum float32
+	Epsilon  float32
+
+	// leaky_relu: slope for negative inputs (default 0.01 when zero).
+	Alpha float32
+
+	// conv, dense: weight initialisation (InitHe when "").
+	Init string
+}
