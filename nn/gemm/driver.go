@@ -1,0 +1,146 @@
+package gemm
+
+// problem is one Sgemm call.
+type problem struct {
+	transA, transB bool
+	m, n, k        int
+	alpha, beta    float32
+	a              []float32
+	lda            int
+	b              []float32
+	ldb            int
+	c              []float32
+	ldc            int
+}
+
+// rect is a block of C: rows i0..i1, columns j0..j1.
+type rect struct{ i0, i1, j0, j1 int }
+
+// workspace holds one thread's packing buffers, reused from call to call.
+type workspace struct {
+	a, b []float32
+}
+
+// grow returns buf with length n, reallocating only when it is too small.
+func grow(buf []float32, n int) []float32 {
+	if cap(buf) < n {
+		// Round up so a sequence of slightly larger shapes does not reallocate each time.
+		return make([]float32, n, n+n/4)
+	}
+	return buf[:n]
+}
+
+// kcFor returns the depth of the k blocks for a product of depth k. It depends
+// on k alone, so every element of C sees the same blocks of the reduction
+// however C is split between threads.
+func kcFor(kern *kernel, k int) int {
+	if k <= kern.kc {
+		return k
+	}
+	blocks := (k + kern.kc - 1) / kern.kc
+	kc := (k + blocks - 1) / blocks
+	return (kc + 7) &^ 7
+}
+
+// compute does the part r of C: C[r] = alpha·op(A)[r rows]·op(B)[r cols] + beta·C[r].
+func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
+	mr, nr := kern.mr, kern.nr
+	kc := kcFor(kern, p.k)
+	mcMax := min(kern.mc, roundUp(r.i1-r.i0, mr))
+	ncMax := min(kern.nc, roundUp(r.j1-r.j0, nr))
+	ws.a = grow(ws.a, mcMax*kc)
+	ws.b = grow(ws.b, ncMax*kc)
+	micro := kern.micro
+	for jc := r.j0; jc < r.j1; jc += kern.nc {
+		nc := min(kern.nc, r.j1-jc)
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
+			packB(ws.b, p, pc, kb, jc, nc, nr)
+			beta := p.beta
+			if pc > 0 {
+				beta = 1
+			}
+			for ic := r.i0; ic < r.i1; ic += kern.mc {
+				mc := min(kern.mc, r.i1-ic)
+				packA(ws.a, p, ic, mc, pc, kb, mr)
+				for jr := 0; jr < nc; jr += nr {
+					bp := &ws.b[jr*kb]
+					nrr := min(nr, nc-jr)
+					for ir := 0; ir < mc; ir += mr {
+						micro(kb, &ws.a[ir*kb], bp, &p.c[(ic+ir)*p.ldc+jc+jr], p.ldc, p.alpha, beta, min(mr, mc-ir), nrr)
+					}
+				}
+			}
+		}
+	}
+}
+
+func roundUp(x, m int) int { return (x + m - 1) / m * m }
+
+// packA copies rows i0..i0+mc and columns p0..p0+kc of op(A) into dst as
+// panels of mr rows: panel q holds, for each step p of k, the mr values
+// op(A)[i0+q·mr+r][p0+p]. Rows past the end of a panel are zero.
+func packA(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
+	a, lda := p.a, p.lda
+	for q := 0; q < mc; q += mr {
+		panel := dst[q*kc : (q+mr)*kc]
+		rows := min(mr, mc-q)
+		if p.transA {
+			// op(A)[i][p] = a[p·lda+i]: each step of k is a contiguous run.
+			for s := 0; s < kc; s++ {
+				src := a[(p0+s)*lda+i0+q:]
+				d := panel[s*mr : s*mr+mr]
+				copy(d, src[:rows])
+				clear(d[rows:])
+			}
+			continue
+		}
+		// op(A)[i][p] = a[i·lda+p]: each row is a contiguous run.
+		for r := 0; r < rows; r++ {
+			src := a[(i0+q+r)*lda+p0:]
+			src = src[:kc]
+			for s, v := range src {
+				panel[s*mr+r] = v
+			}
+		}
+		for r := rows; r < mr; r++ {
+			for s := 0; s < kc; s++ {
+				panel[s*mr+r] = 0
+			}
+		}
+	}
+}
+
+// packB copies rows p0..p0+kc and columns j0..j0+nc of op(B) into dst as
+// panels of nr columns: panel q holds, for each step p of k, the nr values
+// op(B)[p0+p][j0+q·nr ...]. Columns past the end of a panel are zero.
+func packB(dst []float32, p *problem, p0, kc, j0, nc, nr int) {
+	b, ldb := p.b, p.ldb
+	for q := 0; q < nc; q += nr {
+		panel := dst[q*kc : (q+nr)*kc]
+		cols := min(nr, nc-q)
+		if !p.transB {
+			// op(B)[p][j] = b[p·ldb+j]: each step of k is a contiguous run.
+			for s := 0; s < kc; s++ {
+				src := b[(p0+s)*ldb+j0+q:]
+				d := panel[s*nr : s*nr+nr]
+				copy(d, src[:cols])
+				clear(d[cols:])
+			}
+			continue
+		}
+		// op(B)[p][j] = b[j·ldb+p]: each column is a contiguous run.
+		for j := 0; j < cols; j++ {
+			src := b[(j0+q+j)*ldb+p0:]
+			src = src[:kc]
+			for s, v := range src {
+				panel[s*nr+j] = v
+			}
+		}
+		for j := cols; j < nr; j++ {
+			for s := 0; s < kc; s++ {
+				panel[s*nr+j] = 0
+			}
+		}
+	}
+}

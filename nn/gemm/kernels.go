@@ -1,0 +1,107 @@
+package gemm
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"unsafe"
+)
+
+// microKernel computes one MR×NR tile of C from a packed k×MR panel of A and
+// a packed k×NR panel of B:
+//
+//	C[0:mr, 0:nr] = alpha·(Ap·Bp)[0:mr, 0:nr] + beta·C[0:mr, 0:nr]
+//
+// With beta == 0 the old C is not read. c points at the tile's top-left
+// element; ldc is C's row stride.
+type microKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+// kernel is a micro-kernel with its tile shape and the cache blocking that
+// suits it: mc rows of A and kc steps of k are packed per block (mc·kc should
+// sit in L2), nc columns of B per block.
+type kernel struct {
+	name       string
+	mr, nr     int
+	mc, kc, nc int
+	micro      microKernel
+}
+
+// kernelEnv names the environment variable that forces a kernel.
+const kernelEnv = "CNNLAB_GEMM_KERNEL"
+
+// chooseKernel returns the kernel named by want (one of knownKernels), or the
+// best available one when want is empty. An unknown or unavailable choice is
+// reported on warn and replaced by the best kernel.
+func chooseKernel(want string, available []*kernel, warn io.Writer) *kernel {
+	want = strings.TrimSpace(strings.ToLower(want))
+	if want == "" {
+		return available[0]
+	}
+	for _, k := range available {
+		if k.name == want {
+			return k
+		}
+	}
+	known := false
+	for _, name := range knownKernels {
+		known = known || name == want
+	}
+	if known {
+		fmt.Fprintf(warn, "gemm: %s=%s: this CPU does not support the %s kernel; using %s\n", kernelEnv, want, want, available[0].name)
+	} else {
+		fmt.Fprintf(warn, "gemm: %s=%s: unknown kernel (want one of %s); using %s\n", kernelEnv, want, strings.Join(knownKernels, ", "), available[0].name)
+	}
+	return available[0]
+}
+
+// active is the kernel Sgemm uses.
+var active = chooseKernel(os.Getenv(kernelEnv), platformKernels(), os.Stderr)
+
+// Kernel names the micro-kernel in use: "avx512", "avx2" or "portable".
+// The environment variable CNNLAB_GEMM_KERNEL forces one of them.
+func Kernel() string { return active.name }
+
+// portableKernel is the pure-Go fallback, used where no assembly kernel runs.
+var portableKernel = &kernel{name: "portable", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, micro: kernelGo}
+
+// kernelGo is the portable 4×4 micro-kernel.
+func kernelGo(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+	ap := unsafe.Slice(a, 4*k)
+	bp := unsafe.Slice(b, 4*k)
+	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
+	for p := 0; p < k; p++ {
+		av := ap[4*p : 4*p+4 : 4*p+4]
+		bv := bp[4*p : 4*p+4 : 4*p+4]
+		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
+		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
+		c00 += a0 * b0
+		c01 += a0 * b1
+		c02 += a0 * b2
+		c03 += a0 * b3
+		c10 += a1 * b0
+		c11 += a1 * b1
+		c12 += a1 * b2
+		c13 += a1 * b3
+		c20 += a2 * b0
+		c21 += a2 * b1
+		c22 += a2 * b2
+		c23 += a2 * b3
+		c30 += a3 * b0
+		c31 += a3 * b1
+		c32 += a3 * b2
+		c33 += a3 * b3
+	}
+	tile := [16]float32{c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33}
+	cs := unsafe.Slice(c, (mr-1)*ldc+nr)
+	for i := 0; i < mr; i++ {
+		row := cs[i*ldc : i*ldc+nr]
+		for j := range row {
+			if beta == 0 {
+				row[j] = alpha * tile[4*i+j]
+			} else {
+				row[j] = float32(alpha*tile[4*i+j]) + float32(beta*row[j])
+			}
+		}
+	}
+}

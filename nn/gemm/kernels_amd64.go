@@ -1,0 +1,42 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import "golang.org/x/sys/cpu"
+
+//go:generate go run gen_kernels.go
+
+// kernelAVX512 is a 12×32 micro-kernel (24 zmm accumulators, FMA with an
+// embedded broadcast of A). See gen_kernels.go for the contract.
+//
+//go:noescape
+func kernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+// kernelAVX2 is a 6×16 micro-kernel (12 ymm accumulators, FMA3).
+//
+//go:noescape
+func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+// avx2Masks supplies VMASKMOVPS masks to kernelAVX2: the 8 words starting at
+// index 8-v select the first v lanes.
+var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
+
+var (
+	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512}
+	avx2Kernel   = &kernel{name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2}
+)
+
+// platformKernels lists the kernels this CPU can run, best first.
+func platformKernels() []*kernel {
+	var ks []*kernel
+	if cpu.X86.HasAVX512F {
+		ks = append(ks, avx512Kernel)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ks = append(ks, avx2Kernel)
+	}
+	return append(ks, portableKernel)
+}
+
+// knownKernels names every kernel of this build, available or not.
+var knownKernels = []string{"avx512", "avx2", "portable"}

@@ -1,0 +1,172 @@
+package gemm
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// maxParts bounds how many blocks of C one call is split into.
+const maxParts = 64
+
+// minPartFlops is the least work (2·m·n·k over the parts) worth handing to
+// another thread; below it waking a worker costs more than it saves.
+const minPartFlops = 1 << 20
+
+// threads is the number of threads Sgemm uses; 0 means runtime.GOMAXPROCS(0).
+var threads atomic.Int32
+
+// SetThreads sets how many threads Sgemm uses (n < 1 restores the default,
+// runtime.GOMAXPROCS(0)). Results do not depend on it.
+func SetThreads(n int) {
+	n = min(n, maxParts)
+	if n < 1 {
+		n = 0
+	}
+	threads.Store(int32(n))
+}
+
+// Threads reports how many threads Sgemm uses.
+func Threads() int {
+	if n := threads.Load(); n > 0 {
+		return int(n)
+	}
+	return min(runtime.GOMAXPROCS(0), maxParts)
+}
+
+// job is one call split into parts, shared by the caller and the workers
+// it woke. Each takes parts until none are left.
+type job struct {
+	kern  *kernel
+	prob  problem
+	parts []rect
+	next  atomic.Int32
+	done  chan struct{} // one token per woken worker, sent when it has finished
+}
+
+func (j *job) work(ws *workspace) {
+	for {
+		i := int(j.next.Add(1)) - 1
+		if i >= len(j.parts) {
+			return
+		}
+		ws.compute(j.kern, &j.prob, j.parts[i])
+	}
+}
+
+// pool holds the persistent workers and the buffers of calls in flight.
+var pool struct {
+	mu         sync.Mutex
+	workers    int // started so far; they never stop
+	jobs       chan *job
+	freeJobs   []*job
+	freeSpaces []*workspace
+}
+
+func init() {
+	pool.jobs = make(chan *job, maxParts)
+}
+
+// worker runs parts of jobs with its own packing buffers.
+func worker() {
+	ws := new(workspace)
+	for j := range pool.jobs {
+		j.work(ws)
+		j.done <- struct{}{}
+	}
+}
+
+// acquire takes a job and a workspace for a call.
+func acquire() (*job, *workspace) {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
+	var j *job
+	if n := len(pool.freeJobs); n > 0 {
+		j = pool.freeJobs[n-1]
+		pool.freeJobs = pool.freeJobs[:n-1]
+	} else {
+		j = &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, maxParts)}
+	}
+	var ws *workspace
+	if n := len(pool.freeSpaces); n > 0 {
+		ws = pool.freeSpaces[n-1]
+		pool.freeSpaces = pool.freeSpaces[:n-1]
+	} else {
+		ws = new(workspace)
+	}
+	return j, ws
+}
+
+// startWorkers makes sure at least n workers exist.
+func startWorkers(n int) {
+	pool.mu.Lock()
+	for pool.workers < n {
+		go worker()
+		pool.workers++
+	}
+	pool.mu.Unlock()
+}
+
+func release(j *job, ws *workspace) {
+	j.kern, j.prob, j.parts = nil, problem{}, j.parts[:0]
+	pool.mu.Lock()
+	pool.freeJobs = append(pool.freeJobs, j)
+	pool.freeSpaces = append(pool.freeSpaces, ws)
+	pool.mu.Unlock()
+}
+
+// run computes p with kern, split over up to Threads() threads.
+func run(kern *kernel, p problem) {
+	j, ws := acquire()
+	j.kern, j.prob = kern, p
+	j.parts = partition(j.parts[:0], kern, p.m, p.n, p.k, Threads())
+	j.next.Store(0)
+	helpers := len(j.parts) - 1
+	if helpers > 0 {
+		startWorkers(helpers)
+		for range helpers {
+			pool.jobs <- j
+		}
+	}
+	j.work(ws)
+	for range helpers {
+		<-j.done
+	}
+	release(j, ws)
+}
+
+// partition splits the m×n result into at most t blocks, one per thread,
+// appended to dst. Block edges fall on whole tiles of the kernel, and the
+// grid (gm blocks down, gn across) is the one whose largest block costs
+// least, counting both the tile arithmetic and the packing each block does.
+func partition(dst []rect, kern *kernel, m, n, k, t int) []rect {
+	tm := (m + kern.mr - 1) / kern.mr
+	tn := (n + kern.nr - 1) / kern.nr
+	if work := 2 * m * n * k; t > work/minPartFlops {
+		t = max(1, work/minPartFlops)
+	}
+	bestGM, bestGN := 1, 1
+	bestCost := -1
+	for gm := 1; gm <= min(t, tm); gm++ {
+		gn := min(t/gm, tn)
+		rows := (tm + gm - 1) / gm * kern.mr
+		cols := (tn + gn - 1) / gn * kern.nr
+		// A tile step (mr·nr FMAs) costs about as much as packing mr·nr/16 values.
+		cost := rows*cols + 16*(rows+cols)
+		if bestCost < 0 || cost < bestCost {
+			bestGM, bestGN, bestCost = gm, gn, cost
+		}
+	}
+	for bi := 0; bi < bestGM; bi++ {
+		i0 := min(m, bi*tm/bestGM*kern.mr)
+		i1 := min(m, (bi+1)*tm/bestGM*kern.mr)
+		for bj := 0; bj < bestGN; bj++ {
+			j0 := min(n, bj*tn/bestGN*kern.nr)
+			j1 := min(n, (bj+1)*tn/bestGN*kern.nr)
+			if i0 < i1 && j0 < j1 {
+				dst = append(dst, rect{i0, i1, j0, j1})
+			}
+		}
+	}
+	return dst
+}
