@@ -50,13 +50,13 @@ type LayerSpec struct {
 
 	// conv: Filters output channels, a KernelH×KernelW kernel.
 	// maxpool/avgpool: a KernelH×KernelW window.
-	Filters          int
-	KernelH, KernelW int
-	StrideH, StrideW int    // ≥ 1; pooling layers default to the window size when zero
-	Padding          string // PadValid, PadSame or PadExplicit ("" = valid)
+	Filters           int
+	KernelH, KernelW  int
+	StrideH, StrideW  int    // ≥ 1; pooling layers default to the window size when zero
+	Padding           string // PadValid, PadSame or PadExplicit ("" = valid)
 	PadTop, PadBottom int
 	PadLeft, PadRight int
-	NoBias           bool // conv, dense: no bias term
+	NoBias            bool // conv, dense: no bias term
 
 	// dense
 	Units int

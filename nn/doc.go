@@ -1,0 +1,102 @@
+// Package nn is cnnlab's training engine: float32 tensors, the layers of small
+// convolutional networks with their forward and backward passes, the softmax
+// cross-entropy loss, L2 regularisation, optimizers, learning-rate schedules
+// and the model file.
+//
+// # Tensors
+//
+// A Tensor holds a batch of N examples in NHWC order: the value at example n,
+// row h, column w, channel c is Data[((n·H+h)·W+w)·C+c]. A flat vector of
+// features is a Tensor with H = W = 1.
+//
+// # Building a network
+//
+// Build turns a list of LayerSpec into a Network. It checks every layer
+// against the shape it receives (OutputShape does the same arithmetic without
+// allocating anything), names unnamed layers after their kind and position
+// (conv1, pool1, bn1, dense1, relu1, ...) and initialises the weights from the
+// seed. A dense layer needs a flat input: after a conv or pooling layer put a
+// flatten layer before it; Build refuses a dense layer on a spatial input.
+//
+// Output sizes, for an input of size I, window K, stride S along one axis:
+//
+//	valid:    O = floor((I − K) / S) + 1
+//	explicit: O = floor((I + P_before + P_after − K) / S) + 1
+//	same:     O = ceil(I / S); the padding needed, max((O−1)·S + K − I, 0), is
+//	          split with the odd value going to the bottom/right
+//
+// Pooling uses the same formulas (floor for sizes the window does not divide:
+// the rows and columns that do not fill a window are dropped) and its stride
+// defaults to the window size. Padded positions never win a max pool, and an
+// average pool divides by the number of real input values under the window.
+// A pooling window may not be entirely padding, so explicit pooling padding
+// must be smaller than the window. An output of size zero is an error.
+//
+// Parameter layouts: conv weights are [KH, KW, Cin, Filters] (so a conv is
+// the product of the im2col matrix, (N·OH·OW)×(KH·KW·Cin), and the weights
+// seen as a (KH·KW·Cin)×Filters matrix); dense weights are [In, Units];
+// biases, batch-norm scale (gamma) and shift (beta) have one value per output
+// channel or feature.
+//
+// Initialisation: He (the default) draws weights from a normal distribution
+// with standard deviation sqrt(2/fan_in); Glorot draws them uniformly from
+// ±sqrt(6/(fan_in+fan_out)). fan_in is KH·KW·Cin for a conv and In for a
+// dense layer; fan_out is KH·KW·Filters or Units. Biases and batch-norm
+// shifts start at 0, scales at 1, running means at 0 and running variances
+// at 1.
+//
+// # Training
+//
+// One step is
+//
+//	logits, err := net.Forward(x, true)
+//	loss, correct, err := nn.SoftmaxCrossEntropy(logits, labels, smoothing, dLogits)
+//	err = net.Backward(dLogits)          // overwrites every Param.Grad
+//	nn.AddL2Grad(net.Params(), lambda)    // adds λ·w to conv and dense weight gradients
+//	nn.ClipGradNorm(net.Params(), maxNorm) // optional
+//	opt.Step(net.Params(), schedule.LR(base, step, stepsPerEpoch, totalSteps))
+//
+// Backward overwrites the parameter gradients: there is no ZeroGrad, and
+// gradients of several batches are not accumulated.
+//
+// The L2 penalty is (λ/2)·Σw² over the conv and dense weights (Params with
+// Decay set; never biases or batch-norm parameters); its gradient is λ·w.
+// L2Penalty returns it apart from the data loss so that both can be reported.
+//
+// Batch norm uses the batch statistics in training mode (normalising with
+// the biased batch variance) and the running statistics in eval mode. The
+// running statistics are updated in each training-mode Forward as
+// running = momentum·running + (1−momentum)·batch, with the unbiased batch
+// variance. Dropout is inverted: kept values are scaled by 1/(1−rate) in
+// training, and the layer is the identity in eval mode.
+//
+// # Random streams and determinism
+//
+// Every random stream derives from one run seed: NewRand(seed, stream) is a
+// PCG generator from math/rand/v2 seeded with (seed, stream), where stream is
+// one of the Stream constants. Build draws the initial weights from
+// StreamInit and the dropout masks from StreamDropout; data shuffling and
+// augmentation use StreamShuffle and StreamAugment. No layer starts a
+// goroutine; matrix products run in package gemm, whose results do not depend
+// on its thread count. So the same seed gives bit-identical losses and
+// weights, run after run.
+//
+// # Model files
+//
+// Save writes a network, optionally an optimizer's state, and opaque bytes of
+// the caller's (epoch counters, random-stream states) to a versioned binary
+// file, atomically; Load reads it back. The format is
+//
+//	magic    "CNNLABNN" (8 bytes)
+//	version  uint32, little-endian (currently 1)
+//	length   uint64, the number of bytes of body that follow
+//	body     input shape, layer specs (JSON), dropout stream state, every
+//	         tensor (weights, biases, batch-norm scales, shifts and running
+//	         statistics) by name and shape, the optimizer (kind, settings,
+//	         step count, state tensors) and the caller's bytes
+//	crc      uint32, CRC-32C (Castagnoli) of everything before it
+//
+// Load refuses a file that is not a model file, has another version, is
+// shorter than its header says (truncated) or fails the checksum
+// (corrupted), with an error that says which.
+package nn

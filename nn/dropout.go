@@ -1,0 +1,53 @@
+package nn
+
+import "math/rand/v2"
+
+// dropout zeroes each value with probability Rate in training mode and scales
+// the kept ones by 1/(1−Rate) (inverted dropout), so eval mode is the
+// identity. Masks come from the network's dropout stream.
+type dropout struct {
+	base
+	rand  *rand.Rand
+	mask  []float32 // 0 or 1/(1−Rate) per value of the last training forward
+	fixed bool      // reuse mask instead of drawing one (gradient checks)
+	out   Tensor
+	dx    Tensor
+}
+
+func (l *dropout) forward(x *Tensor, train bool) *Tensor {
+	if !train || l.spec.Rate == 0 {
+		l.mask = l.mask[:0]
+		return x
+	}
+	n := x.Len()
+	if !l.fixed || len(l.mask) != n {
+		l.mask = grow(l.mask, n)
+		rate, keep := l.spec.Rate, 1/(1-l.spec.Rate)
+		for i := range l.mask {
+			if l.rand.Float32() < rate {
+				l.mask[i] = 0
+			} else {
+				l.mask[i] = keep
+			}
+		}
+	}
+	l.out.resize(x.N, x.H, x.W, x.C)
+	for i, v := range x.Data[:n] {
+		l.out.Data[i] = v * l.mask[i]
+	}
+	return &l.out
+}
+
+func (l *dropout) backward(dy *Tensor, needDx bool) *Tensor {
+	if !needDx {
+		return nil
+	}
+	if len(l.mask) == 0 { // rate 0: identity
+		return dy
+	}
+	l.dx.resize(dy.N, dy.H, dy.W, dy.C)
+	for i, d := range dy.Data[:dy.Len()] {
+		l.dx.Data[i] = d * l.mask[i]
+	}
+	return &l.dx
+}

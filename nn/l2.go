@@ -1,0 +1,32 @@
+package nn
+
+// L2Penalty returns (λ/2)·Σw² over the params with Decay set (conv and dense
+// weights), summed in float64.
+func L2Penalty(params []*Param, lambda float64) float64 {
+	var sum float64
+	for _, p := range params {
+		if !p.Decay {
+			continue
+		}
+		for _, w := range p.Value {
+			sum += float64(w) * float64(w)
+		}
+	}
+	return lambda / 2 * sum
+}
+
+// AddL2Grad adds the gradient of L2Penalty, λ·w, to the gradients of the
+// params with Decay set.
+func AddL2Grad(params []*Param, lambda float32) {
+	if lambda == 0 {
+		return
+	}
+	for _, p := range params {
+		if !p.Decay {
+			continue
+		}
+		for i, w := range p.Value {
+			p.Grad[i] += lambda * w
+		}
+	}
+}

@@ -1,0 +1,322 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+)
+
+// Param is one learnable tensor of a network with its gradient. Value and
+// Grad have the same length, the product of Shape. Decay is set on the
+// tensors L2 regularisation and decoupled weight decay apply to: conv and
+// dense weights, never biases or batch-norm parameters.
+type Param struct {
+	Layer string // the layer's name, e.g. "conv1"
+	Name  string // "weight", "bias", "gamma" or "beta"
+	Value []float32
+	Grad  []float32
+	Shape []int
+	Decay bool
+}
+
+// key names p uniquely within its network, e.g. "conv1.weight".
+func (p *Param) key() string { return p.Layer + "." + p.Name }
+
+// LayerInfo describes one layer of a built network.
+type LayerInfo struct {
+	Name   string
+	Kind   string
+	In     Shape
+	Out    Shape
+	Params int // number of learnable values
+}
+
+// layer is the forward and backward pass of one layer over a batch. Each
+// layer owns its output and input-gradient buffers, which are reused from
+// call to call (and reallocated only when the batch grows); a returned tensor
+// is valid until the next call.
+type layer interface {
+	// forward computes the output for x, which the layer may keep (unchanged)
+	// until backward.
+	forward(x *Tensor, train bool) *Tensor
+	// backward takes the gradient of the loss with respect to the last
+	// output, overwrites the parameter gradients, and returns the gradient
+	// with respect to the input when needDx is set (nil otherwise).
+	backward(dy *Tensor, needDx bool) *Tensor
+	// params are the learnable tensors; state the other tensors a model file
+	// keeps (batch-norm running statistics), as Params without gradients.
+	params() []*Param
+	state() []*Param
+}
+
+// Network is a sequence of layers built by Build. It is not safe for
+// concurrent use: the layers keep their buffers between calls.
+type Network struct {
+	input   Shape
+	specs   []LayerSpec // as given, with names filled in
+	infos   []LayerInfo
+	layers  []layer
+	params  []*Param
+	dropout *rand.PCG // the dropout stream, shared by all dropout layers
+
+	trained bool // the last Forward was in training mode
+	batch   int  // its batch size
+}
+
+// Build checks the layers against the input shape in, names unnamed layers
+// and initialises the parameters from seed (see the package documentation).
+// An error names the layer (1-based position, kind and name) and the shapes.
+func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("nn: network has no layers")
+	}
+	names, err := layerNames(specs)
+	if err != nil {
+		return nil, err
+	}
+	net := &Network{input: in, dropout: rand.NewPCG(seed, StreamDropout)}
+	initRand := NewRand(seed, StreamInit)
+	dropRand := rand.New(net.dropout)
+	cur := in
+	for i, spec := range specs {
+		spec.Name = names[i]
+		out, err := OutputShape(cur, spec)
+		if err != nil {
+			return nil, fmt.Errorf("nn: layer %d: %w", i+1, err)
+		}
+		l := newLayer(withDefaults(spec), cur, out, initRand, dropRand)
+		n := 0
+		for _, p := range l.params() {
+			n += len(p.Value)
+		}
+		net.specs = append(net.specs, spec)
+		net.layers = append(net.layers, l)
+		net.params = append(net.params, l.params()...)
+		net.infos = append(net.infos, LayerInfo{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out, Params: n})
+		cur = out
+	}
+	return net, nil
+}
+
+// namePrefix is the stem of the names Build gives unnamed layers.
+func namePrefix(kind string) string {
+	switch kind {
+	case KindMaxPool, KindAvgPool:
+		return "pool"
+	case KindBatchNorm:
+		return "bn"
+	}
+	return kind
+}
+
+// layerNames returns the names of the layers: their own, or prefix+k for the
+// k-th layer of that prefix, skipping names already taken.
+func layerNames(specs []LayerSpec) ([]string, error) {
+	taken := map[string]int{}
+	for i, s := range specs {
+		if s.Name == "" {
+			continue
+		}
+		if j, dup := taken[s.Name]; dup {
+			return nil, fmt.Errorf("nn: layers %d and %d are both named %q", j+1, i+1, s.Name)
+		}
+		taken[s.Name] = i
+	}
+	names := make([]string, len(specs))
+	count := map[string]int{}
+	for i, s := range specs {
+		prefix := namePrefix(s.Kind)
+		count[prefix]++
+		if s.Name != "" {
+			names[i] = s.Name
+			continue
+		}
+		k := count[prefix]
+		name := fmt.Sprintf("%s%d", prefix, k)
+		for {
+			if _, dup := taken[name]; !dup {
+				break
+			}
+			k++
+			name = fmt.Sprintf("%s%d", prefix, k)
+		}
+		taken[name] = i
+		names[i] = name
+	}
+	return names, nil
+}
+
+// newLayer makes the layer of a checked spec (defaults applied).
+func newLayer(s LayerSpec, in, out Shape, initRand, dropRand *rand.Rand) layer {
+	b := base{spec: s, in: in, out: out}
+	switch s.Kind {
+	case KindConv:
+		return newConv(b, initRand)
+	case KindMaxPool:
+		return newMaxPool(b)
+	case KindAvgPool:
+		return newAvgPool(b)
+	case KindBatchNorm:
+		return newBatchNorm(b)
+	case KindDropout:
+		return &dropout{base: b, rand: dropRand}
+	case KindDense:
+		return newDense(b, initRand)
+	case KindFlatten:
+		return &flatten{base: b}
+	case KindSoftmax:
+		return &softmax{base: b}
+	default: // the element-wise activations; OutputShape has checked the kind
+		return &activation{base: b}
+	}
+}
+
+// base holds what every layer knows about itself.
+type base struct {
+	spec    LayerSpec // defaults applied
+	in, out Shape
+}
+
+func (b *base) params() []*Param { return nil }
+func (b *base) state() []*Param  { return nil }
+
+// newParam allocates a parameter of the given shape with a gradient.
+func newParam(layerName, name string, decay bool, shape ...int) *Param {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return &Param{Layer: layerName, Name: name, Value: make([]float32, n), Grad: make([]float32, n), Shape: shape, Decay: decay}
+}
+
+// initWeights fills w by the spec's initialisation (see the package doc).
+func initWeights(w []float32, init string, fanIn, fanOut int, r *rand.Rand) {
+	switch init {
+	case InitGlorot:
+		limit := math.Sqrt(6 / float64(fanIn+fanOut))
+		for i := range w {
+			w[i] = float32((2*r.Float64() - 1) * limit)
+		}
+	default:
+		std := math.Sqrt(2 / float64(fanIn))
+		for i := range w {
+			w[i] = float32(r.NormFloat64() * std)
+		}
+	}
+}
+
+// Forward runs the network on the batch x and returns the output of the last
+// layer (the logits when the network ends in a dense layer). In training mode
+// batch norm uses and updates batch statistics and dropout draws masks; in
+// eval mode neither happens. x must have the network's input shape and finite
+// values. The result belongs to the network and is overwritten by the next
+// Forward; Clone it to keep it.
+func (net *Network) Forward(x *Tensor, train bool) (*Tensor, error) {
+	if err := checkTensor("nn: network input", x, net.input); err != nil {
+		return nil, err
+	}
+	for _, l := range net.layers {
+		x = l.forward(x, train)
+	}
+	net.trained, net.batch = train, x.N
+	return x, nil
+}
+
+// Backward propagates dLogits, the gradient of the loss with respect to the
+// output of the last training-mode Forward, back through the network and
+// overwrites the gradient of every parameter (there is nothing to zero between
+// steps).
+func (net *Network) Backward(dLogits *Tensor) error {
+	_, err := net.backward(dLogits, false)
+	return err
+}
+
+// BackwardInput is Backward that also returns the gradient with respect to
+// the network input (owned by the network, valid until the next call).
+func (net *Network) BackwardInput(dLogits *Tensor) (*Tensor, error) {
+	return net.backward(dLogits, true)
+}
+
+func (net *Network) backward(dy *Tensor, needInput bool) (*Tensor, error) {
+	if !net.trained {
+		return nil, fmt.Errorf("nn: Backward needs a training-mode Forward first")
+	}
+	out := net.infos[len(net.infos)-1].Out
+	if err := checkTensor("nn: gradient of the output", dy, out); err != nil {
+		return nil, err
+	}
+	if dy.N != net.batch {
+		return nil, fmt.Errorf("nn: gradient of the output has %d examples, the last Forward had %d", dy.N, net.batch)
+	}
+	for i := len(net.layers) - 1; i >= 0; i-- {
+		dy = net.layers[i].backward(dy, i > 0 || needInput)
+	}
+	return dy, nil
+}
+
+// Probabilities runs the network on x in eval mode and returns the class
+// probabilities: the softmax of the output, or the output itself when the
+// last layer is a softmax layer. The result is a new tensor.
+func (net *Network) Probabilities(x *Tensor) (*Tensor, error) {
+	out, err := net.Forward(x, false)
+	if err != nil {
+		return nil, err
+	}
+	p := out.Clone()
+	if net.specs[len(net.specs)-1].Kind != KindSoftmax {
+		softmaxRows(p.Data, p.Data, p.C)
+	}
+	return p, nil
+}
+
+// Activations runs the network on x in eval mode and returns a copy of the
+// output of every layer, in order.
+func (net *Network) Activations(x *Tensor) ([]*Tensor, error) {
+	if err := checkTensor("nn: network input", x, net.input); err != nil {
+		return nil, err
+	}
+	acts := make([]*Tensor, len(net.layers))
+	for i, l := range net.layers {
+		x = l.forward(x, false)
+		acts[i] = x.Clone()
+	}
+	net.trained, net.batch = false, x.N
+	return acts, nil
+}
+
+// Params returns the learnable tensors, layer by layer. The slice and the
+// Params are the network's own: optimizers update them in place.
+func (net *Network) Params() []*Param { return net.params }
+
+// NumParams is the number of learnable values.
+func (net *Network) NumParams() int {
+	n := 0
+	for _, p := range net.params {
+		n += len(p.Value)
+	}
+	return n
+}
+
+// Layers describes the layers in order.
+func (net *Network) Layers() []LayerInfo { return append([]LayerInfo(nil), net.infos...) }
+
+// Specs returns the layer specs the network was built from, with the names
+// Build gave unnamed layers.
+func (net *Network) Specs() []LayerSpec { return append([]LayerSpec(nil), net.specs...) }
+
+// Input is the shape of one input example.
+func (net *Network) Input() Shape { return net.input }
+
+// Output is the shape of one output example.
+func (net *Network) Output() Shape { return net.infos[len(net.infos)-1].Out }
+
+// savedTensors lists every tensor a model file keeps: the parameters and the
+// layers' other state, layer by layer.
+func (net *Network) savedTensors() []*Param {
+	var ts []*Param
+	for _, l := range net.layers {
+		ts = append(ts, l.params()...)
+		ts = append(ts, l.state()...)
+	}
+	return ts
+}

@@ -1,0 +1,19 @@
+package nn
+
+import "math/rand/v2"
+
+// Random streams of a run. Each is the second seed word of a PCG generator
+// whose first word is the run seed (see NewRand), so streams do not depend
+// on each other: drawing more dropout masks never changes the shuffling.
+const (
+	StreamInit    uint64 = 0x696e6974 // "init": initial weights
+	StreamDropout uint64 = 0x64726f70 // "drop": dropout masks
+	StreamShuffle uint64 = 0x73687566 // "shuf": order of training examples
+	StreamAugment uint64 = 0x6175676d // "augm": data augmentation
+)
+
+// NewRand returns the random stream of a run with the given seed: a PCG
+// generator seeded with (seed, stream).
+func NewRand(seed, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(seed, stream))
+}
