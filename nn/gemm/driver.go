@@ -55,14 +55,14 @@ func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
 		nc := min(kern.nc, r.j1-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
-			packB(ws.b, p, pc, kb, jc, nc, nr)
+			packB(ws.b, kern, p, pc, kb, jc, nc)
 			beta := p.beta
 			if pc > 0 {
 				beta = 1
 			}
 			for ic := r.i0; ic < r.i1; ic += kern.mc {
 				mc := min(kern.mc, r.i1-ic)
-				packA(ws.a, p, ic, mc, pc, kb, mr)
+				packA(ws.a, kern, p, ic, mc, pc, kb)
 				for jr := 0; jr < nc; jr += nr {
 					bp := &ws.b[jr*kb]
 					nrr := min(nr, nc-jr)
@@ -80,26 +80,29 @@ func roundUp(x, m int) int { return (x + m - 1) / m * m }
 // packA copies rows i0..i0+mc and columns p0..p0+kc of op(A) into dst as
 // panels of mr rows: panel q holds, for each step p of k, the mr values
 // op(A)[i0+q·mr+r][p0+p]. Rows past the end of a panel are zero.
-func packA(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
-	a, lda := p.a, p.lda
+func packA(dst []float32, kern *kernel, p *problem, i0, mc, p0, kc int) {
+	a, lda, mr := p.a, p.lda, kern.mr
 	for q := 0; q < mc; q += mr {
 		panel := dst[q*kc : (q+mr)*kc]
 		rows := min(mr, mc-q)
 		if p.transA {
 			// op(A)[i][p] = a[p·lda+i]: each step of k is a contiguous run.
 			for s := 0; s < kc; s++ {
-				src := a[(p0+s)*lda+i0+q:]
-				d := panel[s*mr : s*mr+mr]
-				copy(d, src[:rows])
-				clear(d[rows:])
+				off := (p0+s)*lda + i0 + q
+				copyRun(panel[s*mr:s*mr+mr], a[off:off+rows])
 			}
 			continue
 		}
 		// op(A)[i][p] = a[i·lda+p]: each row is a contiguous run.
+		if kern.transpose != nil {
+			for s := 0; s < kc; s += 16 {
+				kern.transpose(&a[(i0+q)*lda+p0+s], lda, &panel[s*mr], mr, rows, min(16, kc-s), mr)
+			}
+			continue
+		}
 		for r := 0; r < rows; r++ {
-			src := a[(i0+q+r)*lda+p0:]
-			src = src[:kc]
-			for s, v := range src {
+			off := (i0+q+r)*lda + p0
+			for s, v := range a[off : off+kc] {
 				panel[s*mr+r] = v
 			}
 		}
@@ -114,26 +117,37 @@ func packA(dst []float32, p *problem, i0, mc, p0, kc, mr int) {
 // packB copies rows p0..p0+kc and columns j0..j0+nc of op(B) into dst as
 // panels of nr columns: panel q holds, for each step p of k, the nr values
 // op(B)[p0+p][j0+q·nr ...]. Columns past the end of a panel are zero.
-func packB(dst []float32, p *problem, p0, kc, j0, nc, nr int) {
-	b, ldb := p.b, p.ldb
+func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
+	b, ldb, nr := p.b, p.ldb, kern.nr
 	for q := 0; q < nc; q += nr {
 		panel := dst[q*kc : (q+nr)*kc]
 		cols := min(nr, nc-q)
 		if !p.transB {
 			// op(B)[p][j] = b[p·ldb+j]: each step of k is a contiguous run.
 			for s := 0; s < kc; s++ {
-				src := b[(p0+s)*ldb+j0+q:]
-				d := panel[s*nr : s*nr+nr]
-				copy(d, src[:cols])
-				clear(d[cols:])
+				off := (p0+s)*ldb + j0 + q
+				copyRun(panel[s*nr:s*nr+nr], b[off:off+cols])
 			}
 			continue
 		}
 		// op(B)[p][j] = b[j·ldb+p]: each column is a contiguous run.
+		if kern.transpose != nil {
+			for j := 0; j < nr; j += 16 {
+				if j >= cols {
+					for s := 0; s < kc; s++ {
+						clear(panel[s*nr+j : s*nr+j+16])
+					}
+					continue
+				}
+				for s := 0; s < kc; s += 16 {
+					kern.transpose(&b[(j0+q+j)*ldb+p0+s], ldb, &panel[s*nr+j], nr, min(16, cols-j), min(16, kc-s), 16)
+				}
+			}
+			continue
+		}
 		for j := 0; j < cols; j++ {
-			src := b[(j0+q+j)*ldb+p0:]
-			src = src[:kc]
-			for s, v := range src {
+			off := (j0+q+j)*ldb + p0
+			for s, v := range b[off : off+kc] {
 				panel[s*nr+j] = v
 			}
 		}
@@ -143,4 +157,31 @@ func packB(dst []float32, p *problem, p0, kc, j0, nc, nr int) {
 			}
 		}
 	}
+}
+
+// copyRun copies src into the start of dst and zeroes the rest of dst. The
+// common full-width cases copy fixed-size arrays, which compile to a few
+// vector moves instead of a call.
+func copyRun(dst, src []float32) {
+	if len(src) == len(dst) {
+		switch len(dst) {
+		case 32:
+			*(*[32]float32)(dst) = *(*[32]float32)(src)
+			return
+		case 16:
+			*(*[16]float32)(dst) = *(*[16]float32)(src)
+			return
+		case 12:
+			*(*[12]float32)(dst) = *(*[12]float32)(src)
+			return
+		case 6:
+			*(*[6]float32)(dst) = *(*[6]float32)(src)
+			return
+		case 4:
+			*(*[4]float32)(dst) = *(*[4]float32)(src)
+			return
+		}
+	}
+	n := copy(dst, src)
+	clear(dst[n:])
 }

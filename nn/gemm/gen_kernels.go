@@ -39,6 +39,7 @@ func main() {
 	w.WriteString("#include \"textflag.h\"\n\n")
 	avx512(&w, 12, 32)
 	avx2(&w, 6, 16)
+	transpose512(&w)
 	if err := os.WriteFile("kernels_amd64.s", w.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -252,6 +253,101 @@ func avx2(w *asm, mr, nr int) {
 		w.f("JMP avx2_done")
 	}
 	w.label("avx2_done")
+	w.f("VZEROUPPER")
+	w.f("RET")
+	w.WriteString("\n")
+}
+
+// transpose512 writes transposeAVX512, the packing routine for operands that
+// must be transposed on the way into a panel:
+//
+//	func transposeAVX512(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+//
+// It reads a rows×cols block of src (row stride lds, 1 ≤ rows, cols ≤ 16),
+// pads it with zeros to 16×16, transposes it and writes the first width
+// (≤ 16) values of each of the cols result rows to dst (row stride ldd).
+// Loads are masked to cols columns and stores to width values, so nothing
+// outside the block is read or written.
+func transpose512(w *asm) {
+	name := "transposeAVX512"
+	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)\n", name)
+	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
+	w.f("MOVQ src+0(FP), SI")
+	w.f("MOVQ lds+8(FP), R8")
+	w.f("SHLQ $2, R8")
+	w.f("MOVQ dst+16(FP), DI")
+	w.f("MOVQ ldd+24(FP), R10")
+	w.f("SHLQ $2, R10")
+	w.f("MOVQ rows+32(FP), R9")
+	w.f("MOVQ cols+40(FP), R11")
+	// K1 masks the loads to cols columns, K2 the stores to width values.
+	w.f("MOVQ R11, CX")
+	w.f("MOVL $1, AX")
+	w.f("SHLL CX, AX")
+	w.f("DECL AX")
+	w.f("KMOVW AX, K1")
+	w.f("MOVQ width+48(FP), CX")
+	w.f("MOVL $1, AX")
+	w.f("SHLL CX, AX")
+	w.f("DECL AX")
+	w.f("KMOVW AX, K2")
+	for r := 0; r < 16; r++ {
+		w.f("VMOVUPS.Z (SI), K1, Z%d", r)
+		if r < 15 {
+			w.f("CMPQ R9, $%d", r+1)
+			w.f("JEQ tr_zero%d", r+1)
+			w.f("ADDQ R8, SI")
+		}
+	}
+	w.f("JMP tr_shuffle")
+	for r := 1; r < 16; r++ {
+		w.label(fmt.Sprintf("tr_zero%d", r))
+		w.f("VPXORD Z%d, Z%d, Z%d", r, r, r)
+	}
+	w.label("tr_shuffle")
+	// Stage 1: interleave 32-bit values of row pairs (Z16..Z31).
+	for i := 0; i < 8; i++ {
+		w.f("VUNPCKLPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i)
+		w.f("VUNPCKHPS Z%d, Z%d, Z%d", 2*i+1, 2*i, 16+2*i+1)
+	}
+	// Stage 2: interleave 64-bit pairs (back into Z0..Z15). For each group g
+	// of four rows, u[4g+e] holds, in every 128-bit lane L, element 4L+e of
+	// the group's rows.
+	for g := 0; g < 4; g++ {
+		t := 16 + 4*g
+		w.f("VUNPCKLPD Z%d, Z%d, Z%d", t+2, t, 4*g+0)
+		w.f("VUNPCKHPD Z%d, Z%d, Z%d", t+2, t, 4*g+1)
+		w.f("VUNPCKLPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+2)
+		w.f("VUNPCKHPD Z%d, Z%d, Z%d", t+3, t+1, 4*g+3)
+	}
+	// Stage 3: combine groups 0,1 and 2,3 by 128-bit lanes (Z16..Z31).
+	// v[e][h] for group pair h: 0x88 keeps lanes 0,2 (columns e, 8+e),
+	// 0xdd lanes 1,3 (columns 4+e, 12+e).
+	for h := 0; h < 2; h++ {
+		for e := 0; e < 4; e++ {
+			lo, hi := 8*h+e, 8*h+4+e
+			w.f("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", hi, lo, 16+8*h+2*e)
+			w.f("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", hi, lo, 16+8*h+2*e+1)
+		}
+	}
+	// Stage 4: combine the two halves; column c lands in Z[c].
+	for e := 0; e < 4; e++ {
+		for x := 0; x < 2; x++ {
+			a, b := 16+2*e+x, 24+2*e+x
+			col := e + 4*x // 0x88 gives column col, 0xdd column col+8
+			w.f("VSHUFF32X4 $0x88, Z%d, Z%d, Z%d", b, a, col)
+			w.f("VSHUFF32X4 $0xdd, Z%d, Z%d, Z%d", b, a, col+8)
+		}
+	}
+	for c := 0; c < 16; c++ {
+		w.f("VMOVUPS Z%d, K2, (DI)", c)
+		if c < 15 {
+			w.f("CMPQ R11, $%d", c+1)
+			w.f("JEQ tr_done")
+			w.f("ADDQ R10, DI")
+		}
+	}
+	w.label("tr_done")
 	w.f("VZEROUPPER")
 	w.f("RET")
 	w.WriteString("\n")

@@ -25,6 +25,9 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
+	// transpose, if set, packs operands that need transposing (see
+	// transposeAVX512); otherwise plain Go loops do.
+	transpose func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 }
 
 // kernelEnv names the environment variable that forces a kernel.

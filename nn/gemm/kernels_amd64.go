@@ -22,7 +22,7 @@ func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr in
 var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 var (
-	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512}
+	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512, transpose: transposeAVX512}
 	avx2Kernel   = &kernel{name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2}
 )
 
@@ -40,3 +40,9 @@ func platformKernels() []*kernel {
 
 // knownKernels names every kernel of this build, available or not.
 var knownKernels = []string{"avx512", "avx2", "portable"}
+
+// transposeAVX512 transposes a rows×cols block of src (stride lds) into
+// cols rows of width values at dst (stride ldd); see gen_kernels.go.
+//
+//go:noescape
+func transposeAVX512(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)

@@ -1,0 +1,48 @@
+//go:build amd64 && !purego
+
+package gemm
+
+import (
+	"testing"
+
+	"golang.org/x/sys/cpu"
+)
+
+func TestTransposeAVX512(t *testing.T) {
+	if !cpu.X86.HasAVX512F {
+		t.Skip("no AVX-512")
+	}
+	const lds, ldd = 19, 21
+	src := make([]float32, 16*lds)
+	for i := range src {
+		src[i] = float32(i + 1)
+	}
+	for rows := 1; rows <= 16; rows++ {
+		for cols := 1; cols <= 16; cols++ {
+			for _, width := range []int{rows, 12, 16} {
+				if width < rows {
+					continue
+				}
+				dst := make([]float32, 17*ldd)
+				for i := range dst {
+					dst[i] = -1
+				}
+				transposeAVX512(&src[0], lds, &dst[0], ldd, rows, cols, width)
+				for c := 0; c < 17; c++ {
+					for r := 0; r < ldd; r++ {
+						want := float32(-1)
+						switch {
+						case c < cols && r < rows:
+							want = src[r*lds+c]
+						case c < cols && r < width:
+							want = 0
+						}
+						if got := dst[c*ldd+r]; got != want {
+							t.Fatalf("rows=%d cols=%d width=%d: dst[%d][%d] = %v, want %v", rows, cols, width, c, r, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
