@@ -1,0 +1,299 @@
+package nn
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+)
+
+// Optimizer updates parameters from their gradients. An optimizer binds to the
+// parameter list of its first Step (its state has one slot per parameter) and
+// must then always be given the same list, in the same order; calling Step
+// with a list of other shapes is a programming error and panics. Its state is
+// saved in model files (see Save).
+type Optimizer interface {
+	// Step updates the parameters with learning rate lr.
+	Step(params []*Param, lr float32)
+	// Kind is "sgd", "adam" or "adamw".
+	Kind() string
+
+	config() any
+	getState() optimizerState
+	setState(optimizerState) error
+}
+
+// optimizerState is what a model file keeps of an optimizer.
+type optimizerState struct {
+	steps int64
+	slots [][][]float32 // slot (velocity; or m, v) → parameter → values
+}
+
+// Optimizer kinds.
+const (
+	OptSGD   = "sgd"
+	OptAdam  = "adam"
+	OptAdamW = "adamw"
+)
+
+// bindSlot returns slot unchanged if it matches params, or allocates it if it
+// is empty; any other mismatch panics.
+func bindSlot(kind string, slot [][]float32, params []*Param) [][]float32 {
+	if len(slot) == 0 {
+		slot = make([][]float32, len(params))
+		for i, p := range params {
+			slot[i] = make([]float32, len(p.Value))
+		}
+		return slot
+	}
+	if len(slot) != len(params) {
+		panic(fmt.Sprintf("nn: %s optimizer holds state for %d parameters, Step was given %d", kind, len(slot), len(params)))
+	}
+	for i, p := range params {
+		if len(slot[i]) != len(p.Value) {
+			panic(fmt.Sprintf("nn: %s optimizer state %d has %d values, parameter %s has %d", kind, i, len(slot[i]), p.key(), len(p.Value)))
+		}
+	}
+	return slot
+}
+
+// SGDConfig configures stochastic gradient descent. Momentum 0 is plain SGD.
+type SGDConfig struct {
+	Momentum float32 `json:"momentum"`
+	Nesterov bool    `json:"nesterov"`
+}
+
+// SGD is stochastic gradient descent with optional (Nesterov) momentum:
+//
+//	v = μ·v + g
+//	w = w − lr·v             (classical)
+//	w = w − lr·(g + μ·v)     (Nesterov)
+type SGD struct {
+	cfg      SGDConfig
+	velocity [][]float32
+}
+
+// NewSGD returns SGD with the given settings.
+func NewSGD(cfg SGDConfig) *SGD { return &SGD{cfg: cfg} }
+
+func (o *SGD) Kind() string { return OptSGD }
+
+func (o *SGD) Step(params []*Param, lr float32) {
+	mu := o.cfg.Momentum
+	if mu == 0 {
+		for _, p := range params {
+			for i, g := range p.Grad {
+				p.Value[i] -= lr * g
+			}
+		}
+		return
+	}
+	o.velocity = bindSlot(OptSGD, o.velocity, params)
+	for k, p := range params {
+		v := o.velocity[k]
+		for i, g := range p.Grad {
+			v[i] = mu*v[i] + g
+			if o.cfg.Nesterov {
+				p.Value[i] -= lr * (g + mu*v[i])
+			} else {
+				p.Value[i] -= lr * v[i]
+			}
+		}
+	}
+}
+
+func (o *SGD) config() any { return o.cfg }
+
+func (o *SGD) getState() optimizerState {
+	if o.velocity == nil {
+		return optimizerState{}
+	}
+	return optimizerState{slots: [][][]float32{o.velocity}}
+}
+
+func (o *SGD) setState(s optimizerState) error {
+	switch len(s.slots) {
+	case 0:
+		o.velocity = nil
+	case 1:
+		o.velocity = s.slots[0]
+	default:
+		return fmt.Errorf("sgd state has %d slots, want 0 or 1", len(s.slots))
+	}
+	return nil
+}
+
+// Adam defaults, used for zero fields of AdamConfig and AdamWConfig.
+const (
+	DefaultBeta1 = 0.9
+	DefaultBeta2 = 0.999
+	DefaultEps   = 1e-8
+)
+
+// AdamConfig configures Adam; zero fields take the defaults.
+type AdamConfig struct {
+	Beta1 float32 `json:"beta1"`
+	Beta2 float32 `json:"beta2"`
+	Eps   float32 `json:"eps"`
+}
+
+// AdamWConfig configures AdamW: Adam with weight decay decoupled from the
+// gradient. Zero Beta1, Beta2, Eps take the defaults.
+type AdamWConfig struct {
+	Beta1       float32 `json:"beta1"`
+	Beta2       float32 `json:"beta2"`
+	Eps         float32 `json:"eps"`
+	WeightDecay float32 `json:"weight_decay"`
+}
+
+// Adam is the Adam optimizer (and AdamW when built by NewAdamW). At step t
+// (counting from 1), for each value with gradient g:
+//
+//	m = β1·m + (1−β1)·g
+//	v = β2·v + (1−β2)·g²
+//	w = w − lr·wd·w                                  (AdamW, Decay params only)
+//	w = w − lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε)
+type Adam struct {
+	cfg   AdamWConfig
+	kind  string
+	steps int64
+	m, v  [][]float32
+}
+
+func adamDefaults(cfg AdamWConfig) AdamWConfig {
+	if cfg.Beta1 == 0 {
+		cfg.Beta1 = DefaultBeta1
+	}
+	if cfg.Beta2 == 0 {
+		cfg.Beta2 = DefaultBeta2
+	}
+	if cfg.Eps == 0 {
+		cfg.Eps = DefaultEps
+	}
+	return cfg
+}
+
+// NewAdam returns Adam with the given settings.
+func NewAdam(cfg AdamConfig) *Adam {
+	return &Adam{kind: OptAdam, cfg: adamDefaults(AdamWConfig{Beta1: cfg.Beta1, Beta2: cfg.Beta2, Eps: cfg.Eps})}
+}
+
+// NewAdamW returns AdamW with the given settings.
+func NewAdamW(cfg AdamWConfig) *Adam {
+	return &Adam{kind: OptAdamW, cfg: adamDefaults(cfg)}
+}
+
+func (o *Adam) Kind() string { return o.kind }
+
+// Steps is the number of steps taken so far.
+func (o *Adam) Steps() int64 { return o.steps }
+
+func (o *Adam) Step(params []*Param, lr float32) {
+	o.m = bindSlot(o.kind, o.m, params)
+	o.v = bindSlot(o.kind, o.v, params)
+	o.steps++
+	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
+	t := float64(o.steps)
+	c1 := float32(1 / (1 - math.Pow(float64(b1), t)))
+	c2 := float32(1 / (1 - math.Pow(float64(b2), t)))
+	decay := float32(0)
+	if o.kind == OptAdamW {
+		decay = lr * o.cfg.WeightDecay
+	}
+	for k, p := range params {
+		m, v := o.m[k], o.v[k]
+		w := p.Value
+		if decay != 0 && p.Decay {
+			for i := range w {
+				w[i] -= decay * w[i]
+			}
+		}
+		for i, g := range p.Grad {
+			m[i] = b1*m[i] + (1-b1)*g
+			v[i] = b2*v[i] + (1-b2)*g*g
+			mh := m[i] * c1
+			vh := v[i] * c2
+			w[i] -= lr * mh / (float32(math.Sqrt(float64(vh))) + eps)
+		}
+	}
+}
+
+func (o *Adam) config() any {
+	if o.kind == OptAdam {
+		return AdamConfig{Beta1: o.cfg.Beta1, Beta2: o.cfg.Beta2, Eps: o.cfg.Eps}
+	}
+	return o.cfg
+}
+
+func (o *Adam) getState() optimizerState {
+	if o.m == nil {
+		return optimizerState{steps: o.steps}
+	}
+	return optimizerState{steps: o.steps, slots: [][][]float32{o.m, o.v}}
+}
+
+func (o *Adam) setState(s optimizerState) error {
+	switch len(s.slots) {
+	case 0:
+		o.m, o.v = nil, nil
+	case 2:
+		if len(s.slots[0]) != len(s.slots[1]) {
+			return fmt.Errorf("%s state has %d first moments and %d second moments", o.kind, len(s.slots[0]), len(s.slots[1]))
+		}
+		o.m, o.v = s.slots[0], s.slots[1]
+	default:
+		return fmt.Errorf("%s state has %d slots, want 0 or 2", o.kind, len(s.slots))
+	}
+	if s.steps < 0 {
+		return fmt.Errorf("%s state has step count %d", o.kind, s.steps)
+	}
+	o.steps = s.steps
+	return nil
+}
+
+// newOptimizer makes an optimizer of the given kind from its JSON settings,
+// as a model file stores them.
+func newOptimizer(kind string, cfg []byte) (Optimizer, error) {
+	switch kind {
+	case OptSGD:
+		var c SGDConfig
+		if err := json.Unmarshal(cfg, &c); err != nil {
+			return nil, fmt.Errorf("sgd settings: %w", err)
+		}
+		return NewSGD(c), nil
+	case OptAdam:
+		var c AdamConfig
+		if err := json.Unmarshal(cfg, &c); err != nil {
+			return nil, fmt.Errorf("adam settings: %w", err)
+		}
+		return NewAdam(c), nil
+	case OptAdamW:
+		var c AdamWConfig
+		if err := json.Unmarshal(cfg, &c); err != nil {
+			return nil, fmt.Errorf("adamw settings: %w", err)
+		}
+		return NewAdamW(c), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q", kind)
+}
+
+// ClipGradNorm scales the gradients of params so that their global L2 norm
+// (over all values of all gradients) is at most maxNorm, and returns the norm
+// before scaling. maxNorm ≤ 0 only measures the norm.
+func ClipGradNorm(params []*Param, maxNorm float64) float64 {
+	var sum float64
+	for _, p := range params {
+		for _, g := range p.Grad {
+			sum += float64(g) * float64(g)
+		}
+	}
+	norm := math.Sqrt(sum)
+	if maxNorm > 0 && norm > maxNorm {
+		scale := float32(maxNorm / norm)
+		for _, p := range params {
+			for i := range p.Grad {
+				p.Grad[i] *= scale
+			}
+		}
+	}
+	return norm
+}
