@@ -87,9 +87,12 @@ func packA(dst []float32, kern *kernel, p *problem, i0, mc, p0, kc int) {
 		rows := min(mr, mc-q)
 		if p.transA {
 			// op(A)[i][p] = a[p·lda+i]: each step of k is a contiguous run.
+			if kern.copyRuns != nil {
+				kern.copyRuns(&a[p0*lda+i0+q], lda, &panel[0], kc, rows, mr)
+				continue
+			}
 			for s := 0; s < kc; s++ {
-				off := (p0+s)*lda + i0 + q
-				copyRun(panel[s*mr:s*mr+mr], a[off:off+rows])
+				copyRun(panel[s*mr:s*mr+mr], a, (p0+s)*lda+i0+q, rows)
 			}
 			continue
 		}
@@ -124,9 +127,12 @@ func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
 		cols := min(nr, nc-q)
 		if !p.transB {
 			// op(B)[p][j] = b[p·ldb+j]: each step of k is a contiguous run.
+			if kern.copyRuns != nil {
+				kern.copyRuns(&b[p0*ldb+j0+q], ldb, &panel[0], kc, cols, nr)
+				continue
+			}
 			for s := 0; s < kc; s++ {
-				off := (p0+s)*ldb + j0 + q
-				copyRun(panel[s*nr:s*nr+nr], b[off:off+cols])
+				copyRun(panel[s*nr:s*nr+nr], b, (p0+s)*ldb+j0+q, cols)
 			}
 			continue
 		}
@@ -159,29 +165,33 @@ func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
 	}
 }
 
-// copyRun copies src into the start of dst and zeroes the rest of dst. The
-// common full-width cases copy fixed-size arrays, which compile to a few
-// vector moves instead of a call.
-func copyRun(dst, src []float32) {
-	if len(src) == len(dst) {
-		switch len(dst) {
+// copyRun copies src[off:off+n] into the start of dst and zeroes the rest
+// of dst. It copies all of dst's width as one fixed-size array when src is
+// long enough (then zeroes the tail), which compiles to a few vector moves
+// instead of calls: most runs are short and there is one per step of k.
+func copyRun(dst, src []float32, off, n int) {
+	w := len(dst)
+	if off+w <= len(src) {
+		s := src[off : off+w]
+		switch w {
 		case 32:
-			*(*[32]float32)(dst) = *(*[32]float32)(src)
-			return
+			*(*[32]float32)(dst) = *(*[32]float32)(s)
 		case 16:
-			*(*[16]float32)(dst) = *(*[16]float32)(src)
-			return
+			*(*[16]float32)(dst) = *(*[16]float32)(s)
 		case 12:
-			*(*[12]float32)(dst) = *(*[12]float32)(src)
-			return
+			*(*[12]float32)(dst) = *(*[12]float32)(s)
 		case 6:
-			*(*[6]float32)(dst) = *(*[6]float32)(src)
-			return
+			*(*[6]float32)(dst) = *(*[6]float32)(s)
 		case 4:
-			*(*[4]float32)(dst) = *(*[4]float32)(src)
-			return
+			*(*[4]float32)(dst) = *(*[4]float32)(s)
+		default:
+			copy(dst, s)
 		}
+		for i := n; i < w; i++ {
+			dst[i] = 0
+		}
+		return
 	}
-	n := copy(dst, src)
+	copy(dst, src[off:off+n])
 	clear(dst[n:])
 }

@@ -40,6 +40,7 @@ func main() {
 	avx512(&w, 12, 32)
 	avx2(&w, 6, 16)
 	transpose512(&w)
+	copyRuns512(&w)
 	if err := os.WriteFile("kernels_amd64.s", w.Bytes(), 0o644); err != nil {
 		log.Fatal(err)
 	}
@@ -348,6 +349,57 @@ func transpose512(w *asm) {
 		}
 	}
 	w.label("tr_done")
+	w.f("VZEROUPPER")
+	w.f("RET")
+	w.WriteString("\n")
+}
+
+// copyRuns512 writes copyRunsAVX512, the packing routine for operands whose
+// panel rows are contiguous runs in memory:
+//
+//	func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)
+//
+// For each of steps runs it copies n (≤ 32) values from src (runs lds apart)
+// to dst (runs width ≤ 32 apart, so the output is contiguous) and zeroes the
+// width-n values after them. Loads are masked to n values, stores to width.
+func copyRuns512(w *asm) {
+	name := "copyRunsAVX512"
+	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, steps, n, width int)\n", name)
+	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	w.f("MOVQ src+0(FP), SI")
+	w.f("MOVQ lds+8(FP), R8")
+	w.f("SHLQ $2, R8")
+	w.f("MOVQ dst+16(FP), DI")
+	w.f("MOVQ steps+24(FP), DX")
+	w.f("MOVQ width+40(FP), R10")
+	// K1/K2: loads of values 0..15/16..31; K3/K4: the same for stores.
+	w.f("MOVQ n+32(FP), CX")
+	w.f("MOVQ $1, AX")
+	w.f("SHLQ CX, AX")
+	w.f("DECQ AX")
+	w.f("KMOVW AX, K1")
+	w.f("SHRQ $16, AX")
+	w.f("KMOVW AX, K2")
+	w.f("MOVQ R10, CX")
+	w.f("MOVQ $1, AX")
+	w.f("SHLQ CX, AX")
+	w.f("DECQ AX")
+	w.f("KMOVW AX, K3")
+	w.f("SHRQ $16, AX")
+	w.f("KMOVW AX, K4")
+	w.f("SHLQ $2, R10")
+	w.f("TESTQ DX, DX")
+	w.f("JEQ cr_done")
+	w.label("cr_loop")
+	w.f("VMOVUPS.Z (SI), K1, Z0")
+	w.f("VMOVUPS.Z 64(SI), K2, Z1")
+	w.f("VMOVUPS Z0, K3, (DI)")
+	w.f("VMOVUPS Z1, K4, 64(DI)")
+	w.f("ADDQ R8, SI")
+	w.f("ADDQ R10, DI")
+	w.f("DECQ DX")
+	w.f("JNE cr_loop")
+	w.label("cr_done")
 	w.f("VZEROUPPER")
 	w.f("RET")
 	w.WriteString("\n")

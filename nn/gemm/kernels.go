@@ -28,6 +28,9 @@ type kernel struct {
 	// transpose, if set, packs operands that need transposing (see
 	// transposeAVX512); otherwise plain Go loops do.
 	transpose func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+	// copyRuns, if set, packs operands whose panel rows are contiguous (see
+	// copyRunsAVX512); otherwise copyRun does, one run at a time.
+	copyRuns func(src *float32, lds int, dst *float32, steps, n, width int)
 }
 
 // kernelEnv names the environment variable that forces a kernel.

@@ -22,7 +22,7 @@ func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr in
 var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 var (
-	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512, transpose: transposeAVX512}
+	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512, transpose: transposeAVX512, copyRuns: copyRunsAVX512}
 	avx2Kernel   = &kernel{name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2}
 )
 
@@ -46,3 +46,9 @@ var knownKernels = []string{"avx512", "avx2", "portable"}
 //
 //go:noescape
 func transposeAVX512(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+
+// copyRunsAVX512 copies steps runs of n values (lds apart in src) to dst as
+// runs of width values, zero-padded; see gen_kernels.go.
+//
+//go:noescape
+func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)

@@ -862,3 +862,41 @@ tr_done:
 	VZEROUPPER
 	RET
 
+// func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)
+TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48
+	MOVQ src+0(FP), SI
+	MOVQ lds+8(FP), R8
+	SHLQ $2, R8
+	MOVQ dst+16(FP), DI
+	MOVQ steps+24(FP), DX
+	MOVQ width+40(FP), R10
+	MOVQ n+32(FP), CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	SHRQ $16, AX
+	KMOVW AX, K2
+	MOVQ R10, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K3
+	SHRQ $16, AX
+	KMOVW AX, K4
+	SHLQ $2, R10
+	TESTQ DX, DX
+	JEQ cr_done
+cr_loop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, K3, (DI)
+	VMOVUPS Z1, K4, 64(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ DX
+	JNE cr_loop
+cr_done:
+	VZEROUPPER
+	RET
+

@@ -46,3 +46,36 @@ func TestTransposeAVX512(t *testing.T) {
 		}
 	}
 }
+
+func TestCopyRunsAVX512(t *testing.T) {
+	if !cpu.X86.HasAVX512F {
+		t.Skip("no AVX-512")
+	}
+	const lds, steps = 37, 5
+	src := make([]float32, steps*lds)
+	for i := range src {
+		src[i] = float32(i + 1)
+	}
+	for width := 1; width <= 32; width++ {
+		for n := 1; n <= width; n++ {
+			dst := make([]float32, steps*width+3)
+			for i := range dst {
+				dst[i] = -1
+			}
+			copyRunsAVX512(&src[0], lds, &dst[0], steps, n, width)
+			for i, got := range dst {
+				s, j := i/width, i%width
+				want := float32(-1)
+				switch {
+				case s < steps && j < n:
+					want = src[s*lds+j]
+				case s < steps:
+					want = 0
+				}
+				if got != want {
+					t.Fatalf("n=%d width=%d: dst[%d] = %v, want %v", n, width, i, got, want)
+				}
+			}
+		}
+	}
+}
