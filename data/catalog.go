@@ -16,13 +16,13 @@ type fileSpec struct {
 
 // setSpec describes a known data set: its files, shape and where to get it.
 type setSpec struct {
-	Name    string
-	Title   string
+	Name     string
+	Title    string
 	Classes  []string // nil: read from the files (CIFAR-10's batches.meta.txt)
 	NClasses int
 	H, W, C  int
-	Digits  bool // pictures of digits: a mirror image changes their meaning
-	Files   []fileSpec
+	Digits   bool // pictures of digits: a mirror image changes their meaning
+	Files    []fileSpec
 	// sources lists where to get the files, in the order they are tried.
 	sources []source
 }
@@ -63,7 +63,7 @@ var cifarFiles = []fileSpec{
 var catalog = map[string]*setSpec{
 	"mnist": {
 		Name: "mnist", Title: "MNIST handwritten digits",
-		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
+		Classes:  []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
 		NClasses: 10, H: 28, W: 28, C: 1, Digits: true,
 		Files: mnistFiles,
 		sources: []source{
