@@ -51,12 +51,11 @@ func (l *activation) backward(dy *Tensor, needDx bool) *Tensor {
 	dx, x, y := l.dx.Data, l.x.Data, l.out.Data
 	switch l.spec.Kind {
 	case KindReLU:
+		// Branch-free: y is +0 where x ≤ 0 and positive elsewhere, so its
+		// bits minus one are negative exactly where the gradient is zero.
 		for i, d := range dy.Data[:n] {
-			if x[i] > 0 {
-				dx[i] = d
-			} else {
-				dx[i] = 0
-			}
+			keep := ^uint32(int32(math.Float32bits(y[i])-1) >> 31)
+			dx[i] = math.Float32frombits(math.Float32bits(d) & keep)
 		}
 	case KindLeakyReLU:
 		a := l.spec.Alpha

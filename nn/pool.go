@@ -1,7 +1,5 @@
 package nn
 
-import "math"
-
 // maxPool takes the largest value of each KH×KW window, channel by channel.
 // Padded positions are skipped, so they never win; ties go to the first
 // value in (kh, kw) order.
@@ -30,22 +28,27 @@ func (l *maxPool) forward(x *Tensor, train bool) *Tensor {
 	for n := 0; n < x.N; n++ {
 		img := x.Data[n*inSize : (n+1)*inSize]
 		for oh := 0; oh < g.oh; oh++ {
-			h0, h1 := max(oh*g.sh-g.pt, 0), min(oh*g.sh-g.pt+g.kh, g.h)
 			for ow := 0; ow < g.ow; ow++ {
-				w0, w1 := max(ow*g.sw-g.pl, 0), min(ow*g.sw-g.pl+g.kw, g.w)
+				h0, h1, w0, w1 := g.window(oh, ow)
 				o := n*outSize + (oh*g.ow+ow)*c
 				best, arg := l.out.Data[o:o+c], l.arg[o:o+c]
-				for q := range best {
-					best[q] = float32(math.Inf(-1))
-					arg[q] = -1
+				// Start from the window's first value; every window holds one.
+				first := (h0*g.w + w0) * c
+				copy(best, img[first:first+c])
+				for q := range arg {
+					arg[q] = int32(first + q)
 				}
 				for ih := h0; ih < h1; ih++ {
 					for iw := w0; iw < w1; iw++ {
 						i := (ih*g.w + iw) * c
 						for q, v := range img[i : i+c] {
-							if v > best[q] || arg[q] < 0 {
-								best[q], arg[q] = v, int32(i+q)
+							// Written so that the compiler can select without branching.
+							a := arg[q]
+							if v > best[q] {
+								a = int32(i + q)
 							}
+							arg[q] = a
+							best[q] = max(best[q], v)
 						}
 					}
 				}
