@@ -1,0 +1,48 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/cnnlab/cnnlab/reports"
+)
+
+func init() {
+	register(&command{
+		name:    "report",
+		summary: "build the static HTML report of every run",
+		usage: `  cnnlab report [--results DIR] [--out DIR]
+
+Reads the run records under --results (default results) and writes a static
+site to --out (default results/site): an index of experiments, a page per
+sweep and a page per run. Open index.html in a browser; it works offline.
+Building again rewrites only what changed.`,
+		run: runReport,
+	})
+}
+
+func runReport(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("report", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	results := fs.String("results", "results", "the results folder")
+	out := fs.String("out", "", "the site folder (default RESULTS/site)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
+	}
+	if *out == "" {
+		*out = filepath.Join(*results, "site")
+	}
+	sum, err := reports.Build(reports.Options{Results: *results, Out: *out, Warn: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "report: %d experiments, %d runs, %d pages, %d files (%d changed, %d of %d charts drawn) in %s\n",
+		sum.Experiments, sum.Runs, sum.Pages, sum.Files, sum.Written, sum.Drawn, sum.Charts, *out)
+	fmt.Fprintf(stdout, "open %s\n", filepath.Join(*out, "index.html"))
+	return nil
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestReportCommand(t *testing.T) {
+	empty := t.TempDir()
+	tests := []struct {
+		args     []string
+		code     int
+		inStdout string
+		inStderr string
+	}{
+		{[]string{"report", "--results", filepath.Join(empty, "nosuch")}, 1, "", "results folder"},
+		{[]string{"report", "--bogus"}, 2, "", "flag provided but not defined"},
+		{[]string{"report", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"report", "--results", empty, "--out", filepath.Join(empty, "site")}, 0, "0 experiments", ""},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := run(tt.args, &out, &errb)
+		if code != tt.code {
+			t.Errorf("run(%q) = %d, want %d (stderr %q)", tt.args, code, tt.code, errb.String())
+		}
+		if !strings.Contains(out.String(), tt.inStdout) || !strings.Contains(errb.String(), tt.inStderr) {
+			t.Errorf("run(%q): stdout %q stderr %q; want %q and %q", tt.args, out.String(), errb.String(), tt.inStdout, tt.inStderr)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(empty, "site", "index.html")); err != nil {
+		t.Errorf("report wrote no index: %v", err)
+	}
+}

@@ -1,0 +1,262 @@
+package reports
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/network"
+	cdppage "github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// pageCheck is what the browser test reads from a loaded page.
+type pageCheck struct {
+	Charts []struct {
+		ID       string `json:"id"`
+		Rendered bool   `json:"rendered"`
+	} `json:"charts"`
+	Images []struct {
+		Src    string `json:"src"`
+		Loaded bool   `json:"loaded"`
+	} `json:"images"`
+	Alerts []string `json:"alerts"`
+	Title  string   `json:"title"`
+}
+
+const checkScript = `(() => ({
+	charts: Array.from(document.querySelectorAll("div.chart")).map(d => {
+		const c = d.querySelector("canvas, svg");
+		return {id: d.id, rendered: !!c && c.clientWidth > 0 && c.clientHeight > 0};
+	}),
+	images: Array.from(document.images).map(i => ({src: i.src, loaded: i.complete && i.naturalWidth > 0})),
+	alerts: window.__alerts || [],
+	title: document.title,
+}))()`
+
+// TestBrowser opens pages of a generated site in headless Chromium with the
+// network off and checks that they show without errors: no console errors or
+// exceptions, every chart drawn, every image loaded, nothing fetched from
+// outside the site, and no injected script run. Set CNNLAB_SCREENSHOTS to a
+// folder to also save a full-page screenshot of each page there.
+func TestBrowser(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is needed in CI: %v", err)
+		}
+		t.Skipf("chromium not installed at %s (apt-get install chromium); skipping the browser test", chromiumPath)
+	}
+	root := t.TempDir()
+	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
+	writeFixture(t, results)
+	var warn strings.Builder
+	sum, err := Build(Options{Results: results, Out: out, Warn: &warn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.CDN {
+		msg := "echarts could not be had, so the site cannot draw charts offline: " + warn.String()
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	shots := os.Getenv("CNNLAB_SCREENSHOTS")
+
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+
+	e := func(dir string) string { return slug(dir) }
+	pages := []string{
+		"index.html",
+		"grid/index.html", "l2/index.html", "three/index.html", e(evilExpDir) + "/index.html",
+		"grid/run-01/index.html", // finished
+		"grid/run-03/index.html", // failed
+		"grid/run-08/index.html", // in progress, only status, epochs and steps
+		e(evilExpDir) + "/" + e(evilRunDir) + "/index.html",
+		e(evilExpDir) + "/plain/index.html", // diverged
+	}
+	for _, p := range pages {
+		t.Run(p, func(t *testing.T) {
+			checkPage(t, browser, filepath.Join(out, filepath.FromSlash(p)), shots)
+		})
+	}
+}
+
+func checkPage(t *testing.T, browser context.Context, file, shots string) {
+	if _, err := os.Stat(file); err != nil {
+		t.Fatal(err)
+	}
+	tab, cancelTab := chromedp.NewContext(browser)
+	defer cancelTab()
+	ctx, cancel := context.WithTimeout(tab, 60*time.Second)
+	defer cancel()
+
+	var mu sync.Mutex
+	var problems []string
+	add := func(format string, args ...any) {
+		mu.Lock()
+		problems = append(problems, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}
+	listen := func(f func(ctx context.Context)) { go f(ctx) }
+	listen(func(ctx context.Context) {
+		for ev, err := range chromedp.Events(ctx, runtime.ConsoleAPICalled) {
+			if err != nil {
+				return
+			}
+			if ev.Type == runtime.ConsoleAPICalledTypeError || ev.Type == runtime.ConsoleAPICalledTypeAssert {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				add("console.%s: %s", ev.Type, strings.Join(parts, " "))
+			}
+		}
+	})
+	listen(func(ctx context.Context) {
+		for ev, err := range chromedp.Events(ctx, runtime.ExceptionThrown) {
+			if err != nil {
+				return
+			}
+			add("exception: %s", (&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+		}
+	})
+	listen(func(ctx context.Context) {
+		for ev, err := range chromedp.Events(ctx, cdplog.EntryAdded) {
+			if err != nil {
+				return
+			}
+			if ev.Entry != nil && ev.Entry.Level == cdplog.EntryLevelError {
+				add("log error: %s %s", ev.Entry.Text, ev.Entry.URL)
+			}
+		}
+	})
+	listen(func(ctx context.Context) {
+		for ev, err := range chromedp.Events(ctx, network.RequestWillBeSent) {
+			if err != nil {
+				return
+			}
+			if u := ev.Request.URL; !strings.HasPrefix(u, "file://") && !strings.HasPrefix(u, "data:") {
+				add("request outside the site: %s", u)
+			}
+		}
+	})
+	listen(func(ctx context.Context) {
+		for ev, err := range chromedp.Events(ctx, network.LoadingFailed) {
+			if err != nil {
+				return
+			}
+			add("loading failed: %s %s", ev.Type, ev.ErrorText)
+		}
+	})
+
+	setup := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := cdp.Call(ctx, tg, network.Enable, network.EnableParams{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, network.OverrideNetworkState, network.OverrideNetworkStateParams{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{
+			MatchedNetworkConditions: []*network.Conditions{{Offline: true, DownloadThroughput: -1, UploadThroughput: -1}},
+		}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, cdplog.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		if _, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{}); err != nil {
+			return err
+		}
+		_, err := cdp.Call(ctx, tg, cdppage.AddScriptToEvaluateOnNewDocument, cdppage.AddScriptToEvaluateOnNewDocumentParams{
+			Source: `window.__alerts = []; window.alert = function (m) { window.__alerts.push(String(m)); };`,
+		})
+		return err
+	})
+	if err := chromedp.Do(ctx, setup, chromedp.Navigate("file://"+file)); err != nil {
+		t.Fatalf("open %s: %v", file, err)
+	}
+
+	// Charts draw right after load; wait until every container holds one.
+	var got pageCheck
+	for {
+		var err error
+		got, err = chromedp.Run(ctx, chromedp.Evaluate[pageCheck](checkScript))
+		if err != nil {
+			t.Fatalf("read %s: %v", file, err)
+		}
+		done := true
+		for _, c := range got.Charts {
+			done = done && c.Rendered
+		}
+		for _, im := range got.Images {
+			done = done && im.Loaded
+		}
+		if done || ctx.Err() != nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if shots != "" {
+		if b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+			name := strings.NewReplacer("/", "_", "\\", "_").Replace(strings.TrimPrefix(file, filepath.Dir(filepath.Dir(filepath.Dir(file)))))
+			os.WriteFile(filepath.Join(shots, strings.TrimPrefix(name, "_")+".png"), b, 0o644)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let late console events arrive
+	cancel()
+
+	if got.Title == "" {
+		t.Errorf("%s: page has no title", file)
+	}
+	for _, c := range got.Charts {
+		if !c.Rendered {
+			t.Errorf("chart %s holds no rendered canvas or svg", c.ID)
+		}
+	}
+	for _, im := range got.Images {
+		if !im.Loaded {
+			t.Errorf("image %s did not load", im.Src)
+		}
+	}
+	for _, a := range got.Alerts {
+		t.Errorf("a script from the records ran: alert(%s)", a)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, p := range problems {
+		t.Error(p)
+	}
+	t.Logf("%d charts, %d images", len(got.Charts), len(got.Images))
+}

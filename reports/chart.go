@@ -1,0 +1,150 @@
+package reports
+
+import (
+	"math"
+	"strconv"
+)
+
+// Chart is the data behind one chart, independent of how it is drawn. The
+// site draws every Chart twice: as an interactive echarts chart in the page
+// and as a PNG beside it.
+type Chart struct {
+	ID      string   `json:"id"` // unique within its page; also the PNG's file name
+	Title   string   `json:"title"`
+	Kind    string   `json:"kind"` // KindLine, KindBar, KindHeatmap or KindParallel
+	XName   string   `json:"x_name,omitempty"`
+	YName   string   `json:"y_name,omitempty"`
+	XCats   []string `json:"x_categories,omitempty"` // a category x axis; points' X index it
+	YCats   []string `json:"y_categories,omitempty"` // heatmap rows
+	Series  []Series `json:"series,omitempty"`       // line and bar charts
+	Cells   []Cell   `json:"cells,omitempty"`        // heatmaps
+	Axes    []Axis   `json:"axes,omitempty"`         // parallel coordinates
+	Rows    []Row    `json:"rows,omitempty"`         // parallel coordinates: one line each
+	Zoom    bool     `json:"zoom,omitempty"`         // many points: offer a zoom slider
+	Note    string   `json:"note,omitempty"`         // shown under the chart
+	Percent bool     `json:"percent,omitempty"`      // y values are percentages
+	IntX    bool     `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
+}
+
+// Chart kinds.
+const (
+	KindLine     = "line"
+	KindBar      = "bar"
+	KindHeatmap  = "heatmap"
+	KindParallel = "parallel"
+)
+
+// Series styles.
+const (
+	StyleLine   = "line"
+	StyleDashed = "dashed"
+	StylePoints = "points"
+	StyleStep   = "step" // a histogram drawn as steps through bin centres
+	StyleBar    = "bar"
+)
+
+// Series is one named set of points.
+type Series struct {
+	Name   string  `json:"name"`
+	Style  string  `json:"style"`
+	Hidden bool    `json:"hidden,omitempty"` // starts switched off in the legend
+	Color  int     `json:"color,omitempty"`  // 1-based palette index shared by related series; 0 = next free
+	Points []Point `json:"points"`
+}
+
+// Point is one (x, y) pair; it reads and writes as [x, y].
+type Point struct{ X, Y float64 }
+
+// MarshalJSON writes a point as a two-number array with six significant digits.
+func (p Point) MarshalJSON() ([]byte, error) {
+	b := []byte{'['}
+	b = appendNum(b, p.X)
+	b = append(b, ',')
+	b = appendNum(b, p.Y)
+	return append(b, ']'), nil
+}
+
+func appendNum(b []byte, v float64) []byte {
+	return strconv.AppendFloat(b, round6(v), 'g', -1, 64)
+}
+
+// round6 rounds to six significant digits, so that charts and golden files
+// do not carry noise digits.
+func round6(v float64) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
+	}
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	return f
+}
+
+// Cell is one heatmap cell: column X, row Y.
+type Cell struct {
+	X     int     `json:"x"`
+	Y     int     `json:"y"`
+	Value float64 `json:"value"`
+	Label string  `json:"label,omitempty"` // text shown in the cell, e.g. "98.7 ± 0.2"
+}
+
+// Axis is one axis of a parallel-coordinates chart: categories, or numbers
+// when Categories is empty.
+type Axis struct {
+	Name       string   `json:"name"`
+	Categories []string `json:"categories,omitempty"`
+}
+
+// Row is one line of a parallel-coordinates chart: a value per axis (an
+// index for a category axis).
+type Row struct {
+	Name   string    `json:"name"`
+	Values []float64 `json:"values"`
+}
+
+// empty reports whether the chart has nothing to draw.
+func (c *Chart) empty() bool {
+	switch c.Kind {
+	case KindHeatmap:
+		return len(c.Cells) == 0
+	case KindParallel:
+		return len(c.Rows) == 0
+	}
+	for _, s := range c.Series {
+		if len(s.Points) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// addSeries appends a series built from (x, y) pairs, leaving out values
+// that are not finite numbers.
+func (c *Chart) addSeries(name, style string, xs, ys []float64) *Series {
+	s := Series{Name: name, Style: style}
+	for i := range xs {
+		if isFinite(xs[i]) && isFinite(ys[i]) {
+			s.Points = append(s.Points, Point{xs[i], ys[i]})
+		}
+	}
+	c.Series = append(c.Series, s)
+	return &c.Series[len(c.Series)-1]
+}
+
+func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// meanStd returns the mean and the sample standard deviation (0 for one value).
+func meanStd(vs []float64) (mean, std float64) {
+	if len(vs) == 0 {
+		return 0, 0
+	}
+	for _, v := range vs {
+		mean += v
+	}
+	mean /= float64(len(vs))
+	if len(vs) < 2 {
+		return mean, 0
+	}
+	for _, v := range vs {
+		std += (v - mean) * (v - mean)
+	}
+	return mean, math.Sqrt(std / float64(len(vs)-1))
+}

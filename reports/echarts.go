@@ -1,0 +1,226 @@
+package reports
+
+import (
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+)
+
+// palette colours series; Series.Color picks from it (1-based, cycling).
+var palette = []string{
+	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+	"#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+}
+
+// heatColors is the colour ramp of heatmaps, low to high.
+var heatColors = []string{"#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"}
+
+// seriesColor returns the colour of the i-th series of a chart (0-based).
+func seriesColor(s Series, i int) string {
+	if s.Color > 0 {
+		return palette[(s.Color-1)%len(palette)]
+	}
+	return palette[i%len(palette)]
+}
+
+// echartsOption builds the echarts option of a chart with go-echarts. The
+// chart's script is loaded from assetsHost; the returned assets are the
+// scripts the chart needs. The option is a plain value: the page template
+// encodes it as JSON inside a script element, escaping every string.
+func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets []string) {
+	init := opts.Initialization{ChartID: "chart-" + c.ID, AssetsHost: assetsHost, Width: "100%", Height: "100%"}
+	tooltip := opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Enterable: opts.Bool(false)}
+	legend := opts.Legend{Show: opts.Bool(len(c.Series) > 1), Type: "scroll", Top: "0", Selected: map[string]bool{}}
+	for _, s := range c.Series {
+		if s.Hidden {
+			legend.Selected[s.Name] = false
+		}
+	}
+	toolbox := opts.Toolbox{Show: opts.Bool(true), Right: "8", Top: "24", Feature: &opts.ToolBoxFeature{
+		DataZoom: &opts.ToolBoxFeatureDataZoom{Show: opts.Bool(true), Title: map[string]string{"zoom": "zoom", "back": "undo zoom"}},
+		Restore:  &opts.ToolBoxFeatureRestore{Show: opts.Bool(true), Title: "reset"},
+	}}
+	grid := opts.Grid{Left: "36", Right: "40", Top: "56", Bottom: "48", ContainLabel: opts.Bool(true)}
+	if c.Zoom {
+		grid.Bottom = "72"
+	}
+	xAxis := opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "value", Scale: opts.Bool(true)}
+	if c.IntX {
+		xAxis.MinInterval = 1
+	}
+	if c.XCats != nil {
+		xAxis = opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats}
+	}
+	yAxis := opts.YAxis{Name: c.YName, NameLocation: "middle", NameGap: 48, Type: "value", Scale: opts.Bool(true)}
+	zoom := []opts.DataZoom{{Type: "inside", XAxisIndex: 0, FilterMode: "none"}}
+	if c.Zoom {
+		zoom = append(zoom, opts.DataZoom{Type: "slider", XAxisIndex: 0, FilterMode: "none"})
+	}
+	global := []charts.GlobalOpts{
+		charts.WithInitializationOpts(init),
+		charts.WithAnimation(false),
+	}
+
+	switch c.Kind {
+	case KindBar:
+		yAxis.Scale = opts.Bool(false)
+		if c.Percent {
+			yAxis.Min, yAxis.Max = 0, 100
+		}
+		ch := charts.NewBar()
+		ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(legend),
+			charts.WithXAxisOpts(xAxis), charts.WithYAxisOpts(yAxis), charts.WithGridOpts(grid))...)
+		ch.SetXAxis(c.XCats)
+		for i, s := range c.Series {
+			data := make([]opts.BarData, len(c.XCats))
+			for j := range data {
+				data[j] = opts.BarData{Value: "-"}
+			}
+			for _, p := range s.Points {
+				if j := int(p.X); j >= 0 && j < len(data) {
+					data[j] = opts.BarData{Value: round6(p.Y)}
+				}
+			}
+			ch.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: seriesColor(s, i)}))
+		}
+		ch.Validate()
+		return ch.JSON(), ch.JSAssets.Values
+
+	case KindHeatmap:
+		ch := charts.NewHeatMap()
+		lo, hi := 0.0, 0.0
+		for i, cell := range c.Cells {
+			if i == 0 || cell.Value < lo {
+				lo = cell.Value
+			}
+			if i == 0 || cell.Value > hi {
+				hi = cell.Value
+			}
+		}
+		if hi == lo {
+			hi = lo + 1
+		}
+		tooltip.Trigger = "item"
+		ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+			charts.WithXAxisOpts(opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+			charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: "category", Data: c.YCats, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+			charts.WithGridOpts(opts.Grid{Left: "16", Right: "90", Top: "40", Bottom: "40", ContainLabel: opts.Bool(true)}),
+			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: float32(lo), Max: float32(hi),
+				Orient: "vertical", Right: "0", Top: "center", InRange: &opts.VisualMapInRange{Color: heatColors}}))...)
+		ch.SetXAxis(c.XCats)
+		data := make([]opts.HeatMapData, len(c.Cells))
+		for i, cell := range c.Cells {
+			label := cell.Label
+			if label == "" {
+				label = strconv.FormatFloat(round6(cell.Value), 'g', -1, 64)
+			}
+			data[i] = opts.HeatMapData{Name: label, Value: []any{cell.X, cell.Y, round6(cell.Value)}}
+		}
+		ch.AddSeries(c.Title, data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{b}", FontSize: 11}))
+		ch.Validate()
+		return ch.JSON(), ch.JSAssets.Values
+
+	case KindParallel:
+		ch := charts.NewParallel()
+		tooltip.Trigger = "item"
+		ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
+			charts.WithParallelComponentOpts(opts.ParallelComponent{Left: "6%", Right: "10%", Top: "40", Bottom: "30"}))...)
+		data := make([]opts.ParallelData, len(c.Rows))
+		for i, r := range c.Rows {
+			vals := make([]any, len(r.Values))
+			for j, v := range r.Values {
+				if j < len(c.Axes) && len(c.Axes[j].Categories) > 0 {
+					vals[j] = c.Axes[j].Categories[int(v)]
+				} else {
+					vals[j] = round6(v)
+				}
+			}
+			data[i] = opts.ParallelData{Name: r.Name, Value: vals}
+		}
+		ch.AddSeries("runs", data, charts.WithLineStyleOpts(opts.LineStyle{Width: 2, Opacity: opts.Float(0.7)}))
+		ch.Validate()
+		o := ch.JSON()
+		// go-echarts leaves out a zero "dim", which echarts needs on every axis.
+		axes := make([]map[string]any, len(c.Axes))
+		for i, a := range c.Axes {
+			ax := map[string]any{"dim": i, "name": a.Name, "nameLocation": "start"}
+			if len(a.Categories) > 0 {
+				ax["type"] = "category"
+				ax["data"] = a.Categories
+			} else {
+				ax["type"] = "value"
+				ax["scale"] = true
+			}
+			axes[i] = ax
+		}
+		o["parallelAxis"] = axes
+		if len(c.Axes) > 0 {
+			lo, hi := 0.0, 0.0
+			last := len(c.Axes) - 1
+			for i, r := range c.Rows {
+				v := r.Values[last]
+				if i == 0 || v < lo {
+					lo = v
+				}
+				if i == 0 || v > hi {
+					hi = v
+				}
+			}
+			if hi == lo {
+				hi = lo + 1
+			}
+			o["visualMap"] = []map[string]any{{
+				"type": "continuous", "dimension": last, "min": round6(lo), "max": round6(hi),
+				"calculable": true, "orient": "vertical", "right": 0, "top": "center",
+				"inRange": map[string]any{"color": []string{"#e15759", "#edc948", "#59a14f"}},
+			}}
+		}
+		return o, ch.JSAssets.Values
+	}
+
+	// KindLine: lines, steps and points on one set of axes.
+	ch := charts.NewLine()
+	ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(legend),
+		charts.WithXAxisOpts(xAxis), charts.WithYAxisOpts(yAxis), charts.WithGridOpts(grid),
+		charts.WithDataZoomOpts(zoom...), charts.WithToolboxOpts(toolbox))...)
+	if c.XCats != nil {
+		ch.SetXAxis(c.XCats)
+	}
+	var scatter *charts.Scatter
+	for i, s := range c.Series {
+		color := seriesColor(s, i)
+		if s.Style == StylePoints {
+			if scatter == nil {
+				scatter = charts.NewScatter()
+			}
+			data := make([]opts.ScatterData, len(s.Points))
+			for j, p := range s.Points {
+				data[j] = opts.ScatterData{Value: []any{round6(p.X), round6(p.Y)}}
+			}
+			scatter.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: color, Opacity: opts.Float(0.6)}),
+				charts.WithScatterChartOpts(opts.ScatterChart{SymbolSize: 7}))
+			continue
+		}
+		data := make([]opts.LineData, len(s.Points))
+		for j, p := range s.Points {
+			data[j] = opts.LineData{Value: []any{round6(p.X), round6(p.Y)}}
+		}
+		lc := opts.LineChart{ShowSymbol: opts.Bool(len(s.Points) <= 40), SymbolSize: 5}
+		ls := opts.LineStyle{Color: color, Width: 2}
+		switch s.Style {
+		case StyleDashed:
+			ls.Type, ls.Width = "dashed", 1.5
+		case StyleStep:
+			lc.Step, lc.ShowSymbol = "middle", opts.Bool(false)
+			ls.Width = 1.5
+		}
+		ch.AddSeries(s.Name, data, charts.WithLineChartOpts(lc), charts.WithLineStyleOpts(ls),
+			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
+	}
+	if scatter != nil {
+		ch.Overlap(scatter)
+	}
+	ch.Validate()
+	return ch.JSON(), ch.JSAssets.Values
+}

@@ -1,0 +1,254 @@
+package reports
+
+import (
+	"math"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// experiment is one experiment folder of the results: a sweep of one or
+// more runs.
+type experiment struct {
+	Dir         string // folder name under the results root
+	Slug        string // folder name in the site
+	Name        string // as the runs' status files give it
+	Description string
+	Runs        []*run   // sorted by run ID
+	Keys        []string // swept keys whose value differs between runs, in sweep order
+	KeyNames    map[string]string
+	Seeds       int // number of distinct replicates
+	Counts      []stateCount
+	Best        *run // finished run with the highest test accuracy, or nil
+}
+
+type stateCount struct {
+	State string
+	N     int
+}
+
+// run is one run folder with the figures the pages show about it.
+type run struct {
+	Rec   *record.Run
+	ID    string // folder name
+	Slug  string
+	Exp   *experiment
+	Label string            // short name within its sweep: the varying keys' values and the replicate
+	Value map[string]string // swept key → value
+
+	Final     *record.Epoch // last epoch recorded, or nil
+	BestVal   float64
+	TestAcc   float64 // at the best checkpoint when known, else the last epoch's
+	HasResult bool    // the run finished and TestAcc is its result
+}
+
+// State is the run's state as recorded.
+func (r *run) State() string { return r.Rec.Status.State }
+
+// stateOrder lists run states in the order the index shows them.
+var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateFailed, record.StateDiverged}
+
+// buildExperiments turns what record.ReadResults returned into experiments,
+// sorted by folder name, with runs sorted by run ID.
+func buildExperiments(results map[string][]*record.Run) []*experiment {
+	dirs := make([]string, 0, len(results))
+	for d := range results {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	var exps []*experiment
+	usedSlugs := map[string]bool{"assets": true}
+	for _, d := range dirs {
+		e := &experiment{Dir: d, Slug: uniqueSlug(d, usedSlugs), Name: d}
+		runSlugs := map[string]bool{"charts": true, "img": true}
+		recs := append([]*record.Run(nil), results[d]...)
+		sort.Slice(recs, func(i, j int) bool { return filepath.Base(recs[i].Dir) < filepath.Base(recs[j].Dir) })
+		for _, rec := range recs {
+			id := filepath.Base(rec.Dir)
+			r := &run{Rec: rec, ID: id, Slug: uniqueSlug(id, runSlugs), Exp: e, Value: map[string]string{}}
+			for _, kv := range rec.Status.Swept {
+				r.Value[kv.Key] = kv.Value
+			}
+			r.measure()
+			e.Runs = append(e.Runs, r)
+		}
+		if len(e.Runs) > 0 {
+			st := e.Runs[0].Rec.Status
+			if st.Experiment != "" {
+				e.Name = st.Experiment
+			}
+			e.Description = st.Description
+		}
+		e.findKeys()
+		e.count()
+		exps = append(exps, e)
+	}
+	return exps
+}
+
+func uniqueSlug(name string, used map[string]bool) string {
+	s := slug(name)
+	for i := 2; used[s]; i++ {
+		s = slug(name) + "-" + strconv.Itoa(i)
+	}
+	used[s] = true
+	return s
+}
+
+// measure fills the run's summary figures from its records.
+func (r *run) measure() {
+	st := r.Rec.Status
+	if n := len(r.Rec.Epochs); n > 0 {
+		r.Final = &r.Rec.Epochs[n-1]
+	}
+	r.BestVal = st.BestValAcc
+	if r.BestVal == 0 {
+		for _, e := range r.Rec.Epochs {
+			r.BestVal = math.Max(r.BestVal, finite(e.ValAcc))
+		}
+	}
+	switch {
+	case st.TestAcc > 0:
+		r.TestAcc = st.TestAcc
+	case r.Rec.Analysis != nil && r.Rec.Analysis.TestAcc > 0:
+		r.TestAcc = r.Rec.Analysis.TestAcc
+	case r.Final != nil:
+		r.TestAcc = finite(r.Final.TestAcc)
+	}
+	r.HasResult = st.State == record.StateDone && (st.TestAcc > 0 || r.Final != nil || r.Rec.Analysis != nil)
+}
+
+func finite(v float64) float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0
+	}
+	return v
+}
+
+// findKeys finds the swept keys that take more than one value, the number of
+// replicates, gives each key a short unique name and labels every run.
+func (e *experiment) findKeys() {
+	var order []string
+	values := map[string]map[string]bool{}
+	seeds := map[int]bool{}
+	for _, r := range e.Runs {
+		seeds[r.Rec.Status.Replicate] = true
+		for _, kv := range r.Rec.Status.Swept {
+			if values[kv.Key] == nil {
+				values[kv.Key] = map[string]bool{}
+				order = append(order, kv.Key)
+			}
+			values[kv.Key][kv.Value] = true
+		}
+	}
+	for _, k := range order {
+		missing := false
+		for _, r := range e.Runs {
+			if _, ok := r.Value[k]; !ok {
+				missing = true
+			}
+		}
+		if len(values[k]) > 1 || missing && len(values[k]) > 0 {
+			e.Keys = append(e.Keys, k)
+		}
+	}
+	e.Seeds = len(seeds)
+	e.KeyNames = shortNames(e.Keys)
+	for _, r := range e.Runs {
+		var parts []string
+		for _, k := range e.Keys {
+			parts = append(parts, e.KeyNames[k]+"="+valueOr(r.Value, k))
+		}
+		if e.Seeds > 1 {
+			parts = append(parts, "seed #"+strconv.Itoa(r.Rec.Status.Replicate))
+		}
+		r.Label = strings.Join(parts, " ")
+		if r.Label == "" {
+			r.Label = r.ID
+		}
+	}
+}
+
+func valueOr(m map[string]string, k string) string {
+	if v, ok := m[k]; ok {
+		return v
+	}
+	return "–"
+}
+
+// shortNames names each key by the shortest suffix of its dotted path that
+// no other key ends with: "model[0].conv.kernel" becomes "kernel".
+func shortNames(keys []string) map[string]string {
+	names := map[string]string{}
+	for _, k := range keys {
+		parts := strings.Split(k, ".")
+		for n := 1; n <= len(parts); n++ {
+			cand := strings.Join(parts[len(parts)-n:], ".")
+			clash := false
+			for _, o := range keys {
+				if o != k && (o == cand || strings.HasSuffix(o, "."+cand)) {
+					clash = true
+				}
+			}
+			if !clash || n == len(parts) {
+				names[k] = cand
+				break
+			}
+		}
+	}
+	return names
+}
+
+// count counts runs by state and finds the best finished run.
+func (e *experiment) count() {
+	n := map[string]int{}
+	for _, r := range e.Runs {
+		n[r.State()]++
+		if r.HasResult && (e.Best == nil || r.TestAcc > e.Best.TestAcc) {
+			e.Best = r
+		}
+	}
+	for _, s := range stateOrder {
+		if n[s] > 0 {
+			e.Counts = append(e.Counts, stateCount{s, n[s]})
+			delete(n, s)
+		}
+	}
+	var other []string
+	for s := range n {
+		other = append(other, s)
+	}
+	sort.Strings(other)
+	for _, s := range other {
+		e.Counts = append(e.Counts, stateCount{s, n[s]})
+	}
+}
+
+// isL2Key reports whether a swept key sets the L2 penalty.
+func isL2Key(k string) bool {
+	return k == "l2" || strings.HasSuffix(k, ".l2")
+}
+
+// sortValues sorts a key's values numerically when they all are numbers,
+// else as text.
+func sortValues(vs []string) {
+	nums := true
+	for _, v := range vs {
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			nums = false
+		}
+	}
+	sort.SliceStable(vs, func(i, j int) bool {
+		if nums {
+			a, _ := strconv.ParseFloat(vs[i], 64)
+			b, _ := strconv.ParseFloat(vs[j], 64)
+			if a != b {
+				return a < b
+			}
+		}
+		return vs[i] < vs[j]
+	})
+}

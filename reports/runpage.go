@@ -1,0 +1,271 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+type banner struct{ Class, Title, Text, Detail string }
+
+type archRow struct {
+	Name, Kind, Detail, Output, Params, FLOPs, Class string
+	Width                                            int
+}
+
+type exampleView struct {
+	Src, True, Pred, Prob string
+	Index                 int
+}
+
+type analysisView struct {
+	Source, TestAcc string
+	Correct, Wrong  []exampleView
+	Problems        []string
+	Charts          []chartView
+}
+
+type layerMapView struct {
+	Src, Layer, Kind, Shape, Grid string
+	Width, Height                 int
+}
+
+type featureView struct {
+	Index    int
+	True     string
+	Input    string
+	Layers   []layerMapView
+	Problems []string
+}
+
+type keyValue struct{ Key, Value string }
+
+type runLink struct{ Label, Href string }
+
+// layerClass maps a layer kind to one of the diagram's colour classes.
+func layerClass(kind string) string {
+	switch kind {
+	case "conv", "maxpool", "avgpool", "dense", "batchnorm", "dropout", "flatten":
+		return kind
+	}
+	return "act"
+}
+
+func (b *builder) run(r *run, prev, next *run) error {
+	e := r.Exp
+	dir := e.Slug + "/" + r.Slug
+	rec := r.Rec
+	st := rec.Status
+	p := page{Title: e.Name + " / " + r.Label, Root: "../../", Crumbs: []crumb{
+		{"Experiments", "../../index.html"}, {e.Name, "../index.html"}, {Text: r.Label}}}
+	rc := buildRunCharts(rec)
+
+	data := struct {
+		page
+		Exp, Label, ID, State  string
+		Seed                   int64
+		Started, Updated       string
+		Prev, Next             *runLink
+		Banner                 *banner
+		TestAcc, BestVal, Time string
+		Epoch, Epochs          int
+		Params                 string
+		Swept                  []record.KeyValue
+		Arch                   []archRow
+		Input, FLOPs           string
+		Loss                   []chartView
+		L2Note                 string
+		Acc                    *chartView
+		Epochs_                [][]string
+		Hist                   []chartView
+		Analysis               *analysisView
+		FeatureMaps            []featureView
+		Command, Config        string
+		Env                    []keyValue
+	}{
+		Exp: e.Name, Label: r.Label, ID: r.ID, State: st.State, Seed: st.Seed,
+		Started: stamp(st.Started), Updated: stamp(st.Updated),
+		TestAcc: "–", BestVal: "–", Time: duration(st.Seconds),
+		Epoch: max(st.Epoch, len(rec.Epochs)), Epochs: st.Epochs, Swept: st.Swept,
+		Command: st.Command, Config: string(rec.Config),
+	}
+	if prev != nil {
+		data.Prev = &runLink{prev.Label, "../" + prev.Slug + "/index.html"}
+	}
+	if next != nil {
+		data.Next = &runLink{next.Label, "../" + next.Slug + "/index.html"}
+	}
+	if r.HasResult {
+		data.TestAcc = pct(r.TestAcc)
+	} else if r.Final != nil {
+		data.TestAcc = pct(r.Final.TestAcc) + " so far"
+	}
+	if r.BestVal > 0 {
+		data.BestVal = pct(r.BestVal)
+		if st.BestEpoch > 0 {
+			data.BestVal += " (epoch " + strconv.Itoa(st.BestEpoch) + ")"
+		}
+	}
+	data.Banner = runBanner(st, len(rec.Epochs))
+
+	// 1 architecture
+	a := rec.Arch
+	data.Params = "–"
+	if len(a.Layers) > 0 {
+		data.Params = thousands(a.Params)
+		data.Input, data.FLOPs = shape(a.Input), thousands(a.FLOPs)
+		maxSize := float64(a.Input[0] * a.Input[1] * a.Input[2])
+		for _, l := range a.Layers {
+			maxSize = math.Max(maxSize, float64(l.Output[0]*l.Output[1]*l.Output[2]))
+		}
+		for _, l := range a.Layers {
+			size := float64(l.Output[0] * l.Output[1] * l.Output[2])
+			width := 40
+			if maxSize > 1 && size >= 1 {
+				width = 30 + int(70*math.Log(size)/math.Log(maxSize))
+			}
+			data.Arch = append(data.Arch, archRow{
+				Name: l.Name, Kind: l.Kind, Detail: l.Detail, Output: shape(l.Output),
+				Params: thousands(l.Params), FLOPs: thousands(l.FLOPs), Class: layerClass(l.Kind), Width: min(max(width, 30), 100),
+			})
+		}
+	}
+
+	// 2 learning curve, 3 accuracy
+	if !hasL2(rec) && len(rec.Epochs)+len(rec.Steps) > 0 {
+		data.L2Note = "The L2 term is zero throughout: this run has no L2 penalty, so its loss is all data loss."
+	}
+	var loss []*Chart
+	for _, c := range []*Chart{rc.LossEpoch, rc.L2Epoch, rc.LossStep, rc.LRStep} {
+		if c != nil {
+			loss = append(loss, c)
+		}
+	}
+	data.Loss = b.charts(&p, dir, loss)
+	if rc.AccEpoch != nil {
+		data.Acc = &b.charts(&p, dir, []*Chart{rc.AccEpoch})[0]
+	}
+	f := func(v float64) string { return strconv.FormatFloat(round6(v), 'g', 6, 64) }
+	for _, ep := range rec.Epochs {
+		data.Epochs_ = append(data.Epochs_, []string{strconv.Itoa(ep.Epoch), f(ep.Loss), f(ep.DataLoss), f(ep.L2Loss), pct(ep.TrainAcc),
+			f(ep.ValLoss), pct(ep.ValAcc), f(ep.TestLoss), pct(ep.TestAcc), f(ep.LR), f(ep.Seconds), strconv.FormatFloat(ep.ImagesPerSec, 'f', 0, 64)})
+	}
+
+	// 4 weights
+	data.Hist = b.charts(&p, dir, rc.Histograms)
+
+	// 5 gallery, 6 feature maps
+	if an := rec.Analysis; an != nil {
+		av := &analysisView{Source: an.Source, TestAcc: pct(an.TestAcc)}
+		if av.Source == "" {
+			av.Source = "final model"
+		}
+		for _, set := range []struct {
+			name string
+			ex   []record.Example
+			out  *[]exampleView
+		}{{"correct", an.Correct, &av.Correct}, {"wrong", an.Wrong, &av.Wrong}} {
+			for i, ex := range set.ex {
+				png, err := imagePNG(ex.Image)
+				if err != nil {
+					av.Problems = append(av.Problems, fmt.Sprintf("%s image %d: %v", set.name, ex.Index, err))
+					continue
+				}
+				src := fmt.Sprintf("img/%s-%03d.png", set.name, i)
+				b.w.file(dir+"/"+src, png)
+				*set.out = append(*set.out, exampleView{Src: src, Index: ex.Index,
+					True: className(an.Classes, ex.True), Pred: className(an.Classes, ex.Pred), Prob: pct(ex.Prob)})
+			}
+		}
+		var cs []*Chart
+		for _, c := range []*Chart{rc.Confusion, rc.ClassAcc} {
+			if c != nil {
+				cs = append(cs, c)
+			}
+		}
+		av.Charts = b.charts(&p, dir, cs)
+		data.Analysis = av
+
+		for i, fm := range an.FeatureMaps {
+			fv := featureView{Index: fm.Index, True: className(an.Classes, fm.True)}
+			if png, err := imagePNG(fm.Image); err == nil {
+				fv.Input = fmt.Sprintf("img/fm%d-input.png", i)
+				b.w.file(dir+"/"+fv.Input, png)
+			} else {
+				fv.Problems = append(fv.Problems, "input image: "+err.Error())
+			}
+			for j, lm := range fm.Layers {
+				png, cols, rows, err := featureGrid(lm)
+				if err != nil {
+					fv.Problems = append(fv.Problems, err.Error())
+					continue
+				}
+				src := fmt.Sprintf("img/fm%d-layer%02d.png", i, j)
+				b.w.file(dir+"/"+src, png)
+				w, h := cols*(lm.W+1)-1, rows*(lm.H+1)-1
+				scale := max(1, min(8, 400/w))
+				fv.Layers = append(fv.Layers, layerMapView{
+					Src: src, Layer: lm.Layer, Kind: lm.Kind, Shape: fmt.Sprintf("%d×%d×%d", lm.H, lm.W, lm.C),
+					Grid: fmt.Sprintf("%d maps in %d×%d", lm.C, cols, rows), Width: w * scale, Height: h * scale,
+				})
+			}
+			data.FeatureMaps = append(data.FeatureMaps, fv)
+		}
+	}
+
+	// 7 environment
+	env := rec.Env
+	for _, kv := range []keyValue{
+		{"Go", env.GoVersion}, {"OS / arch", joinNonEmpty(env.OS, env.Arch, "/")}, {"CPU", env.CPU},
+		{"matrix kernel", env.Kernel}, {"threads", intOrEmpty(env.Threads)}, {"cnnlab version", env.Version}, {"commit", env.Commit},
+	} {
+		if kv.Value != "" {
+			data.Env = append(data.Env, kv)
+		}
+	}
+	data.page = p
+	return b.render(dir+"/index.html", "run.html", data)
+}
+
+func runBanner(st record.Status, epochs int) *banner {
+	done := max(st.Epoch, epochs)
+	switch st.State {
+	case record.StateRunning:
+		return &banner{"running", "In progress:", fmt.Sprintf("%d of %d epochs done. This page shows the records as they were when the site was built; build it again to see more.", done, st.Epochs), ""}
+	case record.StateFailed:
+		return &banner{"failed", "Failed:", fmt.Sprintf("after %d of %d epochs. The records written before the failure are shown below.", done, st.Epochs), st.Error}
+	case record.StateDiverged:
+		return &banner{"diverged", "Diverged:", fmt.Sprintf("the loss became NaN or infinite after %d of %d epochs.", done, st.Epochs), st.Error}
+	case record.StateStopped:
+		reason := st.StopReason
+		if reason == "" {
+			reason = "interrupted; it resumes the next time the sweep runs."
+		}
+		return &banner{"stopped", "Stopped:", fmt.Sprintf("after %d of %d epochs: %s", done, st.Epochs, reason), ""}
+	case record.StateDone:
+		if st.StopReason != "" {
+			return &banner{"stopped", "Stopped early:", st.StopReason, ""}
+		}
+		return nil
+	}
+	return &banner{"stopped", "State " + st.State + ":", fmt.Sprintf("%d of %d epochs done.", done, st.Epochs), st.Error}
+}
+
+func joinNonEmpty(a, b, sep string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + sep + b
+}
+
+func intOrEmpty(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
+}

@@ -1,0 +1,349 @@
+// Package reports builds a static HTML site from run records: an index of
+// every experiment, a page per sweep comparing its runs, and a page per run
+// answering, section by section, what the network is, how it learned, what
+// its weights look like, which test images it gets right and wrong, and what
+// its feature maps show. It reads results only through runner/record and
+// never trains anything. Every chart is an interactive echarts chart and a
+// PNG beside the page; every script, style and picture lives inside the
+// site, so it opens offline.
+package reports
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/cnnlab/cnnlab/internal/cachedir"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+var pages = template.Must(template.New("").Funcs(template.FuncMap{}).ParseFS(templateFS, "templates/*.html"))
+
+// Options says where to read results and write the site.
+type Options struct {
+	Results  string    // the results folder: Results/<experiment>/<run-id>/
+	Out      string    // the site folder; made if missing
+	CacheDir string    // where echarts.min.js is cached; "" means cachedir.Dir()
+	Warn     io.Writer // warnings; nil discards them
+	// Offline skips fetching echarts when it is not cached yet; the site
+	// then loads it from a CDN. Tests that do not open pages use it.
+	Offline bool
+}
+
+// Summary tells what a build did.
+type Summary struct {
+	Experiments int
+	Runs        int
+	Pages       int
+	Files       int  // files the site holds
+	Written     int  // files whose content changed
+	Charts      int  // PNG charts in the site
+	Drawn       int  // PNG charts drawn this time (the others were unchanged)
+	CDN         bool // echarts is loaded from the internet
+}
+
+// markerFile marks a folder as a site made by Build and remembers which
+// chart data each PNG was drawn from.
+const markerFile = ".cnnlab-site.json"
+
+// Build reads every run record under o.Results and writes the site to
+// o.Out. Building again from the same records gives the same files and only
+// rewrites what changed. Files an earlier build left that this one does not
+// make are removed; a non-empty folder that Build did not make is refused.
+func Build(o Options) (*Summary, error) {
+	if o.Results == "" || o.Out == "" {
+		return nil, errors.New("report: both the results folder and the site folder must be given")
+	}
+	warn := o.Warn
+	if warn == nil {
+		warn = io.Discard
+	}
+	if st, err := os.Stat(o.Results); err != nil {
+		return nil, fmt.Errorf("results folder: %w", err)
+	} else if !st.IsDir() {
+		return nil, fmt.Errorf("results folder %s is not a folder", o.Results)
+	}
+	w, err := openSite(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	results, err := record.ReadResults(o.Results)
+	if err != nil {
+		return nil, fmt.Errorf("read results: %w", err)
+	}
+	exps := buildExperiments(results)
+
+	sum := &Summary{Experiments: len(exps)}
+	host := "" // echarts from the site's own assets folder
+	if js, err := echartsScript(o); err != nil {
+		fmt.Fprintf(warn, "warning: %v\nwarning: the site loads echarts from %s and needs the internet to show charts\n", err, echartsCDN)
+		host, sum.CDN = echartsCDN, true
+	} else {
+		w.file("assets/"+echartsFile, js)
+	}
+	for _, name := range []string{"site.css", "site.js"} {
+		b, err := static.ReadFile("static/" + name)
+		if err != nil {
+			return nil, err
+		}
+		w.file("assets/"+name, b)
+	}
+
+	b := &builder{w: w, cdn: host, results: o.Results}
+	if err := b.index(exps); err != nil {
+		return nil, err
+	}
+	for _, e := range exps {
+		if err := b.sweep(e); err != nil {
+			return nil, err
+		}
+		for i, r := range e.Runs {
+			sum.Runs++
+			var prev, next *run
+			if i > 0 {
+				prev = e.Runs[i-1]
+			}
+			if i+1 < len(e.Runs) {
+				next = e.Runs[i+1]
+			}
+			if err := b.run(r, prev, next); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := w.finish(); err != nil {
+		return nil, err
+	}
+	sum.Pages = b.pages
+	sum.Files, sum.Written, sum.Charts, sum.Drawn = len(w.written), w.changed, w.charts, w.drawn
+	return sum, nil
+}
+
+func echartsScript(o Options) ([]byte, error) {
+	dir := o.CacheDir
+	if dir == "" {
+		d, err := cachedir.Dir()
+		if err != nil {
+			return nil, fmt.Errorf("echarts: %w", err)
+		}
+		dir = d
+	}
+	if o.Offline {
+		b, err := os.ReadFile(echartsPath(dir))
+		if err != nil {
+			return nil, fmt.Errorf("echarts %s is not cached in %s", echartsVersion, dir)
+		}
+		return b, checkEcharts(b)
+	}
+	return loadEcharts(dir)
+}
+
+// builder renders pages into a siteWriter.
+type builder struct {
+	w       *siteWriter
+	cdn     string // echarts host when not local
+	results string
+	pages   int
+}
+
+// crumb is one step of the navigation trail.
+type crumb struct{ Text, Href string }
+
+// page is what every page template needs.
+type page struct {
+	Title   string
+	Root    string // relative path from the page to the site root, "" or "../" …
+	Crumbs  []crumb
+	Scripts []string
+}
+
+// chartView is a chart as a page shows it.
+type chartView struct {
+	ID     string
+	Title  string
+	Note   string
+	PNG    string // relative link to the PNG
+	Tall   bool
+	Option map[string]any
+}
+
+// charts turns charts into views, queueing their PNGs in dir (relative to
+// the site root), and adds the scripts they need to the page.
+func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
+	host := b.cdn
+	if host == "" {
+		host = p.Root + "assets/"
+	}
+	var out []chartView
+	for _, c := range cs {
+		opt, assets := echartsOption(c, host)
+		for _, a := range assets {
+			if !contains(p.Scripts, a) {
+				p.Scripts = append(p.Scripts, a)
+			}
+		}
+		b.w.chart(path.Join(dir, "charts", c.ID+".png"), c)
+		out = append(out, chartView{
+			ID: c.ID, Title: c.Title, Note: c.Note, PNG: "charts/" + c.ID + ".png",
+			Tall: c.Kind == KindHeatmap && len(c.YCats) > 10 || c.Kind == KindParallel, Option: opt,
+		})
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// render executes a page template into the file rel.
+func (b *builder) render(rel, name string, data any) error {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
+		return fmt.Errorf("page %s: %w", rel, err)
+	}
+	b.w.file(rel, buf.Bytes())
+	b.pages++
+	return nil
+}
+
+// siteWriter writes the files of a site, leaving files whose content is
+// unchanged untouched, and drawing chart PNGs only when their data changed.
+type siteWriter struct {
+	root    string
+	written map[string]bool
+	old     manifest // from the previous build
+	next    manifest
+	jobs    []pngJob
+	err     error
+	changed int
+	charts  int
+	drawn   int
+}
+
+type manifest struct {
+	Charts map[string]string `json:"charts"` // PNG path → hash of the chart data it was drawn from
+}
+
+type pngJob struct {
+	rel string
+	c   *Chart
+}
+
+// openSite prepares the site folder. A folder that exists, is not empty and
+// was not made by Build is refused, so that a wrong --out cannot delete
+// someone's files.
+func openSite(root string) (*siteWriter, error) {
+	w := &siteWriter{root: root, written: map[string]bool{}, next: manifest{Charts: map[string]string{}}}
+	entries, err := os.ReadDir(root)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+	case err != nil:
+		return nil, fmt.Errorf("site folder: %w", err)
+	case len(entries) > 0:
+		if err := record.ReadJSON(filepath.Join(root, markerFile), &w.old); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return nil, fmt.Errorf("site folder %s is not empty and was not made by cnnlab report; choose another folder", root)
+			}
+			return nil, fmt.Errorf("site folder: %w", err)
+		}
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("site folder: %w", err)
+	}
+	return w, nil
+}
+
+// file writes data to rel (a slash-separated path under the site root).
+func (w *siteWriter) file(rel string, data []byte) {
+	if w.err != nil {
+		return
+	}
+	w.written[rel] = true
+	full := filepath.Join(w.root, filepath.FromSlash(rel))
+	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, data) {
+		return
+	}
+	w.changed++
+	w.err = writeFile(full, data)
+}
+
+// chart queues the PNG of c at rel.
+func (w *siteWriter) chart(rel string, c *Chart) {
+	w.written[rel] = true
+	w.charts++
+	w.jobs = append(w.jobs, pngJob{rel, c})
+}
+
+// finish draws the queued charts, writes the marker and removes files an
+// earlier build made that this one did not.
+func (w *siteWriter) finish() error {
+	if w.err != nil {
+		return w.err
+	}
+	if err := w.drawCharts(); err != nil {
+		return err
+	}
+	if err := record.WriteJSON(filepath.Join(w.root, markerFile), w.next); err != nil {
+		return err
+	}
+	w.written[markerFile] = true
+	var stale []string
+	err := filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(w.root, p)
+		if !d.IsDir() && !w.written[filepath.ToSlash(rel)] {
+			stale = append(stale, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("site folder: %w", err)
+	}
+	for _, p := range stale {
+		if err := os.Remove(p); err != nil {
+			return fmt.Errorf("site folder: %w", err)
+		}
+	}
+	return removeEmptyDirs(w.root)
+}
+
+// removeEmptyDirs removes empty folders below root, deepest first.
+func removeEmptyDirs(root string) error {
+	var dirs []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.IsDir() && p != root {
+			dirs = append(dirs, p)
+		}
+		return nil
+	})
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
+		if entries, err := os.ReadDir(d); err == nil && len(entries) == 0 {
+			if err := os.Remove(d); err != nil {
+				return fmt.Errorf("site folder: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+func relPath(parts ...string) string { return strings.Join(parts, "/") }

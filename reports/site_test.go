@@ -1,0 +1,270 @@
+package reports
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// buildFixture writes the synthetic records and builds a site from them
+// without touching the network or the user's cache.
+func buildFixture(t *testing.T) (results, out string, sum *Summary, warn string) {
+	t.Helper()
+	root := t.TempDir()
+	results, out = filepath.Join(root, "results"), filepath.Join(root, "site")
+	writeFixture(t, results)
+	var w strings.Builder
+	sum, err := Build(Options{Results: results, Out: out, CacheDir: filepath.Join(root, "cache"), Offline: true, Warn: &w})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results, out, sum, w.String()
+}
+
+// tree reads every file under dir: slash path → sha256.
+func tree(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		sum := sha256.Sum256(b)
+		files[filepath.ToSlash(rel)] = hex.EncodeToString(sum[:])
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+func TestBuildIsDeterministicAndIncremental(t *testing.T) {
+	results, out, sum, warn := buildFixture(t)
+	if sum.Experiments != 4 || sum.Runs != 19 || sum.Pages != 1+4+19 {
+		t.Errorf("summary %+v: want 4 experiments, 19 runs, 24 pages", sum)
+	}
+	if !sum.CDN || !strings.Contains(warn, "needs the internet") {
+		t.Errorf("without a cached echarts the build should fall back to the CDN and warn; CDN=%v warning %q", sum.CDN, warn)
+	}
+	if sum.Charts == 0 || sum.Drawn != sum.Charts {
+		t.Errorf("first build drew %d of %d charts", sum.Drawn, sum.Charts)
+	}
+	first := tree(t, out)
+
+	// Again into the same folder: nothing changes, nothing is redrawn.
+	again, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Written != 0 || again.Drawn != 0 {
+		t.Errorf("second build wrote %d files and drew %d charts, want 0 and 0", again.Written, again.Drawn)
+	}
+	if second := tree(t, out); !sameTree(t, first, second) {
+		t.Error("rebuilding changed the site")
+	}
+
+	// Into a fresh folder: the same bytes.
+	out2 := filepath.Join(t.TempDir(), "site")
+	if _, err := Build(Options{Results: results, Out: out2, CacheDir: t.TempDir(), Offline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !sameTree(t, first, tree(t, out2)) {
+		t.Error("building into a fresh folder gave different files")
+	}
+}
+
+func sameTree(t *testing.T, a, b map[string]string) bool {
+	t.Helper()
+	same := true
+	for p, h := range a {
+		if b[p] != h {
+			t.Errorf("%s differs", p)
+			same = false
+		}
+	}
+	for p := range b {
+		if _, ok := a[p]; !ok {
+			t.Errorf("%s is new", p)
+			same = false
+		}
+	}
+	return same
+}
+
+var linkRE = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
+
+// TestSiteLinksAndSafety checks every page: every local link and picture
+// exists inside the site, every chart has its PNG, and no string from the
+// records reaches the page unescaped.
+func TestSiteLinksAndSafety(t *testing.T) {
+	_, out, _, _ := buildFixture(t)
+	pages := 0
+	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(out, p)
+		for _, part := range strings.Split(filepath.ToSlash(rel), "/") {
+			if part != "." && (strings.ContainsAny(part, `<>"' &\`) || strings.HasPrefix(part, "..")) {
+				t.Errorf("unsafe path in the site: %q", rel)
+			}
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return nil
+		}
+		pages++
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		html := string(b)
+		for _, evil := range []string{evilName, evilExpDir, evilClass, evilLayer, evilValue, "<svg onload", "onerror=alert"} {
+			if strings.Contains(html, evil) {
+				t.Errorf("%s: holds %q unescaped", rel, evil)
+			}
+		}
+		for _, m := range linkRE.FindAllStringSubmatch(html, -1) {
+			link := m[1]
+			if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "#") {
+				continue
+			}
+			target := path.Clean(path.Join(path.Dir(filepath.ToSlash(rel)), link))
+			if strings.HasPrefix(target, "../") {
+				t.Errorf("%s: link %q leaves the site", rel, link)
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(out, filepath.FromSlash(target))); err != nil {
+				t.Errorf("%s: link %q: %v", rel, link, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages != 24 {
+		t.Errorf("found %d pages, want 24", pages)
+	}
+	// The escaped forms are there: the names are shown, not dropped.
+	b, err := os.ReadFile(filepath.Join(out, "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Error("index does not show the experiment's name escaped")
+	}
+}
+
+func TestBuildRefusesForeignFolderAndRemovesStaleFiles(t *testing.T) {
+	results, out, _, _ := buildFixture(t)
+
+	foreign := t.TempDir()
+	if err := os.WriteFile(filepath.Join(foreign, "thesis.tex"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Build(Options{Results: results, Out: foreign, CacheDir: t.TempDir(), Offline: true})
+	if err == nil || !strings.Contains(err.Error(), "not made by cnnlab report") {
+		t.Errorf("building into a folder of other files: err = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(foreign, "thesis.tex")); err != nil {
+		t.Errorf("the foreign file is gone: %v", err)
+	}
+
+	// A run that disappears from the results disappears from the site.
+	if err := os.RemoveAll(filepath.Join(results, "grid", "run-02")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "grid", "run-02")); !os.IsNotExist(err) {
+		t.Errorf("the page of a removed run is still there: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(out, "grid", "run-01", "index.html")); err != nil {
+		t.Errorf("the page of a kept run is gone: %v", err)
+	}
+
+	if _, err := Build(Options{Results: filepath.Join(results, "nosuch"), Out: out}); err == nil || !strings.Contains(err.Error(), "results folder") {
+		t.Errorf("missing results folder: err = %v", err)
+	}
+}
+
+func TestEchartsFromTgz(t *testing.T) {
+	mk := func(name string, body []byte) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: "package/README.md", Mode: 0o644, Size: 2, Typeflag: tar.TypeReg})
+		tw.Write([]byte("hi"))
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write(body)
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	body := []byte("var echarts = {};")
+	got, err := fileFromTgz(bytes.NewReader(mk(echartsInTar, body)), echartsInTar, 1<<20)
+	if err != nil || !bytes.Equal(got, body) {
+		t.Errorf("fileFromTgz = %q, %v; want %q", got, err, body)
+	}
+	if _, err := fileFromTgz(bytes.NewReader(mk("package/other.js", body)), echartsInTar, 1<<20); err == nil {
+		t.Error("fileFromTgz found a file that is not in the archive")
+	}
+	if _, err := fileFromTgz(bytes.NewReader(mk(echartsInTar, body)), echartsInTar, 4); err == nil {
+		t.Error("fileFromTgz accepted a file over the limit")
+	}
+	if err := checkEcharts(body); err == nil {
+		t.Error("checkEcharts accepted bytes with the wrong sha256")
+	}
+
+	// A cached script that does not match its hash is refused, not served.
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Dir(echartsPath(dir)), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(echartsPath(dir), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadEcharts(dir); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("loadEcharts with a corrupt cache: err = %v", err)
+	}
+}
+
+// TestDoesNotImportEngine keeps the report independent of the training
+// engine: it must build from run records alone.
+func TestDoesNotImportEngine(t *testing.T) {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("go command not found")
+	}
+	out, err := exec.Command(gobin, "list", "-deps", ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go list -deps: %v\n%s", err, out)
+	}
+	deps := strings.Fields(string(out))
+	if len(deps) < 10 {
+		t.Fatalf("go list -deps listed only %q", deps)
+	}
+	for _, d := range deps {
+		if d == "github.com/cnnlab/cnnlab/nn" || strings.HasPrefix(d, "github.com/cnnlab/cnnlab/nn/") ||
+			d == "github.com/cnnlab/cnnlab/runner" || d == "github.com/cnnlab/cnnlab/data" {
+			t.Errorf("reports depends on %s", d)
+		}
+	}
+}

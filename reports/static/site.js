@@ -1,0 +1,45 @@
+// cnnlab report: draws charts and sorts tables. Needs echarts.min.js first.
+"use strict";
+var cnnlab = (function () {
+  var charts = [];
+  function chart(id, option) {
+    var el = document.getElementById(id);
+    if (!el || typeof echarts === "undefined") { return; }
+    var c = echarts.init(el, null, { renderer: "canvas" });
+    c.setOption(option);
+    charts.push(c);
+  }
+  window.addEventListener("resize", function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+
+  function cellValue(td) {
+    var v = td.getAttribute("data-sort");
+    if (v === null) { v = td.textContent.trim(); }
+    var n = parseFloat(v);
+    return (v !== "" && !isNaN(n) && isFinite(v)) ? n : v.toLowerCase();
+  }
+  function sortBy(table, col, th) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    var dir = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+    Array.prototype.forEach.call(table.tHead.rows[0].cells, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", dir === 1 ? "ascending" : "descending");
+    rows.sort(function (a, b) {
+      var x = cellValue(a.cells[col]), y = cellValue(b.cells[col]);
+      if (typeof x !== typeof y) { x = String(x); y = String(y); }
+      return x < y ? -dir : x > y ? dir : 0;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("table.sortable").forEach(function (table) {
+      Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
+        th.tabIndex = 0;
+        th.addEventListener("click", function () { sortBy(table, i, th); });
+        th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sortBy(table, i, th); } });
+      });
+    });
+  });
+  return { chart: chart };
+})();

@@ -1,0 +1,262 @@
+package reports
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// sweepCharts holds the charts of a sweep page. A chart with no data is nil.
+type sweepCharts struct {
+	ValAcc   *Chart   // validation accuracy of every run per epoch
+	Loss     *Chart   // training loss of every run per epoch
+	ByKey    []*Chart // test accuracy against each swept key
+	Grid     *Chart   // heatmap of two swept keys
+	Parallel *Chart   // three swept keys or more
+	Weights  []*Chart // weight distributions where L2 varies
+}
+
+func (sc *sweepCharts) all() []*Chart {
+	var out []*Chart
+	for _, c := range []*Chart{sc.ValAcc, sc.Loss} {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	out = append(out, sc.ByKey...)
+	for _, c := range []*Chart{sc.Grid, sc.Parallel} {
+		if c != nil {
+			out = append(out, c)
+		}
+	}
+	return append(out, sc.Weights...)
+}
+
+// metricName names the figure the sweep charts compare runs by.
+const metricName = "test accuracy %"
+
+func buildSweepCharts(e *experiment) *sweepCharts {
+	sc := &sweepCharts{}
+	va := &Chart{ID: "curves-val-acc", Title: "Validation accuracy per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "validation accuracy %", Percent: true}
+	lo := &Chart{ID: "curves-loss", Title: "Training loss per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "loss"}
+	for i, r := range e.Runs {
+		x := make([]float64, len(r.Rec.Epochs))
+		acc := make([]float64, len(x))
+		loss := make([]float64, len(x))
+		for j, ep := range r.Rec.Epochs {
+			x[j], acc[j], loss[j] = float64(ep.Epoch), 100*ep.ValAcc, ep.Loss
+		}
+		va.addSeries(r.Label, StyleLine, x, acc).Color = i + 1
+		lo.addSeries(r.Label, StyleLine, x, loss).Color = i + 1
+	}
+	sc.ValAcc, sc.Loss = nonEmpty(va), nonEmpty(lo)
+
+	var done []*run
+	for _, r := range e.Runs {
+		if r.HasResult {
+			done = append(done, r)
+		}
+	}
+	used := map[string]bool{}
+	for _, k := range e.Keys {
+		if c := byKeyChart(e, k, done, used); c != nil {
+			sc.ByKey = append(sc.ByKey, c)
+		}
+	}
+	if len(e.Keys) == 2 {
+		sc.Grid = gridChart(e, e.Keys[0], e.Keys[1], done)
+	}
+	if len(e.Keys) >= 3 {
+		sc.Parallel = parallelChart(e, done)
+	}
+	for _, k := range e.Keys {
+		if isL2Key(k) {
+			sc.Weights = weightCharts(e, k)
+			break
+		}
+	}
+	return sc
+}
+
+// keyValues lists the values key k takes among runs, sorted.
+func keyValues(runs []*run, k string) []string {
+	seen := map[string]bool{}
+	var vs []string
+	for _, r := range runs {
+		v := valueOr(r.Value, k)
+		if !seen[v] {
+			seen[v] = true
+			vs = append(vs, v)
+		}
+	}
+	sortValues(vs)
+	return vs
+}
+
+func indexOf(vs []string, v string) int {
+	for i, x := range vs {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// byKeyChart plots the test accuracy of finished runs against one key's
+// values: every run as a point, the mean over runs sharing the value as a
+// line, and mean ± standard deviation when a value has several runs.
+func byKeyChart(e *experiment, k string, done []*run, used map[string]bool) *Chart {
+	if len(done) == 0 {
+		return nil
+	}
+	name := e.KeyNames[k]
+	vals := keyValues(done, k)
+	c := &Chart{
+		ID: uniqueSlug("vs-"+name, used), Title: fmt.Sprintf("Test accuracy against %s", name),
+		Kind: KindLine, XName: k, YName: metricName, XCats: vals, Percent: true,
+	}
+	groups := make([][]float64, len(vals))
+	var px, py []float64
+	for _, r := range done {
+		i := indexOf(vals, valueOr(r.Value, k))
+		groups[i] = append(groups[i], 100*r.TestAcc)
+		px, py = append(px, float64(i)), append(py, 100*r.TestAcc)
+	}
+	xs := make([]float64, len(vals))
+	mean := make([]float64, len(vals))
+	lo := make([]float64, len(vals))
+	hi := make([]float64, len(vals))
+	replicated := false
+	for i, g := range groups {
+		xs[i] = float64(i)
+		m, s := meanStd(g)
+		mean[i], lo[i], hi[i] = m, m-s, m+s
+		replicated = replicated || len(g) > 1
+	}
+	c.addSeries("mean", StyleLine, xs, mean).Color = 1
+	if replicated {
+		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
+		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
+		c.Note = fmt.Sprintf("Mean and standard deviation over the %d finished runs sharing each value", len(done))
+		if len(e.Keys) > 1 {
+			c.Note += " (other swept keys vary within each value)"
+		}
+		c.Note += "."
+	}
+	c.addSeries("runs", StylePoints, px, py).Color = 2
+	return c
+}
+
+// gridChart is a heatmap of the mean test accuracy over two keys.
+func gridChart(e *experiment, kx, ky string, done []*run) *Chart {
+	if len(done) == 0 {
+		return nil
+	}
+	xv, yv := keyValues(done, kx), keyValues(done, ky)
+	c := &Chart{
+		ID: "grid", Title: fmt.Sprintf("Test accuracy: %s × %s", e.KeyNames[kx], e.KeyNames[ky]),
+		Kind: KindHeatmap, XName: kx, YName: ky, XCats: xv, YCats: yv, Percent: true,
+		Note: "Mean test accuracy % over the finished runs of each cell, ± standard deviation over seeds.",
+	}
+	cells := map[[2]int][]float64{}
+	for _, r := range done {
+		key := [2]int{indexOf(xv, valueOr(r.Value, kx)), indexOf(yv, valueOr(r.Value, ky))}
+		cells[key] = append(cells[key], 100*r.TestAcc)
+	}
+	for y := range yv {
+		for x := range xv {
+			g, ok := cells[[2]int{x, y}]
+			if !ok {
+				continue
+			}
+			m, s := meanStd(g)
+			label := strconv.FormatFloat(m, 'f', 2, 64)
+			if len(g) > 1 {
+				label += " ± " + strconv.FormatFloat(s, 'f', 2, 64)
+			}
+			c.Cells = append(c.Cells, Cell{X: x, Y: y, Value: round6(m), Label: label})
+		}
+	}
+	return nonEmpty(c)
+}
+
+// parallelChart draws every finished run as a line through one axis per
+// swept key and a last axis for the test accuracy.
+func parallelChart(e *experiment, done []*run) *Chart {
+	c := &Chart{ID: "parallel", Title: "Swept keys and test accuracy, one line per run", Kind: KindParallel, Percent: true}
+	vals := map[string][]string{}
+	for _, k := range e.Keys {
+		vals[k] = keyValues(done, k)
+		c.Axes = append(c.Axes, Axis{Name: e.KeyNames[k], Categories: vals[k]})
+	}
+	c.Axes = append(c.Axes, Axis{Name: metricName})
+	for _, r := range done {
+		row := Row{Name: r.Label}
+		for _, k := range e.Keys {
+			row.Values = append(row.Values, float64(indexOf(vals[k], valueOr(r.Value, k))))
+		}
+		row.Values = append(row.Values, round6(100*r.TestAcc))
+		c.Rows = append(c.Rows, row)
+	}
+	return nonEmpty(c)
+}
+
+// weightCharts compares, for every weight tensor, the last recorded weight
+// distribution of the first replicate of each run, as densities so that
+// different bin edges compare.
+func weightCharts(e *experiment, l2Key string) []*Chart {
+	type tensor struct{ layer, param string }
+	var order []tensor
+	charts := map[tensor]*Chart{}
+	used := map[string]bool{}
+	for i, r := range e.Runs {
+		if r.Rec.Status.Replicate != 0 {
+			continue
+		}
+		for _, t := range r.Rec.Histograms.Tensors {
+			if t.Param != "weights" || len(t.Counts) == 0 || len(t.Edges) < 2 {
+				continue
+			}
+			key := tensor{t.Layer, t.Param}
+			c := charts[key]
+			if c == nil {
+				c = &Chart{
+					ID: uniqueSlug("weights-"+t.Layer, used), Title: fmt.Sprintf("%s weights, last epoch, by %s", t.Layer, e.KeyNames[l2Key]),
+					Kind: KindLine, XName: "weight", YName: "density",
+				}
+				charts[key] = c
+				order = append(order, key)
+			}
+			xs, ys := density(t.Edges, t.Counts[len(t.Counts)-1])
+			c.addSeries(r.Label, StyleStep, xs, ys).Color = i + 1
+		}
+	}
+	var out []*Chart
+	for _, k := range order {
+		if c := nonEmpty(charts[k]); c != nil {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// density turns histogram counts into a density: count / (total × bin width).
+func density(edges []float64, counts []int) (xs, ys []float64) {
+	if len(counts) != len(edges)-1 {
+		return nil, nil
+	}
+	total := 0
+	for _, k := range counts {
+		total += k
+	}
+	if total == 0 {
+		return nil, nil
+	}
+	xs = binCentres(edges)
+	ys = make([]float64, len(counts))
+	for i, k := range counts {
+		if w := edges[i+1] - edges[i]; w > 0 {
+			ys[i] = float64(k) / (float64(total) * w)
+		}
+	}
+	return xs, ys
+}
