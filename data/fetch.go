@@ -30,7 +30,15 @@ type source struct {
 	// get puts verified files of job.missing into job.dir (via job.install)
 	// and returns why it could not get the rest.
 	get func(ctx context.Context, job *fetchJob) error
+	// quiet sources are not logged when they find nothing (files placed by
+	// hand, usually absent); they still appear in the final error.
+	quiet bool
 }
+
+// nothingThere says a source had none of the files.
+type nothingThere struct{ msg string }
+
+func (e nothingThere) Error() string { return e.msg }
 
 // fetchJob is the state of one fetch: which files are still missing.
 type fetchJob struct {
@@ -106,7 +114,9 @@ func fetchSet(ctx context.Context, spec *setSpec, dir string, sources []source, 
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("fetch %s: %w", spec.Name, err)
 		}
-		fmt.Fprintf(log, "%s: trying %s\n", spec.Name, src.name)
+		if !src.quiet {
+			fmt.Fprintf(log, "%s: trying %s\n", spec.Name, src.name)
+		}
 		err := src.get(ctx, job)
 		if len(job.missing) == 0 {
 			fmt.Fprintf(log, "%s: ready in %s\n", spec.Name, dir)
@@ -118,7 +128,9 @@ func fetchSet(ctx context.Context, spec *setSpec, dir string, sources []source, 
 		if ctx.Err() != nil {
 			return fmt.Errorf("fetch %s: %w", spec.Name, ctx.Err())
 		}
-		fmt.Fprintf(log, "%s:   failed: %v\n", spec.Name, err)
+		if !src.quiet || !errors.As(err, new(nothingThere)) {
+			fmt.Fprintf(log, "%s:   failed: %v\n", spec.Name, err)
+		}
 		tried = append(tried, fmt.Sprintf("  - %s: %v", src.name, err))
 	}
 	return fmt.Errorf("cannot fetch %s: still missing %s.\nSources tried, in order:\n%s\n%s",
@@ -274,7 +286,7 @@ func (j *fetchJob) installFromDir(ctx context.Context, dir string) error {
 	case len(errs) > 0:
 		return errors.New(strings.Join(errs, "; "))
 	case found == 0:
-		return fmt.Errorf("none of %s (or .gz) in %s", j.missingNames(), dir)
+		return nothingThere{fmt.Sprintf("none of %s (or .gz) in %s", j.missingNames(), dir)}
 	}
 	return nil
 }
@@ -287,6 +299,7 @@ func handPlacedGzip() source {
 		get: func(ctx context.Context, job *fetchJob) error {
 			return job.installFromDir(ctx, job.dir)
 		},
+		quiet: true,
 	}
 }
 
@@ -393,12 +406,16 @@ func handPlacedTarball(name, dir string) source {
 		get: func(ctx context.Context, job *fetchJob) error {
 			p := filepath.Join(job.dir, name)
 			f, err := os.Open(p)
+			if errors.Is(err, os.ErrNotExist) {
+				return nothingThere{"no " + p}
+			}
 			if err != nil {
 				return err
 			}
 			defer f.Close()
 			return job.installTarGz(ctx, f, dir, p)
 		},
+		quiet: true,
 	}
 }
 
