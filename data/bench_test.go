@@ -36,9 +36,11 @@ func benchBatcher(b *testing.B, h, c int, aug Augment) {
 	}
 }
 
-func BenchmarkBatchMNIST(b *testing.B)          { benchBatcher(b, 28, 1, Augment{}) }
-func BenchmarkBatchCIFAR(b *testing.B)          { benchBatcher(b, 32, 3, Augment{}) }
-func BenchmarkBatchCIFARAugmented(b *testing.B) { benchBatcher(b, 32, 3, Augment{CropPad: 4, FlipH: true, Cutout: 8}) }
+func BenchmarkBatchMNIST(b *testing.B) { benchBatcher(b, 28, 1, Augment{}) }
+func BenchmarkBatchCIFAR(b *testing.B) { benchBatcher(b, 32, 3, Augment{}) }
+func BenchmarkBatchCIFARAugmented(b *testing.B) {
+	benchBatcher(b, 32, 3, Augment{CropPad: 4, FlipH: true, Cutout: 8})
+}
 
 func BenchmarkSplitMNISTSized(b *testing.B) {
 	im := indexed(60000, 28, 28, 1, 10)
@@ -48,4 +50,3 @@ func BenchmarkSplitMNISTSized(b *testing.B) {
 		}
 	}
 }
-
