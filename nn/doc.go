@@ -56,6 +56,10 @@
 //	nn.ClipGradNorm(net.Params(), maxNorm) // optional
 //	opt.Step(net.Params(), schedule.LR(base, step, stepsPerEpoch, totalSteps))
 //
+// SoftmaxCrossEntropy takes logits, so a network trained with it ends in a
+// dense layer without a softmax layer after it; Probabilities applies the
+// softmax for inference.
+//
 // Backward overwrites the parameter gradients: there is no ZeroGrad, and
 // gradients of several batches are not accumulated.
 //

@@ -87,6 +87,11 @@ func SaveTo(w io.Writer, net *Network, opt Optimizer, meta []byte) error {
 		}
 		e.bytes(cfg)
 		st := opt.getState()
+		for _, slot := range st.slots {
+			if err := checkSlot(slot, net.params); err != nil {
+				return fmt.Errorf("nn: save model: the %s optimizer does not belong to this network: %w", opt.Kind(), err)
+			}
+		}
 		e.u64(uint64(st.steps))
 		e.u32(uint32(len(st.slots)))
 		for _, slot := range st.slots {
@@ -243,6 +248,20 @@ func decodeBody(d *decoder) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%d unread bytes at the end of the body", len(d.buf))
 	}
 	return cp, nil
+}
+
+// checkSlot reports an error unless slot holds one tensor per parameter, of
+// the parameter's size.
+func checkSlot(slot [][]float32, params []*Param) error {
+	if len(slot) != len(params) {
+		return fmt.Errorf("state for %d parameters, the network has %d", len(slot), len(params))
+	}
+	for i, p := range params {
+		if len(slot[i]) != len(p.Value) {
+			return fmt.Errorf("state of %s has %d values, want %d", p.key(), len(slot[i]), len(p.Value))
+		}
+	}
+	return nil
 }
 
 func equalInts(a, b []int) bool {

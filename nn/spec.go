@@ -52,7 +52,7 @@ type LayerSpec struct {
 	// maxpool/avgpool: a KernelH×KernelW window.
 	Filters           int
 	KernelH, KernelW  int
-	StrideH, StrideW  int    // ≥ 1; pooling layers default to the window size when zero
+	StrideH, StrideW  int    // ≥ 1; when zero, 1 for conv and the window size for pooling
 	Padding           string // PadValid, PadSame or PadExplicit ("" = valid)
 	PadTop, PadBottom int
 	PadLeft, PadRight int

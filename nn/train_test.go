@@ -5,7 +5,10 @@ import (
 	"errors"
 	"math"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/nn/gemm"
 )
 
 // syntheticTask returns n 6×6 one-channel images of 3 classes: a bright 2×2
@@ -261,6 +264,17 @@ func TestSaveLoad(t *testing.T) {
 	if cp, err = LoadFrom(&buf); err != nil || cp.Optimizer.(*SGD).cfg != sgd.cfg {
 		t.Errorf("sgd settings not kept: %v, %+v", err, cp)
 	}
+
+	// An optimizer stepped on another network is refused.
+	other, err := Build(Shape{1, 1, 3}, []LayerSpec{{Kind: KindDense, Units: 2}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	foreign := NewAdam(AdamConfig{})
+	foreign.Step(other.Params(), 0.1)
+	if err := SaveTo(&buf, net, foreign, nil); err == nil || !strings.Contains(err.Error(), "does not belong") {
+		t.Errorf("foreign optimizer state: err = %v", err)
+	}
 }
 
 func TestLoadRefusesBadFiles(t *testing.T) {
@@ -311,5 +325,29 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.cnn")); err == nil {
 		t.Error("missing file: no error")
+	}
+}
+
+func TestDeterminismAcrossThreads(t *testing.T) {
+	defer gemm.SetThreads(0)
+	train := func(threads int) []*Param {
+		gemm.SetThreads(threads)
+		net, err := Build(Shape{28, 28, 1}, mnistSpecs(), 9)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := benchInput(32, Shape{28, 28, 1})
+		labels := make([]int, 32)
+		for i := range labels {
+			labels[i] = i % 10
+		}
+		trainSteps(t, net, NewAdam(AdamConfig{}), x, labels, 3, 1e-3)
+		return net.Params()
+	}
+	one, two := train(1), train(2)
+	for i := range one {
+		if !sameBits(one[i].Value, two[i].Value) {
+			t.Errorf("%s differs between 1 and 2 threads", one[i].key())
+		}
 	}
 }
