@@ -10,7 +10,7 @@ type BatchOptions struct {
 	Size        int          // images per batch
 	Seed        uint64       // the run seed; with StreamShuffle it orders each epoch
 	Preprocess  Preprocessor // fitted on the training split
-	Augment     Augment      // zero value: no augmentation
+	Augment     Augment      // zero value: no augmentation; check it with Augment.Validate and the set's name first
 	AugmentSeed uint64       // with StreamAugment, drives the augmentation
 }
 

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -261,5 +262,16 @@ func TestCatalogMatchesSharedChecksums(t *testing.T) {
 	}
 	if n != 15 {
 		t.Errorf("read %d entries from the list, want 15", n)
+	}
+}
+
+func TestFetchStopsWhenCancelled(t *testing.T) {
+	spec, content := tinySet(t)
+	srv, hits := gzServer(t, content)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := fetchSet(ctx, spec, filepath.Join(t.TempDir(), "tiny"), []source{httpGzip(srv.URL + "/")}, nil)
+	if !errors.Is(err, context.Canceled) || hits.Load() != 0 {
+		t.Errorf("cancelled fetch: error %v after %d requests; want context.Canceled and none", err, hits.Load())
 	}
 }

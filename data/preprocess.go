@@ -82,6 +82,9 @@ func FitPreprocessor(kind string, train Images) (Preprocessor, error) {
 
 // table returns, for channel c and pixel value v, the input at [c*256+v].
 func (p Preprocessor) table(channels int) ([]float32, error) {
+	if channels < 1 {
+		return nil, fmt.Errorf("preprocess: images have %d channels", channels)
+	}
 	if len(p.Offset) != channels || len(p.Scale) != channels {
 		return nil, fmt.Errorf("preprocess %q was fitted for %d channels, images have %d", p.Kind, len(p.Offset), channels)
 	}
