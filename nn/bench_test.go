@@ -84,3 +84,90 @@ func BenchmarkTrainStepMNIST(b *testing.B) {
 	}
 	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
 }
+
+// cifarSpecs is the seed CIFAR-10 network.
+func cifarSpecs() []LayerSpec {
+	var specs []LayerSpec
+	for _, f := range []int{64, 128, 256, 512} {
+		specs = append(specs,
+			LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: PadSame},
+			LayerSpec{Kind: KindMaxPool, KernelH: 2, KernelW: 2},
+			LayerSpec{Kind: KindReLU},
+			LayerSpec{Kind: KindBatchNorm})
+	}
+	specs = append(specs, LayerSpec{Kind: KindFlatten})
+	for _, u := range []int{128, 256, 512, 1024} {
+		specs = append(specs,
+			LayerSpec{Kind: KindDense, Units: u},
+			LayerSpec{Kind: KindReLU},
+			LayerSpec{Kind: KindDropout, Rate: 0.5},
+			LayerSpec{Kind: KindBatchNorm})
+	}
+	return append(specs, LayerSpec{Kind: KindDense, Units: 10})
+}
+
+func TestSeedNetworks(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		in     Shape
+		specs  []LayerSpec
+		params int
+	}{
+		// conv 3·3·1·28+28, dense 13·13·28·128+128, dense 128·10+10
+		{"mnist", Shape{28, 28, 1}, mnistSpecs(), 280 + 605824 + 1290},
+		{"cifar10", Shape{32, 32, 3}, cifarSpecs(), 2519178},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net, err := Build(tc.in, tc.specs, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := net.NumParams(); got != tc.params {
+				t.Errorf("%d parameters, want %d", got, tc.params)
+			}
+			x := benchInput(4, tc.in)
+			logits, err := net.Forward(x, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := NewTensor(4, 1, 1, 10)
+			if _, _, err := SoftmaxCrossEntropy(logits, []int{0, 1, 2, 3}, 0, d); err != nil {
+				t.Fatal(err)
+			}
+			if err := net.Backward(d); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func BenchmarkTrainStepCIFAR(b *testing.B) {
+	const batch = 32
+	in := Shape{32, 32, 3}
+	net, err := Build(in, cifarSpecs(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	opt := NewAdam(AdamConfig{})
+	x := benchInput(batch, in)
+	labels := make([]int, batch)
+	for i := range labels {
+		labels[i] = i % 10
+	}
+	d := NewTensor(batch, 1, 1, 10)
+	b.ResetTimer()
+	for b.Loop() {
+		logits, err := net.Forward(x, true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := SoftmaxCrossEntropy(logits, labels, 0, d); err != nil {
+			b.Fatal(err)
+		}
+		if err := net.Backward(d); err != nil {
+			b.Fatal(err)
+		}
+		opt.Step(net.Params(), 1e-3)
+	}
+	b.ReportMetric(float64(batch*b.N)/b.Elapsed().Seconds(), "images/s")
+}

@@ -75,8 +75,10 @@ type SGD struct {
 // NewSGD returns SGD with the given settings.
 func NewSGD(cfg SGDConfig) *SGD { return &SGD{cfg: cfg} }
 
+// Kind is OptSGD.
 func (o *SGD) Kind() string { return OptSGD }
 
+// Step takes one SGD step with learning rate lr.
 func (o *SGD) Step(params []*Param, lr float32) {
 	mu := o.cfg.Momentum
 	if mu == 0 {
@@ -182,11 +184,13 @@ func NewAdamW(cfg AdamWConfig) *Adam {
 	return &Adam{kind: OptAdamW, cfg: adamDefaults(cfg)}
 }
 
+// Kind is OptAdam or OptAdamW.
 func (o *Adam) Kind() string { return o.kind }
 
 // Steps is the number of steps taken so far.
 func (o *Adam) Steps() int64 { return o.steps }
 
+// Step takes one Adam (or AdamW) step with learning rate lr.
 func (o *Adam) Step(params []*Param, lr float32) {
 	o.m = bindSlot(o.kind, o.m, params)
 	o.v = bindSlot(o.kind, o.v, params)
