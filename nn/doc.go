@@ -78,12 +78,13 @@
 //
 // Every random stream derives from one run seed: NewRand(seed, stream) is a
 // PCG generator from math/rand/v2 seeded with (seed, stream), where stream is
-// one of the Stream constants. Build draws the initial weights from
-// StreamInit and the dropout masks from StreamDropout; data shuffling and
-// augmentation use StreamShuffle and StreamAugment. No layer starts a
-// goroutine; matrix products run in package gemm, whose results do not depend
-// on its thread count. So the same seed gives bit-identical losses and
-// weights, run after run.
+// one of the Stream constants (NewPCG gives the source, whose state can be
+// saved to resume). Build draws the initial weights from StreamInit and the
+// dropout masks from StreamDropout, whose state model files keep; data
+// shuffling and augmentation use StreamShuffle and StreamAugment. No layer
+// starts a goroutine; matrix products run in package gemm, whose results do
+// not depend on its thread count. So the same seed gives bit-identical losses
+// and weights, run after run.
 //
 // # Model files
 //

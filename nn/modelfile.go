@@ -57,6 +57,9 @@ func SaveTo(w io.Writer, net *Network, opt Optimizer, meta []byte) error {
 	e.u32(uint32(net.input.H))
 	e.u32(uint32(net.input.W))
 	e.u32(uint32(net.input.C))
+	// The specs are stored as JSON under LayerSpec's Go field names: a field
+	// may be added to LayerSpec, but renaming one would lose its value when
+	// older files are read.
 	specs, err := json.Marshal(net.specs)
 	if err != nil {
 		return fmt.Errorf("nn: encode layer specs: %w", err)

@@ -74,7 +74,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
-	net := &Network{input: in, dropout: rand.NewPCG(seed, StreamDropout)}
+	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
 	initRand := NewRand(seed, StreamInit)
 	dropRand := rand.New(net.dropout)
 	cur := in

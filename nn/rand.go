@@ -12,8 +12,15 @@ const (
 	StreamAugment uint64 = 0x6175676d // "augm": data augmentation
 )
 
-// NewRand returns the random stream of a run with the given seed: a PCG
-// generator seeded with (seed, stream).
+// NewPCG returns the source of a run's random stream: a PCG generator seeded
+// with (seed, stream). Its state can be saved with MarshalBinary (e.g. in a
+// model file's meta bytes) and restored with UnmarshalBinary to resume.
+func NewPCG(seed, stream uint64) *rand.PCG {
+	return rand.NewPCG(seed, stream)
+}
+
+// NewRand returns the random stream of a run with the given seed:
+// rand.New(NewPCG(seed, stream)).
 func NewRand(seed, stream uint64) *rand.Rand {
-	return rand.New(rand.NewPCG(seed, stream))
+	return rand.New(NewPCG(seed, stream))
 }
