@@ -98,8 +98,9 @@ func packA(dst []float32, kern *kernel, p *problem, i0, mc, p0, kc int) {
 		}
 		// op(A)[i][p] = a[i·lda+p]: each row is a contiguous run.
 		if kern.transpose != nil {
-			for s := 0; s < kc; s += 16 {
-				kern.transpose(&a[(i0+q)*lda+p0+s], lda, &panel[s*mr], mr, rows, min(16, kc-s), mr)
+			tb := kern.transposeBlock
+			for s := 0; s < kc; s += tb {
+				kern.transpose(&a[(i0+q)*lda+p0+s], lda, &panel[s*mr], mr, rows, min(tb, kc-s), mr)
 			}
 			continue
 		}
@@ -138,15 +139,16 @@ func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
 		}
 		// op(B)[p][j] = b[j·ldb+p]: each column is a contiguous run.
 		if kern.transpose != nil {
-			for j := 0; j < nr; j += 16 {
+			tb := kern.transposeBlock
+			for j := 0; j < nr; j += tb {
 				if j >= cols {
 					for s := 0; s < kc; s++ {
-						clear(panel[s*nr+j : s*nr+j+16])
+						clear(panel[s*nr+j : s*nr+j+tb])
 					}
 					continue
 				}
-				for s := 0; s < kc; s += 16 {
-					kern.transpose(&b[(j0+q+j)*ldb+p0+s], ldb, &panel[s*nr+j], nr, min(16, cols-j), min(16, kc-s), 16)
+				for s := 0; s < kc; s += tb {
+					kern.transpose(&b[(j0+q+j)*ldb+p0+s], ldb, &panel[s*nr+j], nr, min(tb, cols-j), min(tb, kc-s), tb)
 				}
 			}
 			continue

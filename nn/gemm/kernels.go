@@ -25,9 +25,11 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
-	// transpose, if set, packs operands that need transposing (see
-	// transposeAVX512); otherwise plain Go loops do.
-	transpose func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+	// transpose, if set, packs operands that need transposing, in blocks of
+	// transposeBlock×transposeBlock (see transposeAVX512); otherwise plain Go
+	// loops do. transposeBlock must be at least mr and divide nr.
+	transpose      func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+	transposeBlock int
 	// copyRuns, if set, packs operands whose panel rows are contiguous (see
 	// copyRunsAVX512); otherwise copyRun does, one run at a time.
 	copyRuns func(src *float32, lds int, dst *float32, steps, n, width int)

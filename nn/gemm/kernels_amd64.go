@@ -22,8 +22,14 @@ func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr in
 var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 var (
-	avx512Kernel = &kernel{name: "avx512", mr: 12, nr: 32, mc: 192, kc: 256, nc: 2048, micro: kernelAVX512, transpose: transposeAVX512, copyRuns: copyRunsAVX512}
-	avx2Kernel   = &kernel{name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2}
+	avx512Kernel = &kernel{
+		name: "avx512", mr: 12, nr: 32, mc: 288, kc: 256, nc: 2048, micro: kernelAVX512,
+		transpose: transposeAVX512, transposeBlock: 16, copyRuns: copyRunsAVX512,
+	}
+	avx2Kernel = &kernel{
+		name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2,
+		transpose: transposeAVX2, transposeBlock: 8, copyRuns: copyRunsAVX2,
+	}
 )
 
 // platformKernels lists the kernels this CPU can run, best first.
@@ -52,3 +58,13 @@ func transposeAVX512(src *float32, lds int, dst *float32, ldd int, rows, cols, w
 //
 //go:noescape
 func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)
+
+// transposeAVX2 is the 8×8 counterpart of transposeAVX512.
+//
+//go:noescape
+func transposeAVX2(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+
+// copyRunsAVX2 is the counterpart of copyRunsAVX512 for runs of up to 16.
+//
+//go:noescape
+func copyRunsAVX2(src *float32, lds int, dst *float32, steps, n, width int)

@@ -8,26 +8,39 @@ import (
 	"golang.org/x/sys/cpu"
 )
 
+type transposeFunc func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
+
 func TestTransposeAVX512(t *testing.T) {
 	if !cpu.X86.HasAVX512F {
 		t.Skip("no AVX-512")
 	}
+	testTranspose(t, transposeAVX512, 16)
+}
+
+func TestTransposeAVX2(t *testing.T) {
+	if !cpu.X86.HasAVX2 {
+		t.Skip("no AVX2")
+	}
+	testTranspose(t, transposeAVX2, 8)
+}
+
+func testTranspose(t *testing.T, transpose transposeFunc, size int) {
 	const lds, ldd = 19, 21
 	src := make([]float32, 16*lds)
 	for i := range src {
 		src[i] = float32(i + 1)
 	}
-	for rows := 1; rows <= 16; rows++ {
-		for cols := 1; cols <= 16; cols++ {
-			for _, width := range []int{rows, 12, 16} {
-				if width < rows {
+	for rows := 1; rows <= size; rows++ {
+		for cols := 1; cols <= size; cols++ {
+			for _, width := range []int{rows, 6, 8, 12, 16} {
+				if width < rows || width > size {
 					continue
 				}
 				dst := make([]float32, 17*ldd)
 				for i := range dst {
 					dst[i] = -1
 				}
-				transposeAVX512(&src[0], lds, &dst[0], ldd, rows, cols, width)
+				transpose(&src[0], lds, &dst[0], ldd, rows, cols, width)
 				for c := 0; c < 17; c++ {
 					for r := 0; r < ldd; r++ {
 						want := float32(-1)
@@ -47,22 +60,35 @@ func TestTransposeAVX512(t *testing.T) {
 	}
 }
 
+type copyRunsFunc func(src *float32, lds int, dst *float32, steps, n, width int)
+
 func TestCopyRunsAVX512(t *testing.T) {
 	if !cpu.X86.HasAVX512F {
 		t.Skip("no AVX-512")
 	}
+	testCopyRuns(t, copyRunsAVX512, 32)
+}
+
+func TestCopyRunsAVX2(t *testing.T) {
+	if !cpu.X86.HasAVX2 {
+		t.Skip("no AVX2")
+	}
+	testCopyRuns(t, copyRunsAVX2, 16)
+}
+
+func testCopyRuns(t *testing.T, copyRuns copyRunsFunc, size int) {
 	const lds, steps = 37, 5
 	src := make([]float32, steps*lds)
 	for i := range src {
 		src[i] = float32(i + 1)
 	}
-	for width := 1; width <= 32; width++ {
+	for width := 1; width <= size; width++ {
 		for n := 1; n <= width; n++ {
 			dst := make([]float32, steps*width+3)
 			for i := range dst {
 				dst[i] = -1
 			}
-			copyRunsAVX512(&src[0], lds, &dst[0], steps, n, width)
+			copyRuns(&src[0], lds, &dst[0], steps, n, width)
 			for i, got := range dst {
 				s, j := i/width, i%width
 				want := float32(-1)
