@@ -105,12 +105,12 @@ func TestBrowser(t *testing.T) {
 	}
 	for _, p := range pages {
 		t.Run(p, func(t *testing.T) {
-			checkPage(t, browser, filepath.Join(out, filepath.FromSlash(p)), shots)
+			checkPage(t, browser, filepath.Join(out, filepath.FromSlash(p)), p, shots)
 		})
 	}
 }
 
-func checkPage(t *testing.T, browser context.Context, file, shots string) {
+func checkPage(t *testing.T, browser context.Context, file, name, shots string) {
 	if _, err := os.Stat(file); err != nil {
 		t.Fatal(err)
 	}
@@ -230,8 +230,7 @@ func checkPage(t *testing.T, browser context.Context, file, shots string) {
 	}
 	if shots != "" {
 		if b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
-			name := strings.NewReplacer("/", "_", "\\", "_").Replace(strings.TrimPrefix(file, filepath.Dir(filepath.Dir(filepath.Dir(file)))))
-			os.WriteFile(filepath.Join(shots, strings.TrimPrefix(name, "_")+".png"), b, 0o644)
+			os.WriteFile(filepath.Join(shots, strings.ReplaceAll(name, "/", "_")+".png"), b, 0o644)
 		}
 	}
 	time.Sleep(200 * time.Millisecond) // let late console events arrive

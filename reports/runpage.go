@@ -78,7 +78,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Loss                   []chartView
 		L2Note                 string
 		Acc                    *chartView
-		Epochs_                [][]string
+		EpochRows              [][]string
 		Hist                   []chartView
 		Analysis               *analysisView
 		FeatureMaps            []featureView
@@ -99,8 +99,10 @@ func (b *builder) run(r *run, prev, next *run) error {
 	}
 	if r.HasResult {
 		data.TestAcc = pct(r.TestAcc)
-	} else if r.Final != nil {
+	} else if r.Final != nil && st.State == record.StateRunning {
 		data.TestAcc = pct(r.Final.TestAcc) + " so far"
+	} else if r.Final != nil {
+		data.TestAcc = pct(r.Final.TestAcc) + " at the last epoch"
 	}
 	if r.BestVal > 0 {
 		data.BestVal = pct(r.BestVal)
@@ -149,7 +151,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 	}
 	f := func(v float64) string { return strconv.FormatFloat(round6(v), 'g', 6, 64) }
 	for _, ep := range rec.Epochs {
-		data.Epochs_ = append(data.Epochs_, []string{strconv.Itoa(ep.Epoch), f(ep.Loss), f(ep.DataLoss), f(ep.L2Loss), pct(ep.TrainAcc),
+		data.EpochRows = append(data.EpochRows, []string{strconv.Itoa(ep.Epoch), f(ep.Loss), f(ep.DataLoss), f(ep.L2Loss), pct(ep.TrainAcc),
 			f(ep.ValLoss), pct(ep.ValAcc), f(ep.TestLoss), pct(ep.TestAcc), f(ep.LR), f(ep.Seconds), strconv.FormatFloat(ep.ImagesPerSec, 'f', 0, 64)})
 	}
 

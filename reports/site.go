@@ -79,7 +79,7 @@ func Build(o Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	results, err := record.ReadResults(o.Results)
+	results, err := readResults(o.Results, o.Out, warn)
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
@@ -129,6 +129,44 @@ func Build(o Options) (*Summary, error) {
 	sum.Pages = b.pages
 	sum.Files, sum.Written, sum.Charts, sum.Drawn = len(w.written), w.changed, w.charts, w.drawn
 	return sum, nil
+}
+
+// readResults reads every run under root as record.ReadResults does, but a
+// run whose records cannot be read is left out with a warning instead of
+// stopping the report, and the site folder itself is never read as results.
+func readResults(root, out string, warn io.Writer) (map[string][]*record.Run, error) {
+	exps, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	absOut, _ := filepath.Abs(out)
+	results := map[string][]*record.Run{}
+	for _, e := range exps {
+		expDir := filepath.Join(root, e.Name())
+		if abs, _ := filepath.Abs(expDir); !e.IsDir() || abs == absOut {
+			continue
+		}
+		runs, err := os.ReadDir(expDir)
+		if err != nil {
+			return nil, err
+		}
+		for _, rd := range runs {
+			dir := filepath.Join(expDir, rd.Name())
+			if !rd.IsDir() {
+				continue
+			}
+			if _, err := os.Stat(filepath.Join(dir, record.StatusFile)); err != nil {
+				continue
+			}
+			r, err := record.ReadRun(dir)
+			if err != nil {
+				fmt.Fprintf(warn, "warning: left out of the report: %v\n", err)
+				continue
+			}
+			results[e.Name()] = append(results[e.Name()], r)
+		}
+	}
+	return results, nil
 }
 
 func echartsScript(o Options) ([]byte, error) {

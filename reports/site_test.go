@@ -200,6 +200,21 @@ func TestBuildRefusesForeignFolderAndRemovesStaleFiles(t *testing.T) {
 		t.Errorf("the page of a kept run is gone: %v", err)
 	}
 
+	// A run whose records are broken is left out with a warning.
+	if err := os.WriteFile(filepath.Join(results, "grid", "run-05", "epochs.jsonl"), []byte("{\"epoch\": 1}\nnot json\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var warn strings.Builder
+	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true, Warn: &warn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(warn.String(), "left out of the report") || !strings.Contains(warn.String(), "epochs.jsonl:2") {
+		t.Errorf("warning about a broken run: %q", warn.String())
+	}
+	if _, err := os.Stat(filepath.Join(out, "grid", "run-05")); !os.IsNotExist(err) {
+		t.Errorf("the page of a broken run is there: %v", err)
+	}
+
 	if _, err := Build(Options{Results: filepath.Join(results, "nosuch"), Out: out}); err == nil || !strings.Contains(err.Error(), "results folder") {
 		t.Errorf("missing results folder: err = %v", err)
 	}
