@@ -89,12 +89,23 @@ func withBlocking(kern *kernel, mc, kc, nc int) *kernel {
 	return &k
 }
 
-// testKernels lists every kernel this CPU runs, with its own blocking and
-// with tiny blocks.
+// withGoPacking returns a copy of kern that packs with the portable loops.
+func withGoPacking(kern *kernel) *kernel {
+	k := *kern
+	k.transpose, k.transposeBlock, k.copyRuns = nil, 0, nil
+	k.name += "/gopack"
+	return &k
+}
+
+// testKernels lists every kernel this CPU runs, with its own blocking, with
+// tiny blocks and with the portable packing loops.
 func testKernels() []*kernel {
 	var ks []*kernel
 	for _, k := range platformKernels() {
 		ks = append(ks, k, withBlocking(k, 2*k.mr, 8, 2*k.nr))
+		if k.transpose != nil || k.copyRuns != nil {
+			ks = append(ks, withGoPacking(withBlocking(k, 2*k.mr, 24, 2*k.nr)))
+		}
 	}
 	return ks
 }
@@ -185,7 +196,7 @@ func sampledShapes(rng *rand.Rand, count int) []shape {
 
 func TestKernelsAgainstReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	shapes := sampledShapes(rng, 400)
+	shapes := sampledShapes(rng, 1000)
 	for _, kern := range testKernels() {
 		t.Run(kern.name, func(t *testing.T) {
 			useKernel(t, kern)
@@ -228,14 +239,12 @@ func TestKernelsAgainstPortable(t *testing.T) {
 }
 
 // TestLargeBlocks crosses the real cache blocks of every kernel (k > kc,
-// m > mc, n > nc) with all transpositions.
+// m > mc) with all transpositions. (Crossing nc is the same code; the tiny
+// blockings of testKernels cover it.)
 func TestLargeBlocks(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
 	for _, kern := range platformKernels() {
-		s := shape{m: kern.mc + 7, n: kern.nc + 5, k: kern.kc + 9, alpha: 0.75, beta: -1, pad: 2}
-		if testing.Short() {
-			s.n = 2*kern.nr + 3
-		}
+		s := shape{m: kern.mc + 7, n: 2*kern.nr + 3, k: kern.kc + 9, alpha: 0.75, beta: -1, pad: 2}
 		for tr := 0; tr < 4; tr++ {
 			s.transA, s.transB = tr&1 != 0, tr&2 != 0
 			t.Run(fmt.Sprintf("%s/%v", kern.name, s), func(t *testing.T) {
@@ -419,5 +428,39 @@ func TestNoAllocations(t *testing.T) {
 		if n := testing.AllocsPerRun(20, func() { s.run(a, b, c) }); n != 0 {
 			t.Errorf("threads=%d: %v allocations per call, want 0", th, n)
 		}
+	}
+}
+
+// TestConcurrentCalls runs products from several goroutines at once; each
+// must get its own result (run with -race to check the worker pool).
+func TestConcurrentCalls(t *testing.T) {
+	const goroutines = 4
+	rng := rand.New(rand.NewPCG(11, 12))
+	s := shape{transB: true, m: 300, n: 100, k: 90, alpha: 1, beta: 0}
+	if parts := partition(nil, active, s.m, s.n, s.k, 3); len(parts) < 2 {
+		t.Fatalf("shape %v is not split between threads", s)
+	}
+	SetThreads(3)
+	defer SetThreads(0)
+	type call struct{ a, b, c0, c matrix }
+	calls := make([]call, goroutines)
+	for i := range calls {
+		a, b, c0 := s.operands(rng)
+		calls[i] = call{a, b, c0, c0.clone()}
+	}
+	done := make(chan struct{})
+	for i := range calls {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 20 {
+				s.run(calls[i].a, calls[i].b, calls[i].c)
+			}
+		}()
+	}
+	for range calls {
+		<-done
+	}
+	for _, c := range calls {
+		s.check(t, active.name, c.a, c.b, c.c0, c.c)
 	}
 }
