@@ -1,0 +1,187 @@
+package experiments
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ResolvedYAML writes the experiment as canonical YAML: no extends, no
+// sweep, every default explicit, keys in a fixed order. It is what a run
+// saves and hashes; loading it gives back the same Experiment. For a sweep,
+// call it on a point's Experiment.
+func (e *Experiment) ResolvedYAML() ([]byte, error) {
+	if e.Sweep != nil {
+		return nil, fmt.Errorf("%s: ResolvedYAML describes one run; call it on a point of the sweep", e.File)
+	}
+	root := mapping(false,
+		"name", str(e.Name),
+		"description", str(e.Description),
+		"data", e.Data.yamlNode(),
+		"model", modelNode(e.Model),
+		"train", e.Train.yamlNode(),
+		"report", mapping(false,
+			"gallery", integer(e.Report.Gallery),
+			"feature_maps", mapping(true, "images", integer(e.Report.FeatureMaps.Images))),
+	)
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(root); err != nil {
+		return nil, fmt.Errorf("%s: write resolved YAML: %w", e.File, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("%s: write resolved YAML: %w", e.File, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (d Data) yamlNode() *yaml.Node {
+	kv := []any{"set", str(d.Set)}
+	if d.Set == SetFolder {
+		kv = append(kv, "path", str(d.Path))
+	}
+	kv = append(kv,
+		"size", integer(d.Size),
+		"channels", integer(d.Channels),
+		"split", mapping(true, "train", integer(d.Split.Train), "val", integer(d.Split.Val), "test", integer(d.Split.Test)),
+		"preprocess", str(d.Preprocess),
+	)
+	aug := seq(true)
+	for _, a := range d.Augment {
+		switch a.Kind {
+		case AugmentCrop:
+			aug.Content = append(aug.Content, mapping(true, a.Kind, mapping(true, "pad", integer(a.Pad))))
+		case AugmentCutout:
+			aug.Content = append(aug.Content, mapping(true, a.Kind, mapping(true, "size", integer(a.Size))))
+		default:
+			aug.Content = append(aug.Content, str(a.Kind))
+		}
+	}
+	kv = append(kv, "augment", aug)
+	return mapping(false, kv...)
+}
+
+func modelNode(layers []Layer) *yaml.Node {
+	out := seq(false)
+	for _, l := range layers {
+		var kv []any
+		switch l.Kind {
+		case KindConv:
+			kv = []any{"filters", integer(l.Filters), "kernel", size2(l.Kernel), "stride", size2(l.Stride),
+				"padding", paddingNode(l.Padding), "bias", boolean(!l.NoBias), "init", str(l.Init)}
+		case KindDense:
+			kv = []any{"units", integer(l.Units), "bias", boolean(!l.NoBias), "init", str(l.Init)}
+		case KindMaxPool, KindAvgPool:
+			kv = []any{"size", size2(l.Kernel), "stride", size2(l.Stride), "padding", paddingNode(l.Padding)}
+		case KindBatchNorm:
+			kv = []any{"momentum", float(l.Momentum), "epsilon", float(l.Epsilon)}
+		case KindDropout:
+			kv = []any{"rate", float(l.Rate)}
+		case KindLeakyReLU:
+			kv = []any{"alpha", float(l.Alpha)}
+		}
+		if l.Activation != "" {
+			kv = append(kv, "activation", str(l.Activation))
+		}
+		kv = append(kv, "name", str(l.Name))
+		out.Content = append(out.Content, mapping(false, l.Kind, mapping(true, kv...)))
+	}
+	return out
+}
+
+func (t Train) yamlNode() *yaml.Node {
+	o := t.Optimizer
+	var okv []any
+	switch o.Kind {
+	case OptSGD:
+		okv = []any{"lr", float(o.LR), "momentum", float(o.Momentum), "nesterov", boolean(o.Nesterov), "weight_decay", float(o.WeightDecay)}
+	default:
+		okv = []any{"lr", float(o.LR), "beta1", float(o.Beta1), "beta2", float(o.Beta2), "eps", float(o.Eps), "weight_decay", float(o.WeightDecay)}
+	}
+	s := t.Schedule
+	var skv []any
+	if s.Kind == ScheduleStep {
+		skv = []any{"every", integer(s.Every), "factor", float(s.Factor)}
+	}
+	skv = append(skv, "warmup", integer(s.Warmup))
+	kv := []any{
+		"epochs", integer(t.Epochs),
+		"batch", integer(t.Batch),
+		"optimizer", mapping(true, o.Kind, mapping(true, okv...)),
+		"schedule", mapping(true, s.Kind, mapping(true, skv...)),
+		"l2", float(t.L2),
+		"seed", integer64(t.Seed),
+	}
+	if t.EarlyStop != nil {
+		kv = append(kv, "early_stop", mapping(true, "metric", str(t.EarlyStop.Metric), "patience", integer(t.EarlyStop.Patience)))
+	}
+	kv = append(kv, "clip_norm", float(t.ClipNorm), "label_smoothing", float(t.LabelSmoothing))
+	return mapping(false, kv...)
+}
+
+func size2(s Size2) *yaml.Node {
+	if s.H == s.W {
+		return integer(s.H)
+	}
+	return seqOf(integer(s.H), integer(s.W))
+}
+
+func paddingNode(p Padding) *yaml.Node {
+	if p.Mode != PadExplicit {
+		return str(p.Mode)
+	}
+	if p.H == p.W {
+		return integer(p.H)
+	}
+	return seqOf(integer(p.H), integer(p.W))
+}
+
+// mapping builds a mapping node from key, value pairs; flow writes it on one line.
+func mapping(flow bool, kv ...any) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	if flow {
+		n.Style = yaml.FlowStyle
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		n.Content = append(n.Content, str(kv[i].(string)), kv[i+1].(*yaml.Node))
+	}
+	return n
+}
+
+func seq(flow bool) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+	if flow {
+		n.Style = yaml.FlowStyle
+	}
+	return n
+}
+
+func seqOf(items ...*yaml.Node) *yaml.Node {
+	n := seq(true)
+	n.Content = items
+	return n
+}
+
+func str(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+func integer(v int) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.Itoa(v)}
+}
+func integer64(v int64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: strconv.FormatInt(v, 10)}
+}
+func boolean(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+// float writes the shortest text that reads back as the same float64.
+func float(v float64) *yaml.Node {
+	s := strconv.FormatFloat(v, 'g', -1, 64)
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: s}
+}

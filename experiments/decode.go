@@ -1,0 +1,711 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// decoder turns a resolved node tree into an Experiment, collecting every
+// problem instead of stopping at the first.
+type decoder struct {
+	errs Errors
+	// suggested records, per mapping, the keys offered by "did you mean", so
+	// that a misspelt required key is not also reported missing.
+	suggested map[*node][]string
+}
+
+func (d *decoder) errorf(n *node, format string, args ...any) {
+	d.errs.add(n.pos, format, args...)
+}
+
+// field is one key of a mapping and its value.
+type field struct{ key, val *node }
+
+// fields checks that n is a mapping whose keys are all in allowed and given
+// once, and returns its fields by key. path names n in messages.
+func (d *decoder) fields(n *node, path string, allowed ...string) map[string]field {
+	out := map[string]field{}
+	if n == nil || n.isNull() {
+		return out
+	}
+	if !n.isMap() {
+		d.errorf(n, "%s must be a mapping (key: value lines), got %s", path, n.describe())
+		return out
+	}
+	for i := 0; i+1 < len(n.content); i += 2 {
+		k, v := n.content[i], n.content[i+1]
+		if prev, dup := out[k.value]; dup {
+			d.errorf(k, "%s: key given twice (first at line %d)", join(path, k.value), prev.key.pos.Line)
+			continue
+		}
+		if !contains(allowed, k.value) {
+			d.errorf(k, "%s: unknown key%s", join(path, k.value), didYouMean(k.value, allowed))
+			if s := suggest(k.value, allowed); s != "" {
+				if d.suggested == nil {
+					d.suggested = map[*node][]string{}
+				}
+				d.suggested[n] = append(d.suggested[n], s)
+			}
+			continue
+		}
+		out[k.value] = field{k, v}
+	}
+	return out
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// intVal reads a whole number in [lo, hi].
+func (d *decoder) intVal(n *node, path string, lo, hi int64) (int64, bool) {
+	if !n.isScalar() || (n.tag != "!!int" && n.tag != "!!float") {
+		d.errorf(n, "%s must be a whole number, got %s", path, n.describe())
+		return 0, false
+	}
+	v, err := strconv.ParseInt(strings.ReplaceAll(n.value, "_", ""), 0, 64)
+	if err != nil {
+		f, ferr := strconv.ParseFloat(strings.ReplaceAll(n.value, "_", ""), 64)
+		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+			d.errorf(n, "%s must be a whole number, got %s", path, n.value)
+			return 0, false
+		}
+		v = int64(f)
+	}
+	if v < lo {
+		d.errorf(n, "%s must be ≥ %d, got %d", path, lo, v)
+		return 0, false
+	}
+	if v > hi {
+		d.errorf(n, "%s must be ≤ %d, got %d", path, hi, v)
+		return 0, false
+	}
+	return v, true
+}
+
+func (d *decoder) intField(f map[string]field, key, path string, def int, lo, hi int64) int {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	v, ok := d.intVal(fl.val, join(path, key), lo, hi)
+	if !ok {
+		return def
+	}
+	return int(v)
+}
+
+// floatVal reads a finite number.
+func (d *decoder) floatVal(n *node, path string) (float64, bool) {
+	if !n.isScalar() || (n.tag != "!!int" && n.tag != "!!float") {
+		d.errorf(n, "%s must be a number, got %s", path, n.describe())
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(strings.ReplaceAll(n.value, "_", ""), 64)
+	if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		d.errorf(n, "%s must be a finite number, got %s", path, n.value)
+		return 0, false
+	}
+	return v, true
+}
+
+// Ranges of float fields.
+type floatRange int
+
+const (
+	positive      floatRange = iota // > 0
+	nonNegative                     // ≥ 0
+	unitOpen                        // 0 ≤ x < 1
+	unitExclusive                   // 0 < x < 1
+)
+
+func (d *decoder) floatField(f map[string]field, key, path string, def float64, r floatRange) float64 {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	p := join(path, key)
+	v, ok := d.floatVal(fl.val, p)
+	if !ok {
+		return def
+	}
+	bad := ""
+	switch r {
+	case positive:
+		if v <= 0 {
+			bad = "> 0"
+		}
+	case nonNegative:
+		if v < 0 {
+			bad = "≥ 0"
+		}
+	case unitOpen:
+		if v < 0 || v >= 1 {
+			bad = "in [0, 1)"
+		}
+	case unitExclusive:
+		if v <= 0 || v >= 1 {
+			bad = "in (0, 1)"
+		}
+	}
+	if bad != "" {
+		d.errorf(fl.val, "%s must be %s, got %s", p, bad, fl.val.value)
+		return def
+	}
+	return v
+}
+
+func (d *decoder) boolField(f map[string]field, key, path string, def bool) bool {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	if !fl.val.isScalar() || fl.val.tag != "!!bool" {
+		d.errorf(fl.val, "%s must be true or false, got %s", join(path, key), fl.val.describe())
+		return def
+	}
+	b, _ := strconv.ParseBool(strings.ToLower(fl.val.value))
+	switch strings.ToLower(fl.val.value) {
+	case "yes", "on", "y":
+		b = true
+	}
+	return b
+}
+
+// text reads any scalar as text.
+func (d *decoder) text(n *node, path string) (string, bool) {
+	if !n.isScalar() || n.isNull() {
+		d.errorf(n, "%s must be text, got %s", path, n.describe())
+		return "", false
+	}
+	return n.value, true
+}
+
+func (d *decoder) textField(f map[string]field, key, path, def string) string {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	s, ok := d.text(fl.val, join(path, key))
+	if !ok {
+		return def
+	}
+	return s
+}
+
+// enumVal reads one of choices; what names the choices in the message
+// ("data set", "optimizer").
+func (d *decoder) enumVal(n *node, path, what string, choices []string) (string, bool) {
+	s, ok := d.text(n, path)
+	if !ok {
+		return "", false
+	}
+	if !contains(choices, s) {
+		d.errorf(n, "%s: unknown %s %q%s", path, what, s, didYouMean(s, choices))
+		return "", false
+	}
+	return s, true
+}
+
+func (d *decoder) enumField(f map[string]field, key, path, what, def string, choices []string) string {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	s, ok := d.enumVal(fl.val, join(path, key), what, choices)
+	if !ok {
+		return def
+	}
+	return s
+}
+
+// kindAndParams reads a one-key mapping {kind: {params}} or a bare kind. It
+// returns the kind node and the params node (nil for a bare kind).
+func (d *decoder) kindAndParams(n *node, path, what string) (kind *node, params *node, ok bool) {
+	switch {
+	case n.isScalar() && !n.isNull():
+		return n, nil, true
+	case n.isMap() && len(n.content) == 2:
+		return n.content[0], n.content[1], true
+	case n.isMap() && len(n.content) > 2:
+		var keys []string
+		for i := 0; i < len(n.content); i += 2 {
+			keys = append(keys, n.content[i].value)
+		}
+		d.errorf(n, "%s: one %s per entry, found keys %s (are its parameters indented under %s:?)", path, what, strings.Join(keys, ", "), keys[0])
+		return nil, nil, false
+	}
+	d.errorf(n, "%s must name a %s, got %s", path, what, n.describe())
+	return nil, nil, false
+}
+
+var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
+
+// decodeExperiment checks every value of a resolved tree (without sweep) and
+// fills in defaults. file is the top file; its dir anchors relative paths.
+func decodeExperiment(root *node, file string) (*Experiment, Errors) {
+	d := &decoder{}
+	e := &Experiment{File: file}
+	top := d.fields(root, "", "name", "description", "data", "model", "train", "report", "sweep", "extends")
+	e.Name = d.textField(top, "name", "", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	if f, ok := top["name"]; ok && !namePattern.MatchString(e.Name) {
+		d.errorf(f.val, "name %q: use letters, digits, '-', '_' and '.', starting with a letter or digit (it names the results folder)", e.Name)
+	}
+	e.Description = d.textField(top, "description", "", "")
+	if _, ok := top["data"]; !ok {
+		d.errorf(root, "data: missing; name the images to use, e.g. data: {set: mnist}")
+	}
+	d.data(top["data"], &e.Data)
+	d.model(top["model"], root, e)
+	d.train(top["train"], &e.Train)
+	d.report(top["report"], &e.Report)
+	return e, d.errs
+}
+
+func (d *decoder) data(fl field, data *Data) {
+	const p = "data"
+	f := d.fields(fl.val, p, "set", "path", "size", "channels", "split", "preprocess", "augment")
+	sets := []string{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder}
+	setField, hasSet := f["set"]
+	if !hasSet && fl.key != nil {
+		d.errorf(fl.key, "data: missing set (one of %s)", strings.Join(sets, ", "))
+	}
+	data.Set = d.enumField(f, "set", p, "data set", "", sets)
+	builtin, isBuiltin := BuiltinSets[data.Set]
+	switch {
+	case isBuiltin:
+		data.Size, data.Channels = builtin.Size, builtin.Channels
+		for _, k := range []string{"path", "size", "channels"} {
+			if x, ok := f[k]; ok {
+				want := map[string]string{"size": strconv.Itoa(builtin.Size), "channels": strconv.Itoa(builtin.Channels)}[k]
+				if k == "path" || x.val.value != want {
+					d.errorf(x.key, "data.%s: %s is fixed for %s (%d×%d×%d); it is chosen only for set: folder", k, k, data.Set, builtin.Size, builtin.Size, builtin.Channels)
+				}
+			}
+		}
+	case data.Set == SetFolder:
+		for _, k := range []string{"path", "size", "channels"} {
+			if _, ok := f[k]; !ok {
+				d.errorf(setField.val, "data: set: folder needs %s", k)
+			}
+		}
+		if x, ok := f["path"]; ok {
+			if s, ok := d.text(x.val, "data.path"); ok {
+				if !filepath.IsAbs(s) {
+					// Relative to the file that wrote it.
+					s = filepath.Join(filepath.Dir(x.val.pos.File), s)
+					if abs, err := filepath.Abs(s); err == nil {
+						s = abs
+					}
+				}
+				data.Path = s
+			}
+		}
+		data.Size = d.intField(f, "size", p, 0, 1, 4096)
+		if x, ok := f["channels"]; ok {
+			if v, ok := d.intVal(x.val, "data.channels", 1, 3); ok {
+				if v == 2 {
+					d.errorf(x.val, "data.channels must be 1 (gray) or 3 (RGB), got 2")
+				}
+				data.Channels = int(v)
+			}
+		}
+	}
+
+	sf := d.fields(f["split"].val, "data.split", "train", "val", "test")
+	sp := &data.Split
+	if isBuiltin {
+		sp.Val = d.intField(sf, "val", "data.split", 5000, 1, int64(builtin.Train-1))
+		sp.Train = d.intField(sf, "train", "data.split", builtin.Train-sp.Val, 1, int64(builtin.Train-1))
+		sp.Test = d.intField(sf, "test", "data.split", builtin.Test, 1, int64(builtin.Test))
+		if sp.Train+sp.Val > builtin.Train {
+			at := f["split"].val
+			d.errorf(at, "data.split: train %d + val %d = %d is more than the %d training images of %s", sp.Train, sp.Val, sp.Train+sp.Val, builtin.Train, data.Set)
+		}
+	} else if data.Set == SetFolder {
+		for _, k := range []string{"val", "test"} {
+			if _, ok := sf[k]; !ok {
+				at := setField.val
+				if s := f["split"].key; s != nil {
+					at = s
+				}
+				d.errorf(at, "data.split: set: folder needs split.%s (images carved from the folder)", k)
+			}
+		}
+		sp.Train = d.intField(sf, "train", "data.split", 0, 0, 1<<31-1)
+		sp.Val = d.intField(sf, "val", "data.split", 0, 1, 1<<31-1)
+		sp.Test = d.intField(sf, "test", "data.split", 0, 1, 1<<31-1)
+	}
+
+	data.Preprocess = PreprocessMinMax
+	if x, ok := f["preprocess"]; ok {
+		if x.val.isSeq() {
+			d.errorf(x.val, "data.preprocess takes one value (minmax, standardize or none), not a list")
+		} else {
+			data.Preprocess = d.enumField(f, "preprocess", p, "preprocessing", PreprocessMinMax, []string{PreprocessMinMax, PreprocessStandardize, PreprocessNone})
+		}
+	}
+	if x, ok := f["augment"]; ok && !x.val.isNull() {
+		if !x.val.isSeq() {
+			d.errorf(x.val, "data.augment must be a list, e.g. [flip, {crop: {pad: 4}}], got %s", x.val.describe())
+			return
+		}
+		for i, item := range x.val.content {
+			ip := fmt.Sprintf("data.augment[%d]", i)
+			kn, params, ok := d.kindAndParams(item, ip, "augmentation")
+			if !ok {
+				continue
+			}
+			kind, ok := d.enumVal(kn, ip, "augmentation", []string{AugmentFlip, AugmentCrop, AugmentCutout})
+			if !ok {
+				continue
+			}
+			a := Augment{Kind: kind}
+			pp := ip + "." + kind
+			switch kind {
+			case AugmentFlip:
+				d.fields(params, pp)
+				if isBuiltin && builtin.Digits {
+					d.errorf(kn, "%s: a horizontal flip turns digits into other shapes; not for %s", ip, data.Set)
+				}
+			case AugmentCrop:
+				pf := d.fields(params, pp, "pad")
+				a.Pad = d.intField(pf, "pad", pp, 4, 1, 1024)
+				if data.Size > 0 && a.Pad >= data.Size {
+					d.errorf(kn, "%s: pad %d must be smaller than the %d-pixel image", ip, a.Pad, data.Size)
+				}
+			case AugmentCutout:
+				pf := d.fields(params, pp, "size")
+				a.Size = d.intField(pf, "size", pp, 8, 1, 4096)
+				if data.Size > 0 && a.Size > data.Size {
+					d.errorf(kn, "%s: size %d is larger than the %d-pixel image", ip, a.Size, data.Size)
+				}
+			}
+			data.Augment = append(data.Augment, a)
+		}
+	}
+}
+
+// layerKeys lists the parameters of each layer kind.
+var layerKeys = map[string][]string{
+	KindConv:      {"filters", "kernel", "stride", "padding", "bias", "init", "activation", "name"},
+	KindMaxPool:   {"size", "stride", "padding", "name"},
+	KindAvgPool:   {"size", "stride", "padding", "name"},
+	KindBatchNorm: {"momentum", "epsilon", "name"},
+	KindDropout:   {"rate", "name"},
+	KindDense:     {"units", "bias", "init", "activation", "name"},
+	KindFlatten:   {"name"},
+	KindReLU:      {"name"},
+	KindLeakyReLU: {"alpha", "name"},
+	KindSigmoid:   {"name"},
+	KindTanh:      {"name"},
+	KindSoftmax:   {"name"},
+}
+
+// LayerKinds lists the layer kinds in the order the documentation gives them.
+var LayerKinds = []string{KindConv, KindMaxPool, KindAvgPool, KindBatchNorm, KindDropout, KindDense,
+	KindFlatten, KindReLU, KindLeakyReLU, KindSigmoid, KindTanh, KindSoftmax}
+
+func (d *decoder) model(fl field, root *node, e *Experiment) {
+	if fl.val == nil || fl.val.isNull() {
+		at := root
+		if fl.key != nil {
+			at = fl.key
+		}
+		d.errorf(at, "model: missing; list the layers, e.g. [{conv: {filters: 8, kernel: 3}}, relu, flatten, {dense: {units: 10}}]")
+		return
+	}
+	if !fl.val.isSeq() {
+		d.errorf(fl.val, "model must be a list of layers, got %s", fl.val.describe())
+		return
+	}
+	if len(fl.val.content) == 0 {
+		d.errorf(fl.val, "model: the list of layers is empty")
+		return
+	}
+	names := map[string]*node{}
+	for i, item := range fl.val.content {
+		p := fmt.Sprintf("model[%d]", i)
+		kn, params, ok := d.kindAndParams(item, p, "layer kind")
+		if !ok {
+			continue
+		}
+		kind, ok := d.enumVal(kn, p, "layer kind", LayerKinds)
+		if !ok {
+			continue
+		}
+		l := d.layer(kind, kn, params, p+"."+kind)
+		l.At = item.pos
+		if l.Name != "" {
+			if prev, dup := names[l.Name]; dup {
+				d.errorf(params.get("name"), "%s: layer name %q is already used at line %d", p, l.Name, prev.pos.Line)
+			}
+			names[l.Name] = item
+		}
+		e.Model = append(e.Model, l)
+	}
+	// Name unnamed layers as package nn does: the k-th layer of a kind is
+	// called kind+k (pool for both poolings, bn for batchnorm), skipping
+	// names already taken.
+	count := map[string]int{}
+	for i := range e.Model {
+		l := &e.Model[i]
+		prefix := namePrefix(l.Kind)
+		count[prefix]++
+		if l.Name != "" {
+			continue
+		}
+		for k := count[prefix]; ; k++ {
+			n := fmt.Sprintf("%s%d", prefix, k)
+			if _, taken := names[n]; !taken {
+				l.Name = n
+				names[n] = nil
+				break
+			}
+		}
+	}
+}
+
+// namePrefix is the stem of the names given to unnamed layers.
+func namePrefix(kind string) string {
+	switch kind {
+	case KindMaxPool, KindAvgPool:
+		return "pool"
+	case KindBatchNorm:
+		return "bn"
+	}
+	return kind
+}
+
+func (d *decoder) layer(kind string, kindNode, params *node, p string) Layer {
+	l := Layer{Kind: kind}
+	f := d.fields(params, p, layerKeys[kind]...)
+	if x, ok := f["name"]; ok {
+		if s, ok := d.text(x.val, p+".name"); ok {
+			if !namePattern.MatchString(s) {
+				d.errorf(x.val, "%s.name %q: use letters, digits, '-', '_' and '.'", p, s)
+			} else {
+				l.Name = s
+			}
+		}
+	}
+	required := func(key string) {
+		if _, ok := f[key]; !ok && !contains(d.suggested[params], key) {
+			at := params
+			if at == nil || !at.isMap() {
+				at = kindNode
+			}
+			d.errorf(at, "%s: missing %s", p, key)
+		}
+	}
+	switch kind {
+	case KindConv:
+		required("filters")
+		required("kernel")
+		l.Filters = d.intField(f, "filters", p, 0, 1, 1<<20)
+		l.Kernel = d.size2(f, "kernel", p, Size2{})
+		l.Stride = d.size2(f, "stride", p, Size2{1, 1})
+		l.Padding = d.padding(f, p)
+		l.NoBias = !d.boolField(f, "bias", p, true)
+		l.Init = d.enumField(f, "init", p, "initialisation", "he", []string{"he", "glorot"})
+		l.Activation = d.enumField(f, "activation", p, "activation", "", Activations)
+	case KindMaxPool, KindAvgPool:
+		l.Kernel = d.size2(f, "size", p, Size2{2, 2})
+		l.Stride = d.size2(f, "stride", p, l.Kernel)
+		l.Padding = d.padding(f, p)
+	case KindBatchNorm:
+		l.Momentum = d.floatField(f, "momentum", p, 0.9, unitOpen)
+		l.Epsilon = d.floatField(f, "epsilon", p, 1e-5, positive)
+	case KindDropout:
+		required("rate")
+		l.Rate = d.floatField(f, "rate", p, 0, unitOpen)
+	case KindDense:
+		required("units")
+		l.Units = d.intField(f, "units", p, 0, 1, 1<<24)
+		l.NoBias = !d.boolField(f, "bias", p, true)
+		l.Init = d.enumField(f, "init", p, "initialisation", "he", []string{"he", "glorot"})
+		l.Activation = d.enumField(f, "activation", p, "activation", "", Activations)
+	case KindLeakyReLU:
+		l.Alpha = d.floatField(f, "alpha", p, 0.01, unitOpen)
+	}
+	return l
+}
+
+func (d *decoder) size2(f map[string]field, key, p string, def Size2) Size2 {
+	fl, ok := f[key]
+	if !ok {
+		return def
+	}
+	kp := join(p, key)
+	n := fl.val
+	if n.isSeq() {
+		if len(n.content) != 2 {
+			d.errorf(n, "%s must be one number or [height, width], got %d numbers", kp, len(n.content))
+			return def
+		}
+		h, ok1 := d.intVal(n.content[0], kp+"[0]", 1, 4096)
+		w, ok2 := d.intVal(n.content[1], kp+"[1]", 1, 4096)
+		if !ok1 || !ok2 {
+			return def
+		}
+		return Size2{int(h), int(w)}
+	}
+	v, ok := d.intVal(n, kp, 1, 4096)
+	if !ok {
+		return def
+	}
+	return Size2{int(v), int(v)}
+}
+
+func (d *decoder) padding(f map[string]field, p string) Padding {
+	fl, ok := f["padding"]
+	if !ok {
+		return Padding{Mode: PadValid}
+	}
+	kp := p + ".padding"
+	n := fl.val
+	switch {
+	case n.isScalar() && n.tag == "!!int":
+		v, ok := d.intVal(n, kp, 0, 1024)
+		if !ok {
+			return Padding{Mode: PadValid}
+		}
+		return Padding{Mode: PadExplicit, H: int(v), W: int(v)}
+	case n.isSeq():
+		if len(n.content) != 2 {
+			d.errorf(n, "%s must be valid, same, a number of pixels or [height, width] pixels, got %d numbers", kp, len(n.content))
+			return Padding{Mode: PadValid}
+		}
+		h, ok1 := d.intVal(n.content[0], kp+"[0]", 0, 1024)
+		w, ok2 := d.intVal(n.content[1], kp+"[1]", 0, 1024)
+		if !ok1 || !ok2 {
+			return Padding{Mode: PadValid}
+		}
+		return Padding{Mode: PadExplicit, H: int(h), W: int(w)}
+	}
+	mode, ok := d.enumVal(n, kp, "padding", []string{PadValid, PadSame})
+	if !ok {
+		return Padding{Mode: PadValid}
+	}
+	return Padding{Mode: mode}
+}
+
+var optimizerKeys = map[string][]string{
+	OptSGD:   {"lr", "momentum", "nesterov", "weight_decay"},
+	OptAdam:  {"lr", "beta1", "beta2", "eps", "weight_decay"},
+	OptAdamW: {"lr", "beta1", "beta2", "eps", "weight_decay"},
+}
+
+func (d *decoder) train(fl field, t *Train) {
+	const p = "train"
+	f := d.fields(fl.val, p, "epochs", "batch", "optimizer", "schedule", "l2", "seed", "early_stop", "clip_norm", "label_smoothing")
+	t.Epochs = d.intField(f, "epochs", p, 10, 1, 100_000)
+	t.Batch = d.intField(f, "batch", p, 64, 1, 1<<16)
+	t.L2 = d.floatField(f, "l2", p, 0, nonNegative)
+	t.Seed = int64(d.intField(f, "seed", p, 1, 0, 1<<53))
+	t.ClipNorm = d.floatField(f, "clip_norm", p, 0, nonNegative)
+	t.LabelSmoothing = d.floatField(f, "label_smoothing", p, 0, unitOpen)
+
+	o := &t.Optimizer
+	o.Kind = OptAdam
+	var of map[string]field
+	op := p + ".optimizer"
+	if x, ok := f["optimizer"]; ok {
+		kn, params, ok := d.kindAndParams(x.val, op, "optimizer")
+		if ok {
+			if k, ok := d.enumVal(kn, op, "optimizer", []string{OptSGD, OptAdam, OptAdamW}); ok {
+				o.Kind = k
+				op += "." + k
+				of = d.fields(params, op, optimizerKeys[k]...)
+			}
+		}
+	}
+	switch o.Kind {
+	case OptSGD:
+		o.LR = d.floatField(of, "lr", op, 0.01, positive)
+		o.Momentum = d.floatField(of, "momentum", op, 0, unitOpen)
+		o.Nesterov = d.boolField(of, "nesterov", op, false)
+		o.WeightDecay = d.floatField(of, "weight_decay", op, 0, nonNegative)
+		if o.Nesterov && o.Momentum == 0 {
+			d.errorf(of["nesterov"].val, "%s.nesterov needs a momentum > 0", op)
+		}
+	case OptAdam, OptAdamW:
+		o.LR = d.floatField(of, "lr", op, 0.001, positive)
+		o.Beta1 = d.floatField(of, "beta1", op, 0.9, unitOpen)
+		o.Beta2 = d.floatField(of, "beta2", op, 0.999, unitOpen)
+		o.Eps = d.floatField(of, "eps", op, 1e-8, positive)
+		wd := 0.0
+		if o.Kind == OptAdamW {
+			wd = 0.01
+		}
+		o.WeightDecay = d.floatField(of, "weight_decay", op, wd, nonNegative)
+	}
+
+	s := &t.Schedule
+	s.Kind = ScheduleConstant
+	if x, ok := f["schedule"]; ok {
+		sp := p + ".schedule"
+		kn, params, ok := d.kindAndParams(x.val, sp, "schedule")
+		if ok {
+			if k, ok := d.enumVal(kn, sp, "schedule", []string{ScheduleConstant, ScheduleStep, ScheduleCosine}); ok {
+				s.Kind = k
+				sp += "." + k
+				var sf map[string]field
+				if k == ScheduleStep {
+					sf = d.fields(params, sp, "every", "factor", "warmup")
+					if _, ok := sf["every"]; !ok {
+						if params == nil {
+							d.errorf(kn, "%s: missing every (write {step: {every: 5, factor: 0.1}})", sp)
+						} else {
+							d.errorf(params, "%s: missing every", sp)
+						}
+					}
+					s.Every = d.intField(sf, "every", sp, 1, 1, 100_000)
+					s.Factor = d.floatField(sf, "factor", sp, 0.1, unitExclusive)
+				} else {
+					sf = d.fields(params, sp, "warmup")
+				}
+				s.Warmup = d.intField(sf, "warmup", sp, 0, 0, 100_000)
+				if w, ok := sf["warmup"]; ok && s.Warmup >= t.Epochs && t.Epochs > 0 {
+					d.errorf(w.val, "%s.warmup (%d epochs) must be shorter than train.epochs (%d)", sp, s.Warmup, t.Epochs)
+				}
+			}
+		}
+	}
+
+	if x, ok := f["early_stop"]; ok && !x.val.isNull() {
+		ep := p + ".early_stop"
+		ef := d.fields(x.val, ep, "metric", "patience")
+		es := &EarlyStop{}
+		es.Metric = d.enumField(ef, "metric", ep, "metric", "val_acc", []string{"val_acc", "val_loss"})
+		if _, ok := ef["patience"]; !ok && x.val.isMap() {
+			d.errorf(x.val, "%s: missing patience (epochs without improvement before stopping)", ep)
+		}
+		es.Patience = d.intField(ef, "patience", ep, 1, 1, 100_000)
+		t.EarlyStop = es
+	}
+}
+
+func (d *decoder) report(fl field, r *Report) {
+	const p = "report"
+	f := d.fields(fl.val, p, "gallery", "feature_maps")
+	r.Gallery = d.intField(f, "gallery", p, 24, 0, 1000)
+	ff := d.fields(f["feature_maps"].val, p+".feature_maps", "images")
+	r.FeatureMaps.Images = d.intField(ff, "images", p+".feature_maps", 4, 0, 64)
+}

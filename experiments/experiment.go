@@ -1,0 +1,260 @@
+// Package experiments reads experiment files: YAML that describes a data set,
+// a network, how to train it, and a sweep over any of those settings. It
+// resolves extends: chains and --set overrides, checks every value, reports
+// every problem at once as FILE:LINE:COL: message, and expands a sweep into
+// its points. Shape checks need the layer arithmetic of package arch.
+//
+// An experiment file, with every default shown:
+//
+//	name: mnist-seed              # default: the file name without .yaml; not inherited
+//	description: ""               # not inherited
+//	extends: base.yaml            # optional; relative to this file
+//	data:
+//	  set: mnist                  # mnist | fashion-mnist | cifar10 | folder
+//	  path: ""                    # folder only: ROOT/<class>/*.png|*.jpg
+//	  size: 28                    # image side in pixels (fixed for the built-in sets)
+//	  channels: 1                 # 1 or 3 (fixed for the built-in sets)
+//	  split: {train: 55000, val: 5000, test: 10000}
+//	  preprocess: minmax          # minmax | standardize | none
+//	  augment: []                 # flip | {crop: {pad: 4}} | {cutout: {size: 8}}
+//	model:
+//	  - conv: {filters: 28, kernel: 3, stride: 1, padding: valid}
+//	  - relu
+//	  - maxpool: {size: 2}
+//	  - flatten
+//	  - dense: {units: 128, activation: relu}
+//	  - dense: {units: 10}
+//	train:
+//	  epochs: 10
+//	  batch: 64
+//	  optimizer: {adam: {lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-08, weight_decay: 0}}
+//	  schedule: {constant: {warmup: 0}}
+//	  l2: 0
+//	  seed: 1
+//	  early_stop: {metric: val_acc, patience: 3}   # optional
+//	  clip_norm: 0                # 0: no clipping
+//	  label_smoothing: 0
+//	sweep: …                      # see Sweep
+//	report:
+//	  gallery: 24
+//	  feature_maps: {images: 4}
+//
+// Splits: for the built-in sets, train and val are carved from the official
+// training set (the rest is left out) and test is a prefix of the official
+// test set; val defaults to 5,000, train to the rest, test to all of it. For
+// a folder, train, val and test are carved from the folder's images; val and
+// test must be given and train 0 means all the rest.
+//
+// A layer is a kind alone (`- relu`) or a kind with its parameters
+// (`- conv: {filters: 8, kernel: 3}`); every layer takes an optional name
+// (the k-th layer of a kind, if unnamed, is called conv<k>, pool<k>, bn<k>,
+// dense<k>, relu<k>, …). Flatten is never
+// implicit: a dense layer after a conv or pooling layer needs a flatten layer
+// between them, which arch reports. The `activation:` of a conv or dense layer
+// is a shortcut for an activation layer right after it. The last layer outputs
+// logits: the loss applies softmax itself.
+//
+// A mapping in a file that extends another is merged key by key into the
+// inherited one; a list (such as model) replaces the inherited list whole; a
+// key set to null removes the inherited key.
+package experiments
+
+// Experiment is one fully checked experiment. Load fills in every default.
+type Experiment struct {
+	Name        string
+	Description string
+	File        string // the file it was loaded from
+	Data        Data
+	Model       []Layer
+	Train       Train
+	Sweep       *Sweep // nil when the experiment sweeps nothing
+	Report      Report
+
+	tree   *node   // the resolved tree without its sweep, for expanding points
+	points []Point // the expanded sweep
+}
+
+// Data says which images to train and test on and how to prepare them.
+type Data struct {
+	Set        string // SetMNIST, SetFashionMNIST, SetCIFAR10 or SetFolder
+	Path       string // SetFolder: the root folder (absolute once loaded)
+	Size       int    // image height and width in pixels
+	Channels   int    // 1 (gray) or 3 (RGB)
+	Split      Split
+	Preprocess string // PreprocessMinMax, PreprocessStandardize or PreprocessNone
+	Augment    []Augment
+}
+
+// Split gives the number of images of each part.
+type Split struct {
+	Train, Val, Test int
+}
+
+// Augment is one random change applied to training images only.
+type Augment struct {
+	Kind string // AugmentFlip (horizontal, p = 0.5), AugmentCrop or AugmentCutout
+	Pad  int    // crop: pad each side by Pad pixels (zeros), then crop back at a random place
+	Size int    // cutout: side of the square set to zero at a random place
+}
+
+// Data sets, preprocessing and augmentation.
+const (
+	SetMNIST        = "mnist"
+	SetFashionMNIST = "fashion-mnist"
+	SetCIFAR10      = "cifar10"
+	SetFolder       = "folder"
+
+	PreprocessMinMax      = "minmax"      // pixels scaled to [0, 1]
+	PreprocessStandardize = "standardize" // per-channel mean 0, std 1, from the training split
+	PreprocessNone        = "none"        // raw 0…255 values
+
+	AugmentFlip   = "flip"
+	AugmentCrop   = "crop"
+	AugmentCutout = "cutout"
+)
+
+// BuiltinSet describes a data set cnnlab knows.
+type BuiltinSet struct {
+	Size, Channels int
+	Train, Test    int // images in the official training and test sets
+	Classes        []string
+	Digits         bool // images of digits: a horizontal flip changes their meaning
+}
+
+// BuiltinSets are the data sets that need no path.
+var BuiltinSets = map[string]BuiltinSet{
+	SetMNIST: {Size: 28, Channels: 1, Train: 60000, Test: 10000, Digits: true,
+		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
+	SetFashionMNIST: {Size: 28, Channels: 1, Train: 60000, Test: 10000,
+		Classes: []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}},
+	SetCIFAR10: {Size: 32, Channels: 3, Train: 50000, Test: 10000,
+		Classes: []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}},
+}
+
+// Layer is one entry of the model list. Parameters that do not apply to its
+// Kind are zero.
+type Layer struct {
+	Kind string // conv, maxpool, avgpool, batchnorm, dropout, dense, flatten, relu, leaky_relu, sigmoid, tanh, softmax
+	Name string // unique in the model; the k-th unnamed conv is conv<k> (pool<k> for pooling, bn<k> for batchnorm)
+
+	Filters int     // conv: output channels
+	Kernel  Size2   // conv: kernel; maxpool, avgpool: window (the "size" key)
+	Stride  Size2   // conv: default 1; pooling: default the window
+	Padding Padding // conv, pooling
+	NoBias  bool    // conv, dense: "bias: false"
+	Init    string  // conv, dense: he (default) or glorot
+
+	Units int // dense
+
+	Rate float64 // dropout: probability of dropping a value, 0 ≤ Rate < 1
+
+	Momentum float64 // batchnorm: running = Momentum·running + (1−Momentum)·batch; default 0.9
+	Epsilon  float64 // batchnorm: default 1e-5
+
+	Alpha float64 // leaky_relu (and activation: leaky_relu): negative slope, default 0.01
+
+	Activation string // conv, dense: an activation layer to add after this one ("" = none)
+
+	At Pos // where the layer is written
+}
+
+// Size2 is a height and a width, written as one number when they are equal.
+type Size2 struct{ H, W int }
+
+// Padding of a conv or pooling layer: valid, same, or explicit pixels on each
+// side (H above and below, W left and right).
+type Padding struct {
+	Mode string // PadValid, PadSame or PadExplicit
+	H, W int    // PadExplicit only
+}
+
+// Padding modes, the same words as package nn.
+const (
+	PadValid    = "valid"
+	PadSame     = "same"
+	PadExplicit = "explicit"
+)
+
+// Layer kinds.
+const (
+	KindConv      = "conv"
+	KindMaxPool   = "maxpool"
+	KindAvgPool   = "avgpool"
+	KindBatchNorm = "batchnorm"
+	KindDropout   = "dropout"
+	KindDense     = "dense"
+	KindFlatten   = "flatten"
+	KindReLU      = "relu"
+	KindLeakyReLU = "leaky_relu"
+	KindSigmoid   = "sigmoid"
+	KindTanh      = "tanh"
+	KindSoftmax   = "softmax"
+)
+
+// Activations are the kinds an activation: shortcut may name.
+var Activations = []string{KindReLU, KindLeakyReLU, KindSigmoid, KindTanh, KindSoftmax}
+
+// Train says how to train.
+type Train struct {
+	Epochs         int
+	Batch          int
+	Optimizer      Optimizer
+	Schedule       Schedule
+	L2             float64 // adds (L2/2)·Σw² over conv and dense weights (not biases) to the loss
+	Seed           int64   // seeds initialisation, shuffling, dropout and augmentation
+	EarlyStop      *EarlyStop
+	ClipNorm       float64 // clip the global gradient norm to this; 0 = off
+	LabelSmoothing float64 // 0 ≤ x < 1
+}
+
+// Optimizer and its parameters; those that do not apply to Kind are zero.
+type Optimizer struct {
+	Kind        string  // sgd, adam or adamw
+	LR          float64 // > 0; default 0.01 for sgd, 0.001 for adam and adamw
+	Momentum    float64 // sgd; default 0
+	Nesterov    bool    // sgd
+	Beta1       float64 // adam, adamw; default 0.9
+	Beta2       float64 // adam, adamw; default 0.999
+	Eps         float64 // adam, adamw; default 1e-8
+	WeightDecay float64 // sgd, adam: added to the gradient; adamw: decoupled, default 0.01
+}
+
+// Optimizers.
+const (
+	OptSGD   = "sgd"
+	OptAdam  = "adam"
+	OptAdamW = "adamw"
+)
+
+// Schedule changes the learning rate epoch by epoch.
+type Schedule struct {
+	Kind   string  // constant, step or cosine
+	Every  int     // step: multiply the rate by Factor every Every epochs
+	Factor float64 // step: 0 < Factor < 1
+	Warmup int     // any kind: ramp the rate up linearly over the first Warmup epochs
+}
+
+// Schedules.
+const (
+	ScheduleConstant = "constant"
+	ScheduleStep     = "step"
+	ScheduleCosine   = "cosine" // from lr down to 0 at the last epoch
+)
+
+// EarlyStop ends training when Metric has not improved for Patience epochs.
+type EarlyStop struct {
+	Metric   string // val_acc or val_loss
+	Patience int
+}
+
+// Report says what the report shows about each run.
+type Report struct {
+	Gallery     int // correct and wrong test images shown per page
+	FeatureMaps FeatureMaps
+}
+
+// FeatureMaps says how many fixed test images are traced through every conv
+// and pooling layer.
+type FeatureMaps struct {
+	Images int
+}

@@ -1,0 +1,44 @@
+package experiments
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzLoad feeds arbitrary bytes to the loader: it must return an experiment
+// or Errors, never panic, and a loaded experiment must write resolved YAML
+// that loads again.
+func FuzzLoad(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*/*.yaml")
+	more, _ := filepath.Glob("seed/*.yaml")
+	for _, s := range append(append(seeds, more...), "demo.yaml") {
+		if data, err := os.ReadFile(s); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Add([]byte("model: [flatten, {dense: {units: 10}}]\nsweep: {grid: {train.epochs: [1, 2]}, seeds: 2}\n"))
+	f.Add([]byte("a: &a [1]\nb: {<<: *a}\n"))
+	dir := f.TempDir()
+	name := filepath.Join(dir, "fuzz.yaml")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := loadBytes(name, data, nil)
+		if err != nil {
+			if _, ok := err.(Errors); !ok {
+				t.Fatalf("error of type %T: %v", err, err)
+			}
+			return
+		}
+		pts, err := e.Points()
+		if err != nil || len(pts) == 0 {
+			t.Fatalf("loaded but Points: %d, %v", len(pts), err)
+		}
+		y, err := pts[0].Experiment.ResolvedYAML()
+		if err != nil {
+			t.Fatalf("ResolvedYAML: %v", err)
+		}
+		if _, err := loadBytes(name, y, nil); err != nil {
+			t.Fatalf("resolved YAML does not load: %v\n%s", err, y)
+		}
+	})
+}

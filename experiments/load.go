@@ -1,0 +1,207 @@
+package experiments
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// maxExtends bounds the length of an extends: chain.
+const maxExtends = 16
+
+// Load reads the experiment file at path, resolves its extends: chain,
+// applies the overrides in sets ("key.path=value", the same key paths as
+// sweeps, values written as YAML), checks every value of every sweep point,
+// and fills in defaults. On failure the error is an Errors holding every
+// problem found, each at its FILE:LINE:COL.
+//
+// Shapes (a feature map that vanishes, a dense layer without flatten, the
+// number of classes) are checked by arch.Check, which needs Load's result.
+func Load(path string, sets []string) (*Experiment, error) {
+	root, errs := resolveFile(path, nil, Pos{File: path})
+	if errs != nil {
+		return nil, errs.sorted()
+	}
+	return finish(root, path, sets)
+}
+
+// loadBytes is Load for a top file already in memory (extends: still reads
+// files, relative to name).
+func loadBytes(name string, data []byte, sets []string) (*Experiment, error) {
+	root, errs := resolveData(name, data, nil)
+	if errs != nil {
+		return nil, errs.sorted()
+	}
+	return finish(root, name, sets)
+}
+
+func finish(root *node, file string, sets []string) (*Experiment, error) {
+	var errs Errors
+	for _, s := range sets {
+		errs = append(errs, applySet(root, s)...)
+	}
+	if errs != nil {
+		return nil, errs.sorted()
+	}
+	e, errs := build(root, file)
+	if errs != nil {
+		return nil, errs.sorted()
+	}
+	return e, nil
+}
+
+// resolveFile reads file and resolves its extends: chain. stack holds the
+// files that extend it, to refuse cycles; at is where file was named.
+func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
+	info, err := os.Stat(file)
+	if err != nil {
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(file, err)}}
+	}
+	if info.IsDir() {
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf("%s is a folder, not an experiment file", file)}}
+	}
+	if info.Size() > MaxFileSize {
+		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", info.Size(), MaxFileSize)}}
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(file, err)}}
+	}
+	return resolveData(file, data, stack)
+}
+
+func readProblem(file string, err error) string {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Sprintf("%s: no such file", file)
+	}
+	return fmt.Sprintf("cannot read %s: %v", file, err)
+}
+
+func resolveData(file string, data []byte, stack []string) (*node, Errors) {
+	root, err := parseYAML(file, data)
+	if err != nil {
+		return nil, asErrors(err, Pos{File: file})
+	}
+	if !root.isMap() {
+		return nil, Errors{{File: file, Line: root.pos.Line, Col: root.pos.Col,
+			Message: fmt.Sprintf("an experiment file is a mapping of keys (name, data, model, train, …), got %s", root.describe())}}
+	}
+	ext := root.get("extends")
+	if ext == nil {
+		return root, nil
+	}
+	root.remove("extends")
+	if ext.isNull() {
+		return root, nil
+	}
+	if !ext.isScalar() || ext.tag != "!!str" {
+		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
+	}
+	basePath := ext.value
+	if !filepath.IsAbs(basePath) {
+		basePath = filepath.Join(filepath.Dir(file), basePath)
+	}
+	here := absPath(file)
+	chain := append(append([]string(nil), stack...), here)
+	for i, s := range chain {
+		if s == absPath(basePath) {
+			names := make([]string, 0, len(chain)-i+1)
+			for _, c := range chain[i:] {
+				names = append(names, filepath.Base(c))
+			}
+			names = append(names, filepath.Base(basePath))
+			return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: "extends: cycle " + strings.Join(names, " → ")}}
+		}
+	}
+	if len(chain) >= maxExtends {
+		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends: chain longer than %d files", maxExtends)}}
+	}
+	base, errs := resolveFile(basePath, chain, ext.pos)
+	if errs != nil {
+		return nil, errs
+	}
+	// The name and description belong to the file that writes them.
+	base.remove("name")
+	base.remove("description")
+	return mergeNodes(base, root), nil
+}
+
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return filepath.Clean(a)
+	}
+	return filepath.Clean(p)
+}
+
+// mergeNodes merges child over base: mappings key by key (recursively), any
+// other value replaced whole; a null value removes the key.
+func mergeNodes(base, child *node) *node {
+	if !base.isMap() || !child.isMap() {
+		return child
+	}
+	out := &node{kind: yaml.MappingNode, pos: child.pos, content: append([]*node(nil), base.content...)}
+	for i := 0; i+1 < len(child.content); i += 2 {
+		k, v := child.content[i], child.content[i+1]
+		if v.isNull() {
+			out.remove(k.value)
+			continue
+		}
+		if old := out.get(k.value); old != nil {
+			out.set(k.value, mergeNodes(old, v), k.pos)
+			// The key now points at the file that set it last.
+			for j := 0; j+1 < len(out.content); j += 2 {
+				if out.content[j].value == k.value {
+					out.content[j] = k
+				}
+			}
+			continue
+		}
+		out.content = append(out.content, k, v)
+	}
+	return out
+}
+
+// applySet applies one command-line override "key.path=value".
+func applySet(root *node, s string) Errors {
+	at := Pos{File: "--set " + s}
+	key, value, ok := strings.Cut(s, "=")
+	if !ok {
+		return Errors{{File: at.File, Message: "expected key.path=value, e.g. train.epochs=2"}}
+	}
+	steps, err := parsePath(strings.TrimSpace(key))
+	if err != nil {
+		return Errors{{File: at.File, Message: err.Error()}}
+	}
+	var v *node
+	if strings.TrimSpace(value) == "" {
+		v = &node{kind: yaml.ScalarNode, tag: "!!null", value: ""}
+	} else {
+		var perr error
+		v, perr = parseYAML(at.File, []byte(value))
+		if perr != nil {
+			es := asErrors(perr, at)
+			for i := range es {
+				es[i].Line, es[i].Col = 0, 0
+			}
+			return es
+		}
+	}
+	place(v, at)
+	if err := setPath(root, steps, v, at); err != nil {
+		return Errors{{File: at.File, Message: err.Error()}}
+	}
+	return nil
+}
+
+// place moves every position of a tree to p.
+func place(n *node, p Pos) {
+	n.pos = p
+	for _, c := range n.content {
+		place(c, p)
+	}
+}

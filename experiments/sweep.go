@@ -1,0 +1,717 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// maxSweepWork bounds the YAML values copied to expand a sweep (points ×
+// values per point); real sweeps stay far below it.
+const maxSweepWork = 20_000_000
+
+// MaxRuns is the largest number of runs (points × seeds) a sweep may expand to.
+const MaxRuns = 10_000
+
+// Sweep is the sweep of an experiment as written:
+//
+//	sweep:
+//	  variants:                    # named alternatives, each a set of key paths → values
+//	    small:
+//	      model[0].conv.filters: 8
+//	    two-conv:
+//	      model: [...]
+//	  grid:                        # cartesian product of the axes
+//	    model[0].conv.kernel: [3, 5, 7]
+//	    model[0].conv.stride: [1, 2]
+//	  zip:                         # axes that advance together (one group, or a list of groups)
+//	    model[0].conv.filters: [16, 32]
+//	    train.optimizer.adam.lr: [0.001, 0.0005]
+//	  include:                     # extra points, not crossed with the above
+//	    - variant: wide            # optional name of the point (or of a variant to start from)
+//	      model[0].conv.filters: 64
+//	  exclude:                     # drop points whose values match every key of a rule
+//	    - model[0].conv.kernel: 7  # a value, or a list of values any of which matches
+//	      model[0].conv.stride: 2
+//	  seeds: 3                     # replicate every point with seeds seed, seed+1, …
+//
+// Key paths with [ ] must be quoted inside YAML's {…} flow style
+// ({"model[0].conv.kernel": 5}); the block style above needs no quotes.
+//
+// Points come in a fixed order: for each replicate, then each variant (file
+// order), then each grid point (the first axis slowest, the last fastest),
+// then each zip step (the first group slowest); the include points follow,
+// in file order. Excluded points are dropped. Values are applied in that
+// order too: the variant first, then grid, zip and include values.
+type Sweep struct {
+	Variants []Variant
+	Grid     []Axis
+	Zip      [][]Axis
+	Include  []Variant // Name may be empty
+	Exclude  [][]Axis  // each rule: a key and the values it matches
+	Seeds    int       // ≥ 1
+}
+
+// Axis is one swept key and its values, each written as flow YAML.
+type Axis struct {
+	Key    string
+	Values []string
+
+	steps []pathStep
+	nodes []*node
+	at    Pos
+}
+
+// Variant is a named set of values.
+type Variant struct {
+	Name string
+	Set  []Setting
+
+	overrides []override
+	at        Pos
+}
+
+type override struct {
+	key   string
+	steps []pathStep
+	val   *node
+	keyAt Pos
+}
+
+// Setting is one swept key and its value at a point, the value written as
+// flow YAML ("5", "0.001", "two-conv").
+type Setting struct {
+	Key, Value string
+}
+
+// Point is one run of a sweep (or the only run of an experiment without one).
+type Point struct {
+	Index      int       // position in Points
+	Settings   []Setting // every swept key, including "variant" and "seed" when swept
+	Replicate  int       // 0-based index among the sweep's seeds
+	Experiment *Experiment
+}
+
+// Label is a short name of the point made of its swept values, e.g.
+// "kernel=5 stride=2 seed=2".
+func (p Point) Label() string { return labelOf(p.Settings, true) }
+
+// Points returns the runs of the experiment: its sweep expanded, or the
+// experiment alone.
+func (e *Experiment) Points() ([]Point, error) {
+	if len(e.points) == 0 {
+		c := e.clone()
+		c.Sweep = nil
+		return []Point{{Experiment: c}}, nil
+	}
+	return append([]Point(nil), e.points...), nil
+}
+
+// Check calls check on every point of e that differs in more than its seed,
+// and reports problems as Errors: a problem found at every point once, one
+// found at some points prefixed with those points' values
+// ("kernel=7 stride=2: …").
+func (e *Experiment) Check(check func(*Experiment) error) error {
+	pts, _ := e.Points()
+	var labels []string
+	var perPoint []Errors
+	for _, p := range pts {
+		if p.Replicate != 0 {
+			continue
+		}
+		labels = append(labels, labelOf(p.Settings, false))
+		perPoint = append(perPoint, asErrors(check(p.Experiment), Pos{File: e.File}))
+	}
+	errs := mergePointErrors(labels, perPoint)
+	if errs != nil {
+		return errs.sorted()
+	}
+	return nil
+}
+
+// mergePointErrors reports an error found at every point once, and an error
+// found at only some points with their labels.
+func mergePointErrors(labels []string, perPoint []Errors) Errors {
+	type seen struct {
+		err    Error
+		points []int
+	}
+	var order []Error
+	where := map[Error]*seen{}
+	for i, errs := range perPoint {
+		for _, e := range errs {
+			s := where[e]
+			if s == nil {
+				s = &seen{err: e}
+				where[e] = s
+				order = append(order, e)
+			}
+			if len(s.points) == 0 || s.points[len(s.points)-1] != i {
+				s.points = append(s.points, i)
+			}
+		}
+	}
+	var out Errors
+	for _, e := range order {
+		s := where[e]
+		if len(s.points) == len(perPoint) || len(perPoint) == 1 {
+			out = append(out, e)
+			continue
+		}
+		var names []string
+		for i, p := range s.points {
+			if i == 3 {
+				names = append(names, fmt.Sprintf("and %d more points", len(s.points)-3))
+				break
+			}
+			l := labels[p]
+			if l == "" {
+				l = fmt.Sprintf("point %d", p)
+			}
+			names = append(names, l)
+		}
+		e.Message = strings.Join(names, "; ") + ": " + e.Message
+		out = append(out, e)
+	}
+	return out
+}
+
+// labelOf writes settings as "key=value …", keys shortened to their last
+// part when that is unambiguous.
+func labelOf(settings []Setting, withSeed bool) string {
+	short := map[string]int{}
+	for _, s := range settings {
+		short[shortKey(s.Key)]++
+	}
+	var parts []string
+	for _, s := range settings {
+		if (s.Key == "seed" && !withSeed) || s.Value == "" {
+			continue
+		}
+		k := shortKey(s.Key)
+		if short[k] > 1 {
+			k = s.Key
+		}
+		parts = append(parts, k+"="+s.Value)
+	}
+	return strings.Join(parts, " ")
+}
+
+func shortKey(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// parseSweep checks the sweep: section and records it.
+func parseSweep(n *node, at Pos) (*Sweep, Errors) {
+	d := &decoder{}
+	sw := &Sweep{Seeds: 1}
+	f := d.fields(n, "sweep", "variants", "grid", "zip", "include", "exclude", "seeds")
+	sw.Seeds = d.intField(f, "seeds", "sweep", 1, 1, MaxRuns)
+	swept := map[string]Pos{}
+	axis := func(k, v *node, where string) (Axis, bool) {
+		a := Axis{Key: k.value, at: k.pos}
+		steps, err := parsePath(k.value)
+		if err != nil {
+			d.errorf(k, "%s: %v", where, err)
+			return a, false
+		}
+		a.steps = steps
+		a.Key = formatPath(steps)
+		if prev, dup := swept[a.Key]; dup {
+			d.errorf(k, "%s: %s is already swept at line %d", where, a.Key, prev.Line)
+			return a, false
+		}
+		swept[a.Key] = k.pos
+		if a.Key == "train.seed" && sw.Seeds > 1 {
+			d.errorf(k, "%s: train.seed is swept and seeds: %d replicates it too; use one of them", where, sw.Seeds)
+			return a, false
+		}
+		if !v.isSeq() || len(v.content) == 0 {
+			d.errorf(v, "%s.%s must be a non-empty list of values, e.g. [3, 5], got %s", where, a.Key, v.describe())
+			return a, false
+		}
+		seenVals := map[string]int{}
+		for _, x := range v.content {
+			fl := x.flow()
+			if line, dup := seenVals[fl]; dup {
+				d.errorf(x, "%s.%s: value %s is already listed at line %d", where, a.Key, fl, line)
+				return a, false
+			}
+			seenVals[fl] = x.pos.Line
+			a.Values = append(a.Values, fl)
+			a.nodes = append(a.nodes, x)
+		}
+		return a, true
+	}
+	overrides := func(m *node, where string, allowVariant bool) (Variant, bool) {
+		v := Variant{at: m.pos}
+		if m.isNull() {
+			return v, true
+		}
+		if !m.isMap() {
+			d.errorf(m, "%s must be a mapping of key paths to values, got %s", where, m.describe())
+			return v, false
+		}
+		ok := true
+		keys := map[string]bool{}
+		for i := 0; i+1 < len(m.content); i += 2 {
+			k, val := m.content[i], m.content[i+1]
+			if allowVariant && k.value == "variant" {
+				name, good := d.text(val, where+".variant")
+				if good {
+					v.Name = name
+				}
+				ok = ok && good
+				continue
+			}
+			steps, err := parsePath(k.value)
+			if err != nil {
+				d.errorf(k, "%s: %v", where, err)
+				ok = false
+				continue
+			}
+			key := formatPath(steps)
+			if keys[key] {
+				d.errorf(k, "%s: %s given twice", where, key)
+				ok = false
+				continue
+			}
+			keys[key] = true
+			v.overrides = append(v.overrides, override{key: key, steps: steps, val: val, keyAt: k.pos})
+			v.Set = append(v.Set, Setting{Key: key, Value: val.flow()})
+		}
+		return v, ok
+	}
+
+	if x, ok := f["variants"]; ok {
+		if !x.val.isMap() || len(x.val.content) == 0 {
+			d.errorf(x.val, "sweep.variants must map names to settings, e.g. small: {train.batch: 32}, got %s", x.val.describe())
+		} else {
+			names := map[string]bool{}
+			for i := 0; i+1 < len(x.val.content); i += 2 {
+				k, m := x.val.content[i], x.val.content[i+1]
+				if names[k.value] {
+					d.errorf(k, "sweep.variants: variant %q defined twice", k.value)
+					continue
+				}
+				names[k.value] = true
+				if k.value == "" {
+					d.errorf(k, "sweep.variants: a variant needs a name")
+					continue
+				}
+				if v, ok := overrides(m, "sweep.variants."+k.value, false); ok {
+					v.Name = k.value
+					sw.Variants = append(sw.Variants, v)
+				}
+			}
+		}
+	}
+	if x, ok := f["grid"]; ok {
+		if !x.val.isMap() || len(x.val.content) == 0 {
+			d.errorf(x.val, "sweep.grid must map key paths to lists of values, e.g. {train.batch: [32, 64]}, got %s", x.val.describe())
+		} else {
+			for i := 0; i+1 < len(x.val.content); i += 2 {
+				if a, ok := axis(x.val.content[i], x.val.content[i+1], "sweep.grid"); ok {
+					sw.Grid = append(sw.Grid, a)
+				}
+			}
+		}
+	}
+	if x, ok := f["zip"]; ok {
+		groups := []*node{x.val}
+		if x.val.isSeq() {
+			groups = x.val.content
+		}
+		for gi, g := range groups {
+			where := "sweep.zip"
+			if x.val.isSeq() {
+				where = fmt.Sprintf("sweep.zip[%d]", gi)
+			}
+			if !g.isMap() || len(g.content) == 0 {
+				d.errorf(g, "%s must map key paths to lists of values of one length, got %s", where, g.describe())
+				continue
+			}
+			var group []Axis
+			good := true
+			for i := 0; i+1 < len(g.content); i += 2 {
+				a, ok := axis(g.content[i], g.content[i+1], where)
+				if !ok {
+					good = false
+					continue
+				}
+				if len(group) > 0 && len(a.Values) != len(group[0].Values) {
+					d.errorf(g.content[i+1], "%s: %s has %d values but %s has %d; zipped lists must have one length", where, a.Key, len(a.Values), group[0].Key, len(group[0].Values))
+					good = false
+					continue
+				}
+				group = append(group, a)
+			}
+			if good {
+				sw.Zip = append(sw.Zip, group)
+			}
+		}
+	}
+	if x, ok := f["include"]; ok {
+		if !x.val.isSeq() || len(x.val.content) == 0 {
+			d.errorf(x.val, "sweep.include must be a list of points, e.g. [{train.batch: 128}], got %s", x.val.describe())
+		} else {
+			for i, m := range x.val.content {
+				where := fmt.Sprintf("sweep.include[%d]", i)
+				if v, ok := overrides(m, where, true); ok {
+					if len(v.overrides) == 0 && v.Name == "" {
+						d.errorf(m, "%s sets nothing", where)
+						continue
+					}
+					v.at = m.pos
+					sw.Include = append(sw.Include, v)
+				}
+			}
+		}
+	}
+	// Variant names in include refer to a variant when one has that name.
+	if x, ok := f["exclude"]; ok {
+		if !x.val.isSeq() || len(x.val.content) == 0 {
+			d.errorf(x.val, "sweep.exclude must be a list of rules, e.g. [{train.batch: 32, train.l2: 0.1}], got %s", x.val.describe())
+		} else {
+			for i, m := range x.val.content {
+				where := fmt.Sprintf("sweep.exclude[%d]", i)
+				if !m.isMap() || len(m.content) == 0 {
+					d.errorf(m, "%s must map swept keys to values, got %s", where, m.describe())
+					continue
+				}
+				var rule []Axis
+				for j := 0; j+1 < len(m.content); j += 2 {
+					k, v := m.content[j], m.content[j+1]
+					key := k.value
+					if steps, err := parsePath(key); err == nil {
+						key = formatPath(steps)
+					}
+					if _, ok := swept[key]; !ok && !(key == "variant" && len(sw.Variants) > 0) {
+						var keys []string
+						for s := range swept {
+							keys = append(keys, s)
+						}
+						if len(sw.Variants) > 0 {
+							keys = append(keys, "variant")
+						}
+						sortStrings(keys)
+						d.errorf(k, "%s: %s is not swept%s", where, key, didYouMean(key, keys))
+						continue
+					}
+					a := Axis{Key: key, at: k.pos}
+					vals := []*node{v}
+					if v.isSeq() {
+						vals = v.content
+					}
+					for _, x := range vals {
+						a.Values = append(a.Values, x.flow())
+					}
+					rule = append(rule, a)
+				}
+				if len(rule)*2 == len(m.content) {
+					sw.Exclude = append(sw.Exclude, rule)
+				}
+			}
+		}
+	}
+	for _, inc := range sw.Include {
+		if inc.Name != "" && len(sw.Variants) > 0 && findVariant(sw, inc.Name) == nil {
+			names := make([]string, len(sw.Variants))
+			for i, v := range sw.Variants {
+				names[i] = v.Name
+			}
+			d.errs.add(inc.at, "sweep.include: unknown variant %q%s", inc.Name, didYouMean(inc.Name, names))
+		}
+	}
+	if runs := sw.runs(); runs > MaxRuns {
+		d.errs.add(at, "sweep: %s runs; a sweep is limited to %s (split it into several files)", formatCount(runs), formatCount(MaxRuns))
+	}
+	return sw, d.errs
+}
+
+// runs is the number of runs before exclusion, as a float64 so that it cannot
+// overflow.
+func (sw *Sweep) runs() float64 {
+	runs := 1.0
+	for _, a := range sw.Grid {
+		runs *= float64(len(a.Values))
+	}
+	for _, g := range sw.Zip {
+		runs *= float64(len(g[0].Values))
+	}
+	runs *= math.Max(1, float64(len(sw.Variants)))
+	if len(sw.Grid) == 0 && len(sw.Zip) == 0 && len(sw.Variants) == 0 && len(sw.Include) > 0 {
+		runs = 0
+	}
+	return (runs + float64(len(sw.Include))) * float64(max(sw.Seeds, 1))
+}
+
+func findVariant(sw *Sweep, name string) *Variant {
+	for i := range sw.Variants {
+		if sw.Variants[i].Name == name {
+			return &sw.Variants[i]
+		}
+	}
+	return nil
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+func formatCount(f float64) string {
+	if f >= 1e15 {
+		return strconv.FormatFloat(f, 'g', 3, 64)
+	}
+	s := strconv.FormatInt(int64(f), 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// draft is a point before its tree is decoded.
+type draft struct {
+	settings []Setting
+	tree     *node
+	errs     Errors
+}
+
+// build decodes a resolved tree: without a sweep, one experiment; with one,
+// every point, checked.
+func build(root *node, file string) (*Experiment, Errors) {
+	sweepNode := root.get("sweep")
+	var sweepAt Pos
+	if k := root.keyNode("sweep"); k != nil {
+		sweepAt = k.pos
+	}
+	root.remove("sweep")
+	base, baseErrs := decodeExperiment(root, file)
+	base.tree = root
+	if sweepNode == nil || sweepNode.isNull() {
+		if baseErrs != nil {
+			return nil, baseErrs
+		}
+		return base, nil
+	}
+	sw, sweepErrs := parseSweep(sweepNode, sweepAt)
+	if sw.runs() > MaxRuns {
+		return nil, append(sweepErrs, baseErrs...)
+	}
+	if work := sw.runs() / float64(sw.Seeds) * float64(root.size()); work > maxSweepWork {
+		return nil, append(sweepErrs, Error{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col,
+			Message: fmt.Sprintf("sweep: %s points of an experiment of %d YAML values is too much to expand; make the file or the sweep smaller", formatCount(sw.runs()/float64(sw.Seeds)), root.size())})
+	}
+	base.Sweep = sw
+	drafts := expand(sw, root)
+	if len(drafts) == 0 && sweepErrs == nil {
+		return nil, Errors{{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col, Message: "sweep: every point is excluded"}}
+	}
+	var labels []string
+	var perPoint []Errors
+	exps := make([]*Experiment, len(drafts))
+	for i, dr := range drafts {
+		x, derrs := decodeExperiment(dr.tree, file)
+		x.tree = dr.tree
+		exps[i] = x
+		errs := append(dr.errs, derrs...)
+		labels = append(labels, labelOf(dr.settings, false))
+		perPoint = append(perPoint, errs)
+	}
+	if errs := append(sweepErrs, mergePointErrors(labels, perPoint)...); errs != nil {
+		return nil, errs
+	}
+	for r := 0; r < sw.Seeds; r++ {
+		for i, dr := range drafts {
+			x := exps[i].clone()
+			x.Train.Seed += int64(r)
+			settings := append([]Setting(nil), dr.settings...)
+			if sw.Seeds > 1 {
+				settings = append(settings, Setting{Key: "seed", Value: strconv.FormatInt(x.Train.Seed, 10)})
+			}
+			base.points = append(base.points, Point{Index: len(base.points), Settings: settings, Replicate: r, Experiment: x})
+		}
+	}
+	return base, nil
+}
+
+// expand lists the distinct points of a sweep (one replicate).
+func expand(sw *Sweep, root *node) []draft {
+	named := len(sw.Variants) > 0
+	for _, inc := range sw.Include {
+		named = named || inc.Name != ""
+	}
+	var keys []string
+	for _, a := range sw.Grid {
+		keys = append(keys, a.Key)
+	}
+	for _, g := range sw.Zip {
+		for _, a := range g {
+			keys = append(keys, a.Key)
+		}
+	}
+	var out []draft
+	variants := sw.Variants
+	if len(variants) == 0 {
+		variants = []Variant{{}}
+	}
+	crossed := len(sw.Grid) > 0 || len(sw.Zip) > 0 || len(sw.Variants) > 0 || len(sw.Include) == 0
+	if crossed {
+		gridIdx := make([]int, len(sw.Grid))
+		zipLen := 1
+		for _, g := range sw.Zip {
+			zipLen *= len(g[0].Values)
+		}
+		for _, v := range variants {
+			for gi := 0; ; gi++ {
+				if gi > 0 && !next(gridIdx, sw.Grid) {
+					break
+				}
+				for z := 0; z < zipLen; z++ {
+					dr := draft{tree: root.clone()}
+					if named {
+						dr.settings = append(dr.settings, Setting{Key: "variant", Value: v.Name})
+					}
+					for _, o := range v.overrides {
+						dr.apply(o.steps, o.val, o.keyAt)
+					}
+					for ai, a := range sw.Grid {
+						dr.settings = append(dr.settings, Setting{Key: a.Key, Value: a.Values[gridIdx[ai]]})
+						dr.apply(a.steps, a.nodes[gridIdx[ai]], a.at)
+					}
+					zi := zipIndices(z, sw.Zip)
+					for g, group := range sw.Zip {
+						for _, a := range group {
+							dr.settings = append(dr.settings, Setting{Key: a.Key, Value: a.Values[zi[g]]})
+							dr.apply(a.steps, a.nodes[zi[g]], a.at)
+						}
+					}
+					if !excluded(sw.Exclude, dr.settings) {
+						out = append(out, dr)
+					}
+				}
+				if len(sw.Grid) == 0 {
+					break
+				}
+			}
+		}
+	}
+	for _, inc := range sw.Include {
+		dr := draft{tree: root.clone()}
+		if v := findVariant(sw, inc.Name); v != nil {
+			for _, o := range v.overrides {
+				dr.apply(o.steps, o.val, o.keyAt)
+			}
+		}
+		for _, o := range inc.overrides {
+			dr.apply(o.steps, o.val, o.keyAt)
+		}
+		if named {
+			dr.settings = append(dr.settings, Setting{Key: "variant", Value: inc.Name})
+		}
+		for _, k := range keys {
+			val := ""
+			steps, _ := parsePath(k)
+			if n := getPath(dr.tree, steps); n != nil {
+				val = n.flow()
+			}
+			dr.settings = append(dr.settings, Setting{Key: k, Value: val})
+		}
+		out = append(out, dr)
+	}
+	return out
+}
+
+// apply sets one value in the draft's tree, recording a failure.
+func (dr *draft) apply(steps []pathStep, v *node, keyAt Pos) {
+	if err := setPath(dr.tree, steps, v.clone(), keyAt); err != nil {
+		dr.errs.add(v.pos, "%s: %v", formatPath(steps), err)
+	}
+}
+
+// next advances the grid odometer (the last axis fastest); false when done.
+func next(idx []int, grid []Axis) bool {
+	for i := len(idx) - 1; i >= 0; i-- {
+		idx[i]++
+		if idx[i] < len(grid[i].Values) {
+			return true
+		}
+		idx[i] = 0
+	}
+	return false
+}
+
+// zipIndices splits step z into one index per zip group, the first group slowest.
+func zipIndices(z int, zip [][]Axis) []int {
+	out := make([]int, len(zip))
+	for g := len(zip) - 1; g >= 0; g-- {
+		n := len(zip[g][0].Values)
+		out[g] = z % n
+		z /= n
+	}
+	return out
+}
+
+// excluded reports whether settings match any rule.
+func excluded(rules [][]Axis, settings []Setting) bool {
+	for _, rule := range rules {
+		match := true
+		for _, cond := range rule {
+			hit := false
+			for _, s := range settings {
+				if s.Key != cond.Key {
+					continue
+				}
+				for _, v := range cond.Values {
+					if sameValue(s.Value, v) {
+						hit = true
+					}
+				}
+			}
+			if !hit {
+				match = false
+				break
+			}
+		}
+		if match {
+			return true
+		}
+	}
+	return false
+}
+
+// sameValue compares two flow values, numbers by value (1e-3 = 0.001).
+func sameValue(a, b string) bool {
+	if a == b {
+		return true
+	}
+	fa, ea := strconv.ParseFloat(a, 64)
+	fb, eb := strconv.ParseFloat(b, 64)
+	return ea == nil && eb == nil && fa == fb
+}
+
+// clone copies an experiment deeply enough that changing the copy's fields
+// leaves the original alone.
+func (e *Experiment) clone() *Experiment {
+	c := *e
+	c.Model = append([]Layer(nil), e.Model...)
+	c.Data.Augment = append([]Augment(nil), e.Data.Augment...)
+	if e.Train.EarlyStop != nil {
+		es := *e.Train.EarlyStop
+		c.Train.EarlyStop = &es
+	}
+	c.points = nil
+	return &c
+}
