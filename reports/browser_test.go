@@ -228,6 +228,19 @@ func checkPage(t *testing.T, browser context.Context, file, name, shots string) 
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	// Move every epoch slider to its first step: the label follows.
+	moved, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("input[data-series]")).map(i => {
+		i.value = "1"; i.dispatchEvent(new Event("input"));
+		return i.parentNode.querySelector("output").textContent;
+	})`))
+	if err != nil {
+		t.Errorf("move sliders: %v", err)
+	}
+	for _, label := range moved {
+		if !strings.HasPrefix(label, "epoch ") {
+			t.Errorf("a slider moved to its first step reads %q", label)
+		}
+	}
 	if shots != "" {
 		if b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 			os.WriteFile(filepath.Join(shots, strings.ReplaceAll(name, "/", "_")+".png"), b, 0o644)

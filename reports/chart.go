@@ -24,6 +24,7 @@ type Chart struct {
 	Note    string   `json:"note,omitempty"`         // shown under the chart
 	Percent bool     `json:"percent,omitempty"`      // y values are percentages
 	IntX    bool     `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
+	Slider  bool     `json:"slider,omitempty"`       // a slider steps through the series (epochs) one at a time
 }
 
 // Chart kinds.

@@ -52,7 +52,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	if c.XCats != nil {
 		xAxis = opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats}
 	}
-	yAxis := opts.YAxis{Name: c.YName, NameLocation: "middle", NameGap: 48, Type: "value", Scale: opts.Bool(true)}
+	yAxis := opts.YAxis{Name: c.YName, Type: "value", Scale: opts.Bool(true)}
 	zoom := []opts.DataZoom{{Type: "inside", XAxisIndex: 0, FilterMode: "none"}}
 	if c.Zoom {
 		zoom = append(zoom, opts.DataZoom{Type: "slider", XAxisIndex: 0, FilterMode: "none"})
@@ -85,7 +85,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 			ch.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: seriesColor(s, i)}))
 		}
 		ch.Validate()
-		return ch.JSON(), ch.JSAssets.Values
+		return leftAlignYName(ch.JSON()), ch.JSAssets.Values
 
 	case KindHeatmap:
 		ch := charts.NewHeatMap()
@@ -222,5 +222,22 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		ch.Overlap(scatter)
 	}
 	ch.Validate()
-	return ch.JSON(), ch.JSAssets.Values
+	return leftAlignYName(ch.JSON()), ch.JSAssets.Values
+}
+
+// leftAlignYName starts the y axis name at the axis and runs it to the
+// right, so that a long name above the axis is not cut at the chart's left
+// edge. go-echarts has no option for it, so the built option is amended.
+func leftAlignYName(o map[string]any) map[string]any {
+	if ys, ok := o["yAxis"].([]opts.YAxis); ok {
+		out := make([]any, len(ys))
+		for i, y := range ys {
+			out[i] = struct {
+				opts.YAxis
+				NameTextStyle map[string]string `json:"nameTextStyle"`
+			}{y, map[string]string{"align": "left"}}
+		}
+		o["yAxis"] = out
+	}
+	return o
 }

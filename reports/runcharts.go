@@ -164,6 +164,7 @@ func histogramChart(t record.TensorHistogram, used map[string]bool) *Chart {
 		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, centres, ys)
 		s.Hidden = i != 0 && i != n-1
 	}
+	c.Slider = len(c.Series) > 2
 	return nonEmpty(c)
 }
 

@@ -11,6 +11,7 @@ package reports
 import (
 	"bytes"
 	"embed"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -29,7 +30,12 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
-var pages = template.Must(template.New("").Funcs(template.FuncMap{}).ParseFS(templateFS, "templates/*.html"))
+var pages = template.Must(template.New("").Funcs(template.FuncMap{
+	"json": func(v any) (string, error) {
+		b, err := json.Marshal(v)
+		return string(b), err
+	},
+}).ParseFS(templateFS, "templates/*.html"))
 
 // Options says where to read results and write the site.
 type Options struct {
@@ -215,6 +221,7 @@ type chartView struct {
 	PNG    string // relative link to the PNG
 	Tall   bool
 	Option map[string]any
+	Series []string // names of the series a slider steps through; nil without a slider
 }
 
 // charts turns charts into views, queueing their PNGs in dir (relative to
@@ -233,10 +240,16 @@ func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
 			}
 		}
 		b.w.chart(path.Join(dir, "charts", c.ID+".png"), c)
-		out = append(out, chartView{
+		v := chartView{
 			ID: c.ID, Title: c.Title, Note: c.Note, PNG: "charts/" + c.ID + ".png",
 			Tall: c.Kind == KindHeatmap && len(c.YCats) > 10 || c.Kind == KindParallel, Option: opt,
-		})
+		}
+		if c.Slider {
+			for _, s := range c.Series {
+				v.Series = append(v.Series, s.Name)
+			}
+		}
+		out = append(out, v)
 	}
 	return out
 }

@@ -2,12 +2,27 @@
 "use strict";
 var cnnlab = (function () {
   var charts = [];
+  var byId = {};
   function chart(id, option) {
     var el = document.getElementById(id);
     if (!el || typeof echarts === "undefined") { return; }
     var c = echarts.init(el, null, { renderer: "canvas" });
     c.setOption(option);
     charts.push(c);
+    byId[id] = c;
+  }
+
+  // An epoch slider shows the first series and the one the slider points at.
+  function slide(input) {
+    var c = byId[input.getAttribute("data-chart")];
+    var names = JSON.parse(input.getAttribute("data-series"));
+    var k = parseInt(input.value, 10);
+    if (!c || !names[k]) { return; }
+    names.forEach(function (name, i) {
+      c.dispatchAction({ type: (i === 0 || i === k) ? "legendSelect" : "legendUnSelect", name: name });
+    });
+    var out = input.parentNode.querySelector("output");
+    if (out) { out.textContent = names[k]; }
   }
   window.addEventListener("resize", function () {
     charts.forEach(function (c) { c.resize(); });
@@ -33,6 +48,9 @@ var cnnlab = (function () {
     rows.forEach(function (r) { body.appendChild(r); });
   }
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("input[data-series]").forEach(function (input) {
+      input.addEventListener("input", function () { slide(input); });
+    });
     document.querySelectorAll("table.sortable").forEach(function (table) {
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
         th.tabIndex = 0;
