@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -321,7 +322,7 @@ func TestFileLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := loadErrors(t, big)
-	want := big + ": file is " + itoa(len(data)) + " bytes; experiment files are limited to 1048576 bytes (1 MiB)"
+	want := big + ": file is " + strconv.Itoa(len(data)) + " bytes; experiment files are limited to 1048576 bytes (1 MiB)"
 	if len(got) != 1 || got[0] != want {
 		t.Errorf("big file: %q, want %q", got, want)
 	}
@@ -339,8 +340,6 @@ func TestFileLimits(t *testing.T) {
 		t.Errorf("missing file: %q", got)
 	}
 }
-
-func itoa(n int) string { return formatCount(float64(n))[0:0] + strings.ReplaceAll(formatCount(float64(n)), ",", "") }
 
 func TestRoundTrip(t *testing.T) {
 	files, _ := filepath.Glob("testdata/good/*.yaml")

@@ -1,0 +1,297 @@
+// Package arch compiles the layer list of an experiment into the layer specs
+// of package nn, for the input shape of its data set: it infers every layer's
+// output shape, parameter count and FLOPs, and checks what only shapes show
+// (a feature map that vanishes, a dense layer on a spatial input, a last
+// layer whose units differ from the number of classes).
+//
+// Flatten is never implicit: a dense layer after a conv or pooling layer is
+// an error that asks for a flatten layer, so the written model is the model
+// that runs. An `activation:` shortcut becomes a layer of its own, named
+// after its layer (conv1_relu).
+//
+// Counting: Params are trainable values (weights, biases, batch-norm scale
+// and shift; running statistics are not counted). FLOPs are per image for
+// one forward pass, a multiply-add counting two: conv 2·KH·KW·Cin per output
+// value (+1 for the bias), dense 2·In per unit (+1), pooling KH·KW per output
+// value, batch norm 2 per value, other element-wise layers 1 per value,
+// dropout and flatten 0.
+package arch
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"sort"
+	"strconv"
+
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// MaxParams is the largest model compiled.
+const MaxParams = 1_000_000_000
+
+// Network is a compiled model.
+type Network struct {
+	Input      nn.Shape
+	Classes    int      // 0 when unknown (a folder that does not exist yet)
+	ClassNames []string // when known
+	Specs      []nn.LayerSpec
+	Layers     []Layer // one per spec
+	Params     int64
+	FLOPs      int64 // per image, forward pass
+}
+
+// Layer is one row of a summary.
+type Layer struct {
+	Name   string
+	Kind   string
+	Detail string // e.g. "28@3×3 stride 1 valid"
+	Output nn.Shape
+	Params int64
+	FLOPs  int64
+}
+
+// Input returns the image shape and the class names of an experiment's data
+// set. For a folder, the classes are the sub-folders of its path, or nil when
+// the path does not exist (yet).
+func Input(d experiments.Data) (nn.Shape, []string) {
+	shape := nn.Shape{H: d.Size, W: d.Size, C: d.Channels}
+	if b, ok := experiments.BuiltinSets[d.Set]; ok {
+		return nn.Shape{H: b.Size, W: b.Size, C: b.Channels}, append([]string(nil), b.Classes...)
+	}
+	entries, err := os.ReadDir(d.Path)
+	if err != nil {
+		return shape, nil
+	}
+	var classes []string
+	for _, e := range entries {
+		if e.IsDir() && e.Name()[0] != '.' {
+			classes = append(classes, e.Name())
+		}
+	}
+	sort.Strings(classes)
+	return shape, classes
+}
+
+// Compile turns an experiment's model into nn layer specs and checks it
+// against the input shape of its data set. Problems are experiments.Errors
+// at the line of the layer concerned.
+func Compile(e *experiments.Experiment) (*Network, error) {
+	var errs experiments.Errors
+	fail := func(at experiments.Pos, format string, args ...any) (*Network, error) {
+		errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf(format, args...)})
+		return nil, errs
+	}
+	if len(e.Model) == 0 {
+		return fail(experiments.Pos{File: e.File}, "model: no layers")
+	}
+	in, classes := Input(e.Data)
+	net := &Network{Input: in, ClassNames: classes, Classes: len(classes)}
+	if in.H < 1 || in.W < 1 || in.C < 1 {
+		return fail(experiments.Pos{File: e.File}, "data: input shape %v is not an image", in)
+	}
+	taken := map[string]bool{}
+	for _, l := range e.Model {
+		taken[l.Name] = true
+	}
+	cur := in
+	flattened := false // a flatten or dense layer came before
+	var total float64
+	for i, l := range e.Model {
+		where := fmt.Sprintf("model[%d] %s", i, l.Name)
+		specs := []nn.LayerSpec{spec(l)}
+		if l.Activation != "" {
+			name := l.Name + "_" + l.Activation
+			for k := 2; taken[name]; k++ {
+				name = l.Name + "_" + l.Activation + strconv.Itoa(k)
+			}
+			taken[name] = true
+			a := nn.LayerSpec{Kind: l.Activation, Name: name}
+			if a.Kind == nn.KindLeakyReLU {
+				a.Alpha = nn.DefaultAlpha
+			}
+			specs = append(specs, a)
+		}
+		switch l.Kind {
+		case experiments.KindConv, experiments.KindMaxPool, experiments.KindAvgPool:
+			if flattened {
+				return fail(l.At, "%s: a %s layer needs an image-shaped input, but it comes after flatten or dense (input %v)", where, l.Kind, cur)
+			}
+		case experiments.KindDense:
+			if !cur.Flat() {
+				return fail(l.At, "%s: dense after a %v feature map needs a flatten layer before it", where, cur)
+			}
+			flattened = true
+		case experiments.KindFlatten:
+			flattened = true
+		}
+		for _, s := range specs {
+			out, err := nn.OutputShape(cur, s)
+			if err != nil {
+				return fail(l.At, "model[%d]: %v", i, err)
+			}
+			params, flops := count(s, cur, out)
+			total += params
+			if total > MaxParams {
+				return fail(l.At, "%s: the model passes %s parameters here (%v → %v); the limit is 10⁹", where, human(total), cur, out)
+			}
+			net.Specs = append(net.Specs, s)
+			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail(s), Output: out,
+				Params: int64(params), FLOPs: int64(flops)})
+			net.Params += int64(params)
+			net.FLOPs += int64(math.Min(flops, math.MaxInt64/4))
+			cur = out
+		}
+	}
+	last := e.Model[len(e.Model)-1]
+	lastSpec := net.Specs[len(net.Specs)-1]
+	switch {
+	case lastSpec.Kind == nn.KindSoftmax:
+		return fail(last.At, "model[%d] %s: the network must end with logits; the loss applies softmax itself, so remove the softmax", len(e.Model)-1, last.Name)
+	case !cur.Flat():
+		return fail(last.At, "model[%d] %s: the network ends with a %v feature map; end with flatten and a dense layer of %s units", len(e.Model)-1, last.Name, cur, classCount(net.Classes))
+	case net.Classes > 0 && cur.C != net.Classes:
+		return fail(last.At, "model[%d] %s: the last layer has %d outputs but %s has %d classes", len(e.Model)-1, last.Name, cur.C, setName(e.Data), net.Classes)
+	}
+	return net, nil
+}
+
+func classCount(n int) string {
+	if n == 0 {
+		return "<classes>"
+	}
+	return strconv.Itoa(n)
+}
+
+func setName(d experiments.Data) string {
+	if d.Set == experiments.SetFolder {
+		return d.Path
+	}
+	return d.Set
+}
+
+// Check compiles every point of an experiment's sweep (replicates share one
+// check) and returns every problem as experiments.Errors; a problem found
+// only at some points is prefixed with their swept values, e.g.
+// "kernel=7 stride=2: …".
+func Check(e *experiments.Experiment) error {
+	return e.Check(func(x *experiments.Experiment) error {
+		_, err := Compile(x)
+		return err
+	})
+}
+
+// spec converts a layer to its nn spec (without its activation shortcut).
+func spec(l experiments.Layer) nn.LayerSpec {
+	s := nn.LayerSpec{Kind: l.Kind, Name: l.Name}
+	switch l.Kind {
+	case experiments.KindConv, experiments.KindMaxPool, experiments.KindAvgPool:
+		s.Filters = l.Filters
+		s.KernelH, s.KernelW = l.Kernel.H, l.Kernel.W
+		s.StrideH, s.StrideW = l.Stride.H, l.Stride.W
+		s.Padding = l.Padding.Mode
+		if l.Padding.Mode == experiments.PadExplicit {
+			s.PadTop, s.PadBottom = l.Padding.H, l.Padding.H
+			s.PadLeft, s.PadRight = l.Padding.W, l.Padding.W
+		}
+		s.NoBias = l.NoBias
+		s.Init = l.Init
+	case experiments.KindDense:
+		s.Units = l.Units
+		s.NoBias = l.NoBias
+		s.Init = l.Init
+	case experiments.KindDropout:
+		s.Rate = float32(l.Rate)
+	case experiments.KindBatchNorm:
+		s.Momentum = float32(l.Momentum)
+		s.Epsilon = float32(l.Epsilon)
+	case experiments.KindLeakyReLU:
+		s.Alpha = float32(l.Alpha)
+	}
+	return s
+}
+
+// count returns the parameters and forward FLOPs per image of a layer, in
+// float64 so that absurd sizes are caught rather than overflowing.
+func count(s nn.LayerSpec, in, out nn.Shape) (params, flops float64) {
+	outSize := float64(out.H) * float64(out.W) * float64(out.C)
+	bias := 1.0
+	if s.NoBias {
+		bias = 0
+	}
+	switch s.Kind {
+	case nn.KindConv:
+		perOut := float64(s.KernelH) * float64(s.KernelW) * float64(in.C)
+		params = perOut*float64(s.Filters) + bias*float64(s.Filters)
+		flops = outSize * (2*perOut + bias)
+	case nn.KindDense:
+		inSize := float64(in.Size())
+		params = inSize*float64(s.Units) + bias*float64(s.Units)
+		flops = float64(s.Units) * (2*inSize + bias)
+	case nn.KindMaxPool, nn.KindAvgPool:
+		flops = outSize * float64(s.KernelH) * float64(s.KernelW)
+	case nn.KindBatchNorm:
+		params = 2 * float64(in.C)
+		flops = 2 * outSize
+	case nn.KindDropout, nn.KindFlatten:
+	default:
+		flops = outSize
+	}
+	return params, flops
+}
+
+// detail describes a layer's settings in a few words.
+func detail(s nn.LayerSpec) string {
+	pair := func(h, w int) string {
+		if h == w {
+			return strconv.Itoa(h)
+		}
+		return fmt.Sprintf("%d×%d", h, w)
+	}
+	pad := func() string {
+		switch s.Padding {
+		case nn.PadExplicit:
+			return "pad " + pair(s.PadTop, s.PadLeft)
+		case "":
+			return nn.PadValid
+		}
+		return s.Padding
+	}
+	var d string
+	switch s.Kind {
+	case nn.KindConv:
+		d = fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), pad())
+	case nn.KindMaxPool, nn.KindAvgPool:
+		d = fmt.Sprintf("%d×%d stride %s %s", s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), pad())
+	case nn.KindDense:
+		d = fmt.Sprintf("%d units", s.Units)
+	case nn.KindDropout:
+		d = "rate " + strconv.FormatFloat(float64(s.Rate), 'g', 4, 32)
+	case nn.KindLeakyReLU:
+		d = "alpha " + strconv.FormatFloat(float64(s.Alpha), 'g', 4, 32)
+	}
+	if s.NoBias && (s.Kind == nn.KindConv || s.Kind == nn.KindDense) {
+		d += ", no bias"
+	}
+	return d
+}
+
+// human writes a large count as "1.2 billion" or "3,400,000".
+func human(f float64) string {
+	if f >= 1e9 {
+		return strconv.FormatFloat(f/1e9, 'f', 1, 64) + " billion"
+	}
+	return strconv.FormatFloat(f, 'f', 0, 64)
+}
+
+// Record returns the network as the run record's arch.json describes it.
+func (n *Network) Record() record.Arch {
+	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
+	for _, l := range n.Layers {
+		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: l.Kind, Detail: l.Detail,
+			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs})
+	}
+	return a
+}

@@ -1,0 +1,161 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cnnlab/cnnlab/arch"
+	"github.com/cnnlab/cnnlab/experiments"
+)
+
+func init() {
+	register(&command{
+		name:    "summary",
+		summary: "print an experiment's layers, shapes, parameters and FLOPs",
+		usage: `  cnnlab summary FILE [--point N] [--set key.path=value]...
+
+For one network: a table of its layers with output shape, parameters and
+MFLOPs per image. For a sweep: one row per point with its swept values,
+parameters and MFLOPs; --point N prints the layer table of point N.`,
+		run: runSummary,
+	})
+}
+
+func runSummary(args []string, stdout, stderr io.Writer) error {
+	point := -1
+	var rest []string
+	for i := 0; i < len(args); i++ {
+		switch a := args[i]; {
+		case a == "--point" || strings.HasPrefix(a, "--point="):
+			v := strings.TrimPrefix(a, "--point=")
+			if a == "--point" {
+				if i+1 == len(args) {
+					return usageError{"--point needs a number"}
+				}
+				v = args[i+1]
+				i++
+			}
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return usageError{fmt.Sprintf("--point %q: want a point number (0, 1, …)", v)}
+			}
+			point = n
+		default:
+			rest = append(rest, a)
+		}
+	}
+	files, sets, err := splitSets(rest)
+	if err != nil {
+		return err
+	}
+	if len(files) != 1 {
+		return usageError{"summary takes one experiment file"}
+	}
+	e, err := loadChecked(files[0], sets)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitError{1}
+	}
+	pts, _ := e.Points()
+	if point >= len(pts) {
+		return usageError{fmt.Sprintf("--point %d: the experiment has %d points (0…%d)", point, len(pts), len(pts)-1)}
+	}
+	if e.Sweep == nil || point >= 0 {
+		p := pts[max(point, 0)]
+		net, err := arch.Compile(p.Experiment)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitError{1}
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", e.File, describe(p.Experiment, net))
+		if p.Label() != "" {
+			fmt.Fprintf(stdout, "point %d: %s\n", p.Index, p.Label())
+		}
+		writeLayers(stdout, net)
+		return nil
+	}
+	return writePoints(stdout, e, pts)
+}
+
+func describe(e *experiments.Experiment, net *arch.Network) string {
+	classes := "unknown classes"
+	if net.Classes > 0 {
+		classes = fmt.Sprintf("%d classes", net.Classes)
+	}
+	return fmt.Sprintf("%s on %s, input %v, %s", e.Name, e.Data.Set, net.Input, classes)
+}
+
+// writeLayers prints a Keras-like table of a network's layers.
+func writeLayers(w io.Writer, net *arch.Network) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "layer\tkind\tdetail\toutput\tparams\tMFLOPs\t")
+	fmt.Fprintf(tw, "input\t\t\t%v\t\t\t\n", net.Input)
+	for _, l := range net.Layers {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\t\n", l.Name, l.Kind, l.Detail, l.Output, thousands(l.Params), mflops(l.FLOPs))
+	}
+	fmt.Fprintf(tw, "total\t\t\t\t%s\t%s\t\n", thousands(net.Params), mflops(net.FLOPs))
+	tw.Flush()
+}
+
+// writePoints prints one row per distinct point of a sweep.
+func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point) error {
+	var keys []string
+	for _, s := range pts[0].Settings {
+		if s.Key != "seed" {
+			keys = append(keys, s.Key)
+		}
+	}
+	seeds := e.Sweep.Seeds
+	runs := len(pts)
+	fmt.Fprintf(w, "%s: sweep of %d points", e.File, runs/seeds)
+	if seeds > 1 {
+		fmt.Fprintf(w, " × %d seeds = %d runs", seeds, runs)
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprint(tw, "point\t")
+	for _, k := range keys {
+		fmt.Fprintf(tw, "%s\t", k)
+	}
+	fmt.Fprintln(tw, "output\tparams\tMFLOPs\t")
+	for _, p := range pts {
+		if p.Replicate != 0 {
+			continue
+		}
+		net, err := arch.Compile(p.Experiment)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(tw, "%d\t", p.Index)
+		for _, s := range p.Settings {
+			if s.Key != "seed" {
+				v := s.Value
+				if v == "" {
+					v = "-"
+				}
+				fmt.Fprintf(tw, "%s\t", v)
+			}
+		}
+		fmt.Fprintf(tw, "%v\t%s\t%s\t\n", net.Layers[len(net.Layers)-1].Output, thousands(net.Params), mflops(net.FLOPs))
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "(cnnlab summary FILE --point N prints the layers of point N)")
+	return nil
+}
+
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+func mflops(f int64) string { return strconv.FormatFloat(float64(f)/1e6, 'f', 3, 64) }
