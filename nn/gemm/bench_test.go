@@ -13,6 +13,9 @@ var benchShapes = []struct {
 }{
 	{"square1024", shape{m: 1024, n: 1024, k: 1024, alpha: 1}},
 	{"square256", shape{m: 256, n: 256, k: 256, alpha: 1}},
+	{"square128", shape{m: 128, n: 128, k: 128, alpha: 1}},
+	{"square32", shape{m: 32, n: 32, k: 32, alpha: 1}},
+	{"square8", shape{m: 8, n: 8, k: 8, alpha: 1}},
 	// MNIST conv 28 filters 3×3 at batch 64: im2col rows × weights.
 	{"mnistConvFwd", shape{m: 64 * 26 * 26, n: 28, k: 9, alpha: 1}},
 	{"mnistConvGradW", shape{transA: true, m: 9, n: 28, k: 64 * 26 * 26, alpha: 1}},

@@ -1,5 +1,7 @@
 package gemm
 
+import "unsafe"
+
 // problem is one Sgemm call.
 type problem struct {
 	transA, transB bool
@@ -22,12 +24,17 @@ type workspace struct {
 }
 
 // grow returns buf with length n, reallocating only when it is too small.
+// New buffers start on a 64-byte boundary, so that the kernels' vector loads
+// of packed panels do not straddle cache lines.
 func grow(buf []float32, n int) []float32 {
-	if cap(buf) < n {
-		// Round up so a sequence of slightly larger shapes does not reallocate each time.
-		return make([]float32, n, n+n/4)
+	if cap(buf) >= n {
+		return buf[:n]
 	}
-	return buf[:n]
+	// Round up so a sequence of slightly larger shapes does not reallocate each time.
+	c := n + n/4
+	raw := make([]float32, c+16)
+	skip := int(-uintptr(unsafe.Pointer(&raw[0])) & 63 / 4)
+	return raw[skip : skip+n : skip+c]
 }
 
 // kcFor returns the depth of the k blocks for a product of depth k. It depends

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unsafe"
 )
 
 // matrix is a test operand: rows×cols stored with stride ld, the padding
@@ -462,5 +463,22 @@ func TestConcurrentCalls(t *testing.T) {
 	}
 	for _, c := range calls {
 		s.check(t, active.name, c.a, c.b, c.c0, c.c)
+	}
+}
+
+func TestGrowAligned(t *testing.T) {
+	var buf []float32
+	for _, n := range []int{3, 100, 5000, 4000, 70000} {
+		old := buf
+		buf = grow(buf, n)
+		if len(buf) != n {
+			t.Fatalf("grow(%d): len %d", n, len(buf))
+		}
+		if addr := uintptr(unsafe.Pointer(&buf[0])); addr%64 != 0 {
+			t.Errorf("grow(%d): buffer at %#x, want 64-byte aligned", n, addr)
+		}
+		if cap(old) >= n && &old[0] != &buf[0] {
+			t.Errorf("grow(%d) reallocated a buffer of capacity %d", n, cap(old))
+		}
 	}
 }

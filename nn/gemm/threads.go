@@ -76,25 +76,41 @@ func worker() {
 	}
 }
 
-// acquire takes a job and a workspace for a call.
-func acquire() (*job, *workspace) {
+// getJob takes a job from the free list, or makes one.
+func getJob() *job {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
-	var j *job
 	if n := len(pool.freeJobs); n > 0 {
-		j = pool.freeJobs[n-1]
+		j := pool.freeJobs[n-1]
 		pool.freeJobs = pool.freeJobs[:n-1]
-	} else {
-		j = &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, maxParts)}
+		return j
 	}
-	var ws *workspace
+	return &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, maxParts)}
+}
+
+func putJob(j *job) {
+	j.kern, j.prob, j.parts = nil, problem{}, j.parts[:0]
+	pool.mu.Lock()
+	pool.freeJobs = append(pool.freeJobs, j)
+	pool.mu.Unlock()
+}
+
+// getWorkspace takes packing buffers for the calling goroutine.
+func getWorkspace() *workspace {
+	pool.mu.Lock()
+	defer pool.mu.Unlock()
 	if n := len(pool.freeSpaces); n > 0 {
-		ws = pool.freeSpaces[n-1]
+		ws := pool.freeSpaces[n-1]
 		pool.freeSpaces = pool.freeSpaces[:n-1]
-	} else {
-		ws = new(workspace)
+		return ws
 	}
-	return j, ws
+	return new(workspace)
+}
+
+func putWorkspace(ws *workspace) {
+	pool.mu.Lock()
+	pool.freeSpaces = append(pool.freeSpaces, ws)
+	pool.mu.Unlock()
 }
 
 // startWorkers makes sure at least n workers exist.
@@ -107,17 +123,16 @@ func startWorkers(n int) {
 	pool.mu.Unlock()
 }
 
-func release(j *job, ws *workspace) {
-	j.kern, j.prob, j.parts = nil, problem{}, j.parts[:0]
-	pool.mu.Lock()
-	pool.freeJobs = append(pool.freeJobs, j)
-	pool.freeSpaces = append(pool.freeSpaces, ws)
-	pool.mu.Unlock()
-}
-
 // run computes p with kern, split over up to Threads() threads.
 func run(kern *kernel, p problem) {
-	j, ws := acquire()
+	ws := getWorkspace()
+	defer putWorkspace(ws)
+	if 2*p.m*p.n*p.k < 2*minPartFlops {
+		// Too small to share: skip the job and the thread count.
+		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
+		return
+	}
+	j := getJob()
 	j.kern, j.prob = kern, p
 	j.parts = partition(j.parts[:0], kern, p.m, p.n, p.k, Threads())
 	j.next.Store(0)
@@ -132,7 +147,7 @@ func run(kern *kernel, p problem) {
 	for range helpers {
 		<-j.done
 	}
-	release(j, ws)
+	putJob(j)
 }
 
 // partition splits the m×n result into at most t blocks, one per thread,
