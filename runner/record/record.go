@@ -129,8 +129,9 @@ type ArchLayer struct {
 }
 
 // Histograms holds, for every weight and bias tensor, its value histogram at
-// every epoch. Bin edges are fixed per tensor (chosen after the first epoch
-// with room to spare, values outside clamp to the end bins) so epochs compare.
+// every epoch, epoch 0 being the initial values. Bin edges are fixed per
+// tensor (chosen from the initial values with room to spare, values outside
+// clamp to the end bins) so epochs compare.
 type Histograms struct {
 	Tensors []TensorHistogram `json:"tensors"`
 }
@@ -197,6 +198,10 @@ type LayerMaps struct {
 	Min   []float32 `json:"min"`
 	Max   []float32 `json:"max"`
 	Data  []byte    `json:"data"` // H×W×C, HWC order
+
+	// Activation names the activation layer right after a conv layer
+	// (e.g. "relu") when Data holds its output rather than the conv's own.
+	Activation string `json:"activation,omitempty"`
 }
 
 // WriteJSON writes v as indented JSON to path, atomically.

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"golang.org/x/term"
+
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/runner"
+)
+
+func init() {
+	register(&command{
+		name:    "run",
+		summary: "train every run of experiment files, resuming and skipping what is done",
+		usage: `  cnnlab run FILE... [--set key.path=value]... [--parallel N] [--force] [--results DIR]
+
+Expands the sweep of each file and trains every point. Each run lives in
+DIR/<experiment>/<run-id>/ (DIR defaults to results), its id a short hash of
+its resolved config. Running the same command again skips finished runs
+(--force trains them again), resumes interrupted ones from their last
+checkpoint, and redoes failed or half-written ones.
+
+Ctrl-C (or SIGTERM) stops cleanly after saving a checkpoint; press it again
+to quit at once. --parallel N trains N runs at once, splitting the cores
+between them. At the end a table lists every run; the exit status is 1 if
+any run failed or diverged, 130 if the sweep was interrupted.`,
+		run: runRun,
+	})
+}
+
+// setsFlag collects repeated --set flags.
+type setsFlag []string
+
+func (s *setsFlag) String() string     { return strings.Join(*s, " ") }
+func (s *setsFlag) Set(v string) error { *s = append(*s, v); return nil }
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sets setsFlag
+	fs.Var(&sets, "set", "override key.path=value")
+	parallel := fs.Int("parallel", 1, "runs trained at once")
+	force := fs.Bool("force", false, "train finished runs again")
+	results := fs.String("results", "results", "the results folder")
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usageError{"no experiment file"}
+	}
+	if *parallel < 1 {
+		return usageError{fmt.Sprintf("--parallel %d: want at least 1", *parallel)}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	finished, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		select {
+		case <-ctx.Done():
+			stop() // a second signal ends the process at once
+			fmt.Fprintln(stderr, "cnnlab run: stopping: saving checkpoints (press Ctrl-C again to quit at once)")
+		case <-finished:
+		}
+	}()
+	defer func() {
+		close(finished)
+		<-watched
+		stop()
+	}()
+
+	opts := runner.Options{Results: *results, Sets: sets, Parallel: *parallel, Force: *force, Out: stdout}
+	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		opts.Bars = true
+	}
+	sum, err := runner.Run(ctx, files, opts)
+	var errs experiments.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return exitError{1}
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout)
+	sum.Print(stdout)
+	switch {
+	case sum.Interrupted:
+		fmt.Fprintln(stdout, "interrupted: run the same command again to resume")
+		return exitError{130}
+	case sum.Failed() > 0:
+		return exitError{1}
+	}
+	return nil
+}

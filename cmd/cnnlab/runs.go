@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+func init() {
+	register(&command{
+		name:    "runs",
+		summary: "list the runs in the results folder",
+		usage: `  cnnlab runs [EXPERIMENT] [--results DIR]
+
+Prints a table of the runs under DIR (default results), or only those of
+EXPERIMENT: status, swept values, best validation accuracy, test accuracy
+and training time.`,
+		run: runRuns,
+	})
+}
+
+func runRuns(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	results := fs.String("results", "results", "the results folder")
+	var names []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		names = append(names, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(names) > 1 {
+		return usageError{fmt.Sprintf("one experiment at most, got %q", names)}
+	}
+	all, err := record.ReadResults(*results)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("no results folder %s (runs are made by cnnlab run)", *results)
+	}
+	if err != nil {
+		return err
+	}
+	exps := make([]string, 0, len(all))
+	for name := range all {
+		if len(names) == 0 || names[0] == name {
+			exps = append(exps, name)
+		}
+	}
+	if len(exps) == 0 {
+		if len(names) > 0 {
+			return fmt.Errorf("no runs of experiment %q in %s", names[0], *results)
+		}
+		fmt.Fprintf(stdout, "no runs in %s\n", *results)
+		return nil
+	}
+	sort.Strings(exps)
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATUS\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
+	for _, name := range exps {
+		runs := all[name]
+		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Status.Started.Before(runs[j].Status.Started) })
+		for _, r := range runs {
+			st := r.Status
+			var swept []string
+			for _, kv := range st.Swept {
+				swept = append(swept, shortKey(kv.Key)+"="+kv.Value)
+			}
+			best, test := "-", "-"
+			if st.Epoch > 0 {
+				best = fmt.Sprintf("%.2f%%", 100*st.BestValAcc)
+			}
+			if st.State == record.StateDone {
+				test = fmt.Sprintf("%.2f%%", 100*st.TestAcc)
+			}
+			state := st.State
+			if st.StopReason != "" && st.State == record.StateDone {
+				state += " (early stop)"
+			}
+			label := strings.Join(swept, " ")
+			if label == "" {
+				label = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", name, st.RunID, state, label, st.Epoch, st.Epochs,
+				best, test, time.Duration(math.Round(st.Seconds))*time.Second, st.Updated.Local().Format("2006-01-02 15:04"))
+		}
+	}
+	return tw.Flush()
+}
+
+// shortKey is the last part of a key path: "model[0].conv.kernel" → "kernel".
+func shortKey(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}

@@ -1,0 +1,486 @@
+// Package runner runs experiments: it expands each experiment's sweep into
+// its points, trains every point in its own folder of run records
+// (results/<experiment>/<run-id>/, the files of package record), and keeps
+// going when a run fails.
+//
+// A run's id is a short hash of its fully resolved config, so running a
+// sweep again finds the runs already made: finished and diverged runs are
+// skipped (unless forced), interrupted ones resume from their last
+// checkpoint and end bit for bit where an uninterrupted run would have, and
+// failed or half-written ones are done again.
+//
+// A checkpoint is written at the end of every epoch, and in the middle of
+// one when the run is stopped (its context cancelled, e.g. by SIGINT). Every
+// file is written atomically, in an order that leaves the records of a
+// killed run either consistent with its checkpoint or recognisably
+// incomplete.
+package runner
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cnnlab/cnnlab/arch"
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
+	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/nn/gemm"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// Options configures Run.
+type Options struct {
+	Results  string   // the results folder; default "results"
+	Sets     []string // overrides "key.path=value" applied to every file
+	Parallel int      // runs trained at once, sharing the cores; default 1
+	Force    bool     // run again the runs already done
+	Out      io.Writer
+	// Bars draws one progress bar per active run and a sweep line (for a
+	// terminal); otherwise Out gets plain lines, one per epoch.
+	Bars bool
+	// LoadSet loads the data sets; nil loads the built-in sets from the cache
+	// (fetching them on first use) and folders from disk.
+	LoadSet SetLoader
+	// Program is the command name written in each run's rerun command;
+	// default "cnnlab".
+	Program string
+
+	hooks *hooks
+}
+
+// hooks let tests act at precise points of training.
+type hooks struct {
+	afterStep  func(runID string, step int)
+	afterEpoch func(runID string, epoch int)
+}
+
+// Result is the outcome of one run of a sweep.
+type Result struct {
+	Experiment string
+	RunID      string
+	Dir        string
+	Label      string // the swept values, e.g. "kernel=5 stride=2"
+	State      string // a record state, or StateNotRun
+	Skipped    bool   // already finished before this invocation
+	Note       string // e.g. "resumed at epoch 3", "same config as run 2"
+	Error      string
+	StopReason string
+	Epoch      int
+	Epochs     int
+	BestValAcc float64
+	TestAcc    float64
+	Seconds    float64
+}
+
+// StateNotRun is the state of a run an interruption kept from starting, or
+// a duplicate of another point of the sweep.
+const StateNotRun = "not run"
+
+// Summary lists the runs of one invocation in sweep order.
+type Summary struct {
+	Runs        []Result
+	Interrupted bool // the context ended before every run finished
+}
+
+// Failed counts the runs that failed or diverged.
+func (s *Summary) Failed() int {
+	n := 0
+	for _, r := range s.Runs {
+		if r.State == record.StateFailed || r.State == record.StateDiverged {
+			n++
+		}
+	}
+	return n
+}
+
+// job is one point of a sweep, ready to run.
+type job struct {
+	index   int
+	exp     *experiments.Experiment
+	point   experiments.Point
+	config  []byte // the resolved YAML
+	id      string
+	dir     string
+	label   string
+	net     *arch.Network
+	env     record.Env
+	command string
+	dupOf   int // index of an earlier job with the same folder, or -1
+}
+
+// RunID returns the id of a run: the first 10 hex digits of the SHA-256 of
+// its resolved config.
+func RunID(resolvedYAML []byte) string {
+	sum := sha256.Sum256(resolvedYAML)
+	return hex.EncodeToString(sum[:])[:10]
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// folderName makes an experiment name safe as a folder name.
+func folderName(name string) string {
+	s := unsafeName.ReplaceAllString(name, "-")
+	if s == "" || strings.Trim(s, ".") == "" {
+		s = "_" + s
+	}
+	return s
+}
+
+// Load reads experiment files and lists their runs without running
+// anything. Problems in the files come back as experiments.Errors.
+func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
+	var exps []*experiments.Experiment
+	var errs experiments.Errors
+	var other []error
+	for _, f := range files {
+		e, err := experiments.Load(f, sets)
+		if err == nil {
+			err = arch.Check(e)
+		}
+		var es experiments.Errors
+		switch {
+		case err == nil:
+			exps = append(exps, e)
+		case errors.As(err, &es):
+			errs = append(errs, es...)
+		default:
+			other = append(other, fmt.Errorf("%s: %w", f, err))
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if len(other) > 0 {
+		return nil, errors.Join(other...)
+	}
+	return exps, nil
+}
+
+// Run trains every point of every experiment file and returns what became
+// of each run. It returns an error only when the files cannot be read or
+// are invalid (then nothing has run); a failing run is in the Summary.
+func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
+	if opts.Results == "" {
+		opts.Results = "results"
+	}
+	if opts.Program == "" {
+		opts.Program = "cnnlab"
+	}
+	if opts.Out == nil {
+		opts.Out = io.Discard
+	}
+	exps, err := Load(files, opts.Sets)
+	if err != nil {
+		return nil, err
+	}
+	parallel := max(opts.Parallel, 1)
+	var jobs []*job
+	for _, e := range exps {
+		pts, err := e.Points()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pts {
+			j, err := newJob(p, opts)
+			if err != nil {
+				return nil, err
+			}
+			j.index = len(jobs)
+			jobs = append(jobs, j)
+		}
+	}
+	seen := map[string]int{}
+	for _, j := range jobs {
+		j.dupOf = -1
+		if k, ok := seen[j.dir]; ok {
+			j.dupOf = k
+		} else {
+			seen[j.dir] = j.index
+		}
+	}
+	parallel = min(parallel, max(len(jobs), 1))
+	threads := max(1, runtime.NumCPU()/parallel)
+	gemm.SetThreads(threads)
+	defer gemm.SetThreads(0)
+	env := environment(threads)
+	for _, j := range jobs {
+		j.env = env
+	}
+
+	var prog reporter
+	if opts.Bars {
+		prog = newBars(opts.Out, len(jobs))
+	} else {
+		prog = newLines(opts.Out, len(jobs))
+	}
+	sw := &sweep{opts: opts, data: newDatasets(opts.LoadSet), prog: prog}
+	if sw.data.load == nil {
+		sw.data.load = loadSet(prog.writer())
+	}
+	results := make([]Result, len(jobs))
+	queue := make(chan *job)
+	var wg sync.WaitGroup
+	for range parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range queue {
+				results[j.index] = sw.run(ctx, j)
+			}
+		}()
+	}
+	for _, j := range jobs {
+		if j.dupOf >= 0 {
+			continue
+		}
+		if ctx.Err() != nil {
+			results[j.index] = j.result(StateNotRun)
+			continue
+		}
+		queue <- j
+	}
+	close(queue)
+	wg.Wait()
+	for _, j := range jobs {
+		if j.dupOf >= 0 {
+			r := j.result(StateNotRun)
+			r.Note = fmt.Sprintf("same config as run %d (%s)", j.dupOf+1, jobs[j.dupOf].id)
+			results[j.index] = r
+			prog.skipped(r)
+		}
+	}
+	prog.close()
+	return &Summary{Runs: results, Interrupted: ctx.Err() != nil}, nil
+}
+
+func newJob(p experiments.Point, opts Options) (*job, error) {
+	e := p.Experiment
+	cfg, err := e.ResolvedYAML()
+	if err != nil {
+		return nil, err
+	}
+	id := RunID(cfg)
+	dir := filepath.Join(opts.Results, folderName(e.Name), id)
+	j := &job{exp: e, point: p, config: cfg, id: id, dir: dir, label: p.Label()}
+	j.net, err = arch.Compile(e)
+	if err != nil {
+		return nil, err
+	}
+	args := []string{opts.Program, "run", "--force"}
+	if opts.Results != "results" {
+		args = append(args, "--results", opts.Results)
+	}
+	j.command = shellJoin(append(args, filepath.Join(dir, record.ConfigFile)))
+	return j, nil
+}
+
+// newStatus returns the status of the job as it starts.
+func (j *job) newStatus(started time.Time) record.Status {
+	st := record.Status{
+		Experiment:  j.exp.Name,
+		Description: j.exp.Description,
+		RunID:       j.id,
+		State:       record.StateRunning,
+		Seed:        j.exp.Train.Seed,
+		Replicate:   j.point.Replicate,
+		Epochs:      j.exp.Train.Epochs,
+		Started:     started,
+		Updated:     time.Now().UTC(),
+		Command:     j.command,
+	}
+	for _, s := range j.point.Settings {
+		st.Swept = append(st.Swept, record.KeyValue{Key: s.Key, Value: s.Value})
+	}
+	return st
+}
+
+func (j *job) result(state string) Result {
+	return Result{Experiment: j.exp.Name, RunID: j.id, Dir: j.dir, Label: j.label, State: state, Epochs: j.exp.Train.Epochs}
+}
+
+// resultOf fills a Result from a status.
+func (j *job) resultOf(st record.Status) Result {
+	r := j.result(st.State)
+	r.Error, r.StopReason = st.Error, st.StopReason
+	r.Epoch, r.BestValAcc, r.TestAcc, r.Seconds = st.Epoch, st.BestValAcc, st.TestAcc, st.Seconds
+	return r
+}
+
+// writeConfig writes the resolved YAML of a run.
+func writeConfig(path string, cfg []byte) error {
+	return fsutil.WriteFileAtomic(path, cfg, 0o644)
+}
+
+// sweep is the state shared by the runs of one invocation.
+type sweep struct {
+	opts Options
+	data *datasets
+	prog reporter
+}
+
+// plan says what to do with a run folder.
+type plan int
+
+const (
+	planFresh plan = iota
+	planResume
+	planSkip
+)
+
+// inspect looks at a run folder and decides: skip a run that is done (its
+// model and analysis readable) or diverged (it would diverge again), resume
+// a running or stopped run, and start anything else afresh. note says why
+// a record was found wanting.
+func inspect(j *job, force bool) (p plan, st record.Status, note string) {
+	err := record.ReadJSON(filepath.Join(j.dir, record.StatusFile), &st)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return planFresh, st, ""
+	case err != nil:
+		return planFresh, st, fmt.Sprintf("unreadable status (%v); starting over", err)
+	case st.RunID != j.id:
+		return planFresh, st, fmt.Sprintf("status of another run (%q); starting over", st.RunID)
+	case force:
+		return planFresh, st, ""
+	}
+	switch st.State {
+	case record.StateDone:
+		if _, err := nn.Load(filepath.Join(j.dir, record.ModelFile)); err != nil {
+			return planFresh, st, fmt.Sprintf("done but %v; running again", err)
+		}
+		var an record.Analysis
+		if err := record.ReadJSON(filepath.Join(j.dir, record.AnalysisFile), &an); err != nil {
+			return planFresh, st, fmt.Sprintf("done but %s unreadable (%v); running again", record.AnalysisFile, err)
+		}
+		return planSkip, st, ""
+	case record.StateDiverged:
+		return planSkip, st, ""
+	case record.StateRunning, record.StateStopped:
+		if _, err := os.Stat(filepath.Join(j.dir, record.CheckpointFile)); err != nil {
+			if st.Epoch > 0 {
+				return planFresh, st, fmt.Sprintf("%s after %d epochs but no checkpoint; starting over", st.State, st.Epoch)
+			}
+			return planFresh, st, ""
+		}
+		return planResume, st, ""
+	}
+	return planFresh, st, ""
+}
+
+// run trains one job to its end and returns its result. Errors become the
+// run's state; nothing here stops the sweep.
+func (s *sweep) run(ctx context.Context, j *job) (res Result) {
+	p, st, note := inspect(j, s.opts.Force)
+	if p == planSkip {
+		r := j.resultOf(st)
+		r.Skipped = true
+		s.prog.skipped(r)
+		return r
+	}
+	if note != "" {
+		s.prog.note(j, note)
+	}
+	rp := s.prog.start(j)
+	defer func() {
+		if v := recover(); v != nil {
+			res = s.fail(j, nil, fmt.Errorf("panic: %v\n%s", v, debug.Stack()))
+		}
+		rp.done(res)
+	}()
+	ds, err := s.data.get(ctx, j.exp.Data)
+	if err != nil {
+		if ctx.Err() != nil {
+			return j.result(StateNotRun)
+		}
+		return s.fail(j, nil, err)
+	}
+	t, err := setup(ctx, j, ds, p == planResume, func(msg string) { s.prog.note(j, msg) })
+	if err != nil {
+		return s.fail(j, nil, err)
+	}
+	t.hook = s.opts.hooks
+	t.prog = rp
+	if t.resumed {
+		if t.meta.Partial != nil {
+			rp.resumed(t.meta.Epoch+1, t.meta.Step)
+		} else {
+			rp.resumed(t.meta.Epoch, t.meta.Step)
+		}
+	}
+	rp.begin(t.stepsPerEpoch, t.totalSteps, t.meta.Step)
+	err = t.train(ctx)
+	if err == nil {
+		err = t.finish()
+	}
+	switch {
+	case err == nil:
+		r := j.resultOf(t.status)
+		if t.resumed {
+			r.Note = "resumed"
+		}
+		return r
+	case errors.Is(err, errStopped):
+		return j.resultOf(t.status)
+	case errors.Is(err, errDiverged):
+		return s.end(j, t, record.StateDiverged, err)
+	default:
+		return s.fail(j, t, err)
+	}
+}
+
+// fail records a run as failed with err.
+func (s *sweep) fail(j *job, t *trainer, err error) Result {
+	return s.end(j, t, record.StateFailed, err)
+}
+
+// end records a run that ended in state with err, keeping the records
+// written so far.
+func (s *sweep) end(j *job, t *trainer, state string, err error) Result {
+	var st record.Status
+	if t != nil {
+		st = t.status
+		_ = t.writeRecords()
+	} else {
+		st = j.newStatus(time.Now().UTC())
+		if rerr := record.ReadJSON(filepath.Join(j.dir, record.StatusFile), &st); rerr != nil || st.RunID != j.id {
+			st = j.newStatus(time.Now().UTC())
+		}
+		if werr := os.MkdirAll(j.dir, 0o755); werr == nil {
+			_ = writeConfig(filepath.Join(j.dir, record.ConfigFile), j.config)
+		}
+	}
+	st.State = state
+	st.Error = err.Error()
+	st.Updated = time.Now().UTC()
+	if werr := record.WriteJSON(filepath.Join(j.dir, record.StatusFile), st); werr != nil {
+		st.Error += "; and the status could not be written: " + werr.Error()
+	}
+	return j.resultOf(st)
+}
+
+// shellJoin writes args as a command line a POSIX shell reads back as args.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		if a != "" && !strings.ContainsFunc(a, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
+		}) {
+			out[i] = a
+			continue
+		}
+		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	return strings.Join(out, " ")
+}

@@ -1,0 +1,605 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnlab/cnnlab/data"
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// syntheticSet is a small learnable data set: 8×8 gray images of three
+// classes, each a bright horizontal band at its own height, with noise.
+func syntheticSet(n int) *data.Set {
+	rng := rand.New(rand.NewPCG(7, 7))
+	im := data.Images{N: n, H: 8, W: 8, C: 1, Pixels: make([]uint8, n*64), Labels: make([]uint8, n)}
+	for i := range n {
+		c := i % 3
+		im.Labels[i] = uint8(c)
+		for y := range 8 {
+			for x := range 8 {
+				v := rng.IntN(90)
+				if y/3 == c || (c == 2 && y >= 6) {
+					v += 150
+				}
+				im.Pixels[i*64+y*8+x] = uint8(v)
+			}
+		}
+	}
+	return &data.Set{Name: "synthetic", Classes: []string{"top", "middle", "bottom"}, H: 8, W: 8, C: 1, Train: im}
+}
+
+func syntheticLoader(ctx context.Context, d experiments.Data) (*data.Set, error) {
+	if filepath.Base(d.Path) == "missing" {
+		return nil, fmt.Errorf("no such folder %s", d.Path)
+	}
+	return syntheticSet(150), nil
+}
+
+// tinyBase is an experiment on the synthetic set with every kind of state a
+// resume must restore: batch norm statistics, dropout masks, Adam moments.
+const tinyBase = `name: tiny
+data:
+  set: folder
+  path: synthetic
+  size: 8
+  channels: 1
+  split: {train: 0, val: 30, test: 30}
+model:
+  - conv: {filters: 4, kernel: 3}
+  - batchnorm
+  - relu
+  - maxpool: {size: 2}
+  - flatten
+  - dropout: {rate: 0.2}
+  - dense: {units: 3}
+train:
+  epochs: 3
+  batch: 16
+  optimizer: {adam: {lr: 0.01}}
+  seed: 3
+report:
+  gallery: 6
+  feature_maps: {images: 4}
+`
+
+func writeExperiment(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tiny.yaml")
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func run(t *testing.T, ctx context.Context, file, results string, h *hooks, force bool) (*Summary, string) {
+	t.Helper()
+	var out bytes.Buffer
+	sum, err := Run(ctx, []string{file}, Options{Results: results, Out: &out, LoadSet: syntheticLoader, hooks: h, Force: force})
+	if err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	return sum, out.String()
+}
+
+// finalState is what must be bit-identical between an interrupted and an
+// uninterrupted run: the metrics of every epoch and step, the weights, and
+// the analysis.
+type finalState struct {
+	epochs   []record.Epoch
+	steps    []record.Step
+	model    []byte // the final network, saved without meta
+	best     []byte
+	analysis []byte
+	hist     []byte
+}
+
+func readFinal(t *testing.T, dir string) finalState {
+	t.Helper()
+	var f finalState
+	var err error
+	if f.epochs, err = record.ReadJSONLines[record.Epoch](filepath.Join(dir, record.EpochsFile)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range f.epochs {
+		f.epochs[i].Seconds, f.epochs[i].ImagesPerSec = 0, 0
+	}
+	if f.steps, err = record.ReadJSONLines[record.Step](filepath.Join(dir, record.StepsFile)); err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []struct {
+		name string
+		out  *[]byte
+	}{{record.ModelFile, &f.model}, {record.BestFile, &f.best}} {
+		ck, err := nn.Load(filepath.Join(dir, m.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		if err := nn.SaveTo(&buf, ck.Net, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		*m.out = buf.Bytes()
+	}
+	if f.analysis, err = os.ReadFile(filepath.Join(dir, record.AnalysisFile)); err != nil {
+		t.Fatal(err)
+	}
+	if f.hist, err = os.ReadFile(filepath.Join(dir, record.HistogramsFile)); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func compareFinal(t *testing.T, want, got finalState) {
+	t.Helper()
+	if fmt.Sprint(want.epochs) != fmt.Sprint(got.epochs) {
+		t.Errorf("epochs differ:\nwant %+v\n got %+v", want.epochs, got.epochs)
+	}
+	if fmt.Sprint(want.steps) != fmt.Sprint(got.steps) {
+		t.Errorf("steps differ:\nwant %+v\n got %+v", want.steps, got.steps)
+	}
+	for _, c := range []struct {
+		name      string
+		want, got []byte
+	}{{"final weights", want.model, got.model}, {"best weights", want.best, got.best},
+		{"analysis", want.analysis, got.analysis}, {"histograms", want.hist, got.hist}} {
+		if !bytes.Equal(c.want, c.got) {
+			t.Errorf("%s differ", c.name)
+		}
+	}
+}
+
+func onlyRun(t *testing.T, sum *Summary) Result {
+	t.Helper()
+	if len(sum.Runs) != 1 {
+		t.Fatalf("%d runs, want 1", len(sum.Runs))
+	}
+	return sum.Runs[0]
+}
+
+func TestRunWritesEveryRecord(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	results := t.TempDir()
+	sum, out := run(t, context.Background(), file, results, nil, false)
+	r := onlyRun(t, sum)
+	if r.State != record.StateDone {
+		t.Fatalf("state %s (%s), want done\n%s", r.State, r.Error, out)
+	}
+	rec, err := record.ReadRun(r.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status.RunID != r.RunID || filepath.Base(r.Dir) != r.RunID || filepath.Base(filepath.Dir(r.Dir)) != "tiny" {
+		t.Errorf("run %s in %s", rec.Status.RunID, r.Dir)
+	}
+	if len(rec.Epochs) != 3 || rec.Status.Epoch != 3 {
+		t.Errorf("%d epoch rows, status epoch %d; want 3", len(rec.Epochs), rec.Status.Epoch)
+	}
+	// 90 training images in batches of 16: 6 steps per epoch, one loss each.
+	if len(rec.Steps) != 18 || rec.Steps[17].Step != 18 {
+		t.Errorf("%d step rows, want 18", len(rec.Steps))
+	}
+	if last := rec.Epochs[2]; last.ValAcc < 0.9 {
+		t.Errorf("validation accuracy %.3f after 3 epochs on an easy set", last.ValAcc)
+	}
+	if rec.Env.GoVersion == "" || rec.Env.Kernel == "" || rec.Env.Threads < 1 || rec.Env.CPU == "" {
+		t.Errorf("env %+v", rec.Env)
+	}
+	if len(rec.Arch.Layers) != 7 || rec.Arch.Params == 0 || rec.Arch.Input != [3]int{8, 8, 1} {
+		t.Errorf("arch %+v", rec.Arch)
+	}
+	cfg, err := experiments.Load(filepath.Join(r.Dir, record.ConfigFile), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, _ := cfg.ResolvedYAML()
+	if RunID(y) != r.RunID {
+		t.Errorf("config.yaml resolves to run %s, not %s", RunID(y), r.RunID)
+	}
+	if !strings.Contains(rec.Status.Command, filepath.Join(r.Dir, record.ConfigFile)) {
+		t.Errorf("command %q does not name the run's config", rec.Status.Command)
+	}
+	// Histograms: epochs 0..3 with fixed edges and every value counted.
+	if len(rec.Histograms.Tensors) == 0 {
+		t.Fatal("no histograms")
+	}
+	for _, h := range rec.Histograms.Tensors {
+		if fmt.Sprint(h.Epochs) != "[0 1 2 3]" || len(h.Edges) != histogramBins+1 {
+			t.Errorf("%s %s: epochs %v, %d edges", h.Layer, h.Param, h.Epochs, len(h.Edges))
+		}
+		for e, counts := range h.Counts {
+			sum := 0
+			for _, c := range counts {
+				sum += c
+			}
+			if sum != sumCounts(h.Counts[0]) {
+				t.Errorf("%s %s epoch %d counts %d values, epoch 0 %d", h.Layer, h.Param, e, sum, sumCounts(h.Counts[0]))
+			}
+		}
+	}
+	an := rec.Analysis
+	if an == nil {
+		t.Fatal("no analysis")
+	}
+	total := 0
+	for c, row := range an.Confusion {
+		for _, v := range row {
+			total += v
+		}
+		if an.ClassAcc[c] < 0 || an.ClassAcc[c] > 1 {
+			t.Errorf("class accuracy %v", an.ClassAcc)
+		}
+	}
+	if total != 30 || len(an.Classes) != 3 {
+		t.Errorf("confusion matrix counts %d test images of %d classes, want 30 of 3", total, len(an.Classes))
+	}
+	if an.Epoch != rec.Status.BestEpoch || !strings.Contains(an.Source, "best checkpoint") {
+		t.Errorf("analysis of epoch %d (%q), best epoch %d", an.Epoch, an.Source, rec.Status.BestEpoch)
+	}
+	if len(an.Correct) == 0 || len(an.Correct) > 6 {
+		t.Errorf("%d correct examples, want 1..6 (2 per class)", len(an.Correct))
+	}
+	for _, ex := range append(append([]record.Example(nil), an.Correct...), an.Wrong...) {
+		if len(ex.Image.Pixels) != 64 || len(ex.Probs) != 3 || ex.Prob != ex.Probs[ex.Pred] {
+			t.Errorf("example %+v", ex)
+		}
+	}
+	if len(an.FeatureMaps) != 4 {
+		t.Fatalf("%d feature map images, want 4", len(an.FeatureMaps))
+	}
+	for i, fm := range an.FeatureMaps {
+		if fm.True != i%3 {
+			t.Errorf("feature map image %d is of class %d, want one per class in turn", i, fm.True)
+		}
+		if len(fm.Layers) != 2 || fm.Layers[0].Kind != "conv" || fm.Layers[1].Kind != "maxpool" {
+			t.Fatalf("feature map layers %+v", fm.Layers)
+		}
+		if l := fm.Layers[1]; l.H != 3 || l.W != 3 || l.C != 4 || len(l.Data) != 36 {
+			t.Errorf("pool maps %d×%d×%d with %d values", l.H, l.W, l.C, len(l.Data))
+		}
+	}
+	if len(an.LR) != 18 || an.LR[0] != float64(float32(0.01)) {
+		t.Errorf("learning rates %v", an.LR)
+	}
+	if _, err := os.Stat(filepath.Join(r.Dir, record.CheckpointFile)); !os.IsNotExist(err) {
+		t.Errorf("checkpoint left behind by a finished run: %v", err)
+	}
+}
+
+func sumCounts(c []int) int {
+	s := 0
+	for _, v := range c {
+		s += v
+	}
+	return s
+}
+
+// TestInterruptResume stops a run (as SIGINT does, by cancelling its
+// context) at the end of an epoch or in the middle of one, runs the same
+// sweep again, and checks that it ends exactly where an uninterrupted run
+// ends.
+func TestInterruptResume(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	ref := t.TempDir()
+	sum, _ := run(t, context.Background(), file, ref, nil, false)
+	want := readFinal(t, onlyRun(t, sum).Dir)
+
+	for _, tc := range []struct {
+		name string
+		hook func(cancel context.CancelFunc) *hooks
+	}{
+		{"after epoch 1", func(cancel context.CancelFunc) *hooks {
+			return &hooks{afterEpoch: func(_ string, e int) {
+				if e == 1 {
+					cancel()
+				}
+			}}
+		}},
+		{"mid epoch 2", func(cancel context.CancelFunc) *hooks {
+			return &hooks{afterStep: func(_ string, s int) {
+				if s == 9 {
+					cancel()
+				}
+			}}
+		}},
+		{"twice", func(cancel context.CancelFunc) *hooks {
+			return &hooks{afterStep: func(_ string, s int) {
+				if s == 3 {
+					cancel()
+				}
+			}}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			results := t.TempDir()
+			ctx, cancel := context.WithCancel(context.Background())
+			sum, _ := run(t, ctx, file, results, tc.hook(cancel), false)
+			cancel()
+			r := onlyRun(t, sum)
+			if r.State != record.StateStopped || !sum.Interrupted {
+				t.Fatalf("state %s, interrupted %v; want stopped", r.State, sum.Interrupted)
+			}
+			st := readStatus(t, r.Dir)
+			if st.State != record.StateStopped {
+				t.Fatalf("status %s, want stopped", st.State)
+			}
+			if tc.name == "twice" {
+				ctx, cancel := context.WithCancel(context.Background())
+				sum, _ = run(t, ctx, file, results, &hooks{afterStep: func(_ string, s int) {
+					if s == 14 {
+						cancel()
+					}
+				}}, false)
+				cancel()
+				if r := onlyRun(t, sum); r.State != record.StateStopped {
+					t.Fatalf("second interruption: state %s", r.State)
+				}
+			}
+			sum, out := run(t, context.Background(), file, results, nil, false)
+			r = onlyRun(t, sum)
+			if r.State != record.StateDone || !strings.Contains(out, "resuming at epoch") {
+				t.Fatalf("after resuming: state %s (%s)\n%s", r.State, r.Error, out)
+			}
+			compareFinal(t, want, readFinal(t, r.Dir))
+		})
+	}
+}
+
+func readStatus(t *testing.T, dir string) record.Status {
+	t.Helper()
+	var st record.Status
+	if err := record.ReadJSON(filepath.Join(dir, record.StatusFile), &st); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestDivergedRunDoesNotStopTheSweep(t *testing.T) {
+	text := strings.Replace(tinyBase, "optimizer: {adam: {lr: 0.01}}", "optimizer: {sgd: {lr: 0.1}}", 1) + `sweep:
+  grid:
+    train.optimizer.sgd.lr: [1e30, 0.1]
+`
+	text = strings.Replace(text, "  - batchnorm\n", "", 1)
+	file := writeExperiment(t, text)
+	results := t.TempDir()
+	sum, out := run(t, context.Background(), file, results, nil, false)
+	if len(sum.Runs) != 2 {
+		t.Fatalf("%d runs", len(sum.Runs))
+	}
+	if r := sum.Runs[0]; r.State != record.StateDiverged || !strings.Contains(r.Error, "loss is") {
+		t.Errorf("lr 1e30: state %s (%s), want diverged\n%s", r.State, r.Error, out)
+	}
+	if r := sum.Runs[1]; r.State != record.StateDone {
+		t.Errorf("lr 0.1: state %s (%s), want done", r.State, r.Error)
+	}
+	if sum.Failed() != 1 {
+		t.Errorf("Failed() = %d, want 1", sum.Failed())
+	}
+	st := readStatus(t, sum.Runs[0].Dir)
+	if st.State != record.StateDiverged || st.Error == "" {
+		t.Errorf("status %+v", st)
+	}
+	var table bytes.Buffer
+	sum.Print(&table)
+	if !strings.Contains(table.String(), "diverged") || !strings.Contains(table.String(), "lr=1e30") {
+		t.Errorf("summary:\n%s", table.String())
+	}
+	// Diverging again would teach nothing: a rerun skips it.
+	sum, _ = run(t, context.Background(), file, results, nil, false)
+	for i, r := range sum.Runs {
+		if !r.Skipped {
+			t.Errorf("rerun: run %d (%s) not skipped", i, r.State)
+		}
+	}
+}
+
+func TestFailedRunIsRecordedAndRetried(t *testing.T) {
+	text := tinyBase + `sweep:
+  grid:
+    data.path: [missing, synthetic]
+`
+	file := writeExperiment(t, text)
+	results := t.TempDir()
+	sum, _ := run(t, context.Background(), file, results, nil, false)
+	if r := sum.Runs[0]; r.State != record.StateFailed || !strings.Contains(r.Error, "no such folder") {
+		t.Errorf("missing data: state %s (%s), want failed", r.State, r.Error)
+	}
+	if st := readStatus(t, sum.Runs[0].Dir); st.State != record.StateFailed || !strings.Contains(st.Error, "no such folder") {
+		t.Errorf("status %+v", st)
+	}
+	if r := sum.Runs[1]; r.State != record.StateDone {
+		t.Errorf("second run: %s (%s)", r.State, r.Error)
+	}
+	sum, _ = run(t, context.Background(), file, results, nil, false)
+	if r := sum.Runs[0]; r.Skipped || r.State != record.StateFailed {
+		t.Errorf("rerun of a failed run: skipped %v, state %s; want tried again", r.Skipped, r.State)
+	}
+	if r := sum.Runs[1]; !r.Skipped {
+		t.Errorf("rerun of a done run not skipped")
+	}
+}
+
+func TestSkipForceAndHalfWrittenRecords(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	ref := t.TempDir()
+	sum, _ := run(t, context.Background(), file, ref, nil, false)
+	want := readFinal(t, onlyRun(t, sum).Dir)
+
+	results := t.TempDir()
+	sum, _ = run(t, context.Background(), file, results, nil, false)
+	dir := onlyRun(t, sum).Dir
+	started := readStatus(t, dir).Started
+
+	sum, _ = run(t, context.Background(), file, results, nil, false)
+	if r := onlyRun(t, sum); !r.Skipped || r.State != record.StateDone {
+		t.Fatalf("rerun: skipped %v state %s; want skipped", r.Skipped, r.State)
+	}
+	if !readStatus(t, dir).Started.Equal(started) {
+		t.Error("a skipped run was touched")
+	}
+	sum, _ = run(t, context.Background(), file, results, nil, true)
+	if r := onlyRun(t, sum); r.Skipped || r.State != record.StateDone {
+		t.Fatalf("--force: skipped %v state %s; want run again", r.Skipped, r.State)
+	}
+	if readStatus(t, dir).Started.Equal(started) {
+		t.Error("--force did not run again")
+	}
+	compareFinal(t, want, readFinal(t, dir))
+
+	// Each case damages a finished run as a kill -9 at some moment (or a
+	// damaged disk) might, and the next run must notice and redo it.
+	setStatus := func(state string, epoch int) func(t *testing.T) {
+		return func(t *testing.T) {
+			st := readStatus(t, dir)
+			st.State, st.Epoch = state, epoch
+			if err := record.WriteJSON(filepath.Join(dir, record.StatusFile), st); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	truncate := func(name string) func(t *testing.T) {
+		return func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, name), b[:len(b)/2], 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	copyFile := func(from, to string) func(t *testing.T) {
+		return func(t *testing.T) {
+			b, err := os.ReadFile(filepath.Join(dir, from))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, to), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		damage []func(t *testing.T)
+		note   string
+	}{
+		{"done but model truncated", []func(*testing.T){truncate(record.ModelFile)}, "running again"},
+		{"done but analysis missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.AnalysisFile)) }}, "running again"},
+		{"running without checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2)}, "no checkpoint"},
+		{"running with a corrupt checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2),
+			copyFile(record.ModelFile, record.CheckpointFile), truncate(record.CheckpointFile)}, "cannot resume"},
+		{"checkpoint ahead of the epoch records", []func(*testing.T){setStatus(record.StateRunning, 3),
+			func(t *testing.T) { resaveAsCheckpoint(t, dir, 3) },
+			func(t *testing.T) {
+				if err := record.WriteJSONLines(filepath.Join(dir, record.EpochsFile), want.epochs[:1]); err != nil {
+					t.Fatal(err)
+				}
+			}}, "cannot resume"},
+		{"unreadable status", []func(*testing.T){truncate(record.StatusFile)}, "unreadable status"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, d := range tc.damage {
+				d(t)
+			}
+			sum, out := run(t, context.Background(), file, results, nil, false)
+			r := onlyRun(t, sum)
+			if r.Skipped || r.State != record.StateDone {
+				t.Fatalf("skipped %v, state %s (%s); want run again\n%s", r.Skipped, r.State, r.Error, out)
+			}
+			if !strings.Contains(out, tc.note) {
+				t.Errorf("output does not say %q:\n%s", tc.note, out)
+			}
+			compareFinal(t, want, readFinal(t, dir))
+		})
+	}
+}
+
+// resaveAsCheckpoint writes the final model as a checkpoint of the given
+// epoch, optimizer included, as a run killed right after it would leave.
+func resaveAsCheckpoint(t *testing.T, dir string, epoch int) {
+	t.Helper()
+	ck, err := nn.Load(filepath.Join(dir, record.ModelFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := readStatus(t, dir)
+	meta := fmt.Sprintf(`{"run_id":%q,"epoch":%d,"step":%d,"step_rows":%d,"batcher":{"epoch":%d,"batch":0},"best_epoch":0}`,
+		st.RunID, epoch, 6*epoch, 6*epoch, epoch)
+	if err := nn.Save(filepath.Join(dir, record.CheckpointFile), ck.Net, nn.NewAdam(nn.AdamConfig{}), []byte(meta)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestParallelRunsMatchSequentialOnes(t *testing.T) {
+	text := tinyBase + `sweep:
+  grid:
+    model[0].conv.filters: [2, 4, 6]
+`
+	file := writeExperiment(t, text)
+	seq, par := t.TempDir(), t.TempDir()
+	sum1, _ := run(t, context.Background(), file, seq, nil, false)
+	var out bytes.Buffer
+	sum2, err := Run(context.Background(), []string{file}, Options{Results: par, Out: &out, LoadSet: syntheticLoader, Parallel: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range sum1.Runs {
+		a, b := sum1.Runs[i], sum2.Runs[i]
+		if a.State != record.StateDone || b.State != record.StateDone || a.RunID != b.RunID {
+			t.Fatalf("run %d: %s %s vs %s %s", i, a.RunID, a.State, b.RunID, b.State)
+		}
+		compareFinal(t, readFinal(t, a.Dir), readFinal(t, b.Dir))
+	}
+}
+
+func TestEarlyStopIsRecorded(t *testing.T) {
+	text := strings.Replace(tinyBase, "  seed: 3\n", "  seed: 3\n  early_stop: {metric: val_loss, patience: 1}\n", 1)
+	text = strings.Replace(text, "epochs: 3", "epochs: 30", 1)
+	text = strings.Replace(text, "lr: 0.01", "lr: 0.3", 1)
+	file := writeExperiment(t, text)
+	sum, _ := run(t, context.Background(), file, t.TempDir(), nil, false)
+	r := onlyRun(t, sum)
+	if r.State != record.StateDone || r.Epoch >= 30 {
+		t.Fatalf("state %s after %d epochs; want done early", r.State, r.Epoch)
+	}
+	st := readStatus(t, r.Dir)
+	if !strings.Contains(st.StopReason, "val_loss did not improve for 1 epochs") {
+		t.Errorf("stop reason %q", st.StopReason)
+	}
+}
+
+func TestDuplicatePointsRunOnce(t *testing.T) {
+	text := tinyBase + `sweep:
+  grid:
+    model[0].conv.filters: [4, 6]
+  include:
+    - {"model[0].conv.filters": 4}
+`
+	file := writeExperiment(t, text)
+	sum, _ := run(t, context.Background(), file, t.TempDir(), nil, false)
+	if len(sum.Runs) != 3 || sum.Runs[0].State != record.StateDone || sum.Runs[2].State != StateNotRun ||
+		!strings.Contains(sum.Runs[2].Note, "same config as run 1") {
+		t.Errorf("runs %+v", sum.Runs)
+	}
+}
+
+func TestInvalidFileRunsNothing(t *testing.T) {
+	file := writeExperiment(t, strings.Replace(tinyBase, "kernel: 3", "kernel: 30", 1))
+	results := t.TempDir()
+	_, err := Run(context.Background(), []string{file}, Options{Results: results, LoadSet: syntheticLoader})
+	if err == nil || !strings.Contains(err.Error(), "tiny.yaml:") {
+		t.Fatalf("error %v, want one at a line of the file", err)
+	}
+	if entries, _ := os.ReadDir(results); len(entries) != 0 {
+		t.Errorf("an invalid file left %d entries in the results", len(entries))
+	}
+}

@@ -1,0 +1,55 @@
+package runner
+
+import (
+	"fmt"
+	"io"
+	"text/tabwriter"
+)
+
+// Print writes the summary as a table, one row per run, and a line of
+// totals.
+func (s *Summary) Print(w io.Writer) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tEXPERIMENT\tRUN\tSWEPT\tSTATE\tEPOCHS\tBEST VAL\tTEST\tTIME\tNOTE")
+	counts := map[string]int{}
+	for i, r := range s.Runs {
+		state := r.State
+		if r.Skipped {
+			state += " (before)"
+		}
+		counts[r.State]++
+		note := r.Note
+		switch {
+		case r.Error != "":
+			note = firstLine(r.Error)
+		case r.StopReason != "":
+			note = r.StopReason
+		}
+		best, test := "", ""
+		if r.Epoch > 0 {
+			best = pct(r.BestValAcc)
+		}
+		if r.State == "done" {
+			test = pct(r.TestAcc)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", i+1, r.Experiment, r.RunID, dash(r.Label), state,
+			r.Epoch, r.Epochs, best, test, seconds(r.Seconds), note)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "%d runs:", len(s.Runs))
+	sep := " "
+	for _, st := range []string{"done", "stopped", "failed", "diverged", StateNotRun} {
+		if counts[st] > 0 {
+			fmt.Fprintf(w, "%s%d %s", sep, counts[st], st)
+			sep = ", "
+		}
+	}
+	fmt.Fprintln(w)
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}

@@ -1,0 +1,599 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/cnnlab/cnnlab/data"
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// stepRecordsPerEpoch is about how many training losses steps.jsonl keeps
+// per epoch.
+const stepRecordsPerEpoch = 50
+
+// checkpointMeta is what a checkpoint stores beside the network and the
+// optimizer: where training stands, so that a resumed run continues exactly.
+type checkpointMeta struct {
+	RunID       string            `json:"run_id"`
+	Epoch       int               `json:"epoch"`     // epochs completed
+	Step        int               `json:"step"`      // optimisation steps completed
+	StepRows    int               `json:"step_rows"` // rows of steps.jsonl that belong to these steps
+	Batcher     data.BatcherState `json:"batcher"`
+	Partial     *partialEpoch     `json:"partial,omitempty"` // the epoch under way, when saved in the middle of one
+	BestEpoch   int               `json:"best_epoch"`        // the epoch of best.cnn, 0 for none yet
+	BestValAcc  float64           `json:"best_val_acc"`
+	MetricBest  float64           `json:"metric_best"`  // best value of the early-stopping metric
+	MetricEpoch int               `json:"metric_epoch"` // the epoch it was reached
+	StopReason  string            `json:"stop_reason,omitempty"`
+	Seconds     float64           `json:"seconds"` // time of the completed epochs, summed over resumes
+	Started     time.Time         `json:"started"`
+}
+
+// partialEpoch holds the sums of an epoch under way.
+type partialEpoch struct {
+	DataLoss float64 `json:"data_loss"` // Σ batch loss × batch images
+	L2Loss   float64 `json:"l2_loss"`   // Σ batch L2 penalty × batch images
+	Correct  int     `json:"correct"`
+	Images   int     `json:"images"`
+	Seconds  float64 `json:"seconds"` // training seconds of the epoch so far
+}
+
+// bestMeta is the meta of best.cnn and model.cnn.
+type bestMeta struct {
+	RunID  string  `json:"run_id"`
+	Epoch  int     `json:"epoch"`
+	ValAcc float64 `json:"val_acc"`
+}
+
+// errDiverged marks a run whose loss became NaN or infinite.
+var errDiverged = errors.New("diverged")
+
+// errStopped marks a run interrupted by its context.
+var errStopped = errors.New("stopped")
+
+// trainer trains one run. Its buffers are allocated once, so a training step
+// allocates nothing of its own.
+type trainer struct {
+	job     *job
+	ds      *dataset
+	resumed bool // continued from a checkpoint
+	hook    *hooks
+	prog    runProgress
+
+	net   *nn.Network
+	opt   nn.Optimizer
+	batch *data.Batcher
+	evals [2]*data.EvalBatcher // validation, test
+
+	sched         nn.Schedule
+	baseLR        float32
+	decay         float32 // L2 plus coupled weight decay, added to the gradients
+	stepsPerEpoch int
+	totalSteps    int
+	logEvery      int
+
+	meta   checkpointMeta
+	status record.Status
+	epochs []record.Epoch
+	steps  []record.Step
+	hist   record.Histograms
+
+	x, dLogits *nn.Tensor
+	xbuf       []float32
+	dbuf       []float32
+	labels     []int
+}
+
+func (t *trainer) path(name string) string { return filepath.Join(t.job.dir, name) }
+
+// setup prepares a trainer for job: resumes it from its checkpoint when
+// resume is set and the records agree with it, else starts it afresh.
+// note receives why a resume was refused.
+func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(string)) (*trainer, error) {
+	tr := j.exp.Train
+	t := &trainer{job: j, ds: ds, baseLR: float32(tr.Optimizer.LR)}
+	t.sched = nn.Schedule{Kind: tr.Schedule.Kind, StepEvery: tr.Schedule.Every,
+		StepFactor: float32(tr.Schedule.Factor), WarmupEpochs: tr.Schedule.Warmup}
+	if err := t.sched.Validate(); err != nil {
+		return nil, err
+	}
+	t.decay = float32(tr.L2)
+	if tr.Optimizer.Kind != experiments.OptAdamW {
+		t.decay += float32(tr.Optimizer.WeightDecay)
+	}
+	seed := uint64(tr.Seed)
+	var err error
+	t.batch, err = data.NewBatcher(ds.train, data.BatchOptions{Size: tr.Batch, Seed: seed,
+		Preprocess: ds.preprocess, Augment: ds.augment, AugmentSeed: seed})
+	if err != nil {
+		return nil, fmt.Errorf("training data: %w", err)
+	}
+	for i, im := range []data.Images{ds.val, ds.test} {
+		if t.evals[i], err = data.NewEvalBatcher(im, tr.Batch, ds.preprocess); err != nil {
+			return nil, fmt.Errorf("evaluation data: %w", err)
+		}
+	}
+	t.stepsPerEpoch = t.batch.BatchesPerEpoch()
+	t.totalSteps = t.stepsPerEpoch * tr.Epochs
+	t.logEvery = max(1, t.stepsPerEpoch/stepRecordsPerEpoch)
+
+	if resume {
+		err := t.resume()
+		if err == nil {
+			t.resumed = true
+			return t, t.allocate()
+		}
+		note(fmt.Sprintf("cannot resume (%v); starting over", err))
+	}
+	if err := t.fresh(); err != nil {
+		return nil, err
+	}
+	return t, t.allocate()
+}
+
+func (t *trainer) allocate() error {
+	in, out := t.net.Input(), t.net.Output()
+	b := t.job.exp.Train.Batch
+	t.xbuf = make([]float32, b*in.Size())
+	t.dbuf = make([]float32, b*out.Size())
+	t.labels = make([]int, b)
+	t.x = &nn.Tensor{H: in.H, W: in.W, C: in.C}
+	t.dLogits = &nn.Tensor{H: out.H, W: out.W, C: out.C}
+	if out.Size() != len(t.ds.classes) {
+		return fmt.Errorf("the network has %d outputs but the data set has %d classes", out.Size(), len(t.ds.classes))
+	}
+	return nil
+}
+
+// newOptimizer builds the optimizer an experiment names.
+func newOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
+	switch o.Kind {
+	case experiments.OptSGD:
+		return nn.NewSGD(nn.SGDConfig{Momentum: float32(o.Momentum), Nesterov: o.Nesterov}), nil
+	case experiments.OptAdam:
+		return nn.NewAdam(nn.AdamConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps)}), nil
+	case experiments.OptAdamW:
+		return nn.NewAdamW(nn.AdamWConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps),
+			WeightDecay: float32(o.WeightDecay)}), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q", o.Kind)
+}
+
+// fresh clears the run folder and starts the run from its initial weights.
+func (t *trainer) fresh() error {
+	j := t.job
+	if err := os.RemoveAll(j.dir); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(j.dir, 0o755); err != nil {
+		return err
+	}
+	var err error
+	if t.net, err = nn.Build(j.net.Input, j.net.Specs, uint64(j.exp.Train.Seed)); err != nil {
+		return err
+	}
+	if t.opt, err = newOptimizer(j.exp.Train.Optimizer); err != nil {
+		return err
+	}
+	if err := t.batch.Restore(data.BatcherState{}); err != nil {
+		return err
+	}
+	t.epochs, t.steps = nil, nil
+	now := time.Now().UTC()
+	t.meta = checkpointMeta{RunID: j.id, BestValAcc: -1, Started: now}
+	t.hist = newHistograms(t.net.Params())
+	t.status = j.newStatus(now)
+	if err := writeConfig(t.path(record.ConfigFile), j.config); err != nil {
+		return err
+	}
+	for _, f := range []struct {
+		name string
+		v    any
+	}{{record.EnvFile, j.env}, {record.ArchFile, j.net.Record()}, {record.HistogramsFile, t.hist}} {
+		if err := record.WriteJSON(t.path(f.name), f.v); err != nil {
+			return err
+		}
+	}
+	for _, name := range []string{record.EpochsFile, record.StepsFile} {
+		if err := record.WriteJSONLines[struct{}](t.path(name), nil); err != nil {
+			return err
+		}
+	}
+	return record.WriteJSON(t.path(record.StatusFile), t.status)
+}
+
+// resume loads the last checkpoint and cuts the records back to it. Any
+// disagreement (a record missing, shorter than the checkpoint says, of
+// another run) is an error: the run is then done again.
+func (t *trainer) resume() error {
+	j := t.job
+	cfg, err := os.ReadFile(t.path(record.ConfigFile))
+	if err != nil {
+		return err
+	}
+	if string(cfg) != string(j.config) {
+		return fmt.Errorf("%s differs from this run's config", record.ConfigFile)
+	}
+	ck, err := nn.Load(t.path(record.CheckpointFile))
+	if err != nil {
+		return err
+	}
+	if ck.Optimizer == nil {
+		return fmt.Errorf("%s holds no optimizer state", record.CheckpointFile)
+	}
+	if err := json.Unmarshal(ck.Meta, &t.meta); err != nil {
+		return fmt.Errorf("%s: %w", record.CheckpointFile, err)
+	}
+	if t.meta.RunID != j.id {
+		return fmt.Errorf("%s belongs to run %q", record.CheckpointFile, t.meta.RunID)
+	}
+	if !sameSpecs(ck.Net, j.net.Specs) {
+		return fmt.Errorf("%s holds another network", record.CheckpointFile)
+	}
+	if t.meta.Batcher.Epoch*t.stepsPerEpoch+t.meta.Batcher.Batch != t.meta.Step || t.meta.Epoch > j.exp.Train.Epochs {
+		return fmt.Errorf("%s: step %d does not match batch %d of epoch %d", record.CheckpointFile, t.meta.Step, t.meta.Batcher.Batch, t.meta.Batcher.Epoch)
+	}
+	if err := t.batch.Restore(t.meta.Batcher); err != nil {
+		return err
+	}
+	if t.meta.BestEpoch > 0 {
+		if err := checkBest(t.path(record.BestFile), j.id, t.meta.BestEpoch); err != nil {
+			return err
+		}
+	}
+	if err := record.ReadJSON(t.path(record.StatusFile), &t.status); err != nil {
+		return err
+	}
+	if t.epochs, err = record.ReadJSONLines[record.Epoch](t.path(record.EpochsFile)); err != nil {
+		return err
+	}
+	if len(t.epochs) < t.meta.Epoch {
+		return fmt.Errorf("%s holds %d epochs, the checkpoint %d", record.EpochsFile, len(t.epochs), t.meta.Epoch)
+	}
+	t.epochs = t.epochs[:t.meta.Epoch]
+	if t.steps, err = record.ReadJSONLines[record.Step](t.path(record.StepsFile)); err != nil {
+		return err
+	}
+	if len(t.steps) < t.meta.StepRows {
+		return fmt.Errorf("%s holds %d rows, the checkpoint %d", record.StepsFile, len(t.steps), t.meta.StepRows)
+	}
+	t.steps = t.steps[:t.meta.StepRows]
+	if err := record.ReadJSON(t.path(record.HistogramsFile), &t.hist); err != nil {
+		return err
+	}
+	if err := checkHistograms(&t.hist, ck.Net.Params(), t.meta.Epoch); err != nil {
+		return err
+	}
+	t.net, t.opt = ck.Net, ck.Optimizer
+	t.status = j.newStatus(t.meta.Started)
+	t.status.Epoch = t.meta.Epoch
+	t.status.Seconds = t.meta.Seconds
+	t.status.StopReason = t.meta.StopReason
+	if t.meta.BestEpoch > 0 {
+		t.status.BestEpoch, t.status.BestValAcc = t.meta.BestEpoch, t.meta.BestValAcc
+		t.status.TestAcc = t.epochs[t.meta.BestEpoch-1].TestAcc
+	}
+	return nil
+}
+
+// sameSpecs reports whether net was built from specs.
+func sameSpecs(net *nn.Network, specs []nn.LayerSpec) bool {
+	a, err1 := json.Marshal(net.Specs())
+	b, err2 := json.Marshal(specs)
+	return err1 == nil && err2 == nil && string(a) == string(b)
+}
+
+// checkBest reports whether the model file at path is the given epoch of the run.
+func checkBest(path, id string, epoch int) error {
+	ck, err := nn.Load(path)
+	if err != nil {
+		return err
+	}
+	var m bestMeta
+	if err := json.Unmarshal(ck.Meta, &m); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if m.RunID != id || m.Epoch != epoch {
+		return fmt.Errorf("%s is epoch %d of run %q, want epoch %d of %q", filepath.Base(path), m.Epoch, m.RunID, epoch, id)
+	}
+	return nil
+}
+
+// train runs the remaining epochs. It returns errStopped when ctx ends
+// (after saving a checkpoint in the middle of the epoch), an error wrapping
+// errDiverged when the loss is not finite, and other errors as they come.
+func (t *trainer) train(ctx context.Context) error {
+	tr := t.job.exp.Train
+	params := t.net.Params()
+	smoothing := float32(tr.LabelSmoothing)
+	for t.meta.Epoch < tr.Epochs && t.meta.StopReason == "" {
+		epoch := t.meta.Epoch + 1
+		acc := partialEpoch{}
+		if t.meta.Partial != nil {
+			acc = *t.meta.Partial
+		}
+		t.meta.Partial = nil
+		t.prog.epochStart(epoch)
+		mark := time.Now()
+		for {
+			if ctx.Err() != nil {
+				acc.Seconds += time.Since(mark).Seconds()
+				return t.stop(acc)
+			}
+			n, err := t.batch.Next(t.xbuf, t.labels)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				break
+			}
+			stepStart := time.Now()
+			t.x.N, t.x.Data = n, t.xbuf[:n*t.net.Input().Size()]
+			logits, err := t.net.Forward(t.x, true)
+			if err != nil {
+				return err
+			}
+			t.dLogits.N, t.dLogits.Data = n, t.dbuf[:n*t.net.Output().Size()]
+			loss, correct, err := nn.SoftmaxCrossEntropy(logits, t.labels[:n], smoothing, t.dLogits)
+			if err != nil {
+				return err
+			}
+			var l2 float64
+			if tr.L2 > 0 {
+				l2 = nn.L2Penalty(params, tr.L2)
+			}
+			step := t.meta.Step + 1
+			if !finite(loss + l2) {
+				return fmt.Errorf("%w: the loss is %v at epoch %d, step %d", errDiverged, loss+l2, epoch, step)
+			}
+			if err := t.net.Backward(t.dLogits); err != nil {
+				return err
+			}
+			if t.decay != 0 {
+				nn.AddL2Grad(params, t.decay)
+			}
+			if tr.ClipNorm > 0 {
+				nn.ClipGradNorm(params, tr.ClipNorm)
+			}
+			lr := t.sched.LR(t.baseLR, t.meta.Step, t.stepsPerEpoch, t.totalSteps)
+			t.opt.Step(params, lr)
+			t.meta.Step = step
+			acc.DataLoss += loss * float64(n)
+			acc.L2Loss += l2 * float64(n)
+			acc.Correct += correct
+			acc.Images += n
+			if step%t.logEvery == 0 {
+				t.steps = append(t.steps, record.Step{Step: step, Epoch: epoch, Loss: loss + l2, DataLoss: loss, L2Loss: l2, LR: float64(lr)})
+			}
+			t.prog.step(step, loss+l2, n, time.Since(stepStart))
+			if t.hook != nil && t.hook.afterStep != nil {
+				t.hook.afterStep(t.job.id, step)
+			}
+		}
+		acc.Seconds += time.Since(mark).Seconds()
+		if err := t.endEpoch(epoch, acc); err != nil {
+			return err
+		}
+		if t.hook != nil && t.hook.afterEpoch != nil {
+			t.hook.afterEpoch(t.job.id, epoch)
+		}
+	}
+	return nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// endEpoch evaluates the network, decides on the best model and early
+// stopping, and saves everything: best.cnn if it improved, the records,
+// then the checkpoint, then the status. A crash between any two writes
+// leaves records the next resume can cut back to the checkpoint.
+func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
+	evalStart := time.Now()
+	valLoss, valAcc, err := t.evaluate(0)
+	if err != nil {
+		return fmt.Errorf("validation: %w", err)
+	}
+	testLoss, testAcc, err := t.evaluate(1)
+	if err != nil {
+		return fmt.Errorf("test: %w", err)
+	}
+	if !finite(valLoss) || !finite(testLoss) {
+		return fmt.Errorf("%w: the validation loss is %v at epoch %d", errDiverged, valLoss, epoch)
+	}
+	seconds := acc.Seconds + time.Since(evalStart).Seconds()
+	images := float64(max(acc.Images, 1))
+	row := record.Epoch{
+		Epoch:    epoch,
+		DataLoss: acc.DataLoss / images,
+		L2Loss:   acc.L2Loss / images,
+		TrainAcc: float64(acc.Correct) / images,
+		ValLoss:  valLoss, ValAcc: valAcc,
+		TestLoss: testLoss, TestAcc: testAcc,
+		LR:      float64(t.sched.LR(t.baseLR, max(t.meta.Step-1, 0), t.stepsPerEpoch, t.totalSteps)),
+		Seconds: seconds,
+	}
+	row.Loss = row.DataLoss + row.L2Loss
+	if acc.Seconds > 0 {
+		row.ImagesPerSec = float64(acc.Images) / acc.Seconds
+	}
+	t.epochs = append(t.epochs, row)
+	t.meta.Epoch = epoch
+	t.meta.Seconds += seconds
+	t.meta.Batcher = t.batch.State()
+	t.meta.StepRows = len(t.steps)
+	addHistograms(&t.hist, t.net.Params(), epoch)
+
+	if valAcc > t.meta.BestValAcc {
+		t.meta.BestEpoch, t.meta.BestValAcc = epoch, valAcc
+		meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: epoch, ValAcc: valAcc})
+		if err := nn.Save(t.path(record.BestFile), t.net, nil, meta); err != nil {
+			return err
+		}
+	}
+	t.earlyStop(row)
+
+	if err := t.writeRecords(); err != nil {
+		return err
+	}
+	if err := t.saveCheckpoint(); err != nil {
+		return err
+	}
+	t.status.State = record.StateRunning
+	t.status.Epoch = epoch
+	t.status.Seconds = t.meta.Seconds
+	t.status.BestEpoch, t.status.BestValAcc = t.meta.BestEpoch, t.meta.BestValAcc
+	t.status.TestAcc = t.epochs[t.meta.BestEpoch-1].TestAcc
+	t.status.StopReason = t.meta.StopReason
+	t.status.Updated = time.Now().UTC()
+	if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+		return err
+	}
+	t.prog.epochEnd(row)
+	return nil
+}
+
+// earlyStop updates the early-stopping metric and sets StopReason when it
+// has not improved for the experiment's patience.
+func (t *trainer) earlyStop(row record.Epoch) {
+	es := t.job.exp.Train.EarlyStop
+	if es == nil {
+		return
+	}
+	value, better := row.ValAcc, row.ValAcc > t.meta.MetricBest
+	if es.Metric == "val_loss" {
+		value, better = row.ValLoss, row.ValLoss < t.meta.MetricBest
+	}
+	if t.meta.MetricEpoch == 0 || better {
+		t.meta.MetricBest, t.meta.MetricEpoch = value, row.Epoch
+		return
+	}
+	if row.Epoch-t.meta.MetricEpoch >= es.Patience && row.Epoch < t.job.exp.Train.Epochs {
+		t.meta.StopReason = fmt.Sprintf("early stop after epoch %d: %s did not improve for %d epochs (best %.4g at epoch %d)",
+			row.Epoch, es.Metric, row.Epoch-t.meta.MetricEpoch, t.meta.MetricBest, t.meta.MetricEpoch)
+	}
+}
+
+func (t *trainer) writeRecords() error {
+	if err := record.WriteJSONLines(t.path(record.EpochsFile), t.epochs); err != nil {
+		return err
+	}
+	if err := record.WriteJSONLines(t.path(record.StepsFile), t.steps); err != nil {
+		return err
+	}
+	return record.WriteJSON(t.path(record.HistogramsFile), t.hist)
+}
+
+func (t *trainer) saveCheckpoint() error {
+	meta, err := json.Marshal(t.meta)
+	if err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nn.Save(t.path(record.CheckpointFile), t.net, t.opt, meta)
+}
+
+// stop saves a checkpoint in the middle of an epoch and marks the run
+// stopped; the next run of the sweep continues from this very step.
+func (t *trainer) stop(acc partialEpoch) error {
+	t.meta.Partial = &acc
+	t.meta.Batcher = t.batch.State()
+	t.meta.StepRows = len(t.steps)
+	if err := record.WriteJSONLines(t.path(record.StepsFile), t.steps); err != nil {
+		return err
+	}
+	if err := t.saveCheckpoint(); err != nil {
+		return err
+	}
+	t.status.State = record.StateStopped
+	t.status.Seconds = t.meta.Seconds + acc.Seconds
+	t.status.Updated = time.Now().UTC()
+	if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+		return err
+	}
+	return errStopped
+}
+
+// evaluate returns the mean cross-entropy (without label smoothing) and
+// the accuracy of the network on the validation (0) or test (1) images.
+func (t *trainer) evaluate(which int) (loss, accuracy float64, err error) {
+	eb := t.evals[which]
+	var total float64
+	var correct, count int
+	for {
+		n, err := eb.Next(t.xbuf, t.labels)
+		if err != nil {
+			return 0, 0, err
+		}
+		if n == 0 {
+			break
+		}
+		t.x.N, t.x.Data = n, t.xbuf[:n*t.net.Input().Size()]
+		logits, err := t.net.Forward(t.x, false)
+		if err != nil {
+			return 0, 0, err
+		}
+		l, c, err := nn.SoftmaxCrossEntropy(logits, t.labels[:n], 0, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		total += l * float64(n)
+		correct += c
+		count += n
+	}
+	if count == 0 {
+		return 0, 0, fmt.Errorf("no images")
+	}
+	return total / float64(count), float64(correct) / float64(count), nil
+}
+
+// finish writes the final model and the analysis of the best checkpoint,
+// marks the run done and drops the checkpoint, which the model file and
+// the records now replace.
+func (t *trainer) finish() error {
+	meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: t.meta.Epoch, ValAcc: t.epochs[len(t.epochs)-1].ValAcc})
+	if err := nn.Save(t.path(record.ModelFile), t.net, nil, meta); err != nil {
+		return err
+	}
+	best, err := nn.Load(t.path(record.BestFile))
+	if err != nil {
+		return err
+	}
+	an, err := analyse(best.Net, t.ds, t.job.exp.Report, t.lrs())
+	if err != nil {
+		return fmt.Errorf("analysis: %w", err)
+	}
+	an.Epoch = t.meta.BestEpoch
+	an.Source = fmt.Sprintf("best checkpoint (epoch %d of %d, validation accuracy %.2f%%)", t.meta.BestEpoch, t.meta.Epoch, 100*t.meta.BestValAcc)
+	if err := record.WriteJSON(t.path(record.AnalysisFile), an); err != nil {
+		return err
+	}
+	t.status.State = record.StateDone
+	t.status.Epoch = t.meta.Epoch
+	t.status.TestAcc = an.TestAcc
+	t.status.StopReason = t.meta.StopReason
+	t.status.Updated = time.Now().UTC()
+	if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+		return err
+	}
+	if err := os.Remove(t.path(record.CheckpointFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// lrs returns the learning rate of every step taken.
+func (t *trainer) lrs() []float64 {
+	out := make([]float64, t.meta.Step)
+	for i := range out {
+		out[i] = float64(t.sched.LR(t.baseLR, i, t.stepsPerEpoch, t.totalSteps))
+	}
+	return out
+}
