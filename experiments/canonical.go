@@ -98,9 +98,12 @@ func (t Train) yamlNode() *yaml.Node {
 	var okv []any
 	switch o.Kind {
 	case OptSGD:
-		okv = []any{"lr", float(o.LR), "momentum", float(o.Momentum), "nesterov", boolean(o.Nesterov), "weight_decay", float(o.WeightDecay)}
+		okv = []any{"lr", float(o.LR), "momentum", float(o.Momentum), "nesterov", boolean(o.Nesterov)}
 	default:
-		okv = []any{"lr", float(o.LR), "beta1", float(o.Beta1), "beta2", float(o.Beta2), "eps", float(o.Eps), "weight_decay", float(o.WeightDecay)}
+		okv = []any{"lr", float(o.LR), "beta1", float(o.Beta1), "beta2", float(o.Beta2), "eps", float(o.Eps)}
+		if o.Kind == OptAdamW {
+			okv = append(okv, "weight_decay", float(o.WeightDecay))
+		}
 	}
 	s := t.Schedule
 	var skv []any

@@ -607,8 +607,8 @@ func (d *decoder) padding(f map[string]field, p string) Padding {
 }
 
 var optimizerKeys = map[string][]string{
-	OptSGD:   {"lr", "momentum", "nesterov", "weight_decay"},
-	OptAdam:  {"lr", "beta1", "beta2", "eps", "weight_decay"},
+	OptSGD:   {"lr", "momentum", "nesterov"},
+	OptAdam:  {"lr", "beta1", "beta2", "eps"},
 	OptAdamW: {"lr", "beta1", "beta2", "eps", "weight_decay"},
 }
 
@@ -641,20 +641,17 @@ func (d *decoder) train(fl field, t *Train) {
 		o.LR = d.floatField(of, "lr", op, 0.01, positive)
 		o.Momentum = d.floatField(of, "momentum", op, 0, unitOpen)
 		o.Nesterov = d.boolField(of, "nesterov", op, false)
-		o.WeightDecay = d.floatField(of, "weight_decay", op, 0, nonNegative)
 		if o.Nesterov && o.Momentum == 0 {
 			d.errorf(of["nesterov"].val, "%s.nesterov needs a momentum > 0", op)
 		}
 	case OptAdam, OptAdamW:
 		o.LR = d.floatField(of, "lr", op, 0.001, positive)
-		o.Beta1 = d.floatField(of, "beta1", op, 0.9, unitOpen)
-		o.Beta2 = d.floatField(of, "beta2", op, 0.999, unitOpen)
+		o.Beta1 = d.floatField(of, "beta1", op, 0.9, unitExclusive)
+		o.Beta2 = d.floatField(of, "beta2", op, 0.999, unitExclusive)
 		o.Eps = d.floatField(of, "eps", op, 1e-8, positive)
-		wd := 0.0
 		if o.Kind == OptAdamW {
-			wd = 0.01
+			o.WeightDecay = d.floatField(of, "weight_decay", op, 0.01, nonNegative)
 		}
-		o.WeightDecay = d.floatField(of, "weight_decay", op, wd, nonNegative)
 	}
 
 	s := &t.Schedule

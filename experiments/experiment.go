@@ -27,8 +27,11 @@
 //	train:
 //	  epochs: 10
 //	  batch: 64
-//	  optimizer: {adam: {lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-08, weight_decay: 0}}
-//	  schedule: {constant: {warmup: 0}}
+//	  optimizer: {adam: {lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-08}}
+//	                              # or {sgd: {lr: 0.01, momentum: 0, nesterov: false}}
+//	                              # or {adamw: {lr: 0.001, …, weight_decay: 0.01}}; a bare name takes the defaults
+//	  schedule: {constant: {warmup: 0}}   # or cosine, or {step: {every: 5, factor: 0.1}};
+//	                              # warmup: epochs of linear ramp-up, with any kind
 //	  l2: 0
 //	  seed: 1
 //	  early_stop: {metric: val_acc, patience: 3}   # optional
@@ -216,7 +219,7 @@ type Optimizer struct {
 	Beta1       float64 // adam, adamw; default 0.9
 	Beta2       float64 // adam, adamw; default 0.999
 	Eps         float64 // adam, adamw; default 1e-8
-	WeightDecay float64 // sgd, adam: added to the gradient; adamw: decoupled, default 0.01
+	WeightDecay float64 // adamw only: decoupled weight decay, default 0.01 (use train.l2 with sgd or adam)
 }
 
 // Optimizers.
