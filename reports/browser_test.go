@@ -56,16 +56,9 @@ func TestBrowser(t *testing.T) {
 		}
 		t.Skipf("chromium not installed at %s (apt-get install chromium); skipping the browser test", chromiumPath)
 	}
-	root := t.TempDir()
-	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
-	writeFixture(t, results)
-	var warn strings.Builder
-	sum, err := Build(Options{Results: results, Out: out, Warn: &warn})
-	if err != nil {
-		t.Fatal(err)
-	}
+	out, sum, warn := sharedSite(t)
 	if sum.CDN {
-		msg := "echarts could not be had, so the site cannot draw charts offline: " + warn.String()
+		msg := "echarts could not be had, so the site cannot draw charts offline: " + warn
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
 		}

@@ -43,9 +43,9 @@ type Options struct {
 	Out      string    // the site folder; made if missing
 	CacheDir string    // where echarts.min.js is cached; "" means cachedir.Dir()
 	Warn     io.Writer // warnings; nil discards them
-	// Offline skips fetching echarts when it is not cached yet; the site
-	// then loads it from a CDN. Tests that do not open pages use it.
-	Offline bool
+	// NoFetch never runs npm: when echarts is not cached, the site loads
+	// it from a CDN. Tests that do not open pages use it.
+	NoFetch bool
 }
 
 // Summary tells what a build did.
@@ -184,7 +184,7 @@ func echartsScript(o Options) ([]byte, error) {
 		}
 		dir = d
 	}
-	if o.Offline {
+	if o.NoFetch {
 		b, err := os.ReadFile(echartsPath(dir))
 		if err != nil {
 			return nil, fmt.Errorf("echarts %s is not cached in %s", echartsVersion, dir)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -24,11 +25,49 @@ func buildFixture(t *testing.T) (results, out string, sum *Summary, warn string)
 	results, out = filepath.Join(root, "results"), filepath.Join(root, "site")
 	writeFixture(t, results)
 	var w strings.Builder
-	sum, err := Build(Options{Results: results, Out: out, CacheDir: filepath.Join(root, "cache"), Offline: true, Warn: &w})
+	sum, err := Build(Options{Results: results, Out: out, CacheDir: filepath.Join(root, "cache"), NoFetch: true, Warn: &w})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return results, out, sum, w.String()
+}
+
+// shared is one site built from the fixture, for tests that only read it.
+var shared struct {
+	once              sync.Once
+	dir, results, out string
+	sum               *Summary
+	warn              string
+	err               error
+}
+
+// sharedSite builds the fixture's site once per test binary, with echarts
+// from the user's cache (fetched with npm the first time).
+func sharedSite(t *testing.T) (out string, sum *Summary, warn string) {
+	t.Helper()
+	shared.once.Do(func() {
+		shared.dir, shared.err = os.MkdirTemp("", "cnnlab-reports-test-")
+		if shared.err != nil {
+			return
+		}
+		shared.results, shared.out = filepath.Join(shared.dir, "results"), filepath.Join(shared.dir, "site")
+		writeFixture(t, shared.results)
+		var w strings.Builder
+		shared.sum, shared.err = Build(Options{Results: shared.results, Out: shared.out, Warn: &w})
+		shared.warn = w.String()
+	})
+	if shared.err != nil {
+		t.Fatal(shared.err)
+	}
+	return shared.out, shared.sum, shared.warn
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
 }
 
 // tree reads every file under dir: slash path → sha256.
@@ -68,7 +107,7 @@ func TestBuildIsDeterministicAndIncremental(t *testing.T) {
 	first := tree(t, out)
 
 	// Again into the same folder: nothing changes, nothing is redrawn.
-	again, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true})
+	again, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), NoFetch: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +120,7 @@ func TestBuildIsDeterministicAndIncremental(t *testing.T) {
 
 	// Into a fresh folder: the same bytes.
 	out2 := filepath.Join(t.TempDir(), "site")
-	if _, err := Build(Options{Results: results, Out: out2, CacheDir: t.TempDir(), Offline: true}); err != nil {
+	if _, err := Build(Options{Results: results, Out: out2, CacheDir: t.TempDir(), NoFetch: true}); err != nil {
 		t.Fatal(err)
 	}
 	if !sameTree(t, first, tree(t, out2)) {
@@ -113,7 +152,7 @@ var linkRE = regexp.MustCompile(`(?:href|src)="([^"]*)"`)
 // exists inside the site, every chart has its PNG, and no string from the
 // records reaches the page unescaped.
 func TestSiteLinksAndSafety(t *testing.T) {
-	_, out, _, _ := buildFixture(t)
+	out, _, _ := sharedSite(t)
 	pages := 0
 	err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -141,7 +180,7 @@ func TestSiteLinksAndSafety(t *testing.T) {
 		}
 		for _, m := range linkRE.FindAllStringSubmatch(html, -1) {
 			link := m[1]
-			if strings.HasPrefix(link, "https://") || strings.HasPrefix(link, "#") {
+			if link == echartsCDN+echartsFile || strings.HasPrefix(link, "#") {
 				continue
 			}
 			target := path.Clean(path.Join(path.Dir(filepath.ToSlash(rel)), link))
@@ -178,7 +217,7 @@ func TestBuildRefusesForeignFolderAndRemovesStaleFiles(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(foreign, "thesis.tex"), []byte("mine"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Build(Options{Results: results, Out: foreign, CacheDir: t.TempDir(), Offline: true})
+	_, err := Build(Options{Results: results, Out: foreign, CacheDir: t.TempDir(), NoFetch: true})
 	if err == nil || !strings.Contains(err.Error(), "not made by cnnlab report") {
 		t.Errorf("building into a folder of other files: err = %v", err)
 	}
@@ -190,7 +229,7 @@ func TestBuildRefusesForeignFolderAndRemovesStaleFiles(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(results, "grid", "run-02")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true}); err != nil {
+	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), NoFetch: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(out, "grid", "run-02")); !os.IsNotExist(err) {
@@ -205,7 +244,7 @@ func TestBuildRefusesForeignFolderAndRemovesStaleFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	var warn strings.Builder
-	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), Offline: true, Warn: &warn}); err != nil {
+	if _, err := Build(Options{Results: results, Out: out, CacheDir: t.TempDir(), NoFetch: true, Warn: &warn}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(warn.String(), "left out of the report") || !strings.Contains(warn.String(), "epochs.jsonl:2") {
