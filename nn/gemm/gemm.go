@@ -19,7 +19,7 @@ import "fmt"
 
 // Sgemm computes C = alpha·op(A)·op(B) + beta·C. With beta == 0, C is
 // overwritten and its previous contents (even NaN) are ignored. With alpha ==
-// 0 or k == 0, A and B are not read.
+// 0 or k == 0, A and B are not read. C must not overlap A or B.
 //
 // Sgemm panics with a message naming the operand if a dimension is negative,
 // a leading dimension is too small or a slice is too short for its shape.

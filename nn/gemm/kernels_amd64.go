@@ -23,11 +23,11 @@ var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 
 var (
 	avx512Kernel = &kernel{
-		name: "avx512", mr: 12, nr: 32, mc: 288, kc: 256, nc: 2048, micro: kernelAVX512,
+		name: "avx512", mr: 12, nr: 32, mc: 96, kc: 1152, nc: 1024, micro: kernelAVX512,
 		transpose: transposeAVX512, transposeBlock: 16, copyRuns: copyRunsAVX512,
 	}
 	avx2Kernel = &kernel{
-		name: "avx2", mr: 6, nr: 16, mc: 96, kc: 256, nc: 2048, micro: kernelAVX2,
+		name: "avx2", mr: 6, nr: 16, mc: 96, kc: 1152, nc: 1024, micro: kernelAVX2,
 		transpose: transposeAVX2, transposeBlock: 8, copyRuns: copyRunsAVX2,
 	}
 )
