@@ -49,7 +49,7 @@ func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
 func resultLine(r Result) string {
 	switch r.State {
 	case record.StateDone:
-		s := fmt.Sprintf("done: best val %s (epoch %d), test %s, %s", pct(r.BestValAcc), r.Epoch, pct(r.TestAcc), seconds(r.Seconds))
+		s := fmt.Sprintf("done: best val %s (epoch %d), test %s, %s", pct(r.BestValAcc), r.BestEpoch, pct(r.TestAcc), seconds(r.Seconds))
 		if r.StopReason != "" {
 			s += "; " + r.StopReason
 		}

@@ -79,6 +79,7 @@ type Result struct {
 	StopReason string
 	Epoch      int
 	Epochs     int
+	BestEpoch  int
 	BestValAcc float64
 	TestAcc    float64
 	Seconds    float64
@@ -314,7 +315,7 @@ func (j *job) result(state string) Result {
 func (j *job) resultOf(st record.Status) Result {
 	r := j.result(st.State)
 	r.Error, r.StopReason = st.Error, st.StopReason
-	r.Epoch, r.BestValAcc, r.TestAcc, r.Seconds = st.Epoch, st.BestValAcc, st.TestAcc, st.Seconds
+	r.Epoch, r.BestEpoch, r.BestValAcc, r.TestAcc, r.Seconds = st.Epoch, st.BestEpoch, st.BestValAcc, st.TestAcc, st.Seconds
 	return r
 }
 
