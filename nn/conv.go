@@ -20,12 +20,14 @@ type conv struct {
 	w, b      *Param // b is nil without bias
 	pointwise bool   // 1×1 kernel, stride 1, no padding: the input is its own im2col matrix
 
-	x    *Tensor
-	col  []float32 // im2col of x, kept for backward
-	dcol []float32
-	acc  []float64 // bias-gradient sums
-	out  Tensor
-	dx   Tensor
+	x       *Tensor
+	col     []float32  // im2col of x, kept for backward
+	scratch *[]float32 // the network's buffer for the im2col of dY·Wᵀ, shared by the layers
+	cols    colTask
+	bias    biasRows
+	sums    columnSums
+	out     Tensor
+	dx      Tensor
 }
 
 func newConv(b base, r *rand.Rand) *conv {
@@ -37,7 +39,6 @@ func newConv(b base, r *rand.Rand) *conv {
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Filters)
-		l.acc = make([]float64, s.Filters)
 	}
 	return l
 }
@@ -56,14 +57,14 @@ func (l *conv) forward(x *Tensor, train bool) *Tensor {
 	col := x.Data
 	if !l.pointwise {
 		l.col = grow(l.col, m*k)
-		im2col(l.col, x.Data, x.N, g)
+		l.cols.im2col(l.col, x.Data, x.N, g)
 		col = l.col
 	}
 	l.x = x
 	l.out.resize(x.N, g.oh, g.ow, f)
 	gemm.Sgemm(false, false, m, f, k, 1, col, k, l.w.Value, f, 0, l.out.Data, f)
 	if l.b != nil {
-		addBias(l.out.Data, l.b.Value)
+		l.bias.addBias(l.out.Data, l.b.Value)
 	}
 	return &l.out
 }
@@ -79,7 +80,7 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 	// dW = colᵀ · dY
 	gemm.Sgemm(true, false, k, f, m, 1, col, k, dy.Data, f, 0, l.w.Grad, f)
 	if l.b != nil {
-		sumRows(l.b.Grad, dy.Data, l.acc)
+		l.sums.sum(l.b.Grad, dy.Data)
 	}
 	if !needDx {
 		return nil
@@ -90,41 +91,96 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 		gemm.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.w.Value, f, 0, l.dx.Data, k)
 		return &l.dx
 	}
-	l.dcol = grow(l.dcol, m*k)
-	gemm.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.w.Value, f, 0, l.dcol, k)
-	col2im(l.dx.Data, l.dcol, dy.N, g)
+	dcol := l.scratchBuffer(m * k)
+	gemm.Sgemm(false, true, m, k, f, 1, dy.Data, f, l.w.Value, f, 0, dcol, k)
+	l.cols.col2im(l.dx.Data, dcol, dy.N, g)
 	return &l.dx
 }
 
-// im2col writes the im2col matrix of the n examples of x into col: row
-// (n·OH+oh)·OW+ow holds the KH×KW×C window under output (oh, ow), in
-// (kh, kw, c) order, with zeros where the window covers padding.
-func im2col(col, x []float32, n int, g *geometry) {
+// scratchBuffer returns n values of the network's shared scratch buffer (or
+// of the layer's own when it has none).
+func (l *conv) scratchBuffer(n int) []float32 {
+	if l.scratch == nil {
+		l.scratch = new([]float32)
+	}
+	*l.scratch = grow(*l.scratch, n)
+	return *l.scratch
+}
+
+// colTask runs im2col or col2im over blocks of examples.
+type colTask struct {
+	col, img []float32
+	g        *geometry
+	adjoint  bool // col2im
+}
+
+func (t *colTask) run(lo, hi int) {
+	if t.adjoint {
+		col2im(t.img, t.col, lo, hi, t.g)
+	} else {
+		im2col(t.col, t.img, lo, hi, t.g)
+	}
+}
+
+// im2col writes the im2col matrix of the n examples of x to col, in parallel.
+func (t *colTask) im2col(col, x []float32, n int, g *geometry) {
+	t.col, t.img, t.g, t.adjoint = col, x, g, false
+	parallelFor(n, 1, t)
+	t.col, t.img = nil, nil
+}
+
+// col2im sets dx to the adjoint of im2col applied to dcol, in parallel.
+func (t *colTask) col2im(dx, dcol []float32, n int, g *geometry) {
+	t.col, t.img, t.g, t.adjoint = dcol, dx, g, true
+	parallelFor(n, 1, t)
+	t.col, t.img = nil, nil
+}
+
+// shortRun is the longest run of values copied by a loop rather than by
+// copy, whose call costs more than a few values.
+const shortRun = 16
+
+// im2col writes the rows of the im2col matrix for examples first..last−1 of
+// x into col: row (n·OH+oh)·OW+ow holds the KH×KW×C window under output
+// (oh, ow), in (kh, kw, c) order, with zeros where the window covers padding.
+func im2col(col, x []float32, first, last int, g *geometry) {
 	c := g.c
 	rowLen := g.kh * g.kw * c
-	i := 0
-	for b := 0; b < n; b++ {
-		img := x[b*g.h*g.w*c : (b+1)*g.h*g.w*c]
+	run := g.kw * c // one row of the window
+	imgSize := g.h * g.w * c
+	i := first * g.oh * g.ow * rowLen
+	for b := first; b < last; b++ {
+		img := x[b*imgSize : (b+1)*imgSize]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				row := col[i : i+rowLen]
 				i += rowLen
-				j := 0
+				iw0 := ow*g.sw - g.pl
+				inside := iw0 >= 0 && iw0+g.kw <= g.w
 				for kh := 0; kh < g.kh; kh++ {
+					dst := row[kh*run : kh*run+run]
 					ih := oh*g.sh + kh - g.pt
-					if ih < 0 || ih >= g.h {
-						clear(row[j : j+g.kw*c])
-						j += g.kw * c
-						continue
-					}
-					for kw := 0; kw < g.kw; kw++ {
-						iw := ow*g.sw + kw - g.pl
-						if iw < 0 || iw >= g.w {
-							clear(row[j : j+c])
+					switch {
+					case ih < 0 || ih >= g.h:
+						clear(dst)
+					case inside:
+						src := img[(ih*g.w+iw0)*c : (ih*g.w+iw0)*c+run]
+						if run <= shortRun {
+							for q, v := range src {
+								dst[q] = v
+							}
 						} else {
-							copy(row[j:j+c], img[(ih*g.w+iw)*c:])
+							copy(dst, src)
 						}
-						j += c
+					default:
+						for kw := 0; kw < g.kw; kw++ {
+							iw := iw0 + kw
+							if iw < 0 || iw >= g.w {
+								clear(dst[kw*c : kw*c+c])
+							} else {
+								copy(dst[kw*c:kw*c+c], img[(ih*g.w+iw)*c:])
+							}
+						}
 					}
 				}
 			}
@@ -132,65 +188,41 @@ func im2col(col, x []float32, n int, g *geometry) {
 	}
 }
 
-// col2im is the adjoint of im2col: it sets dx to the sum, over every row and
-// column of dcol, of the value at the input position that column came from.
-func col2im(dx, dcol []float32, n int, g *geometry) {
-	clear(dx[:n*g.h*g.w*g.c])
+// col2im is the adjoint of im2col for examples first..last−1: it sets their
+// part of dx to the sum, over every row and column of dcol, of the value at
+// the input position that column came from.
+func col2im(dx, dcol []float32, first, last int, g *geometry) {
 	c := g.c
+	imgSize := g.h * g.w * c
+	clear(dx[first*imgSize : last*imgSize])
 	rowLen := g.kh * g.kw * c
-	i := 0
-	for b := 0; b < n; b++ {
-		img := dx[b*g.h*g.w*c : (b+1)*g.h*g.w*c]
+	run := g.kw * c
+	i := first * g.oh * g.ow * rowLen
+	for b := first; b < last; b++ {
+		img := dx[b*imgSize : (b+1)*imgSize]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				row := dcol[i : i+rowLen]
 				i += rowLen
-				j := 0
+				iw0 := ow*g.sw - g.pl
 				for kh := 0; kh < g.kh; kh++ {
 					ih := oh*g.sh + kh - g.pt
 					if ih < 0 || ih >= g.h {
-						j += g.kw * c
 						continue
 					}
-					for kw := 0; kw < g.kw; kw++ {
-						iw := ow*g.sw + kw - g.pl
-						if iw >= 0 && iw < g.w {
-							dst := img[(ih*g.w+iw)*c : (ih*g.w+iw)*c+c]
-							for q, v := range row[j : j+c] {
-								dst[q] += v
-							}
-						}
-						j += c
+					src := row[kh*run : kh*run+run]
+					// The columns of the window that fall inside the image.
+					kw0, kw1 := max(0, -iw0), min(g.kw, g.w-iw0)
+					if kw0 >= kw1 {
+						continue
+					}
+					src = src[kw0*c : kw1*c]
+					dst := img[(ih*g.w+iw0+kw0)*c : (ih*g.w+iw0+kw1)*c]
+					for q, v := range src {
+						dst[q] += v
 					}
 				}
 			}
 		}
-	}
-}
-
-// addBias adds b to every row of y (rows of len(b) values).
-func addBias(y, b []float32) {
-	n := len(b)
-	for i := 0; i+n <= len(y); i += n {
-		row := y[i : i+n]
-		for j, v := range b {
-			row[j] += v
-		}
-	}
-}
-
-// sumRows sets s to the sum of the rows of y (rows of len(s) values),
-// accumulating in float64 in acc (len(acc) ≥ len(s)).
-func sumRows(s, y []float32, acc []float64) {
-	n := len(s)
-	acc = acc[:n]
-	clear(acc)
-	for i := 0; i+n <= len(y); i += n {
-		for j, v := range y[i : i+n] {
-			acc[j] += float64(v)
-		}
-	}
-	for j := range s {
-		s[j] = float32(acc[j])
 	}
 }

@@ -11,7 +11,8 @@ import (
 type dense struct {
 	base
 	w, b *Param // b is nil without bias
-	acc  []float64
+	bias biasRows
+	sums columnSums
 	x    *Tensor
 	out  Tensor
 	dx   Tensor
@@ -25,7 +26,6 @@ func newDense(b base, r *rand.Rand) *dense {
 	initWeights(l.w.Value, s.Init, in, s.Units, r)
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Units)
-		l.acc = make([]float64, s.Units)
 	}
 	return l
 }
@@ -43,7 +43,7 @@ func (l *dense) forward(x *Tensor, train bool) *Tensor {
 	l.out.resize(x.N, 1, 1, units)
 	gemm.Sgemm(false, false, x.N, units, in, 1, x.Data, in, l.w.Value, units, 0, l.out.Data, units)
 	if l.b != nil {
-		addBias(l.out.Data, l.b.Value)
+		l.bias.addBias(l.out.Data, l.b.Value)
 	}
 	return &l.out
 }
@@ -53,7 +53,7 @@ func (l *dense) backward(dy *Tensor, needDx bool) *Tensor {
 	// dW = xᵀ·dY
 	gemm.Sgemm(true, false, in, units, dy.N, 1, l.x.Data, in, dy.Data, units, 0, l.w.Grad, units)
 	if l.b != nil {
-		sumRows(l.b.Grad, dy.Data, l.acc)
+		l.sums.sum(l.b.Grad, dy.Data)
 	}
 	if !needDx {
 		return nil

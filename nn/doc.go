@@ -81,10 +81,19 @@
 // one of the Stream constants (NewPCG gives the source, whose state can be
 // saved to resume). Build draws the initial weights from StreamInit and the
 // dropout masks from StreamDropout, whose state model files keep; data
-// shuffling and augmentation use StreamShuffle and StreamAugment. No layer
-// starts a goroutine; matrix products run in package gemm, whose results do
-// not depend on its thread count. So the same seed gives bit-identical losses
-// and weights, run after run.
+// shuffling and augmentation use StreamShuffle and StreamAugment. Matrix
+// products run in package gemm, whose results do not depend on its thread
+// count; the layers and optimizers split their other loops over the same
+// number of threads (gemm.SetThreads), in blocks fixed by the data's shape
+// alone, and add up partial sums block by block in order, so their results do
+// not depend on it either. So the same seed gives bit-identical losses and
+// weights, run after run, on any number of threads.
+//
+// # Speed
+//
+// A training step allocates nothing once the buffers have grown to the batch
+// size. SetTiming switches on per-layer timing (Timings reports it), which
+// costs nothing while off.
 //
 // # Model files
 //

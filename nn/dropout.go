@@ -10,6 +10,7 @@ type dropout struct {
 	rand  *rand.Rand
 	mask  []float32 // 0 or 1/(1−Rate) per value of the last training forward
 	fixed bool      // reuse mask instead of drawing one (gradient checks)
+	task  elementwise
 	out   Tensor
 	dx    Tensor
 }
@@ -32,9 +33,7 @@ func (l *dropout) forward(x *Tensor, train bool) *Tensor {
 		}
 	}
 	l.out.resize(x.N, x.H, x.W, x.C)
-	for i, v := range x.Data[:n] {
-		l.out.Data[i] = v * l.mask[i]
-	}
+	l.task.apply(multiply, l.out.Data, x.Data[:n], l.mask, 0)
 	return &l.out
 }
 
@@ -46,8 +45,6 @@ func (l *dropout) backward(dy *Tensor, needDx bool) *Tensor {
 		return dy
 	}
 	l.dx.resize(dy.N, dy.H, dy.W, dy.C)
-	for i, d := range dy.Data[:dy.Len()] {
-		l.dx.Data[i] = d * l.mask[i]
-	}
+	l.task.apply(multiply, l.dx.Data, dy.Data[:dy.Len()], l.mask, 0)
 	return &l.dx
 }

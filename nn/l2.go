@@ -3,13 +3,12 @@ package nn
 // L2Penalty returns (λ/2)·Σw² over the params with Decay set (conv and dense
 // weights), summed in float64.
 func L2Penalty(params []*Param, lambda float64) float64 {
+	t := sumSquaresPool.Get().(*sumSquares)
+	defer sumSquaresPool.Put(t)
 	var sum float64
 	for _, p := range params {
-		if !p.Decay {
-			continue
-		}
-		for _, w := range p.Value {
-			sum += float64(w) * float64(w)
+		if p.Decay {
+			sum += t.sum(p.Value)
 		}
 	}
 	return lambda / 2 * sum
@@ -21,12 +20,11 @@ func AddL2Grad(params []*Param, lambda float32) {
 	if lambda == 0 {
 		return
 	}
+	t := elementwisePool.Get().(*elementwise)
+	defer elementwisePool.Put(t)
 	for _, p := range params {
-		if !p.Decay {
-			continue
-		}
-		for i, w := range p.Value {
-			p.Grad[i] += lambda * w
+		if p.Decay {
+			t.apply(addScaled, p.Grad, p.Grad, p.Value, lambda)
 		}
 	}
 }

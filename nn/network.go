@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"time"
 )
 
 // Param is one learnable tensor of a network with its gradient. Value and
@@ -58,10 +59,39 @@ type Network struct {
 	layers  []layer
 	params  []*Param
 	dropout *rand.PCG // the dropout stream, shared by all dropout layers
+	scratch []float32 // short-lived buffer the conv layers share in Backward
 
 	trained bool // the last Forward was in training mode
 	batch   int  // its batch size
+
+	timing bool        // SetTiming(true) was called
+	times  []LayerTime // one per layer
 }
+
+// LayerTime is the wall-clock time one layer spent in Forward and Backward
+// (including BackwardInput and Activations) since timing was switched on.
+type LayerTime struct {
+	Name     string
+	Kind     string
+	Forward  time.Duration
+	Backward time.Duration
+}
+
+// SetTiming switches per-layer timing on or off. Switching it on resets the
+// totals. Timing is off by default, and then costs nothing but a test per
+// Forward and Backward.
+func (net *Network) SetTiming(on bool) {
+	net.timing = on
+	if on {
+		for i := range net.times {
+			net.times[i].Forward, net.times[i].Backward = 0, 0
+		}
+	}
+}
+
+// Timings returns the time each layer has spent since timing was last
+// switched on, in layer order (all zero if it never was).
+func (net *Network) Timings() []LayerTime { return append([]LayerTime(nil), net.times...) }
 
 // Build checks the layers against the input shape in, names unnamed layers
 // and initialises the parameters from seed (see the package documentation).
@@ -85,6 +115,9 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 			return nil, fmt.Errorf("nn: layer %d: %w", i+1, err)
 		}
 		l := newLayer(withDefaults(spec), cur, out, initRand, dropRand)
+		if c, ok := l.(*conv); ok {
+			c.scratch = &net.scratch
+		}
 		n := 0
 		for _, p := range l.params() {
 			n += len(p.Value)
@@ -93,6 +126,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		net.layers = append(net.layers, l)
 		net.params = append(net.params, l.params()...)
 		net.infos = append(net.infos, LayerInfo{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out, Params: n})
+		net.times = append(net.times, LayerTime{Name: spec.Name, Kind: spec.Kind})
 		cur = out
 	}
 	return net, nil
@@ -215,8 +249,8 @@ func (net *Network) Forward(x *Tensor, train bool) (*Tensor, error) {
 	if err := checkTensor("nn: network input", x, net.input); err != nil {
 		return nil, err
 	}
-	for _, l := range net.layers {
-		x = l.forward(x, train)
+	for i := range net.layers {
+		x = net.forwardLayer(i, x, train)
 	}
 	net.trained, net.batch = train, x.N
 	return x, nil
@@ -249,9 +283,26 @@ func (net *Network) backward(dy *Tensor, needInput bool) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: gradient of the output has %d examples, the last Forward had %d", dy.N, net.batch)
 	}
 	for i := len(net.layers) - 1; i >= 0; i-- {
+		if !net.timing {
+			dy = net.layers[i].backward(dy, i > 0 || needInput)
+			continue
+		}
+		start := time.Now()
 		dy = net.layers[i].backward(dy, i > 0 || needInput)
+		net.times[i].Backward += time.Since(start)
 	}
 	return dy, nil
+}
+
+// forwardLayer runs layer i on x, timing it when timing is on.
+func (net *Network) forwardLayer(i int, x *Tensor, train bool) *Tensor {
+	if !net.timing {
+		return net.layers[i].forward(x, train)
+	}
+	start := time.Now()
+	y := net.layers[i].forward(x, train)
+	net.times[i].Forward += time.Since(start)
+	return y
 }
 
 // Probabilities runs the network on x in eval mode and returns the class
@@ -276,8 +327,8 @@ func (net *Network) Activations(x *Tensor) ([]*Tensor, error) {
 		return nil, err
 	}
 	acts := make([]*Tensor, len(net.layers))
-	for i, l := range net.layers {
-		x = l.forward(x, false)
+	for i := range net.layers {
+		x = net.forwardLayer(i, x, false)
 		acts[i] = x.Clone()
 	}
 	net.trained, net.batch = false, x.N

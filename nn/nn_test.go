@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/nn/gemm"
 )
 
 func TestOutputShape(t *testing.T) {
@@ -492,5 +494,73 @@ func TestSoftmaxCrossEntropy(t *testing.T) {
 		if _, _, err := SoftmaxCrossEntropy(logits, bad.labels, bad.s, bad.d); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("labels %v: err = %v, want %q", bad.labels, err, bad.want)
 		}
+	}
+}
+
+func TestParallelForCoversEachIndexOnce(t *testing.T) {
+	defer gemm.SetThreads(0)
+	for _, threads := range []int{1, 2, 5} {
+		gemm.SetThreads(threads)
+		for _, tc := range []struct{ n, grain int }{{0, 4}, {1, 4}, {7, 3}, {100, 1}, {1000, 64}, {5, 0}} {
+			seen := make([]int32, tc.n)
+			parallelFor(tc.n, tc.grain, funcTask(func(lo, hi int) {
+				if lo%max(tc.grain, 1) != 0 || hi > tc.n || hi-lo > max(tc.grain, 1) {
+					t.Errorf("threads %d, n %d, grain %d: block [%d, %d)", threads, tc.n, tc.grain, lo, hi)
+				}
+				for i := lo; i < hi; i++ {
+					seen[i]++ // blocks are disjoint, so no race
+				}
+			}))
+			for i, k := range seen {
+				if k != 1 {
+					t.Fatalf("threads %d, n %d, grain %d: index %d done %d times", threads, tc.n, tc.grain, i, k)
+				}
+			}
+		}
+	}
+}
+
+func TestLayerTiming(t *testing.T) {
+	net, err := Build(Shape{28, 28, 1}, mnistSpecs(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := benchInput(8, Shape{28, 28, 1})
+	d := NewTensor(8, 1, 1, 10)
+	step := func() {
+		logits, err := net.Forward(x, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := SoftmaxCrossEntropy(logits, []int{0, 1, 2, 3, 4, 5, 6, 7}, 0, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := net.Backward(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step()
+	for _, lt := range net.Timings() {
+		if lt.Forward != 0 || lt.Backward != 0 {
+			t.Fatalf("timing is off but %s has times %v, %v", lt.Name, lt.Forward, lt.Backward)
+		}
+	}
+	net.SetTiming(true)
+	step()
+	times := net.Timings()
+	if len(times) != len(mnistSpecs()) {
+		t.Fatalf("%d timings for %d layers", len(times), len(mnistSpecs()))
+	}
+	if times[0].Name != "conv1" || times[0].Kind != KindConv || times[0].Forward <= 0 || times[0].Backward <= 0 {
+		t.Errorf("conv1 timing %+v, want its name, kind and positive times", times[0])
+	}
+	net.SetTiming(false)
+	step()
+	if after := net.Timings(); after[0] != times[0] {
+		t.Errorf("timing switched off still counts: %+v, then %+v", times[0], after[0])
+	}
+	net.SetTiming(true)
+	if reset := net.Timings(); reset[0].Forward != 0 || reset[0].Backward != 0 {
+		t.Errorf("switching timing on did not reset it: %+v", reset[0])
 	}
 }

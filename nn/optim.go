@@ -70,6 +70,7 @@ type SGDConfig struct {
 type SGD struct {
 	cfg      SGDConfig
 	velocity [][]float32
+	task     sgdTask
 }
 
 // NewSGD returns SGD with the given settings.
@@ -80,25 +81,44 @@ func (o *SGD) Kind() string { return OptSGD }
 
 // Step takes one SGD step with learning rate lr.
 func (o *SGD) Step(params []*Param, lr float32) {
-	mu := o.cfg.Momentum
-	if mu == 0 {
-		for _, p := range params {
-			for i, g := range p.Grad {
-				p.Value[i] -= lr * g
-			}
+	t := &o.task
+	t.lr, t.mu, t.nesterov = lr, o.cfg.Momentum, o.cfg.Nesterov
+	if t.mu != 0 {
+		o.velocity = bindSlot(OptSGD, o.velocity, params)
+	}
+	for k, p := range params {
+		t.w, t.g, t.v = p.Value, p.Grad, nil
+		if t.mu != 0 {
+			t.v = o.velocity[k]
+		}
+		parallelFor(len(p.Value), elementGrain, t)
+	}
+	t.w, t.g, t.v = nil, nil, nil
+}
+
+// sgdTask updates a block of one parameter.
+type sgdTask struct {
+	w, g, v  []float32 // v is nil without momentum
+	lr, mu   float32
+	nesterov bool
+}
+
+func (t *sgdTask) run(lo, hi int) {
+	w, g := t.w[lo:hi], t.g[lo:hi]
+	lr, mu := t.lr, t.mu
+	if t.v == nil {
+		for i, gi := range g {
+			w[i] -= lr * gi
 		}
 		return
 	}
-	o.velocity = bindSlot(OptSGD, o.velocity, params)
-	for k, p := range params {
-		v := o.velocity[k]
-		for i, g := range p.Grad {
-			v[i] = mu*v[i] + g
-			if o.cfg.Nesterov {
-				p.Value[i] -= lr * (g + mu*v[i])
-			} else {
-				p.Value[i] -= lr * v[i]
-			}
+	v := t.v[lo:hi]
+	for i, gi := range g {
+		v[i] = mu*v[i] + gi
+		if t.nesterov {
+			w[i] -= lr * (gi + mu*v[i])
+		} else {
+			w[i] -= lr * v[i]
 		}
 	}
 }
@@ -159,6 +179,7 @@ type Adam struct {
 	kind  string
 	steps int64
 	m, v  [][]float32
+	task  adamTask
 }
 
 func adamDefaults(cfg AdamWConfig) AdamWConfig {
@@ -196,28 +217,47 @@ func (o *Adam) Step(params []*Param, lr float32) {
 	o.v = bindSlot(o.kind, o.v, params)
 	o.steps++
 	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
-	t := float64(o.steps)
-	c1 := float32(1 / (1 - math.Pow(float64(b1), t)))
-	c2 := float32(1 / (1 - math.Pow(float64(b2), t)))
-	decay := float32(0)
-	if o.kind == OptAdamW {
-		decay = lr * o.cfg.WeightDecay
-	}
+	t := &o.task
+	t.b1, t.b2, t.eps, t.lr = b1, b2, eps, lr
+	t.c1 = float32(1 / (1 - math.Pow(float64(b1), float64(o.steps))))
+	t.c2 = float32(1 / (1 - math.Pow(float64(b2), float64(o.steps))))
 	for k, p := range params {
-		m, v := o.m[k], o.v[k]
-		w := p.Value
-		if decay != 0 && p.Decay {
-			for i := range w {
-				w[i] -= decay * w[i]
-			}
+		t.w, t.g, t.m, t.v = p.Value, p.Grad, o.m[k], o.v[k]
+		t.decay = 0
+		if o.kind == OptAdamW && p.Decay {
+			t.decay = lr * o.cfg.WeightDecay
 		}
-		for i, g := range p.Grad {
-			m[i] = b1*m[i] + (1-b1)*g
-			v[i] = b2*v[i] + (1-b2)*g*g
-			mh := m[i] * c1
-			vh := v[i] * c2
-			w[i] -= lr * mh / (float32(math.Sqrt(float64(vh))) + eps)
+		parallelFor(len(p.Value), elementGrain, t)
+	}
+	t.w, t.g, t.m, t.v = nil, nil, nil, nil
+}
+
+// adamTask updates a block of one parameter.
+type adamTask struct {
+	w, g, m, v              []float32
+	b1, b2, c1, c2, lr, eps float32
+	decay                   float32 // lr·weight decay (AdamW), or 0
+}
+
+func (t *adamTask) run(lo, hi int) {
+	adamUpdate(t.w[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], t)
+}
+
+// adamUpdate is the Adam update of len(w) values.
+func adamUpdate(w, g, m, v []float32, t *adamTask) {
+	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
+	b1, b2, c1, c2, lr, eps, decay := t.b1, t.b2, t.c1, t.c2, t.lr, t.eps, t.decay
+	for i, gi := range g {
+		wi := w[i]
+		if decay != 0 {
+			wi -= decay * wi
 		}
+		mi := b1*m[i] + (1-b1)*gi
+		vi := b2*v[i] + (1-b2)*gi*gi
+		m[i], v[i] = mi, vi
+		mh := mi * c1
+		vh := vi * c2
+		w[i] = wi - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
 	}
 }
 
@@ -284,20 +324,48 @@ func newOptimizer(kind string, cfg []byte) (Optimizer, error) {
 // (over all values of all gradients) is at most maxNorm, and returns the norm
 // before scaling. maxNorm ≤ 0 only measures the norm.
 func ClipGradNorm(params []*Param, maxNorm float64) float64 {
+	t := sumSquaresPool.Get().(*sumSquares)
+	defer sumSquaresPool.Put(t)
 	var sum float64
 	for _, p := range params {
-		for _, g := range p.Grad {
-			sum += float64(g) * float64(g)
-		}
+		sum += t.sum(p.Grad)
 	}
 	norm := math.Sqrt(sum)
 	if maxNorm > 0 && norm > maxNorm {
+		e := elementwisePool.Get().(*elementwise)
+		defer elementwisePool.Put(e)
 		scale := float32(maxNorm / norm)
 		for _, p := range params {
-			for i := range p.Grad {
-				p.Grad[i] *= scale
-			}
+			e.apply(scaleBy, p.Grad, p.Grad, nil, scale)
 		}
 	}
 	return norm
+}
+
+// sumSquares sums the squares of a vector in float64, in fixed blocks whose
+// partial sums are then added in order.
+type sumSquares struct {
+	x       []float32
+	partial []float64
+}
+
+func (t *sumSquares) run(lo, hi int) {
+	var s float64
+	for _, v := range t.x[lo:hi] {
+		s += float64(v) * float64(v)
+	}
+	t.partial[lo/elementGrain] = s
+}
+
+// sum returns Σ x².
+func (t *sumSquares) sum(x []float32) float64 {
+	t.x = x
+	t.partial = growFloat64(t.partial, blocksOf(len(x), elementGrain))
+	parallelFor(len(x), elementGrain, t)
+	var s float64
+	for _, v := range t.partial {
+		s += v
+	}
+	t.x = nil
+	return s
 }

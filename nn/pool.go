@@ -5,28 +5,40 @@ package nn
 // value in (kh, kw) order.
 type maxPool struct {
 	base
-	geom geometry
-	arg  []int32 // for each output value, the index in the example's input of the winner
-	out  Tensor
-	dx   Tensor
+	geom     geometry
+	arg      []int32 // for each output value, the index in the example's input of the winner
+	x, dy    *Tensor
+	fwd, bwd rangeTask
+	out      Tensor
+	dx       Tensor
 }
 
 func newMaxPool(b base) *maxPool {
 	g, _ := windowGeometry(b.in, b.spec, true) // checked by OutputShape
-	return &maxPool{base: b, geom: g}
+	l := &maxPool{base: b, geom: g}
+	l.fwd, l.bwd = funcTask(l.forwardExamples), funcTask(l.backwardExamples)
+	return l
 }
 
 func (l *maxPool) forward(x *Tensor, train bool) *Tensor {
 	g := &l.geom
-	c := g.c
-	l.out.resize(x.N, g.oh, g.ow, c)
+	l.out.resize(x.N, g.oh, g.ow, g.c)
 	if cap(l.arg) < l.out.Len() {
 		l.arg = make([]int32, l.out.Len())
 	}
 	l.arg = l.arg[:l.out.Len()]
+	l.x = x
+	parallelFor(x.N, 1, l.fwd)
+	return &l.out
+}
+
+// forwardExamples pools examples first..last−1 of l.x.
+func (l *maxPool) forwardExamples(first, last int) {
+	g := &l.geom
+	c := g.c
 	inSize, outSize := g.h*g.w*c, g.oh*g.ow*c
-	for n := 0; n < x.N; n++ {
-		img := x.Data[n*inSize : (n+1)*inSize]
+	for n := first; n < last; n++ {
+		img := l.x.Data[n*inSize : (n+1)*inSize]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1 := g.window(oh, ow)
@@ -55,7 +67,6 @@ func (l *maxPool) forward(x *Tensor, train bool) *Tensor {
 			}
 		}
 	}
-	return &l.out
 }
 
 func (l *maxPool) backward(dy *Tensor, needDx bool) *Tensor {
@@ -64,29 +75,47 @@ func (l *maxPool) backward(dy *Tensor, needDx bool) *Tensor {
 	}
 	g := &l.geom
 	l.dx.resize(dy.N, g.h, g.w, g.c)
-	clear(l.dx.Data)
-	inSize, outSize := g.h*g.w*g.c, g.oh*g.ow*g.c
-	for n := 0; n < dy.N; n++ {
-		img := l.dx.Data[n*inSize : (n+1)*inSize]
-		for o, d := range dy.Data[n*outSize : (n+1)*outSize] {
-			img[l.arg[n*outSize+o]] += d
-		}
-	}
+	l.dy = dy
+	parallelFor(dy.N, 1, l.bwd)
 	return &l.dx
 }
+
+// backwardExamples routes the gradient of examples first..last−1 to the winners.
+func (l *maxPool) backwardExamples(first, last int) {
+	g := &l.geom
+	inSize, outSize := g.h*g.w*g.c, g.oh*g.ow*g.c
+	clear(l.dx.Data[first*inSize : last*inSize])
+	for n := first; n < last; n++ {
+		img := l.dx.Data[n*inSize : (n+1)*inSize]
+		arg := l.arg[n*outSize : (n+1)*outSize]
+		for o, d := range l.dy.Data[n*outSize : (n+1)*outSize] {
+			img[arg[o]] += d
+		}
+	}
+}
+
+// funcTask is a rangeTask made of a function, typically a layer's method
+// value made once when the layer is built.
+type funcTask func(lo, hi int)
+
+func (f funcTask) run(lo, hi int) { f(lo, hi) }
 
 // avgPool averages each KH×KW window, channel by channel, over the real
 // input values under it (padding is not counted).
 type avgPool struct {
 	base
-	geom geometry
-	out  Tensor
-	dx   Tensor
+	geom     geometry
+	x, dy    *Tensor
+	fwd, bwd rangeTask
+	out      Tensor
+	dx       Tensor
 }
 
 func newAvgPool(b base) *avgPool {
 	g, _ := windowGeometry(b.in, b.spec, true) // checked by OutputShape
-	return &avgPool{base: b, geom: g}
+	l := &avgPool{base: b, geom: g}
+	l.fwd, l.bwd = funcTask(l.forwardExamples), funcTask(l.backwardExamples)
+	return l
 }
 
 // window returns the input rows h0..h1 and columns w0..w1 under output (oh, ow).
@@ -96,11 +125,19 @@ func (g *geometry) window(oh, ow int) (h0, h1, w0, w1 int) {
 
 func (l *avgPool) forward(x *Tensor, train bool) *Tensor {
 	g := &l.geom
+	l.out.resize(x.N, g.oh, g.ow, g.c)
+	l.x = x
+	parallelFor(x.N, 1, l.fwd)
+	return &l.out
+}
+
+// forwardExamples averages examples first..last−1 of l.x.
+func (l *avgPool) forwardExamples(first, last int) {
+	g := &l.geom
 	c := g.c
-	l.out.resize(x.N, g.oh, g.ow, c)
 	inSize, outSize := g.h*g.w*c, g.oh*g.ow*c
-	for n := 0; n < x.N; n++ {
-		img := x.Data[n*inSize : (n+1)*inSize]
+	for n := first; n < last; n++ {
+		img := l.x.Data[n*inSize : (n+1)*inSize]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1 := g.window(oh, ow)
@@ -122,7 +159,6 @@ func (l *avgPool) forward(x *Tensor, train bool) *Tensor {
 			}
 		}
 	}
-	return &l.out
 }
 
 func (l *avgPool) backward(dy *Tensor, needDx bool) *Tensor {
@@ -130,17 +166,25 @@ func (l *avgPool) backward(dy *Tensor, needDx bool) *Tensor {
 		return nil
 	}
 	g := &l.geom
+	l.dx.resize(dy.N, g.h, g.w, g.c)
+	l.dy = dy
+	parallelFor(dy.N, 1, l.bwd)
+	return &l.dx
+}
+
+// backwardExamples spreads the gradient of examples first..last−1 over their windows.
+func (l *avgPool) backwardExamples(first, last int) {
+	g := &l.geom
 	c := g.c
-	l.dx.resize(dy.N, g.h, g.w, c)
-	clear(l.dx.Data)
 	inSize, outSize := g.h*g.w*c, g.oh*g.ow*c
-	for n := 0; n < dy.N; n++ {
+	clear(l.dx.Data[first*inSize : last*inSize])
+	for n := first; n < last; n++ {
 		img := l.dx.Data[n*inSize : (n+1)*inSize]
 		for oh := 0; oh < g.oh; oh++ {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1 := g.window(oh, ow)
 				o := n*outSize + (oh*g.ow+ow)*c
-				d := dy.Data[o : o+c]
+				d := l.dy.Data[o : o+c]
 				inv := 1 / float32((h1-h0)*(w1-w0))
 				for ih := h0; ih < h1; ih++ {
 					for iw := w0; iw < w1; iw++ {
@@ -154,5 +198,4 @@ func (l *avgPool) backward(dy *Tensor, needDx bool) *Tensor {
 			}
 		}
 	}
-	return &l.dx
 }

@@ -328,26 +328,133 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 	}
 }
 
+// allKindsSpecs is a small network with every layer kind that runs in
+// parallel, big enough at batch 32 that each of them is cut into several
+// blocks.
+func allKindsSpecs() []LayerSpec {
+	return []LayerSpec{
+		{Kind: KindConv, Filters: 16, KernelH: 3, KernelW: 3, Padding: PadSame},
+		{Kind: KindBatchNorm},
+		{Kind: KindLeakyReLU, Alpha: 0.1},
+		{Kind: KindMaxPool, KernelH: 3, KernelW: 3, StrideH: 2, StrideW: 2, Padding: PadSame},
+		{Kind: KindConv, Filters: 8, KernelH: 1, KernelW: 1},
+		{Kind: KindTanh},
+		{Kind: KindAvgPool, KernelH: 2, KernelW: 2},
+		{Kind: KindFlatten},
+		{Kind: KindDense, Units: 32},
+		{Kind: KindSigmoid},
+		{Kind: KindDropout, Rate: 0.3},
+		{Kind: KindBatchNorm},
+		{Kind: KindReLU},
+		{Kind: KindDense, Units: 10},
+	}
+}
+
 func TestDeterminismAcrossThreads(t *testing.T) {
 	defer gemm.SetThreads(0)
-	train := func(threads int) []*Param {
-		gemm.SetThreads(threads)
-		net, err := Build(Shape{28, 28, 1}, mnistSpecs(), 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		x := benchInput(32, Shape{28, 28, 1})
-		labels := make([]int, 32)
-		for i := range labels {
-			labels[i] = i % 10
-		}
-		trainSteps(t, net, NewAdam(AdamConfig{}), x, labels, 3, 1e-3)
-		return net.Params()
+	for _, tc := range []struct {
+		name  string
+		in    Shape
+		specs []LayerSpec
+		opt   func() Optimizer
+	}{
+		{"mnist adam", Shape{28, 28, 1}, mnistSpecs(), func() Optimizer { return NewAdam(AdamConfig{}) }},
+		{"all kinds sgd", Shape{24, 24, 3}, allKindsSpecs(), func() Optimizer { return NewSGD(SGDConfig{Momentum: 0.9, Nesterov: true}) }},
+		{"all kinds adamw", Shape{24, 24, 3}, allKindsSpecs(), func() Optimizer { return NewAdamW(AdamWConfig{WeightDecay: 0.01}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			train := func(threads int) []*Param {
+				gemm.SetThreads(threads)
+				net, err := Build(tc.in, tc.specs, 9)
+				if err != nil {
+					t.Fatal(err)
+				}
+				x := benchInput(32, tc.in)
+				labels := make([]int, 32)
+				for i := range labels {
+					labels[i] = i % 10
+				}
+				d := NewTensor(32, 1, 1, 10)
+				opt := tc.opt()
+				for range 3 {
+					logits, err := net.Forward(x, true)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if _, _, err := SoftmaxCrossEntropy(logits, labels, 0.1, d); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := net.BackwardInput(d); err != nil {
+						t.Fatal(err)
+					}
+					AddL2Grad(net.Params(), 1e-4)
+					ClipGradNorm(net.Params(), 1)
+					opt.Step(net.Params(), 1e-2)
+				}
+				if _, err := net.Forward(x, false); err != nil { // eval-mode batch norm
+					t.Fatal(err)
+				}
+				return net.savedTensors()
+			}
+			one := train(1)
+			for _, threads := range []int{2, 3} {
+				other := train(threads)
+				for i := range one {
+					if !sameBits(one[i].Value, other[i].Value) {
+						t.Errorf("%s differs between 1 and %d threads", one[i].key(), threads)
+					}
+				}
+			}
+		})
 	}
-	one, two := train(1), train(2)
-	for i := range one {
-		if !sameBits(one[i].Value, two[i].Value) {
-			t.Errorf("%s differs between 1 and 2 threads", one[i].key())
-		}
+}
+
+// TestTrainStepAllocatesNothing checks that a training step of a network
+// whose buffers are already sized allocates nothing, with the work split
+// over several threads.
+func TestTrainStepAllocatesNothing(t *testing.T) {
+	gemm.SetThreads(2)
+	defer gemm.SetThreads(0)
+	for _, tc := range []struct {
+		name  string
+		in    Shape
+		specs []LayerSpec
+		opt   Optimizer
+	}{
+		{"mnist adam", Shape{28, 28, 1}, mnistSpecs(), NewAdam(AdamConfig{})},
+		{"all kinds sgd", Shape{24, 24, 3}, allKindsSpecs(), NewSGD(SGDConfig{Momentum: 0.9})},
+		{"all kinds adamw", Shape{24, 24, 3}, allKindsSpecs(), NewAdamW(AdamWConfig{WeightDecay: 0.01})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			net, err := Build(tc.in, tc.specs, 3)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := benchInput(32, tc.in)
+			labels := make([]int, 32)
+			for i := range labels {
+				labels[i] = i % 10
+			}
+			d := NewTensor(32, 1, 1, 10)
+			step := func() {
+				logits, err := net.Forward(x, true)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, _, err := SoftmaxCrossEntropy(logits, labels, 0, d); err != nil {
+					t.Fatal(err)
+				}
+				if err := net.Backward(d); err != nil {
+					t.Fatal(err)
+				}
+				AddL2Grad(net.Params(), 1e-4)
+				ClipGradNorm(net.Params(), 1)
+				tc.opt.Step(net.Params(), 1e-3)
+			}
+			step() // sizes the buffers
+			if n := testing.AllocsPerRun(5, step); n != 0 {
+				t.Errorf("%v allocations per training step, want 0", n)
+			}
+		})
 	}
 }

@@ -127,7 +127,7 @@ func startWorkers(n int) {
 func run(kern *kernel, p problem) {
 	ws := getWorkspace()
 	defer putWorkspace(ws)
-	if 2*p.m*p.n*p.k < 2*minPartFlops {
+	if flops(p.m, p.n, p.k) < 2*minPartFlops {
 		// Too small to share: skip the job and the thread count.
 		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
 		return
@@ -150,6 +150,10 @@ func run(kern *kernel, p problem) {
 	putJob(j)
 }
 
+// flops is the arithmetic of an m×n×k product, without overflow on 32-bit
+// platforms.
+func flops(m, n, k int) int64 { return 2 * int64(m) * int64(n) * int64(k) }
+
 // partition splits the m×n result into at most t blocks, one per thread,
 // appended to dst. Block edges fall on whole tiles of the kernel, and the
 // grid (gm blocks down, gn across) is the one whose largest block costs
@@ -157,8 +161,8 @@ func run(kern *kernel, p problem) {
 func partition(dst []rect, kern *kernel, m, n, k, t int) []rect {
 	tm := (m + kern.mr - 1) / kern.mr
 	tn := (n + kern.nr - 1) / kern.nr
-	if work := 2 * m * n * k; t > work/minPartFlops {
-		t = max(1, work/minPartFlops)
+	if most := flops(m, n, k) / minPartFlops; int64(t) > most {
+		t = int(max(1, most))
 	}
 	bestGM, bestGN := 1, 1
 	bestCost := -1

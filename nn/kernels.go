@@ -1,0 +1,222 @@
+package nn
+
+import (
+	"math"
+	"sync"
+)
+
+// Pools of tasks for the functions that are not methods of a layer or an
+// optimizer, so that they allocate nothing in steady state.
+var (
+	elementwisePool = sync.Pool{New: func() any { return new(elementwise) }}
+	sumSquaresPool  = sync.Pool{New: func() any { return new(sumSquares) }}
+)
+
+// This file holds the element-wise and row-wise loops the layers share, and
+// the tasks that run them over blocks in parallel (see parallel.go).
+
+// Block sizes, in values. They depend on nothing but these constants and the
+// shape of the data, so results do not depend on the thread count.
+const (
+	elementGrain = 1 << 15 // values per block of an element-wise loop
+	rowGrain     = 1 << 14 // values per block of a loop over rows
+)
+
+// rowsPerBlock is the number of rows of cols values in one block of a loop
+// over rows.
+func rowsPerBlock(cols int) int { return max(1, rowGrain/max(cols, 1)) }
+
+// elementwise runs fn over the same index range of dst, a and b (b may be
+// nil), with the scalar s.
+type elementwise struct {
+	fn        func(dst, a, b []float32, s float32)
+	dst, a, b []float32
+	s         float32
+}
+
+func (t *elementwise) run(lo, hi int) {
+	var b []float32
+	if t.b != nil {
+		b = t.b[lo:hi]
+	}
+	t.fn(t.dst[lo:hi], t.a[lo:hi], b, t.s)
+}
+
+// apply runs fn over the len(dst) values in parallel.
+func (t *elementwise) apply(fn func(dst, a, b []float32, s float32), dst, a, b []float32, s float32) {
+	t.fn, t.dst, t.a, t.b, t.s = fn, dst, a, b, s
+	parallelFor(len(dst), elementGrain, t)
+	t.dst, t.a, t.b = nil, nil, nil // keep no tensor alive longer than needed
+}
+
+// reluForward sets y = max(x, 0) (−0 and negative values give +0).
+func reluForward(y, x, _ []float32, _ float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
+}
+
+// reluBackward sets dx = dy where y > 0 and 0 elsewhere, y being the output
+// of reluForward. Branch-free: y is +0 where the input was ≤ 0 and positive
+// elsewhere, so its bits minus one are negative exactly where the gradient
+// is zero.
+func reluBackward(dx, dy, y []float32, _ float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, d := range dy {
+		keep := ^uint32(int32(math.Float32bits(y[i])-1) >> 31)
+		dx[i] = math.Float32frombits(math.Float32bits(d) & keep)
+	}
+}
+
+// leakyForward sets y = x for x > 0 and alpha·x otherwise.
+func leakyForward(y, x, _ []float32, alpha float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		if v > 0 {
+			y[i] = v
+		} else {
+			y[i] = alpha * v
+		}
+	}
+}
+
+// leakyBackward sets dx = dy where x > 0 and alpha·dy elsewhere.
+func leakyBackward(dx, dy, x []float32, alpha float32) {
+	dy, x = dy[:len(dx)], x[:len(dx)]
+	for i, d := range dy {
+		if x[i] > 0 {
+			dx[i] = d
+		} else {
+			dx[i] = alpha * d
+		}
+	}
+}
+
+func sigmoidForward(y, x, _ []float32, _ float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
+	}
+}
+
+// sigmoidBackward sets dx = dy·y·(1−y).
+func sigmoidBackward(dx, dy, y []float32, _ float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, d := range dy {
+		dx[i] = d * y[i] * (1 - y[i])
+	}
+}
+
+func tanhForward(y, x, _ []float32, _ float32) {
+	x = x[:len(y)]
+	for i, v := range x {
+		y[i] = float32(math.Tanh(float64(v)))
+	}
+}
+
+// tanhBackward sets dx = dy·(1−y²).
+func tanhBackward(dx, dy, y []float32, _ float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, d := range dy {
+		dx[i] = d * (1 - y[i]*y[i])
+	}
+}
+
+// multiply sets dst = a·b.
+func multiply(dst, a, b []float32, _ float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, v := range a {
+		dst[i] = v * b[i]
+	}
+}
+
+// addScaled sets dst = a + s·b (dst may be a).
+func addScaled(dst, a, b []float32, s float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, v := range a {
+		dst[i] = v + s*b[i]
+	}
+}
+
+// scaleBy sets dst = s·a (dst may be a).
+func scaleBy(dst, a, _ []float32, s float32) {
+	a = a[:len(dst)]
+	for i, v := range a {
+		dst[i] = s * v
+	}
+}
+
+// biasRows adds the vector b to every row of y, len(b) values per row.
+type biasRows struct {
+	y, b []float32
+}
+
+func (t *biasRows) run(lo, hi int) {
+	n := len(t.b)
+	for i := lo; i < hi; i++ {
+		row := t.y[i*n : i*n+n]
+		for j, v := range t.b {
+			row[j] += v
+		}
+	}
+}
+
+// addBias adds b to every row of y (rows of len(b) values), in parallel.
+func (t *biasRows) addBias(y, b []float32) {
+	t.y, t.b = y, b
+	n := len(b)
+	parallelFor(len(y)/n, rowsPerBlock(n), t)
+	t.y = nil
+}
+
+// columnSums sums the rows of a matrix in float64, in fixed blocks of rows
+// whose partial sums are then added in order.
+type columnSums struct {
+	x       []float32
+	cols    int
+	partial []float64 // one row of cols sums per block
+	total   []float64
+}
+
+func (t *columnSums) run(lo, hi int) {
+	c := t.cols
+	block := lo / rowsPerBlock(c)
+	acc := t.partial[block*c : block*c+c]
+	clear(acc)
+	for i := lo; i < hi; i++ {
+		for j, v := range t.x[i*c : i*c+c] {
+			acc[j] += float64(v)
+		}
+	}
+}
+
+// sum sets s to the sum of the rows of x (rows of len(s) values).
+func (t *columnSums) sum(s, x []float32) {
+	c := len(s)
+	rows := len(x) / c
+	t.x, t.cols = x, c
+	blocks := blocksOf(rows, rowsPerBlock(c))
+	t.partial = growFloat64(t.partial, blocks*c)
+	t.total = growFloat64(t.total, c)
+	parallelFor(rows, rowsPerBlock(c), t)
+	t.x = nil
+	clear(t.total)
+	for b := range blocks {
+		for j, v := range t.partial[b*c : b*c+c] {
+			t.total[j] += v
+		}
+	}
+	for j, v := range t.total {
+		s[j] = float32(v)
+	}
+}
+
+// growFloat64 is grow for float64 buffers.
+func growFloat64(buf []float64, n int) []float64 {
+	if cap(buf) < n {
+		return make([]float64, n)
+	}
+	return buf[:n]
+}
