@@ -6,8 +6,9 @@ import "golang.org/x/sys/cpu"
 
 //go:generate go run gen_kernels.go
 
-// kernelAVX512 is a 12×32 micro-kernel (24 zmm accumulators, FMA with an
-// embedded broadcast of A). See gen_kernels.go for the contract.
+// kernelAVX512 is a 12×32 micro-kernel (24 zmm accumulators, each A value
+// broadcast into a register for two FMAs). See gen_kernels.go for the
+// contract.
 //
 //go:noescape
 func kernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
