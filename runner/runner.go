@@ -119,6 +119,9 @@ type job struct {
 	env     record.Env
 	command string
 	dupOf   int // index of an earlier job with the same folder, or -1
+
+	swept     []record.KeyValue
+	replicate int
 }
 
 // RunID returns the id of a run: the first 10 hex digits of the SHA-256 of
@@ -274,7 +277,10 @@ func newJob(p experiments.Point, opts Options) (*job, error) {
 	}
 	id := RunID(cfg)
 	dir := filepath.Join(opts.Results, folderName(e.Name), id)
-	j := &job{exp: e, point: p, config: cfg, id: id, dir: dir, label: p.Label()}
+	j := &job{exp: e, point: p, config: cfg, id: id, dir: dir, label: p.Label(), replicate: p.Replicate}
+	for _, s := range p.Settings {
+		j.swept = append(j.swept, record.KeyValue{Key: s.Key, Value: s.Value})
+	}
 	j.net, err = arch.Compile(e)
 	if err != nil {
 		return nil, err
@@ -295,14 +301,12 @@ func (j *job) newStatus(started time.Time) record.Status {
 		RunID:       j.id,
 		State:       record.StateRunning,
 		Seed:        j.exp.Train.Seed,
-		Replicate:   j.point.Replicate,
+		Replicate:   j.replicate,
+		Swept:       j.swept,
 		Epochs:      j.exp.Train.Epochs,
 		Started:     started,
 		Updated:     time.Now().UTC(),
 		Command:     j.command,
-	}
-	for _, s := range j.point.Settings {
-		st.Swept = append(st.Swept, record.KeyValue{Key: s.Key, Value: s.Value})
 	}
 	return st
 }
@@ -317,6 +321,25 @@ func (j *job) resultOf(st record.Status) Result {
 	r.Error, r.StopReason = st.Error, st.StopReason
 	r.Epoch, r.BestEpoch, r.BestValAcc, r.TestAcc, r.Seconds = st.Epoch, st.BestEpoch, st.BestValAcc, st.TestAcc, st.Seconds
 	return r
+}
+
+// SweptLabel writes swept values as "key=value …", each key shortened to
+// its last part when no other key has the same last part.
+func SweptLabel(kvs []record.KeyValue) string {
+	short := func(k string) string { return k[strings.LastIndexByte(k, '.')+1:] }
+	n := map[string]int{}
+	for _, kv := range kvs {
+		n[short(kv.Key)]++
+	}
+	parts := make([]string, 0, len(kvs))
+	for _, kv := range kvs {
+		k := short(kv.Key)
+		if n[k] > 1 {
+			k = kv.Key
+		}
+		parts = append(parts, k+"="+kv.Value)
+	}
+	return strings.Join(parts, " ")
 }
 
 // writeConfig writes the resolved YAML of a run.
@@ -392,6 +415,12 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 	}
 	if note != "" {
 		s.prog.note(j, note)
+	}
+	if len(j.point.Settings) == 0 && st.RunID == j.id && len(st.Swept) > 0 {
+		// The run's own config.yaml (its rerun command) names no sweep; the
+		// run keeps the swept values it was made with.
+		j.swept, j.replicate = st.Swept, st.Replicate
+		j.label = SweptLabel(st.Swept)
 	}
 	rp := s.prog.start(j)
 	defer func() {

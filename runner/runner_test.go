@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -601,5 +602,46 @@ func TestInvalidFileRunsNothing(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(results); len(entries) != 0 {
 		t.Errorf("an invalid file left %d entries in the results", len(entries))
+	}
+}
+
+func TestTrainingStepDoesNotAllocate(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	exps, err := Load([]string{file}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _ := exps[0].Points()
+	j, err := newJob(pts[0], Options{Results: t.TempDir(), Program: "cnnlab"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ds, err := newDatasets(syntheticLoader).get(ctx, j.exp.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := setup(ctx, j, ds, false, func(string) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr.prog = newLines(io.Discard, 1).start(j)
+	n, err := tr.batch.Next(tr.xbuf, tr.labels)
+	if err != nil || n != 16 {
+		t.Fatalf("first batch: %d images, %v", n, err)
+	}
+	var acc partialEpoch
+	for range 3 {
+		if err := tr.step(1, n, &acc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(20, func() {
+		if err := tr.step(1, n, &acc); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("a training step allocates %.1f times", allocs)
 	}
 }

@@ -148,6 +148,9 @@ func (t *trainer) allocate() error {
 	t.labels = make([]int, b)
 	t.x = &nn.Tensor{H: in.H, W: in.W, C: in.C}
 	t.dLogits = &nn.Tensor{H: out.H, W: out.W, C: out.C}
+	if rows := t.totalSteps/t.logEvery + 1; cap(t.steps) < rows {
+		t.steps = append(make([]record.Step, 0, rows), t.steps...)
+	}
 	if out.Size() != len(t.ds.classes) {
 		return fmt.Errorf("the network has %d outputs but the data set has %d classes", out.Size(), len(t.ds.classes))
 	}
@@ -313,8 +316,6 @@ func checkBest(path, id string, epoch int) error {
 // errDiverged when the loss is not finite, and other errors as they come.
 func (t *trainer) train(ctx context.Context) error {
 	tr := t.job.exp.Train
-	params := t.net.Params()
-	smoothing := float32(tr.LabelSmoothing)
 	for t.meta.Epoch < tr.Epochs && t.meta.StopReason == "" {
 		epoch := t.meta.Epoch + 1
 		acc := partialEpoch{}
@@ -336,47 +337,11 @@ func (t *trainer) train(ctx context.Context) error {
 			if n == 0 {
 				break
 			}
-			stepStart := time.Now()
-			t.x.N, t.x.Data = n, t.xbuf[:n*t.net.Input().Size()]
-			logits, err := t.net.Forward(t.x, true)
-			if err != nil {
+			if err := t.step(epoch, n, &acc); err != nil {
 				return err
 			}
-			t.dLogits.N, t.dLogits.Data = n, t.dbuf[:n*t.net.Output().Size()]
-			loss, correct, err := nn.SoftmaxCrossEntropy(logits, t.labels[:n], smoothing, t.dLogits)
-			if err != nil {
-				return err
-			}
-			var l2 float64
-			if tr.L2 > 0 {
-				l2 = nn.L2Penalty(params, tr.L2)
-			}
-			step := t.meta.Step + 1
-			if !finite(loss + l2) {
-				return fmt.Errorf("%w: the loss is %v at epoch %d, step %d", errDiverged, loss+l2, epoch, step)
-			}
-			if err := t.net.Backward(t.dLogits); err != nil {
-				return err
-			}
-			if t.decay != 0 {
-				nn.AddL2Grad(params, t.decay)
-			}
-			if tr.ClipNorm > 0 {
-				nn.ClipGradNorm(params, tr.ClipNorm)
-			}
-			lr := t.sched.LR(t.baseLR, t.meta.Step, t.stepsPerEpoch, t.totalSteps)
-			t.opt.Step(params, lr)
-			t.meta.Step = step
-			acc.DataLoss += loss * float64(n)
-			acc.L2Loss += l2 * float64(n)
-			acc.Correct += correct
-			acc.Images += n
-			if step%t.logEvery == 0 {
-				t.steps = append(t.steps, record.Step{Step: step, Epoch: epoch, Loss: loss + l2, DataLoss: loss, L2Loss: l2, LR: float64(lr)})
-			}
-			t.prog.step(step, loss+l2, n, time.Since(stepStart))
 			if t.hook != nil && t.hook.afterStep != nil {
-				t.hook.afterStep(t.job.id, step)
+				t.hook.afterStep(t.job.id, t.meta.Step)
 			}
 		}
 		acc.Seconds += time.Since(mark).Seconds()
@@ -387,6 +352,53 @@ func (t *trainer) train(ctx context.Context) error {
 			t.hook.afterEpoch(t.job.id, epoch)
 		}
 	}
+	return nil
+}
+
+// step trains on the batch of n images in the trainer's buffers and adds
+// its loss and accuracy to acc.
+func (t *trainer) step(epoch, n int, acc *partialEpoch) error {
+	tr := &t.job.exp.Train
+	params := t.net.Params()
+	start := time.Now()
+	t.x.N, t.x.Data = n, t.xbuf[:n*t.net.Input().Size()]
+	logits, err := t.net.Forward(t.x, true)
+	if err != nil {
+		return err
+	}
+	t.dLogits.N, t.dLogits.Data = n, t.dbuf[:n*t.net.Output().Size()]
+	loss, correct, err := nn.SoftmaxCrossEntropy(logits, t.labels[:n], float32(tr.LabelSmoothing), t.dLogits)
+	if err != nil {
+		return err
+	}
+	var l2 float64
+	if tr.L2 > 0 {
+		l2 = nn.L2Penalty(params, tr.L2)
+	}
+	step := t.meta.Step + 1
+	if !finite(loss + l2) {
+		return fmt.Errorf("%w: the loss is %v at epoch %d, step %d", errDiverged, loss+l2, epoch, step)
+	}
+	if err := t.net.Backward(t.dLogits); err != nil {
+		return err
+	}
+	if t.decay != 0 {
+		nn.AddL2Grad(params, t.decay)
+	}
+	if tr.ClipNorm > 0 {
+		nn.ClipGradNorm(params, tr.ClipNorm)
+	}
+	lr := t.sched.LR(t.baseLR, t.meta.Step, t.stepsPerEpoch, t.totalSteps)
+	t.opt.Step(params, lr)
+	t.meta.Step = step
+	acc.DataLoss += loss * float64(n)
+	acc.L2Loss += l2 * float64(n)
+	acc.Correct += correct
+	acc.Images += n
+	if step%t.logEvery == 0 {
+		t.steps = append(t.steps, record.Step{Step: step, Epoch: epoch, Loss: loss + l2, DataLoss: loss, L2Loss: l2, LR: float64(lr)})
+	}
+	t.prog.step(step, loss+l2, n, time.Since(start))
 	return nil
 }
 

@@ -8,10 +8,10 @@ import (
 	"math"
 	"os"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -74,10 +74,6 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Status.Started.Before(runs[j].Status.Started) })
 		for _, r := range runs {
 			st := r.Status
-			var swept []string
-			for _, kv := range st.Swept {
-				swept = append(swept, shortKey(kv.Key)+"="+kv.Value)
-			}
 			best, test := "-", "-"
 			if st.Epoch > 0 {
 				best = fmt.Sprintf("%.2f%%", 100*st.BestValAcc)
@@ -89,7 +85,7 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 			if st.StopReason != "" && st.State == record.StateDone {
 				state += " (early stop)"
 			}
-			label := strings.Join(swept, " ")
+			label := runner.SweptLabel(st.Swept)
 			if label == "" {
 				label = "-"
 			}
@@ -98,12 +94,4 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return tw.Flush()
-}
-
-// shortKey is the last part of a key path: "model[0].conv.kernel" → "kernel".
-func shortKey(key string) string {
-	if i := strings.LastIndexByte(key, '.'); i >= 0 {
-		return key[i+1:]
-	}
-	return key
 }
