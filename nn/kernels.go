@@ -51,6 +51,15 @@ func (t *elementwise) apply(fn func(dst, a, b []float32, s float32), dst, a, b [
 
 // reluForward sets y = max(x, 0) (−0 and negative values give +0).
 func reluForward(y, x, _ []float32, _ float32) {
+	if haveAVX512 && len(y) > 0 {
+		_ = x[len(y)-1]
+		reluForwardAVX512(&y[0], &x[0], len(y))
+		return
+	}
+	reluForwardGo(y, x)
+}
+
+func reluForwardGo(y, x []float32) {
 	x = x[:len(y)]
 	for i, v := range x {
 		b := math.Float32bits(v)
@@ -63,6 +72,15 @@ func reluForward(y, x, _ []float32, _ float32) {
 // elsewhere, so its bits minus one are negative exactly where the gradient
 // is zero.
 func reluBackward(dx, dy, y []float32, _ float32) {
+	if haveAVX512 && len(dx) > 0 {
+		_, _ = dy[len(dx)-1], y[len(dx)-1]
+		reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+		return
+	}
+	reluBackwardGo(dx, dy, y)
+}
+
+func reluBackwardGo(dx, dy, y []float32) {
 	dy, y = dy[:len(dx)], y[:len(dx)]
 	for i, d := range dy {
 		keep := ^uint32(int32(math.Float32bits(y[i])-1) >> 31)
@@ -154,10 +172,24 @@ type biasRows struct {
 }
 
 func (t *biasRows) run(lo, hi int) {
-	n := len(t.b)
-	for i := lo; i < hi; i++ {
-		row := t.y[i*n : i*n+n]
-		for j, v := range t.b {
+	addRows(t.y[lo*len(t.b):hi*len(t.b)], t.b)
+}
+
+// addRows adds b to every row of y (rows of len(b) values).
+func addRows(y, b []float32) {
+	n := len(b)
+	if haveAVX512 && n > 0 && len(y) >= n {
+		addRowsAVX512(&y[0], &b[0], len(y)/n, n)
+		return
+	}
+	addRowsGo(y, b)
+}
+
+func addRowsGo(y, b []float32) {
+	n := len(b)
+	for i := 0; i+n <= len(y); i += n {
+		row := y[i : i+n]
+		for j, v := range b {
 			row[j] += v
 		}
 	}
@@ -171,25 +203,25 @@ func (t *biasRows) addBias(y, b []float32) {
 	t.y = nil
 }
 
-// columnSums sums the rows of a matrix in float64, in fixed blocks of rows
-// whose partial sums are then added in order.
+// columnSums sums the rows of a matrix in fixed blocks of at most
+// sumRowsBlock rows, each summed in float32 by sumRows, whose partial sums
+// are then added in float64 in order.
 type columnSums struct {
 	x       []float32
 	cols    int
-	partial []float64 // one row of cols sums per block
+	partial []float32 // one row of cols sums per block
 	total   []float64
 }
 
+// sumRowsBlock bounds the rows one float32 partial sum adds up.
+const sumRowsBlock = 512
+
+func columnSumRows(cols int) int { return min(rowsPerBlock(cols), sumRowsBlock) }
+
 func (t *columnSums) run(lo, hi int) {
 	c := t.cols
-	block := lo / rowsPerBlock(c)
-	acc := t.partial[block*c : block*c+c]
-	clear(acc)
-	for i := lo; i < hi; i++ {
-		for j, v := range t.x[i*c : i*c+c] {
-			acc[j] += float64(v)
-		}
-	}
+	block := lo / columnSumRows(c)
+	sumRows(t.partial[block*c:block*c+c], t.x[lo*c:hi*c])
 }
 
 // sum sets s to the sum of the rows of x (rows of len(s) values).
@@ -197,20 +229,65 @@ func (t *columnSums) sum(s, x []float32) {
 	c := len(s)
 	rows := len(x) / c
 	t.x, t.cols = x, c
-	blocks := blocksOf(rows, rowsPerBlock(c))
-	t.partial = growFloat64(t.partial, blocks*c)
+	blocks := blocksOf(rows, columnSumRows(c))
+	t.partial = grow(t.partial, blocks*c)
 	t.total = growFloat64(t.total, c)
-	parallelFor(rows, rowsPerBlock(c), t)
+	parallelFor(rows, columnSumRows(c), t)
 	t.x = nil
 	clear(t.total)
 	for b := range blocks {
 		for j, v := range t.partial[b*c : b*c+c] {
-			t.total[j] += v
+			t.total[j] += float64(v)
 		}
 	}
 	for j, v := range t.total {
 		s[j] = float32(v)
 	}
+}
+
+// sumRows sets s to the sum of the rows of y (rows of len(s) values): for
+// each column, the even rows and the odd rows are summed apart, in order, and
+// the two sums added.
+func sumRows(s, y []float32) {
+	n := len(s)
+	if haveAVX512 && n > 0 {
+		sumRowsAVX512(&s[0], unsafeData(y), len(y)/n, n)
+		return
+	}
+	sumRowsGo(s, y)
+}
+
+func sumRowsGo(s, y []float32) {
+	n := len(s)
+	rows := len(y) / n
+	for j0 := 0; j0 < n; j0 += 16 {
+		w := min(16, n-j0)
+		var even, odd [16]float32
+		r := 0
+		for ; r+1 < rows; r += 2 {
+			a, b := y[r*n+j0:r*n+j0+w], y[(r+1)*n+j0:(r+1)*n+j0+w]
+			for j := range w {
+				even[j] += a[j]
+				odd[j] += b[j]
+			}
+		}
+		if r < rows {
+			for j, v := range y[r*n+j0 : r*n+j0+w] {
+				even[j] += v
+			}
+		}
+		for j := range w {
+			s[j0+j] = even[j] + odd[j]
+		}
+	}
+}
+
+// unsafeData is &y[0], or nil for an empty y (which the loops then never read).
+func unsafeData(y []float32) *float32 {
+	if len(y) == 0 {
+		return nil
+	}
+	return &y[0]
 }
 
 // growFloat64 is grow for float64 buffers.

@@ -218,14 +218,15 @@ func (o *Adam) Step(params []*Param, lr float32) {
 	o.steps++
 	b1, b2, eps := o.cfg.Beta1, o.cfg.Beta2, o.cfg.Eps
 	t := &o.task
-	t.b1, t.b2, t.eps, t.lr = b1, b2, eps, lr
-	t.c1 = float32(1 / (1 - math.Pow(float64(b1), float64(o.steps))))
-	t.c2 = float32(1 / (1 - math.Pow(float64(b2), float64(o.steps))))
-	for k, p := range params {
-		t.w, t.g, t.m, t.v = p.Value, p.Grad, o.m[k], o.v[k]
-		t.decay = 0
+	k := &t.consts
+	k.b1, k.ob1, k.b2, k.ob2, k.eps, k.lr = b1, 1-b1, b2, 1-b2, eps, lr
+	k.c1 = float32(1 / (1 - math.Pow(float64(b1), float64(o.steps))))
+	k.c2 = float32(1 / (1 - math.Pow(float64(b2), float64(o.steps))))
+	for i, p := range params {
+		t.w, t.g, t.m, t.v = p.Value, p.Grad, o.m[i], o.v[i]
+		k.decay = 0
 		if o.kind == OptAdamW && p.Decay {
-			t.decay = lr * o.cfg.WeightDecay
+			k.decay = lr * o.cfg.WeightDecay
 		}
 		parallelFor(len(p.Value), elementGrain, t)
 	}
@@ -234,26 +235,40 @@ func (o *Adam) Step(params []*Param, lr float32) {
 
 // adamTask updates a block of one parameter.
 type adamTask struct {
-	w, g, m, v              []float32
-	b1, b2, c1, c2, lr, eps float32
-	decay                   float32 // lr·weight decay (AdamW), or 0
+	w, g, m, v []float32
+	consts     adamConsts
+}
+
+// adamConsts are the scalars of one Adam step, laid out for adamAVX512.
+type adamConsts struct {
+	b1, ob1, b2, ob2 float32 // β1, 1−β1, β2, 1−β2
+	c1, c2           float32 // 1/(1−β1^t), 1/(1−β2^t)
+	lr, eps          float32
+	decay            float32 // lr·weight decay (AdamW), or 0
 }
 
 func (t *adamTask) run(lo, hi int) {
-	adamUpdate(t.w[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], t)
+	adamUpdate(t.w[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi], &t.consts)
 }
 
 // adamUpdate is the Adam update of len(w) values.
-func adamUpdate(w, g, m, v []float32, t *adamTask) {
+func adamUpdate(w, g, m, v []float32, k *adamConsts) {
+	if haveAVX512 && len(w) > 0 {
+		_, _, _ = g[len(w)-1], m[len(w)-1], v[len(w)-1]
+		adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
+		return
+	}
+	adamUpdateGo(w, g, m, v, k)
+}
+
+func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
-	b1, b2, c1, c2, lr, eps, decay := t.b1, t.b2, t.c1, t.c2, t.lr, t.eps, t.decay
+	b1, ob1, b2, ob2, c1, c2, lr, eps, decay := k.b1, k.ob1, k.b2, k.ob2, k.c1, k.c2, k.lr, k.eps, k.decay
 	for i, gi := range g {
 		wi := w[i]
-		if decay != 0 {
-			wi -= decay * wi
-		}
-		mi := b1*m[i] + (1-b1)*gi
-		vi := b2*v[i] + (1-b2)*gi*gi
+		wi -= decay * wi
+		mi := b1*m[i] + ob1*gi
+		vi := b2*v[i] + ob2*gi*gi
 		m[i], v[i] = mi, vi
 		mh := mi * c1
 		vh := vi * c2

@@ -43,26 +43,45 @@ func (l *maxPool) forwardExamples(first, last int) {
 			for ow := 0; ow < g.ow; ow++ {
 				h0, h1, w0, w1 := g.window(oh, ow)
 				o := n*outSize + (oh*g.ow+ow)*c
-				best, arg := l.out.Data[o:o+c], l.arg[o:o+c]
-				// Start from the window's first value; every window holds one.
-				first := (h0*g.w + w0) * c
-				copy(best, img[first:first+c])
-				for q := range arg {
-					arg[q] = int32(first + q)
-				}
-				for ih := h0; ih < h1; ih++ {
-					for iw := w0; iw < w1; iw++ {
-						i := (ih*g.w + iw) * c
-						for q, v := range img[i : i+c] {
-							// Written so that the compiler can select without branching.
-							a := arg[q]
-							if v > best[q] {
-								a = int32(i + q)
-							}
-							arg[q] = a
-							best[q] = max(best[q], v)
-						}
-					}
+				maxWindow(l.out.Data[o:o+c], l.arg[o:o+c], img, (h0*g.w+w0)*c, h1-h0, w1-w0, g.w*c)
+			}
+		}
+	}
+}
+
+// maxWindow sets best to the largest value of each of the c = len(best)
+// channels over a window of rows×cols positions of img, the first of which
+// starts at index first, and arg to the index in img of the winner (the
+// first one on ties). Positions are rowStride values apart down a column and
+// c values apart along a row.
+func maxWindow(best []float32, arg []int32, img []float32, first, rows, cols, rowStride int) {
+	c := len(best)
+	last := first + (rows-1)*rowStride + cols*c // one past the window's last value
+	if c == 0 || len(arg) < c || last > len(img) {
+		panic("nn: max pool window outside the image")
+	}
+	if haveAVX512 {
+		maxPoolAVX512(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c)
+		return
+	}
+	maxWindowGo(best, arg, img, first, rows, cols, rowStride)
+}
+
+func maxWindowGo(best []float32, arg []int32, img []float32, first, rows, cols, rowStride int) {
+	c := len(best)
+	copy(best, img[first:first+c])
+	for q := range best {
+		arg[q] = int32(first + q)
+	}
+	for r := range rows {
+		for k := range cols {
+			if r == 0 && k == 0 {
+				continue
+			}
+			i := first + r*rowStride + k*c
+			for q, v := range img[i : i+c] {
+				if v > best[q] {
+					best[q], arg[q] = v, int32(i+q)
 				}
 			}
 		}

@@ -1,0 +1,27 @@
+//go:build amd64 && !purego
+
+package nn
+
+import "golang.org/x/sys/cpu"
+
+// haveAVX512 selects the AVX-512 loops of simd_amd64.s over their portable
+// twins. Tests switch it off to compare the two.
+var haveAVX512 = cpu.X86.HasAVX512F
+
+//go:noescape
+func reluForwardAVX512(y, x *float32, n int)
+
+//go:noescape
+func reluBackwardAVX512(dx, dy, y *float32, n int)
+
+//go:noescape
+func addRowsAVX512(y, b *float32, rows, n int)
+
+//go:noescape
+func sumRowsAVX512(s, y *float32, rows, n int)
+
+//go:noescape
+func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts)
+
+//go:noescape
+func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int)

@@ -1,0 +1,310 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX-512 versions of the hot element-wise loops of kernels.go, optim.go and
+// pool.go. Each computes exactly what its portable Go twin computes, with the
+// same operations in the same order, so both give the same bits (simd_test.go
+// checks it). A tail shorter than 16 lanes uses masked loads and stores.
+
+// TAILMASK sets K to the first n lanes (0 ≤ n < 16, n in CX); clobbers AX.
+#define TAILMASK(K) MOVL $1, AX; SHLL CX, AX; DECL AX; KMOVW AX, K
+
+// func reluForwardAVX512(y, x *float32, n int)
+TEXT ·reluForwardAVX512(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+	VPXORD Z0, Z0, Z0
+relufwd_loop:
+	CMPQ CX, $16
+	JLT relufwd_tail
+	VMOVUPS (SI), Z1
+	VMAXPS Z0, Z1, Z1 // max(x, +0); equal (±0) gives the second operand, +0
+	VMOVUPS Z1, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP relufwd_loop
+relufwd_tail:
+	TESTQ CX, CX
+	JEQ relufwd_done
+	TAILMASK(K1)
+	VMOVUPS.Z (SI), K1, Z1
+	VMAXPS Z0, Z1, Z1
+	VMOVUPS Z1, K1, (DI)
+relufwd_done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX512(dx, dy, y *float32, n int)
+TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ y+16(FP), BX
+	MOVQ n+24(FP), CX
+	VPXORD Z0, Z0, Z0
+relubwd_loop:
+	CMPQ CX, $16
+	JLT relubwd_tail
+	VMOVUPS (BX), Z1
+	VCMPPS $14, Z0, Z1, K2 // y > 0
+	VMOVUPS.Z (SI), K2, Z2
+	VMOVUPS Z2, (DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP relubwd_loop
+relubwd_tail:
+	TESTQ CX, CX
+	JEQ relubwd_done
+	TAILMASK(K1)
+	VMOVUPS.Z (BX), K1, Z1
+	VCMPPS $14, Z0, Z1, K1, K2
+	VMOVUPS.Z (SI), K2, Z2
+	VMOVUPS Z2, K1, (DI)
+relubwd_done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX512(y, b *float32, rows, n int)
+TEXT ·addRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R9
+	MOVQ R9, CX
+	ANDQ $15, CX // tail lanes of a row
+	TAILMASK(K1)
+	MOVQ R9, R10
+	SHRQ $4, R10 // whole vectors of a row
+addrows_row:
+	TESTQ R8, R8
+	JEQ addrows_done
+	MOVQ SI, BX
+	MOVQ R10, DX
+addrows_vec:
+	TESTQ DX, DX
+	JEQ addrows_tail
+	VMOVUPS (DI), Z1
+	VADDPS (BX), Z1, Z1
+	VMOVUPS Z1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, BX
+	DECQ DX
+	JMP addrows_vec
+addrows_tail:
+	TESTQ CX, CX
+	JEQ addrows_next
+	VMOVUPS.Z (DI), K1, Z1
+	VMOVUPS.Z (BX), K1, Z2
+	VADDPS Z2, Z1, Z1
+	VMOVUPS Z1, K1, (DI)
+	LEAQ (DI)(CX*4), DI
+addrows_next:
+	DECQ R8
+	JMP addrows_row
+addrows_done:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX512(s, y *float32, rows, n int)
+TEXT ·sumRowsAVX512(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R12 // columns left
+	MOVQ R12, R11
+	SHLQ $2, R11 // row stride in bytes
+sumrows_chunk:
+	TESTQ R12, R12
+	JLE sumrows_done
+	CMPQ R12, $16
+	JGE sumrows_full
+	MOVQ R12, CX
+	TAILMASK(K1)
+	JMP sumrows_start
+sumrows_full:
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+sumrows_start:
+	VPXORD Z0, Z0, Z0
+	VPXORD Z2, Z2, Z2 // a second accumulator for odd rows breaks the dependency chain
+	MOVQ SI, DX
+	MOVQ R8, R13
+sumrows_pair:
+	CMPQ R13, $2
+	JLT sumrows_last
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS Z1, Z0, Z0
+	ADDQ R11, DX
+	VMOVUPS.Z (DX), K1, Z3
+	VADDPS Z3, Z2, Z2
+	ADDQ R11, DX
+	SUBQ $2, R13
+	JMP sumrows_pair
+sumrows_last:
+	TESTQ R13, R13
+	JEQ sumrows_store
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS Z1, Z0, Z0
+sumrows_store:
+	VADDPS Z2, Z0, Z0
+	VMOVUPS Z0, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, R12
+	JMP sumrows_chunk
+sumrows_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts)
+TEXT ·adamAVX512(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), BX
+	MOVQ v+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), R8
+	VBROADCASTSS 0(R8), Z20  // b1
+	VBROADCASTSS 4(R8), Z21  // 1−b1
+	VBROADCASTSS 8(R8), Z22  // b2
+	VBROADCASTSS 12(R8), Z23 // 1−b2
+	VBROADCASTSS 16(R8), Z24 // c1
+	VBROADCASTSS 20(R8), Z25 // c2
+	VBROADCASTSS 24(R8), Z26 // lr
+	VBROADCASTSS 28(R8), Z27 // eps
+	VBROADCASTSS 32(R8), Z28 // decay
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+adam_loop:
+	CMPQ CX, $16
+	JGE adam_body
+	TESTQ CX, CX
+	JEQ adam_done
+	TAILMASK(K1)
+	XORQ CX, CX // this tail is the last pass
+	JMP adam_masked
+adam_body:
+	SUBQ $16, CX
+adam_masked:
+	VMOVUPS.Z (DI), K1, Z10
+	VMULPS Z10, Z28, Z11
+	VSUBPS Z11, Z10, Z10     // w −= decay·w
+	VMOVUPS.Z (SI), K1, Z12  // g
+	VMOVUPS.Z (BX), K1, Z13
+	VMULPS Z13, Z20, Z13     // b1·m
+	VMULPS Z12, Z21, Z14     // (1−b1)·g
+	VADDPS Z14, Z13, Z13     // m
+	VMOVUPS Z13, K1, (BX)
+	VMOVUPS.Z (DX), K1, Z15
+	VMULPS Z15, Z22, Z15     // b2·v
+	VMULPS Z12, Z23, Z16     // (1−b2)·g
+	VMULPS Z12, Z16, Z16     // ·g
+	VADDPS Z16, Z15, Z15     // v
+	VMOVUPS Z15, K1, (DX)
+	VMULPS Z24, Z13, Z13     // m·c1
+	VMULPS Z25, Z15, Z15     // v·c2
+	VSQRTPS Z15, Z15
+	VADDPS Z27, Z15, Z15     // sqrt + eps
+	VMULPS Z13, Z26, Z13     // lr·m̂
+	VDIVPS Z15, Z13, Z13
+	VSUBPS Z13, Z10, Z10
+	VMOVUPS Z10, K1, (DI)
+	ADDQ $64, DI
+	ADDQ $64, SI
+	ADDQ $64, BX
+	ADDQ $64, DX
+	JMP adam_loop
+adam_done:
+	VZEROUPPER
+	RET
+
+// func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int)
+TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-64
+	MOVQ best+0(FP), DI
+	MOVQ arg+8(FP), SI
+	MOVQ img+16(FP), BX
+	MOVQ first+24(FP), R8
+	MOVQ rows+32(FP), R9
+	MOVQ cols+40(FP), R10
+	MOVQ rowStride+48(FP), R11
+	MOVQ c+56(FP), R12
+	VMOVDQU32 iota<>(SB), Z31
+	XORQ R13, R13 // first channel of this vector
+maxpool_q:
+	CMPQ R13, R12
+	JGE maxpool_done
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $16
+	JLT maxpool_part
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	JMP maxpool_init
+maxpool_part:
+	TAILMASK(K1)
+maxpool_init:
+	MOVQ R8, AX
+	ADDQ R13, AX
+	VMOVUPS.Z (BX)(AX*4), K1, Z0 // best: the window's first value
+	VPBROADCASTD AX, Z1
+	VPADDD Z31, Z1, Z1           // its index
+	XORQ R14, R14                // window row
+maxpool_r:
+	CMPQ R14, R9
+	JGE maxpool_store
+	MOVQ R14, DX
+	IMULQ R11, DX
+	ADDQ R8, DX
+	ADDQ R13, DX // index of (row, 0) for this vector
+	XORQ R15, R15 // window column
+maxpool_k:
+	CMPQ R15, R10
+	JGE maxpool_nextr
+	MOVQ R14, AX
+	ORQ R15, AX
+	JEQ maxpool_nextk // (0, 0) is the start
+	MOVQ R15, AX
+	IMULQ R12, AX
+	ADDQ DX, AX
+	VMOVUPS.Z (BX)(AX*4), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2 // v > best
+	VMOVAPS Z2, K2, Z0
+	VPBROADCASTD AX, Z3
+	VPADDD Z31, Z3, Z3
+	VMOVDQA32 Z3, K2, Z1
+maxpool_nextk:
+	INCQ R15
+	JMP maxpool_k
+maxpool_nextr:
+	INCQ R14
+	JMP maxpool_r
+maxpool_store:
+	VMOVUPS Z0, K1, (DI)(R13*4)
+	VMOVDQU32 Z1, K1, (SI)(R13*4)
+	ADDQ $16, R13
+	JMP maxpool_q
+maxpool_done:
+	VZEROUPPER
+	RET
+
+DATA iota<>+0(SB)/4, $0
+DATA iota<>+4(SB)/4, $1
+DATA iota<>+8(SB)/4, $2
+DATA iota<>+12(SB)/4, $3
+DATA iota<>+16(SB)/4, $4
+DATA iota<>+20(SB)/4, $5
+DATA iota<>+24(SB)/4, $6
+DATA iota<>+28(SB)/4, $7
+DATA iota<>+32(SB)/4, $8
+DATA iota<>+36(SB)/4, $9
+DATA iota<>+40(SB)/4, $10
+DATA iota<>+44(SB)/4, $11
+DATA iota<>+48(SB)/4, $12
+DATA iota<>+52(SB)/4, $13
+DATA iota<>+56(SB)/4, $14
+DATA iota<>+60(SB)/4, $15
+GLOBL iota<>(SB), RODATA|NOPTR, $64

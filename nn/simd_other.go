@@ -1,0 +1,17 @@
+//go:build !amd64 || purego
+
+package nn
+
+// haveAVX512 is false where there is no assembly: the portable loops run.
+var haveAVX512 = false
+
+func reluForwardAVX512(y, x *float32, n int)       { panic("nn: no AVX-512 loops in this build") }
+func reluBackwardAVX512(dx, dy, y *float32, n int) { panic("nn: no AVX-512 loops in this build") }
+func addRowsAVX512(y, b *float32, rows, n int)     { panic("nn: no AVX-512 loops in this build") }
+func sumRowsAVX512(s, y *float32, rows, n int)     { panic("nn: no AVX-512 loops in this build") }
+func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts) {
+	panic("nn: no AVX-512 loops in this build")
+}
+func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int) {
+	panic("nn: no AVX-512 loops in this build")
+}

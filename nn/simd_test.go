@@ -1,0 +1,183 @@
+package nn
+
+import (
+	"math"
+	"testing"
+)
+
+// The AVX-512 loops must give the same bits as their portable twins, write
+// nothing outside their output, and handle every tail length.
+
+func requireAVX512(t *testing.T) {
+	t.Helper()
+	if !haveAVX512 {
+		t.Skip("no AVX-512 loops on this CPU or build")
+	}
+}
+
+// guarded returns a slice of n random values followed by guard values, and
+// a check that the guards are untouched.
+func guarded(t *testing.T, n int, seed uint64) ([]float32, func()) {
+	t.Helper()
+	buf := make([]float32, n+17)
+	normalInput(NewRand(seed, 5), buf[:n])
+	for i := n; i < len(buf); i++ {
+		buf[i] = 12345
+	}
+	return buf[:n], func() {
+		t.Helper()
+		for i := n; i < len(buf); i++ {
+			if buf[i] != 12345 {
+				t.Fatalf("n=%d: wrote past the end (index %d)", n, i)
+			}
+		}
+	}
+}
+
+func sameFloats(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	if !sameBits(got, want) {
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(want[i]) {
+				t.Fatalf("%s: index %d of %d: AVX-512 %v, portable %v", what, i, len(got), got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestAVX512ElementwiseMatchesPortable(t *testing.T) {
+	requireAVX512(t)
+	for n := 0; n <= 67; n++ {
+		x, _ := guarded(t, n, uint64(n))
+		if n > 2 {
+			x[1] = float32(math.Copysign(0, -1)) // −0 must give +0
+			x[2] = 0
+		}
+		y, ok := guarded(t, n, 1000)
+		want := make([]float32, n)
+		reluForward(y, x, nil, 0)
+		ok()
+		reluForwardGo(want, x)
+		sameFloats(t, "relu forward", y, want)
+
+		dy, _ := guarded(t, n, uint64(n)+77)
+		dx, ok := guarded(t, n, 2000)
+		reluBackward(dx, dy, y, 0)
+		ok()
+		reluBackwardGo(want, dy, y)
+		sameFloats(t, "relu backward", dx, want)
+	}
+}
+
+func TestAVX512RowsMatchPortable(t *testing.T) {
+	requireAVX512(t)
+	for _, n := range []int{1, 3, 15, 16, 17, 28, 31, 32, 33, 64, 100} {
+		for _, rows := range []int{0, 1, 2, 3, 7, 64} {
+			b, _ := guarded(t, n, 3)
+			y, ok := guarded(t, rows*n, 4)
+			want := append([]float32(nil), y...)
+			addRows(y, b)
+			ok()
+			addRowsGo(want, b)
+			sameFloats(t, "add rows", y, want)
+
+			s, ok := guarded(t, n, 5)
+			sumRows(s, y)
+			ok()
+			ws := make([]float32, n)
+			sumRowsGo(ws, y)
+			sameFloats(t, "sum rows", s, ws)
+			for j := range n { // and the sum is right
+				var exact float64
+				for r := range rows {
+					exact += float64(y[r*n+j])
+				}
+				if math.Abs(exact-float64(s[j])) > 1e-4*(1+math.Abs(exact)) {
+					t.Fatalf("sum rows n=%d rows=%d column %d: %v, want %v", n, rows, j, s[j], exact)
+				}
+			}
+		}
+	}
+}
+
+func TestAVX512AdamMatchesPortable(t *testing.T) {
+	requireAVX512(t)
+	k := &adamConsts{b1: 0.9, ob1: 1 - 0.9, b2: 0.999, ob2: 1 - 0.999, c1: 1 / (1 - 0.9*0.9), c2: 1 / (1 - 0.999*0.999), lr: 1e-3, eps: 1e-8}
+	for _, decay := range []float32{0, 1e-4} {
+		k.decay = decay
+		for n := 0; n <= 67; n++ {
+			w, okW := guarded(t, n, 1)
+			g, _ := guarded(t, n, 2)
+			m, okM := guarded(t, n, 3)
+			v, okV := guarded(t, n, 4)
+			for i := range v {
+				v[i] = v[i] * v[i] // second moments are not negative
+			}
+			w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+			adamUpdate(w, g, m, v, k)
+			okW()
+			okM()
+			okV()
+			adamUpdateGo(w2, g, m2, v2, k)
+			sameFloats(t, "adam w", w, w2)
+			sameFloats(t, "adam m", m, m2)
+			sameFloats(t, "adam v", v, v2)
+		}
+	}
+}
+
+func TestAVX512MaxWindowMatchesPortable(t *testing.T) {
+	requireAVX512(t)
+	for _, c := range []int{1, 5, 16, 17, 28, 40} {
+		const h, w = 7, 6
+		img, _ := guarded(t, h*w*c, uint64(c))
+		for i := 0; i < len(img); i += 7 {
+			img[i] = 0.5 // ties: the first one must win
+		}
+		for _, win := range [][4]int{{0, 0, 1, 1}, {0, 0, 2, 2}, {1, 2, 3, 3}, {4, 3, 3, 3}, {6, 5, 1, 1}, {2, 0, 5, 2}} {
+			r0, c0, rows, cols := win[0], win[1], win[2], win[3]
+			first := (r0*w + c0) * c
+			best, okB := guarded(t, c, 9)
+			arg := make([]int32, c+3)
+			maxWindow(best, arg[:c], img, first, rows, cols, w*c)
+			okB()
+			if arg[c] != 0 {
+				t.Fatalf("c=%d: wrote past the end of arg", c)
+			}
+			wantBest, wantArg := make([]float32, c), make([]int32, c)
+			maxWindowGo(wantBest, wantArg, img, first, rows, cols, w*c)
+			sameFloats(t, "max pool", best, wantBest)
+			for q := range c {
+				if arg[q] != wantArg[q] {
+					t.Fatalf("c=%d window %v channel %d: winner %d, portable %d", c, win, q, arg[q], wantArg[q])
+				}
+			}
+		}
+	}
+}
+
+// TestPortableLoopsTrainTheSameNetwork runs the whole network on the
+// portable loops and on the AVX-512 ones and compares the weights.
+func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
+	requireAVX512(t)
+	train := func() []*Param {
+		net, err := Build(Shape{24, 24, 3}, allKindsSpecs(), 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := benchInput(16, Shape{24, 24, 3})
+		labels := make([]int, 16)
+		for i := range labels {
+			labels[i] = i % 10
+		}
+		trainSteps(t, net, NewAdam(AdamConfig{}), x, labels, 3, 1e-2)
+		return net.savedTensors()
+	}
+	fast := train()
+	haveAVX512 = false
+	defer func() { haveAVX512 = true }()
+	portable := train()
+	for i := range fast {
+		sameFloats(t, fast[i].key(), fast[i].Value, portable[i].Value)
+	}
+}
