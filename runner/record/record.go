@@ -67,8 +67,9 @@ type Status struct {
 	TestAcc     float64    `json:"test_acc,omitempty"` // at the best checkpoint
 	Started     time.Time  `json:"started"`
 	Updated     time.Time  `json:"updated"`
-	Seconds     float64    `json:"seconds"`           // training time, summed over resumes
-	Command     string     `json:"command,omitempty"` // the command that reruns this run
+	Seconds     float64    `json:"seconds"`             // training time, summed over resumes
+	Command     string     `json:"command,omitempty"`   // the command that reruns this run
+	SlurmJob    string     `json:"slurm_job,omitempty"` // the Slurm job (array task "1234_5") that last trained it
 }
 
 // Epoch holds the metrics at the end of one epoch. Losses are means over the
