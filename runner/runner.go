@@ -189,32 +189,11 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	parallel := max(opts.Parallel, 1)
-	var jobs []*job
-	for _, e := range exps {
-		pts, err := e.Points()
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range pts {
-			j, err := newJob(p, opts)
-			if err != nil {
-				return nil, err
-			}
-			j.index = len(jobs)
-			jobs = append(jobs, j)
-		}
+	jobs, err := expandJobs(exps, opts)
+	if err != nil {
+		return nil, err
 	}
-	seen := map[string]int{}
-	for _, j := range jobs {
-		j.dupOf = -1
-		if k, ok := seen[j.dir]; ok {
-			j.dupOf = k
-		} else {
-			seen[j.dir] = j.index
-		}
-	}
-	parallel = min(parallel, max(len(jobs), 1))
+	parallel := min(max(opts.Parallel, 1), max(len(jobs), 1))
 	threads := max(1, runtime.NumCPU()/parallel)
 	gemm.SetThreads(threads)
 	defer gemm.SetThreads(0)
@@ -241,6 +220,10 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 		go func() {
 			defer wg.Done()
 			for j := range queue {
+				if ctx.Err() != nil {
+					results[j.index] = j.result(StateNotRun)
+					continue
+				}
 				results[j.index] = sw.run(ctx, j)
 			}
 		}()
@@ -267,6 +250,42 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 	}
 	prog.close()
 	return &Summary{Runs: results, Interrupted: ctx.Err() != nil}, nil
+}
+
+// expandJobs lists the points of every experiment as jobs, in order, and
+// marks each job whose folder an earlier one already has (dupOf).
+func expandJobs(exps []*experiments.Experiment, opts Options) ([]*job, error) {
+	if opts.Results == "" {
+		opts.Results = "results"
+	}
+	if opts.Program == "" {
+		opts.Program = "cnnlab"
+	}
+	var jobs []*job
+	for _, e := range exps {
+		pts, err := e.Points()
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range pts {
+			j, err := newJob(p, opts)
+			if err != nil {
+				return nil, err
+			}
+			j.index = len(jobs)
+			jobs = append(jobs, j)
+		}
+	}
+	seen := map[string]int{}
+	for _, j := range jobs {
+		j.dupOf = -1
+		if k, ok := seen[j.dir]; ok {
+			j.dupOf = k
+		} else {
+			seen[j.dir] = j.index
+		}
+	}
+	return jobs, nil
 }
 
 func newJob(p experiments.Point, opts Options) (*job, error) {

@@ -277,6 +277,12 @@ func (t *trainer) resume() error {
 		return err
 	}
 	t.net, t.opt = ck.Net, ck.Optimizer
+	// Temporary files of writes a kill cut short.
+	if tmps, _ := filepath.Glob(filepath.Join(j.dir, ".*.tmp-*")); len(tmps) > 0 {
+		for _, f := range tmps {
+			os.Remove(f)
+		}
+	}
 	t.status = j.newStatus(t.meta.Started)
 	t.status.Epoch = t.meta.Epoch
 	t.status.Seconds = t.meta.Seconds
