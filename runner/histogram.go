@@ -81,8 +81,14 @@ func addHistograms(h *record.Histograms, params []*nn.Param, epoch int) {
 			if math.IsNaN(x) {
 				continue
 			}
-			b := int(math.Floor((x - lo) / width))
-			counts[min(max(b, 0), len(counts)-1)]++
+			b := 0
+			switch {
+			case x >= hi:
+				b = len(counts) - 1
+			case x > lo:
+				b = min(int((x-lo)/width), len(counts)-1)
+			}
+			counts[b]++
 		}
 		t.Epochs = append(t.Epochs, epoch)
 		t.Counts = append(t.Counts, counts)
