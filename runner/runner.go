@@ -410,6 +410,8 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 		return planSkip, st, ""
 	case record.StateDiverged:
 		return planSkip, st, ""
+	case record.StateFailed:
+		return planFresh, st, fmt.Sprintf("failed before (%s); running again", firstLine(st.Error))
 	case record.StateRunning, record.StateStopped:
 		if _, err := os.Stat(filepath.Join(j.dir, record.CheckpointFile)); err != nil {
 			if st.Epoch > 0 {
