@@ -14,6 +14,12 @@
 // file is written atomically, in an order that leaves the records of a
 // killed run either consistent with its checkpoint or recognisably
 // incomplete.
+//
+// At the end of a run, the checkpoint with the best validation accuracy
+// (best.cnn) is analysed on the test images (analysis.json); the network of
+// the last epoch is kept as model.cnn. Training, validation and test images
+// are chosen with one fixed seed, the same for every run, so that the runs
+// of a sweep, replicates included, are measured on the same images.
 package runner
 
 import (
