@@ -62,6 +62,15 @@ type Options struct {
 	// Program is the command name written in each run's rerun command;
 	// default "cnnlab".
 	Program string
+	// Points, when not nil, trains only these points: indices into the
+	// points of all the files, in order (for one file, its sweep's).
+	Points []int
+	// CPUs is the number of cores to use, split between the Parallel runs;
+	// default all of them.
+	CPUs int
+	// SlurmJob names the Slurm job (array task) training these runs, for
+	// their status.
+	SlurmJob string
 
 	hooks *hooks
 }
@@ -128,6 +137,7 @@ type job struct {
 
 	swept     []record.KeyValue
 	replicate int
+	slurmJob  string // the Slurm array task training it, if any
 }
 
 // RunID returns the id of a run: the first 10 hex digits of the SHA-256 of
@@ -199,8 +209,17 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.Points != nil {
+		if jobs, err = pickPoints(jobs, opts.Points); err != nil {
+			return nil, err
+		}
+	}
 	parallel := min(max(opts.Parallel, 1), max(len(jobs), 1))
-	threads := max(1, runtime.NumCPU()/parallel)
+	cpus := runtime.NumCPU()
+	if opts.CPUs > 0 {
+		cpus = opts.CPUs
+	}
+	threads := max(1, cpus/parallel)
 	gemm.SetThreads(threads)
 	defer gemm.SetThreads(0)
 	env := environment(threads)
@@ -302,7 +321,8 @@ func newJob(p experiments.Point, opts Options) (*job, error) {
 	}
 	id := RunID(cfg)
 	dir := filepath.Join(opts.Results, folderName(e.Name), id)
-	j := &job{exp: e, point: p, config: cfg, id: id, dir: dir, label: p.Label(), replicate: p.Replicate}
+	j := &job{exp: e, point: p, config: cfg, id: id, dir: dir, label: p.Label(), replicate: p.Replicate,
+		slurmJob: opts.SlurmJob}
 	for _, s := range p.Settings {
 		j.swept = append(j.swept, record.KeyValue{Key: s.Key, Value: s.Value})
 	}
@@ -332,6 +352,7 @@ func (j *job) newStatus(started time.Time) record.Status {
 		Started:     started,
 		Updated:     time.Now().UTC(),
 		Command:     j.command,
+		SlurmJob:    j.slurmJob,
 	}
 	return st
 }

@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,7 +131,7 @@ func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*Slurm
 		if err != nil {
 			return nil, err
 		}
-		jobs, err := sweepJobs(e, runOpts)
+		jobs, err := expandJobs([]*experiments.Experiment{e}, runOpts)
 		if err != nil {
 			return nil, err
 		}
@@ -567,7 +568,7 @@ func SweepStatus(ctx context.Context, files []string, opts StatusOptions) ([]Poi
 	}
 	var out []PointStatus
 	for _, e := range exps {
-		jobs, err := sweepJobs(e, Options{Results: results, Sets: opts.Sets})
+		jobs, err := expandJobs([]*experiments.Experiment{e}, Options{Results: results, Sets: opts.Sets})
 		if err != nil {
 			return nil, err
 		}
@@ -617,27 +618,27 @@ func pointStatus(j *job, live map[string]liveTask, knowQueue bool) PointStatus {
 	return ps
 }
 
-// sweepJobs lists the points of one experiment as jobs, in sweep order,
-// marking those whose folder an earlier point has.
-func sweepJobs(e *experiments.Experiment, opts Options) ([]*job, error) {
-	pts, err := e.Points()
-	if err != nil {
-		return nil, err
-	}
-	jobs := make([]*job, len(pts))
+// pickPoints keeps the jobs at the given indices, in that order (the
+// points a Slurm task, or cnnlab run --point, trains), and marks duplicates
+// among them afresh.
+func pickPoints(all []*job, points []int) ([]*job, error) {
+	jobs := make([]*job, 0, len(points))
 	seen := map[string]int{}
-	for i, p := range pts {
-		j, err := newJob(p, opts)
-		if err != nil {
-			return nil, err
+	for _, k := range points {
+		if k < 0 || k >= len(all) {
+			return nil, fmt.Errorf("point %d: the sweep has %d points (0 to %d)", k, len(all), len(all)-1)
 		}
-		j.index, j.dupOf = i, -1
-		if k, ok := seen[j.dir]; ok {
-			j.dupOf = k
+		if slices.Contains(points[:len(jobs)], k) {
+			return nil, fmt.Errorf("point %d is given twice", k)
+		}
+		j := all[k]
+		j.index, j.dupOf = len(jobs), -1
+		if d, ok := seen[j.dir]; ok {
+			j.dupOf = d
 		} else {
-			seen[j.dir] = i
+			seen[j.dir] = j.index
 		}
-		jobs[i] = j
+		jobs = append(jobs, j)
 	}
 	return jobs, nil
 }
