@@ -31,6 +31,7 @@ func BenchmarkConvForward(b *testing.B) {
 		spec  LayerSpec
 	}{
 		{"mnist 28x28x1 k3 f28 b64", 64, Shape{28, 28, 1}, LayerSpec{Kind: KindConv, Filters: 28, KernelH: 3, KernelW: 3}},
+		{"cifar 32x32x3 k3 f64 same b128", 128, Shape{32, 32, 3}, LayerSpec{Kind: KindConv, Filters: 64, KernelH: 3, KernelW: 3, Padding: PadSame}},
 		{"cifar 16x16x64 k3 f128 same b32", 32, Shape{16, 16, 64}, LayerSpec{Kind: KindConv, Filters: 128, KernelH: 3, KernelW: 3, Padding: PadSame}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {

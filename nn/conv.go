@@ -17,13 +17,16 @@ import (
 type conv struct {
 	base
 	geom      geometry
-	w, b      *Param // b is nil without bias
-	pointwise bool   // 1×1 kernel, stride 1, no padding: the input is its own im2col matrix
+	w, b      *Param    // b is nil without bias
+	pointwise bool      // 1×1 kernel, stride 1, no padding: the input is its own im2col matrix
+	direct    bool      // short im2col rows: the loops of smallconv.go instead of gemm
+	zeros     []float32 // the bias of the direct loops when the layer has none
 
 	x       *Tensor
 	col     []float32  // im2col of x, kept for backward
 	scratch *[]float32 // the network's buffer for the im2col of dY·Wᵀ, shared by the layers
 	cols    colTask
+	small   smallConv
 	bias    biasRows
 	sums    columnSums
 	out     Tensor
@@ -35,10 +38,13 @@ func newConv(b base, r *rand.Rand) *conv {
 	g, _ := windowGeometry(b.in, s, false) // checked by OutputShape
 	l := &conv{base: b, geom: g}
 	l.pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
+	l.direct = g.kh*g.kw*g.c <= smallK
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Filters)
+	} else if l.direct {
+		l.zeros = make([]float32, s.Filters)
 	}
 	return l
 }
@@ -62,6 +68,14 @@ func (l *conv) forward(x *Tensor, train bool) *Tensor {
 	}
 	l.x = x
 	l.out.resize(x.N, g.oh, g.ow, f)
+	if l.direct {
+		bias := l.zeros
+		if l.b != nil {
+			bias = l.b.Value
+		}
+		l.small.forward(l.out.Data, col, l.w.Value, bias, m, k, f)
+		return &l.out
+	}
 	gemm.Sgemm(false, false, m, f, k, 1, col, k, l.w.Value, f, 0, l.out.Data, f)
 	if l.b != nil {
 		l.bias.addBias(l.out.Data, l.b.Value)
@@ -78,7 +92,11 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 		col = l.col
 	}
 	// dW = colᵀ · dY
-	gemm.Sgemm(true, false, k, f, m, 1, col, k, dy.Data, f, 0, l.w.Grad, f)
+	if l.direct {
+		l.small.weightGrad(l.w.Grad, col, dy.Data, m, k, f)
+	} else {
+		gemm.Sgemm(true, false, k, f, m, 1, col, k, dy.Data, f, 0, l.w.Grad, f)
+	}
 	if l.b != nil {
 		l.sums.sum(l.b.Grad, dy.Data)
 	}
@@ -146,44 +164,61 @@ const shortRun = 16
 func im2col(col, x []float32, first, last int, g *geometry) {
 	c := g.c
 	rowLen := g.kh * g.kw * c
-	run := g.kw * c // one row of the window
+	run := g.kw * c // one row of a window
 	imgSize := g.h * g.w * c
-	i := first * g.oh * g.ow * rowLen
+	// Windows at ow in [owLo, owHi) lie entirely inside the image across.
+	owLo := min((g.pl+g.sw-1)/g.sw, g.ow)
+	owHi := max(min((g.w-g.kw+g.pl)/g.sw+1, g.ow), owLo)
 	for b := first; b < last; b++ {
 		img := x[b*imgSize : (b+1)*imgSize]
 		for oh := 0; oh < g.oh; oh++ {
-			for ow := 0; ow < g.ow; ow++ {
-				row := col[i : i+rowLen]
-				i += rowLen
-				iw0 := ow*g.sw - g.pl
-				inside := iw0 >= 0 && iw0+g.kw <= g.w
-				for kh := 0; kh < g.kh; kh++ {
-					dst := row[kh*run : kh*run+run]
-					ih := oh*g.sh + kh - g.pt
-					switch {
-					case ih < 0 || ih >= g.h:
-						clear(dst)
-					case inside:
-						src := img[(ih*g.w+iw0)*c : (ih*g.w+iw0)*c+run]
-						if run <= shortRun {
-							for q, v := range src {
-								dst[q] = v
-							}
-						} else {
-							copy(dst, src)
+			rows := col[((b*g.oh+oh)*g.ow)*rowLen : ((b*g.oh+oh)*g.ow+g.ow)*rowLen]
+			for kh := 0; kh < g.kh; kh++ {
+				ih := oh*g.sh + kh - g.pt
+				if ih < 0 || ih >= g.h {
+					for ow := 0; ow < g.ow; ow++ {
+						clear(rows[ow*rowLen+kh*run : ow*rowLen+kh*run+run])
+					}
+					continue
+				}
+				src := img[ih*g.w*c : (ih+1)*g.w*c]
+				for ow := 0; ow < owLo; ow++ {
+					windowRow(rows[ow*rowLen+kh*run:ow*rowLen+kh*run+run], src, ow*g.sw-g.pl, g)
+				}
+				step := g.sw * c
+				s := (owLo*g.sw - g.pl) * c
+				if run <= shortRun {
+					for ow := owLo; ow < owHi; ow++ {
+						dst := rows[ow*rowLen+kh*run : ow*rowLen+kh*run+run]
+						for q, v := range src[s : s+run] {
+							dst[q] = v
 						}
-					default:
-						for kw := 0; kw < g.kw; kw++ {
-							iw := iw0 + kw
-							if iw < 0 || iw >= g.w {
-								clear(dst[kw*c : kw*c+c])
-							} else {
-								copy(dst[kw*c:kw*c+c], img[(ih*g.w+iw)*c:])
-							}
-						}
+						s += step
+					}
+				} else {
+					for ow := owLo; ow < owHi; ow++ {
+						copy(rows[ow*rowLen+kh*run:ow*rowLen+kh*run+run], src[s:s+run])
+						s += step
 					}
 				}
+				for ow := owHi; ow < g.ow; ow++ {
+					windowRow(rows[ow*rowLen+kh*run:ow*rowLen+kh*run+run], src, ow*g.sw-g.pl, g)
+				}
 			}
+		}
+	}
+}
+
+// windowRow copies one row of a window that starts at column iw0 of the
+// image row src (which may be outside it), with zeros outside.
+func windowRow(dst, src []float32, iw0 int, g *geometry) {
+	c := g.c
+	for kw := 0; kw < g.kw; kw++ {
+		iw := iw0 + kw
+		if iw < 0 || iw >= g.w {
+			clear(dst[kw*c : kw*c+c])
+		} else {
+			copy(dst[kw*c:kw*c+c], src[iw*c:iw*c+c])
 		}
 	}
 }

@@ -564,3 +564,60 @@ func TestLayerTiming(t *testing.T) {
 		t.Errorf("switching timing on did not reset it: %+v", reset[0])
 	}
 }
+
+// TestDirectConvMatchesGemm runs convs with short im2col rows through the
+// direct loops and through gemm and compares outputs and gradients.
+func TestDirectConvMatchesGemm(t *testing.T) {
+	for _, tc := range []struct {
+		in   Shape
+		spec LayerSpec
+	}{
+		{Shape{12, 11, 1}, LayerSpec{Kind: KindConv, Filters: 28, KernelH: 3, KernelW: 3}},
+		{Shape{9, 9, 2}, LayerSpec{Kind: KindConv, Filters: 40, KernelH: 2, KernelW: 3, StrideH: 2, Padding: PadSame, NoBias: true}},
+		{Shape{5, 6, 16}, LayerSpec{Kind: KindConv, Filters: 5, KernelH: 1, KernelW: 1}},
+	} {
+		run := func(direct bool) (*Tensor, *Tensor, []float32, []float32) {
+			net, err := Build(tc.in, []LayerSpec{tc.spec}, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := net.layers[0].(*conv)
+			if !c.direct {
+				t.Fatalf("%v on %v: want the direct loops", tc.spec, tc.in)
+			}
+			c.direct = direct
+			x := benchInput(600, tc.in) // several blocks of rows
+			y, err := net.Forward(x, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			y = y.Clone()
+			dy := benchInput(600, net.Output())
+			dx, err := net.BackwardInput(dy)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var db []float32
+			if c.b != nil {
+				db = append(db, c.b.Grad...)
+			}
+			return y, dx.Clone(), append([]float32(nil), c.w.Grad...), db
+		}
+		y1, dx1, dw1, db1 := run(true)
+		y2, dx2, dw2, db2 := run(false)
+		for _, cmp := range []struct {
+			what      string
+			got, want []float32
+		}{{"output", y1.Data, y2.Data}, {"input gradient", dx1.Data, dx2.Data}, {"weight gradient", dw1, dw2}, {"bias gradient", db1, db2}} {
+			scale := 0.0
+			for _, v := range cmp.want {
+				scale = max(scale, math.Abs(float64(v)))
+			}
+			for i := range cmp.want {
+				if d := math.Abs(float64(cmp.got[i] - cmp.want[i])); d > 1e-5*scale {
+					t.Fatalf("%v: %s %d: direct %v, gemm %v", tc.spec, cmp.what, i, cmp.got[i], cmp.want[i])
+				}
+			}
+		}
+	}
+}

@@ -308,3 +308,164 @@ DATA iota<>+52(SB)/4, $13
 DATA iota<>+56(SB)/4, $14
 DATA iota<>+60(SB)/4, $15
 GLOBL iota<>(SB), RODATA|NOPTR, $64
+
+// func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
+//
+// For i < m and the lanes of mask0 (columns 0..15) and mask1 (16..31):
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ bias+48(FP), AX
+	MOVQ m+56(FP), R11
+	MOVQ k+64(FP), R12
+	MOVQ mask0+72(FP), CX
+	KMOVW CX, K1
+	MOVQ mask1+80(FP), CX
+	KMOVW CX, K2
+	VMOVUPS.Z (AX), K1, Z28
+	VMOVUPS.Z 64(AX), K2, Z29
+smallfwd_row:
+	TESTQ R11, R11
+	JEQ smallfwd_done
+	VMOVAPS Z28, Z0
+	VMOVAPS Z29, Z1
+	MOVQ SI, DX // a[i, p]
+	MOVQ BX, R13 // b[p, 0]
+	MOVQ R12, R14
+smallfwd_p:
+	TESTQ R14, R14
+	JEQ smallfwd_store
+	VBROADCASTSS (DX), Z2
+	VMULPS.Z (R13), Z2, K1, Z3
+	VADDPS Z3, Z0, Z0
+	VMULPS.Z 64(R13), Z2, K2, Z4
+	VADDPS Z4, Z1, Z1
+	ADDQ $4, DX
+	ADDQ R10, R13
+	DECQ R14
+	JMP smallfwd_p
+smallfwd_store:
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z1, K2, 64(DI)
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ R11
+	JMP smallfwd_row
+smallfwd_done:
+	VZEROUPPER
+	RET
+
+// func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
+//
+// For p < k and the lanes of mask0 and mask1:
+// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order (acc is k rows of 32).
+TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	MOVQ d+24(FP), BX
+	MOVQ ldd+32(FP), R10
+	SHLQ $2, R10
+	MOVQ m+40(FP), R11
+	MOVQ k+48(FP), R12
+	MOVQ mask0+56(FP), CX
+	KMOVW CX, K1
+	MOVQ mask1+64(FP), CX
+	KMOVW CX, K2
+smallgrad_quad:
+	CMPQ R11, $4
+	JLT smallgrad_single
+	// four rows of d, in order
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z 64(BX), K2, Z1
+	ADDQ R10, BX
+	VMOVUPS.Z (BX), K1, Z2
+	VMOVUPS.Z 64(BX), K2, Z3
+	ADDQ R10, BX
+	VMOVUPS.Z (BX), K1, Z4
+	VMOVUPS.Z 64(BX), K2, Z5
+	ADDQ R10, BX
+	VMOVUPS.Z (BX), K1, Z6
+	VMOVUPS.Z 64(BX), K2, Z7
+	ADDQ R10, BX
+	MOVQ SI, DX      // a[i, p]
+	LEAQ (SI)(R9*2), R15 // a[i+2, p]
+	MOVQ DI, R13     // acc[p]
+	MOVQ R12, R14
+smallgrad_quad_p:
+	TESTQ R14, R14
+	JEQ smallgrad_quad_next
+	VMOVUPS (R13), Z16
+	VMOVUPS 64(R13), Z17
+	VBROADCASTSS (DX), Z8
+	VBROADCASTSS (DX)(R9*1), Z9
+	VBROADCASTSS (R15), Z10
+	VBROADCASTSS (R15)(R9*1), Z11
+	VMULPS Z0, Z8, Z12
+	VADDPS Z12, Z16, Z16
+	VMULPS Z1, Z8, Z13
+	VADDPS Z13, Z17, Z17
+	VMULPS Z2, Z9, Z12
+	VADDPS Z12, Z16, Z16
+	VMULPS Z3, Z9, Z13
+	VADDPS Z13, Z17, Z17
+	VMULPS Z4, Z10, Z12
+	VADDPS Z12, Z16, Z16
+	VMULPS Z5, Z10, Z13
+	VADDPS Z13, Z17, Z17
+	VMULPS Z6, Z11, Z12
+	VADDPS Z12, Z16, Z16
+	VMULPS Z7, Z11, Z13
+	VADDPS Z13, Z17, Z17
+	VMOVUPS Z16, (R13)
+	VMOVUPS Z17, 64(R13)
+	ADDQ $4, DX
+	ADDQ $4, R15
+	ADDQ $128, R13
+	DECQ R14
+	JMP smallgrad_quad_p
+smallgrad_quad_next:
+	LEAQ (SI)(R9*4), SI
+	SUBQ $4, R11
+	JMP smallgrad_quad
+smallgrad_single:
+	TESTQ R11, R11
+	JEQ smallgrad_done
+	VMOVUPS.Z (BX), K1, Z0
+	VMOVUPS.Z 64(BX), K2, Z1
+	ADDQ R10, BX
+	MOVQ SI, DX
+	MOVQ DI, R13
+	MOVQ R12, R14
+smallgrad_single_p:
+	TESTQ R14, R14
+	JEQ smallgrad_single_next
+	VMOVUPS (R13), Z16
+	VMOVUPS 64(R13), Z17
+	VBROADCASTSS (DX), Z8
+	VMULPS Z0, Z8, Z12
+	VADDPS Z12, Z16, Z16
+	VMULPS Z1, Z8, Z13
+	VADDPS Z13, Z17, Z17
+	VMOVUPS Z16, (R13)
+	VMOVUPS Z17, 64(R13)
+	ADDQ $4, DX
+	ADDQ $128, R13
+	DECQ R14
+	JMP smallgrad_single_p
+smallgrad_single_next:
+	ADDQ R9, SI
+	DECQ R11
+	JMP smallgrad_single
+smallgrad_done:
+	VZEROUPPER
+	RET

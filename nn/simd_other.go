@@ -15,3 +15,11 @@ func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts) {
 func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int) {
 	panic("nn: no AVX-512 loops in this build")
 }
+
+func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int) {
+	panic("nn: no AVX-512 loops in this build")
+}

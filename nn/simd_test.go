@@ -181,3 +181,38 @@ func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
 		sameFloats(t, fast[i].key(), fast[i].Value, portable[i].Value)
 	}
 }
+
+func TestAVX512SmallConvMatchesPortable(t *testing.T) {
+	requireAVX512(t)
+	for _, n := range []int{1, 7, 16, 17, 28, 32} {
+		for _, k := range []int{1, 3, 9, 16} {
+			for _, m := range []int{0, 1, 3, 4, 5, 9} {
+				a, _ := guarded(t, m*(k+2), 1)
+				b, _ := guarded(t, k*(n+5), 2)
+				bias, _ := guarded(t, n, 3)
+				const ldc = 40
+				c, ok := guarded(t, m*ldc, 4)
+				want := append([]float32(nil), c...)
+				// lda = k+2 and ldb = n+5 test the strides.
+				if m > 0 {
+					smallForward(c, ldc, a, k+2, b, n+5, bias, m, n, k)
+					smallForwardGo(want, ldc, a, k+2, b, n+5, bias, m, n, k)
+				}
+				ok()
+				sameFloats(t, "small forward", c, want)
+
+				acc, ok := guarded(t, k*smallWidth, 5)
+				wantAcc := append([]float32(nil), acc...)
+				d, _ := guarded(t, m*ldc, 6)
+				if m > 0 {
+					smallWeightGrad(acc, a, k+2, d, ldc, m, n, k)
+					smallWeightGradGo(wantAcc, a, k+2, d, ldc, m, n, k)
+				}
+				ok()
+				for p := range k { // columns past n are the assembly's to use
+					sameFloats(t, "small weight gradient", acc[p*smallWidth:p*smallWidth+n], wantAcc[p*smallWidth:p*smallWidth+n])
+				}
+			}
+		}
+	}
+}

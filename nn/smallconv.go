@@ -1,0 +1,151 @@
+package nn
+
+// A convolution whose im2col rows are short (the MNIST conv's 3×3 window
+// over one channel has 9 values) spends most of a general matrix product in
+// packing and in loading and storing tiles of the output. The loops here
+// compute it directly from the im2col matrix instead, 32 output channels at
+// a time: the forward pass with the bias added, and the weight gradient.
+
+// smallK is the longest im2col row for which conv uses these loops.
+const smallK = 16
+
+// smallWidth is the number of output channels the loops handle at a time.
+const smallWidth = 32
+
+// smallRows is the number of rows of the im2col matrix in one block.
+const smallRows = 512
+
+// lanes returns the masks of the first n ≤ 32 lanes split over two vectors
+// of 16.
+func lanes(n int) (int, int) {
+	return 1<<min(n, 16) - 1, 1<<max(n-16, 0) - 1
+}
+
+// smallForward sets, for i < m and j < n ≤ smallWidth,
+//
+//	c[i·ldc+j] = bias[j] + Σ_{p<k} a[i·lda+p]·b[p·ldb+j]
+//
+// adding the products to the bias one by one in order of p.
+func smallForward(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, bias []float32, m, n, k int) {
+	if m == 0 {
+		return
+	}
+	if (m-1)*ldc+n > len(c) || (m-1)*lda+k > len(a) || (k-1)*ldb+n > len(b) || n > len(bias) || n > smallWidth {
+		panic("nn: small conv operands too short")
+	}
+	if haveAVX512 {
+		m0, m1 := lanes(n)
+		smallForwardAVX512(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, m0, m1)
+		return
+	}
+	smallForwardGo(c, ldc, a, lda, b, ldb, bias, m, n, k)
+}
+
+func smallForwardGo(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, bias []float32, m, n, k int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		copy(row, bias[:n])
+		for p, v := range a[i*lda : i*lda+k] {
+			for j, w := range b[p*ldb : p*ldb+n] {
+				row[j] += float32(v * w) // rounded before the add, as the assembly does
+			}
+		}
+	}
+}
+
+// smallWeightGrad adds, for p < k and j < n ≤ smallWidth,
+//
+//	Σ_{i<m} a[i·lda+p]·d[i·ldd+j]
+//
+// to acc[p·smallWidth+j], one product at a time in order of i.
+func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, m, n, k int) {
+	if m == 0 {
+		return
+	}
+	if (m-1)*lda+k > len(a) || (m-1)*ldd+n > len(d) || k*smallWidth > len(acc) || n > smallWidth {
+		panic("nn: small conv operands too short")
+	}
+	if haveAVX512 {
+		m0, m1 := lanes(n)
+		smallWeightGradAVX512(&acc[0], &a[0], lda, &d[0], ldd, m, k, m0, m1)
+		return
+	}
+	smallWeightGradGo(acc, a, lda, d, ldd, m, n, k)
+}
+
+func smallWeightGradGo(acc []float32, a []float32, lda int, d []float32, ldd int, m, n, k int) {
+	for i := range m {
+		drow := d[i*ldd : i*ldd+n]
+		for p, v := range a[i*lda : i*lda+k] {
+			dst := acc[p*smallWidth : p*smallWidth+n]
+			for j, g := range drow {
+				dst[j] += float32(v * g)
+			}
+		}
+	}
+}
+
+// smallConv runs the direct loops of one conv layer over blocks of rows of
+// its im2col matrix. Each block of the weight gradient has its own partial
+// sums, added up in order afterwards.
+type smallConv struct {
+	col, w, bias, out []float32 // forward: out = col·w + bias
+	dy                []float32 // backward: partial sums of colᵀ·dy
+	k, f              int
+	backward          bool
+	partial           []float32 // per block, per group of 32 channels: k×32 sums
+	total             []float64
+}
+
+func (t *smallConv) groups() int { return (t.f + smallWidth - 1) / smallWidth }
+
+func (t *smallConv) run(lo, hi int) {
+	k, f := t.k, t.f
+	for g := range t.groups() {
+		j0 := g * smallWidth
+		n := min(smallWidth, f-j0)
+		if !t.backward {
+			smallForward(t.out[lo*f+j0:], f, t.col[lo*k:], k, t.w[j0:], f, t.bias[j0:], hi-lo, n, k)
+			continue
+		}
+		size := k * smallWidth
+		acc := t.partial[((lo/smallRows)*t.groups()+g)*size:][:size]
+		clear(acc)
+		smallWeightGrad(acc, t.col[lo*k:], k, t.dy[lo*f+j0:], f, hi-lo, n, k)
+	}
+}
+
+// forward sets out (m×f) to col (m×k) times w (k×f) plus bias.
+func (t *smallConv) forward(out, col, w, bias []float32, m, k, f int) {
+	t.out, t.col, t.w, t.bias, t.k, t.f, t.backward = out, col, w, bias, k, f, false
+	parallelFor(m, smallRows, t)
+	t.out, t.col, t.w, t.bias = nil, nil, nil, nil
+}
+
+// weightGrad sets dw (k×f) to colᵀ·dy, col being m×k and dy m×f.
+func (t *smallConv) weightGrad(dw, col, dy []float32, m, k, f int) {
+	t.col, t.dy, t.k, t.f, t.backward = col, dy, k, f, true
+	blocks := blocksOf(m, smallRows)
+	size := k * smallWidth
+	t.partial = grow(t.partial, blocks*t.groups()*size)
+	parallelFor(m, smallRows, t)
+	t.col, t.dy = nil, nil
+	t.total = growFloat64(t.total, k*f)
+	clear(t.total)
+	for b := range blocks {
+		for g := range t.groups() {
+			acc := t.partial[(b*t.groups()+g)*size:][:size]
+			j0 := g * smallWidth
+			n := min(smallWidth, f-j0)
+			for p := range k {
+				dst := t.total[p*f+j0 : p*f+j0+n]
+				for j, v := range acc[p*smallWidth : p*smallWidth+n] {
+					dst[j] += float64(v)
+				}
+			}
+		}
+	}
+	for i, v := range t.total {
+		dw[i] = float32(v)
+	}
+}
