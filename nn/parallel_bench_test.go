@@ -30,4 +30,3 @@ func BenchmarkParallelFor(b *testing.B) {
 		})
 	}
 }
-
