@@ -6,7 +6,9 @@ import (
 	"testing"
 )
 
-// benchShapes are the products the seed networks spend their time in.
+// benchShapes are the products the seed networks spend their time in, with
+// the operand layouts package nn uses (im2col rows × weights, weights stored
+// in×out).
 var benchShapes = []struct {
 	name string
 	s    shape
@@ -21,10 +23,11 @@ var benchShapes = []struct {
 	{"mnistConvGradW", shape{transA: true, m: 9, n: 28, k: 64 * 26 * 26, alpha: 1}},
 	{"mnistConvGradX", shape{transB: true, m: 64 * 26 * 26, n: 9, k: 28, alpha: 1}},
 	// MNIST dense 5408→128 at batch 64.
-	{"mnistDenseFwd", shape{transB: true, m: 64, n: 128, k: 5408, alpha: 1}},
-	{"mnistDenseGradW", shape{transA: true, m: 128, n: 5408, k: 64, alpha: 1}},
-	{"mnistDenseGradX", shape{m: 64, n: 5408, k: 128, alpha: 1}},
-	{"dense128to10", shape{transB: true, m: 64, n: 10, k: 128, alpha: 1}},
+	{"mnistDenseFwd", shape{m: 64, n: 128, k: 5408, alpha: 1}},
+	{"mnistDenseFwdWT", shape{transB: true, m: 64, n: 128, k: 5408, alpha: 1}}, // weights stored out×in
+	{"mnistDenseGradW", shape{transA: true, m: 5408, n: 128, k: 64, alpha: 1}},
+	{"mnistDenseGradX", shape{transB: true, m: 64, n: 5408, k: 128, alpha: 1}},
+	{"dense128to10", shape{m: 64, n: 10, k: 128, alpha: 1}},
 	// CIFAR conv 64→128 3×3 on 16×16 at batch 128.
 	{"cifarConvFwd", shape{m: 128 * 16 * 16, n: 128, k: 64 * 9, alpha: 1}},
 	{"cifarConvGradW", shape{transA: true, m: 64 * 9, n: 128, k: 128 * 16 * 16, alpha: 1}},
