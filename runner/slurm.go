@@ -136,7 +136,7 @@ func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*Slurm
 			return nil, err
 		}
 		dir := filepath.Join(results, folderName(e.Name), SlurmFolder)
-		live, err := liveTasks(ctx, dir, queue)
+		live, err := liveTasks(ctx, dir, jobs, queue)
 		if err != nil {
 			return nil, err
 		}
@@ -421,25 +421,49 @@ func submissions(dir string) ([]*SlurmArray, error) {
 	return subs, nil
 }
 
-// liveTasks maps the run ids of the submissions recorded in dir to their
-// latest array task that Slurm still has queued or running.
-func liveTasks(ctx context.Context, dir string, queue func(context.Context, []string) (SlurmQueue, error)) (map[string]liveTask, error) {
+// liveTasks maps run ids to the Slurm task that has them queued or running:
+// the latest task of the job arrays recorded in dir, or else the Slurm job
+// a run's status says is training it (e.g. cnnlab run inside salloc).
+func liveTasks(ctx context.Context, dir string, jobs []*job, queue func(context.Context, []string) (SlurmQueue, error)) (map[string]liveTask, error) {
 	subs, err := submissions(dir)
-	if err != nil || len(subs) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	var ids []string
+	addID := func(task string) {
+		id, _, _ := strings.Cut(task, "_")
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	for _, s := range subs {
+		addID(s.JobID)
+	}
+	trainedBy := map[string]string{} // run id → the Slurm task in its status
+	for _, j := range jobs {
+		var st record.Status
+		if record.ReadJSON(filepath.Join(j.dir, record.StatusFile), &st) == nil && st.RunID == j.id &&
+			st.State == record.StateRunning && st.SlurmJob != "" {
+			trainedBy[j.id] = st.SlurmJob
+			addID(st.SlurmJob)
+		}
+	}
+	if len(ids) == 0 {
+		return nil, nil
 	}
 	if queue == nil {
 		queue = QuerySlurmQueue
-	}
-	ids := make([]string, len(subs))
-	for i, s := range subs {
-		ids[i] = s.JobID
 	}
 	q, err := queue(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	live := map[string]liveTask{}
+	for run, task := range trainedBy {
+		if state, ok := q[task]; ok {
+			live[run] = liveTask{task: task, state: state}
+		}
+	}
 	for _, s := range subs {
 		for _, t := range s.Tasks {
 			task := fmt.Sprintf("%s_%d", s.JobID, t.Index)
@@ -572,7 +596,7 @@ func SweepStatus(ctx context.Context, files []string, opts StatusOptions) ([]Poi
 		if err != nil {
 			return nil, err
 		}
-		live, err := liveTasks(ctx, filepath.Join(results, folderName(e.Name), SlurmFolder), queue)
+		live, err := liveTasks(ctx, filepath.Join(results, folderName(e.Name), SlurmFolder), jobs, queue)
 		if err != nil {
 			return nil, err
 		}

@@ -409,12 +409,24 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 	if p := pts[1]; p.State != record.StateStopped || p.Epoch != 2 {
 		t.Errorf("point 1: %s at epoch %d", p.State, p.Epoch)
 	}
+	// Point 3 is being trained by hand inside another Slurm job.
+	writeStatus(t, results, a.Tasks[3].RunID, record.Status{State: record.StateRunning, SlurmJob: "5000"})
+	if err := os.WriteFile(filepath.Join(dir, "queue"), []byte("5000|RUNNING\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pts, err = SweepStatus(ctx, []string{file}, StatusOptions{Results: results})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pts[3]; p.State != record.StateRunning || p.SlurmJob != "5000" {
+		t.Errorf("point 3 in job 5000: %s %q", p.State, p.SlurmJob)
+	}
 	again, err = PlanSlurm(ctx, []string{file}, SlurmOptions{Results: results, Program: "/x/cnnlab"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(again[0].Tasks) != 4 {
-		t.Errorf("after the array ended: %d tasks, want 4", len(again[0].Tasks))
+	if len(again[0].Tasks) != 3 {
+		t.Errorf("after the array ended: %d tasks, want 3 (all but point 3)", len(again[0].Tasks))
 	}
 }
 

@@ -22,6 +22,7 @@ func init() {
 		name:    "run",
 		summary: "train every run of experiment files, resuming and skipping what is done",
 		usage: `  cnnlab run FILE... [--set key.path=value]... [--parallel N] [--force] [--results DIR]
+              [--point K] [--executor local|slurm] [--slurm-opt "OPTIONS"]... [--dry-run]
 
 Expands the sweep of each file and trains every point. Each run lives in
 DIR/<experiment>/<run-id>/ (DIR defaults to results), its id a short hash of
@@ -32,7 +33,22 @@ checkpoint, and redoes failed or half-written ones.
 Ctrl-C (or SIGTERM) stops cleanly after saving a checkpoint; press it again
 to quit at once. --parallel N trains N runs at once, splitting the cores
 between them. At the end a table lists every run; the exit status is 1 if
-any run failed or diverged, 130 if the sweep was interrupted.`,
+any run failed or diverged, 130 if the sweep was interrupted.
+
+--point K trains only point K (0-based, in sweep order) of one file. Inside
+a Slurm job, runs use the CPUs Slurm gave (SLURM_CPUS_PER_TASK) and their
+status names the job.
+
+--executor slurm trains on a Slurm cluster instead: each file becomes a job
+array with one task per point still to train (not done, not already queued
+or running), each task running 'cnnlab run FILE --point K' into the shared
+results folder. The script, the task list and each task's output go to
+DIR/<experiment>/slurm/. --slurm-opt passes sbatch options through, e.g.
+--slurm-opt "--partition=short --time=2:00:00 --cpus-per-task=4" (without
+--cpus-per-task, each task gets one CPU). --dry-run prints the scripts and
+submits nothing. Submitting again sends only the missing points; a task that
+was stopped (preempted, out of time, cancelled) resumes from its checkpoint.
+'cnnlab status FILE' shows where every point stands.`,
 		run: runRun,
 	})
 }
@@ -51,6 +67,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	parallel := fs.Int("parallel", 1, "runs trained at once")
 	force := fs.Bool("force", false, "train finished runs again")
 	results := fs.String("results", "results", "the results folder")
+	point := fs.Int("point", -1, "train only this point of the sweep")
+	executor := fs.String("executor", "local", "local or slurm")
+	var slurmOpts setsFlag
+	fs.Var(&slurmOpts, "slurm-opt", "sbatch options")
+	dryRun := fs.Bool("dry-run", false, "print the Slurm scripts, submit nothing")
 	var files []string
 	for {
 		if err := fs.Parse(args); err != nil {
@@ -67,6 +88,25 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	if *parallel < 1 {
 		return usageError{fmt.Sprintf("--parallel %d: want at least 1", *parallel)}
+	}
+	pointSet := false
+	fs.Visit(func(f *flag.Flag) { pointSet = pointSet || f.Name == "point" })
+	switch *executor {
+	case "local":
+		if len(slurmOpts) > 0 || *dryRun {
+			return usageError{"--slurm-opt and --dry-run go with --executor slurm"}
+		}
+	case "slurm":
+		if pointSet {
+			return usageError{"--point trains one point here; --executor slurm submits every missing point"}
+		}
+		return submitSlurm(context.Background(), slurmRun{files: files, sets: sets, force: *force, results: *results,
+			opts: slurmOpts, dryRun: *dryRun}, stdout, stderr)
+	default:
+		return usageError{fmt.Sprintf("--executor %q: want local or slurm", *executor)}
+	}
+	if pointSet && (*point < 0 || len(files) != 1) {
+		return usageError{"--point K needs one experiment file and K ≥ 0"}
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -86,7 +126,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		stop()
 	}()
 
-	opts := runner.Options{Results: *results, Sets: sets, Parallel: *parallel, Force: *force, Out: stdout}
+	opts := runner.Options{Results: *results, Sets: sets, Parallel: *parallel, Force: *force, Out: stdout,
+		CPUs: runner.SlurmCPUsFromEnv(), SlurmJob: runner.SlurmJobFromEnv()}
+	if pointSet {
+		opts.Points = []int{*point}
+	}
 	if f, ok := stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		opts.Bars = true
 	}

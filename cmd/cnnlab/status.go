@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/runner"
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+func init() {
+	register(&command{
+		name:    "status",
+		summary: "show where every point of a sweep stands, locally or on Slurm",
+		usage: `  cnnlab status FILE... [--set key.path=value]... [--results DIR]
+
+Lists every point of each file's sweep with the state of its run in DIR
+(default results): pending (not started), queued (waiting in Slurm's queue),
+running, stopped (interrupted; resumes when run or submitted again), done,
+failed or diverged, with the Slurm job (array task) that has it queued or
+running. Give the same --set overrides as to cnnlab run. Where Slurm is
+installed, squeue tells which tasks are still alive.`,
+		run: runStatus,
+	})
+}
+
+func runStatus(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	var sets setsFlag
+	fs.Var(&sets, "set", "override key.path=value")
+	results := fs.String("results", "results", "the results folder")
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return usageError{err.Error()}
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) == 0 {
+		return usageError{"no experiment file"}
+	}
+	points, err := runner.SweepStatus(context.Background(), files, runner.StatusOptions{Results: *results, Sets: sets})
+	var errs experiments.Errors
+	if errors.As(err, &errs) {
+		for _, e := range errs {
+			fmt.Fprintln(stderr, e.Error())
+		}
+		return exitError{1}
+	}
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPERIMENT\tPOINT\tRUN\tSTATE\tSLURM JOB\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tNOTE")
+	counts := map[string]int{}
+	for _, p := range points {
+		counts[p.State]++
+		job, label, best, test := "-", p.Label, "-", "-"
+		if p.SlurmJob != "" {
+			job = p.SlurmJob
+		}
+		if label == "" {
+			label = "-"
+		}
+		if p.Epoch > 0 {
+			best = fmt.Sprintf("%.2f%%", 100*p.BestValAcc)
+		}
+		if p.State == record.StateDone {
+			test = fmt.Sprintf("%.2f%%", 100*p.TestAcc)
+		}
+		note := strings.Join(strings.Fields(p.Note), " ")
+		if r := []rune(note); len(r) > 80 {
+			note = string(r[:77]) + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\n", p.Experiment, p.Point, p.RunID, p.State, job, label,
+			p.Epoch, p.Epochs, best, test, note)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	var parts []string
+	for _, s := range []string{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
+		record.StateDone, record.StateFailed, record.StateDiverged} {
+		if counts[s] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))
+		}
+	}
+	fmt.Fprintf(stdout, "%d points: %s\n", len(points), strings.Join(parts, ", "))
+	return nil
+}
