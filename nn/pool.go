@@ -37,36 +37,50 @@ func (l *maxPool) forwardExamples(first, last int) {
 	g := &l.geom
 	c := g.c
 	inSize, outSize := g.h*g.w*c, g.oh*g.ow*c
+	// Windows at ow in [owLo, owHi) lie entirely inside the image across, so
+	// along one output row they all have the same shape.
+	owLo := min((g.pl+g.sw-1)/g.sw, g.ow)
+	owHi := max(min((g.w-g.kw+g.pl)/g.sw+1, g.ow), owLo)
 	for n := first; n < last; n++ {
 		img := l.x.Data[n*inSize : (n+1)*inSize]
+		best, arg := l.out.Data[n*outSize:(n+1)*outSize], l.arg[n*outSize:(n+1)*outSize]
 		for oh := 0; oh < g.oh; oh++ {
+			row := oh * g.ow * c
 			for ow := 0; ow < g.ow; ow++ {
+				if ow == owLo && owHi > owLo {
+					h0, h1, w0, _ := g.window(oh, ow)
+					maxWindows(best[row+ow*c:row+owHi*c], arg[row+ow*c:row+owHi*c], img, (h0*g.w+w0)*c, h1-h0, g.kw, g.w*c, c, g.sw*c)
+					ow = owHi - 1
+					continue
+				}
 				h0, h1, w0, w1 := g.window(oh, ow)
-				o := n*outSize + (oh*g.ow+ow)*c
-				maxWindow(l.out.Data[o:o+c], l.arg[o:o+c], img, (h0*g.w+w0)*c, h1-h0, w1-w0, g.w*c)
+				maxWindows(best[row+ow*c:row+ow*c+c], arg[row+ow*c:row+ow*c+c], img, (h0*g.w+w0)*c, h1-h0, w1-w0, g.w*c, c, 0)
 			}
 		}
 	}
 }
 
-// maxWindow sets best to the largest value of each of the c = len(best)
-// channels over a window of rows×cols positions of img, the first of which
-// starts at index first, and arg to the index in img of the winner (the
-// first one on ties). Positions are rowStride values apart down a column and
-// c values apart along a row.
-func maxWindow(best []float32, arg []int32, img []float32, first, rows, cols, rowStride int) {
-	c := len(best)
-	last := first + (rows-1)*rowStride + cols*c // one past the window's last value
-	if c == 0 || len(arg) < c || last > len(img) {
+// maxWindows pools len(best)/c windows of rows×cols positions of img, the
+// w-th starting at index first+w·step: for each of the c channels it sets
+// best[w·c+q] to the largest value and arg[w·c+q] to its index in img (the
+// first one on ties). Positions are rowStride values apart down a column
+// and c values apart along a row.
+func maxWindows(best []float32, arg []int32, img []float32, first, rows, cols, rowStride, c, step int) {
+	count := len(best) / c
+	last := first + (count-1)*step + (rows-1)*rowStride + cols*c // one past the last value read
+	if count == 0 || len(arg) < count*c || last > len(img) || first < 0 {
 		panic("nn: max pool window outside the image")
 	}
 	if haveAVX512 {
-		maxPoolAVX512(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c)
+		maxPoolAVX512(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
 		return
 	}
-	maxWindowGo(best, arg, img, first, rows, cols, rowStride)
+	for w := range count {
+		maxWindowGo(best[w*c:w*c+c], arg[w*c:w*c+c], img, first+w*step, rows, cols, rowStride)
+	}
 }
 
+// maxWindowGo is one window of maxWindows, in portable Go.
 func maxWindowGo(best []float32, arg []int32, img []float32, first, rows, cols, rowStride int) {
 	c := len(best)
 	copy(best, img[first:first+c])

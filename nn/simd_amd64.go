@@ -24,7 +24,7 @@ func sumRowsAVX512(s, y *float32, rows, n int)
 func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts)
 
 //go:noescape
-func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int)
+func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
 
 //go:noescape
 func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)

@@ -222,8 +222,11 @@ adam_done:
 	VZEROUPPER
 	RET
 
-// func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int)
-TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-64
+// func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
+//
+// For count windows, the w-th starting at img index first+w·step with its
+// results at best[w·c:] and arg[w·c:].
+TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-80
 	MOVQ best+0(FP), DI
 	MOVQ arg+8(FP), SI
 	MOVQ img+16(FP), BX
@@ -233,10 +236,13 @@ TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-64
 	MOVQ rowStride+48(FP), R11
 	MOVQ c+56(FP), R12
 	VMOVDQU32 iota<>(SB), Z31
+maxpool_window:
+	CMPQ count+64(FP), $0
+	JLE maxpool_done
 	XORQ R13, R13 // first channel of this vector
 maxpool_q:
 	CMPQ R13, R12
-	JGE maxpool_done
+	JGE maxpool_nextwindow
 	MOVQ R12, CX
 	SUBQ R13, CX
 	CMPQ CX, $16
@@ -287,6 +293,12 @@ maxpool_store:
 	VMOVDQU32 Z1, K1, (SI)(R13*4)
 	ADDQ $16, R13
 	JMP maxpool_q
+maxpool_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ count+64(FP)
+	JMP maxpool_window
 maxpool_done:
 	VZEROUPPER
 	RET

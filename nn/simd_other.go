@@ -12,7 +12,7 @@ func sumRowsAVX512(s, y *float32, rows, n int)     { panic("nn: no AVX-512 loops
 func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts) {
 	panic("nn: no AVX-512 loops in this build")
 }
-func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c int) {
+func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int) {
 	panic("nn: no AVX-512 loops in this build")
 }
 

@@ -139,7 +139,7 @@ func TestAVX512MaxWindowMatchesPortable(t *testing.T) {
 			first := (r0*w + c0) * c
 			best, okB := guarded(t, c, 9)
 			arg := make([]int32, c+3)
-			maxWindow(best, arg[:c], img, first, rows, cols, w*c)
+			maxWindows(best, arg[:c], img, first, rows, cols, w*c, c, 0)
 			okB()
 			if arg[c] != 0 {
 				t.Fatalf("c=%d: wrote past the end of arg", c)
@@ -150,6 +150,35 @@ func TestAVX512MaxWindowMatchesPortable(t *testing.T) {
 			for q := range c {
 				if arg[q] != wantArg[q] {
 					t.Fatalf("c=%d window %v channel %d: winner %d, portable %d", c, win, q, arg[q], wantArg[q])
+				}
+			}
+		}
+	}
+}
+
+func TestAVX512MaxWindowsMatchPortable(t *testing.T) {
+	requireAVX512(t)
+	for _, c := range []int{1, 3, 16, 28, 33} {
+		const h, w = 6, 13
+		img, _ := guarded(t, h*w*c, uint64(c))
+		for _, tc := range []struct{ first, rows, cols, step, count int }{
+			{0, 2, 2, 2 * c, 6}, {w * c, 3, 3, 2 * c, 5}, {c, 2, 3, 3 * c, 3}, {2 * w * c, 1, 1, c, 13},
+		} {
+			best, okB := guarded(t, tc.count*c, 9)
+			arg := make([]int32, tc.count*c+3)
+			maxWindows(best, arg[:tc.count*c], img, tc.first, tc.rows, tc.cols, w*c, c, tc.step)
+			okB()
+			if arg[tc.count*c] != 0 {
+				t.Fatalf("c=%d: wrote past the end of arg", c)
+			}
+			for k := range tc.count {
+				wantBest, wantArg := make([]float32, c), make([]int32, c)
+				maxWindowGo(wantBest, wantArg, img, tc.first+k*tc.step, tc.rows, tc.cols, w*c)
+				sameFloats(t, "max pool", best[k*c:k*c+c], wantBest)
+				for q := range c {
+					if arg[k*c+q] != wantArg[q] {
+						t.Fatalf("c=%d %+v window %d channel %d: winner %d, portable %d", c, tc, k, q, arg[k*c+q], wantArg[q])
+					}
 				}
 			}
 		}
