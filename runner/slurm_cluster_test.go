@@ -108,6 +108,8 @@ func submit(t *testing.T, bin, file, results string) (job string, tasks int) {
 	}
 	fmt.Sscan(m[1], &tasks)
 	t.Logf("job %s: %d tasks", m[3], tasks)
+	// Leave nothing behind in the queue, whatever happens to the test.
+	t.Cleanup(func() { exec.Command("scancel", m[3]).Run() })
 	return m[3], tasks
 }
 
