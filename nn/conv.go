@@ -91,14 +91,17 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 	if !l.pointwise {
 		col = l.col
 	}
-	// dW = colᵀ · dY
-	if l.direct {
-		l.small.weightGrad(l.w.Grad, col, dy.Data, m, k, f)
-	} else {
+	// dW = colᵀ · dY, db = the sum of dY's rows
+	switch {
+	case l.direct && l.b != nil:
+		l.small.weightGrad(l.w.Grad, l.b.Grad, col, dy.Data, m, k, f)
+	case l.direct:
+		l.small.weightGrad(l.w.Grad, nil, col, dy.Data, m, k, f)
+	default:
 		gemm.Sgemm(true, false, k, f, m, 1, col, k, dy.Data, f, 0, l.w.Grad, f)
-	}
-	if l.b != nil {
-		l.sums.sum(l.b.Grad, dy.Data)
+		if l.b != nil {
+			l.sums.sum(l.b.Grad, dy.Data)
+		}
 	}
 	if !needDx {
 		return nil

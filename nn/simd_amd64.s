@@ -378,7 +378,8 @@ smallfwd_done:
 // func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
 //
 // For p < k and the lanes of mask0 and mask1:
-// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order (acc is k rows of 32).
+// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order, and
+// acc[k·32+j] += d[i·ldd+j] (acc is k+1 rows of 32).
 TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-72
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
@@ -446,6 +447,18 @@ smallgrad_quad_p:
 	DECQ R14
 	JMP smallgrad_quad_p
 smallgrad_quad_next:
+	VMOVUPS (R13), Z16 // the sums of d, for the bias
+	VMOVUPS 64(R13), Z17
+	VADDPS Z0, Z16, Z16
+	VADDPS Z1, Z17, Z17
+	VADDPS Z2, Z16, Z16
+	VADDPS Z3, Z17, Z17
+	VADDPS Z4, Z16, Z16
+	VADDPS Z5, Z17, Z17
+	VADDPS Z6, Z16, Z16
+	VADDPS Z7, Z17, Z17
+	VMOVUPS Z16, (R13)
+	VMOVUPS Z17, 64(R13)
 	LEAQ (SI)(R9*4), SI
 	SUBQ $4, R11
 	JMP smallgrad_quad
@@ -475,6 +488,12 @@ smallgrad_single_p:
 	DECQ R14
 	JMP smallgrad_single_p
 smallgrad_single_next:
+	VMOVUPS (R13), Z16
+	VMOVUPS 64(R13), Z17
+	VADDPS Z0, Z16, Z16
+	VADDPS Z1, Z17, Z17
+	VMOVUPS Z16, (R13)
+	VMOVUPS Z17, 64(R13)
 	ADDQ R9, SI
 	DECQ R11
 	JMP smallgrad_single

@@ -57,12 +57,13 @@ func smallForwardGo(c []float32, ldc int, a []float32, lda int, b []float32, ldb
 //
 //	Σ_{i<m} a[i·lda+p]·d[i·ldd+j]
 //
-// to acc[p·smallWidth+j], one product at a time in order of i.
+// to acc[p·smallWidth+j], one product at a time in order of i, and the sum
+// of d's column j to acc[k·smallWidth+j] (the bias gradient).
 func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, m, n, k int) {
 	if m == 0 {
 		return
 	}
-	if (m-1)*lda+k > len(a) || (m-1)*ldd+n > len(d) || k*smallWidth > len(acc) || n > smallWidth {
+	if (m-1)*lda+k > len(a) || (m-1)*ldd+n > len(d) || (k+1)*smallWidth > len(acc) || n > smallWidth {
 		panic("nn: small conv operands too short")
 	}
 	if haveAVX512 {
@@ -82,6 +83,10 @@ func smallWeightGradGo(acc []float32, a []float32, lda int, d []float32, ldd int
 				dst[j] += float32(v * g)
 			}
 		}
+		sums := acc[k*smallWidth : k*smallWidth+n]
+		for j, g := range drow {
+			sums[j] += g
+		}
 	}
 }
 
@@ -90,7 +95,7 @@ func smallWeightGradGo(acc []float32, a []float32, lda int, d []float32, ldd int
 // sums, added up in order afterwards.
 type smallConv struct {
 	col, w, bias, out []float32 // forward: out = col·w + bias
-	dy                []float32 // backward: partial sums of colᵀ·dy
+	dy                []float32 // backward: partial sums of colᵀ·dy and of dy's rows
 	k, f              int
 	backward          bool
 	partial           []float32 // per block, per group of 32 channels: k×32 sums
@@ -108,7 +113,7 @@ func (t *smallConv) run(lo, hi int) {
 			smallForward(t.out[lo*f+j0:], f, t.col[lo*k:], k, t.w[j0:], f, t.bias[j0:], hi-lo, n, k)
 			continue
 		}
-		size := k * smallWidth
+		size := (k + 1) * smallWidth
 		acc := t.partial[((lo/smallRows)*t.groups()+g)*size:][:size]
 		clear(acc)
 		smallWeightGrad(acc, t.col[lo*k:], k, t.dy[lo*f+j0:], f, hi-lo, n, k)
@@ -122,22 +127,23 @@ func (t *smallConv) forward(out, col, w, bias []float32, m, k, f int) {
 	t.out, t.col, t.w, t.bias = nil, nil, nil, nil
 }
 
-// weightGrad sets dw (k×f) to colᵀ·dy, col being m×k and dy m×f.
-func (t *smallConv) weightGrad(dw, col, dy []float32, m, k, f int) {
+// weightGrad sets dw (k×f) to colᵀ·dy, col being m×k and dy m×f, and db
+// (unless nil) to the sum of dy's rows.
+func (t *smallConv) weightGrad(dw, db, col, dy []float32, m, k, f int) {
 	t.col, t.dy, t.k, t.f, t.backward = col, dy, k, f, true
 	blocks := blocksOf(m, smallRows)
-	size := k * smallWidth
+	size := (k + 1) * smallWidth
 	t.partial = grow(t.partial, blocks*t.groups()*size)
 	parallelFor(m, smallRows, t)
 	t.col, t.dy = nil, nil
-	t.total = growFloat64(t.total, k*f)
+	t.total = growFloat64(t.total, (k+1)*f)
 	clear(t.total)
 	for b := range blocks {
 		for g := range t.groups() {
 			acc := t.partial[(b*t.groups()+g)*size:][:size]
 			j0 := g * smallWidth
 			n := min(smallWidth, f-j0)
-			for p := range k {
+			for p := range k + 1 { // row k: the bias
 				dst := t.total[p*f+j0 : p*f+j0+n]
 				for j, v := range acc[p*smallWidth : p*smallWidth+n] {
 					dst[j] += float64(v)
@@ -145,7 +151,12 @@ func (t *smallConv) weightGrad(dw, col, dy []float32, m, k, f int) {
 			}
 		}
 	}
-	for i, v := range t.total {
+	for i, v := range t.total[:k*f] {
 		dw[i] = float32(v)
+	}
+	for j, v := range t.total[k*f:] {
+		if db != nil {
+			db[j] = float32(v)
+		}
 	}
 }

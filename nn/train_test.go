@@ -413,6 +413,9 @@ func TestDeterminismAcrossThreads(t *testing.T) {
 // whose buffers are already sized allocates nothing, with the work split
 // over several threads.
 func TestTrainStepAllocatesNothing(t *testing.T) {
+	if raceDetector {
+		t.Skip("the race detector makes sync.Pool allocate")
+	}
 	gemm.SetThreads(2)
 	defer gemm.SetThreads(0)
 	for _, tc := range []struct {
