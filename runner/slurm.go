@@ -124,7 +124,7 @@ func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*Slurm
 			queue = func(context.Context, []string) (SlurmQueue, error) { return SlurmQueue{}, nil }
 		}
 	}
-	runOpts := Options{Results: results, Sets: opts.Sets, Program: program}
+	runOpts := Options{Results: results, Sets: opts.Sets}
 	var arrays []*SlurmArray
 	for _, e := range exps {
 		file, err := filepath.Abs(e.File)
