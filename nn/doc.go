@@ -91,6 +91,15 @@
 //
 // # Speed
 //
+// A conv is one matrix product (package gemm) over the im2col matrix of the
+// whole batch, except when its im2col rows are short (at most 16 values, like
+// a 3×3 window over one channel): then loops of its own add the bias and the
+// products straight into the output, and sum the weight and bias gradients
+// in one pass. The hot element-wise loops (ReLU, bias rows and sums, max
+// pooling, Adam, those direct conv loops) have AVX-512 versions in Go
+// assembly, chosen at run time, that give the same bits as their portable Go
+// twins.
+//
 // A training step allocates nothing once the buffers have grown to the batch
 // size. SetTiming switches on per-layer timing (Timings reports it), which
 // costs nothing while off.
