@@ -334,7 +334,7 @@ func newJob(p experiments.Point, opts Options) (*job, error) {
 	if opts.Results != "results" {
 		args = append(args, "--results", opts.Results)
 	}
-	j.command = shellJoin(append(args, filepath.Join(dir, record.ConfigFile)))
+	j.command = ShellJoin(append(args, filepath.Join(dir, record.ConfigFile)))
 	return j, nil
 }
 
@@ -548,8 +548,9 @@ func (s *sweep) end(j *job, t *trainer, state string, err error) Result {
 	return j.resultOf(st)
 }
 
-// shellJoin writes args as a command line a POSIX shell reads back as args.
-func shellJoin(args []string) string {
+// ShellJoin writes args as a command line that a POSIX shell reads back as
+// the same args, quoting only where needed.
+func ShellJoin(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
 		if a != "" && !strings.ContainsFunc(a, func(r rune) bool {

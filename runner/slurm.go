@@ -378,7 +378,7 @@ func slurmScript(a *SlurmArray, program, results string, opts SlurmOptions) stri
 		if s == "$point" {
 			quoted[i] = `"$point"`
 		} else {
-			quoted[i] = shellJoin([]string{s})
+			quoted[i] = ShellJoin([]string{s})
 		}
 	}
 	w("exec %s\n", strings.Join(quoted, " "))

@@ -86,7 +86,7 @@ func submitSlurm(ctx context.Context, r slurmRun, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "  output: %s\n", relPath(filepath.Join(a.Dir, a.JobID+"_<task>.out")))
 		fmt.Fprintf(stdout, "  follow: squeue -j %s\n", a.JobID)
 	}
-	fmt.Fprintf(stdout, "state of every point: %s\n", shellQuote(status))
+	fmt.Fprintf(stdout, "state of every point: %s\n", runner.ShellJoin(status))
 	return nil
 }
 
@@ -112,19 +112,4 @@ func relPath(p string) string {
 		return r
 	}
 	return p
-}
-
-// shellQuote writes args as a command line a POSIX shell reads back.
-func shellQuote(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		if a != "" && !strings.ContainsFunc(a, func(r rune) bool {
-			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,+@%", r))
-		}) {
-			out[i] = a
-			continue
-		}
-		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
-	}
-	return strings.Join(out, " ")
 }
