@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 
 	"golang.org/x/term"
 
-	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/runner"
 )
 
@@ -72,16 +70,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	var slurmOpts setsFlag
 	fs.Var(&slurmOpts, "slurm-opt", "sbatch options")
 	dryRun := fs.Bool("dry-run", false, "print the Slurm scripts, submit nothing")
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usageError{"no experiment file"}
@@ -135,15 +126,8 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		opts.Bars = true
 	}
 	sum, err := runner.Run(ctx, files, opts)
-	var errs experiments.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e.Error())
-		}
-		return exitError{1}
-	}
 	if err != nil {
-		return err
+		return reportProblems(err, stderr)
 	}
 	fmt.Fprintln(stdout)
 	sum.Print(stdout)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/runner"
 )
 
@@ -41,15 +39,8 @@ func submitSlurm(ctx context.Context, r slurmRun, stdout, stderr io.Writer) erro
 		sbatch = append(sbatch, words...)
 	}
 	arrays, err := runner.PlanSlurm(ctx, r.files, runner.SlurmOptions{Results: r.results, Sets: r.sets, Force: r.force, Sbatch: sbatch})
-	var errs experiments.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e.Error())
-		}
-		return exitError{1}
-	}
 	if err != nil {
-		return err
+		return reportProblems(err, stderr)
 	}
 	if r.dryRun {
 		for _, a := range arrays {

@@ -32,16 +32,9 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("runs", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	results := fs.String("results", "results", "the results folder")
-	var names []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		names = append(names, fs.Arg(0))
-		args = fs.Args()[1:]
+	names, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(names) > 1 {
 		return usageError{fmt.Sprintf("one experiment at most, got %q", names)}

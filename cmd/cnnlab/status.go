@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
@@ -36,30 +34,16 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	var sets setsFlag
 	fs.Var(&sets, "set", "override key.path=value")
 	results := fs.String("results", "results", "the results folder")
-	var files []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return usageError{err.Error()}
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files = append(files, fs.Arg(0))
-		args = fs.Args()[1:]
+	files, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(files) == 0 {
 		return usageError{"no experiment file"}
 	}
 	points, err := runner.SweepStatus(context.Background(), files, runner.StatusOptions{Results: *results, Sets: sets})
-	var errs experiments.Errors
-	if errors.As(err, &errs) {
-		for _, e := range errs {
-			fmt.Fprintln(stderr, e.Error())
-		}
-		return exitError{1}
-	}
 	if err != nil {
-		return err
+		return reportProblems(err, stderr)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tPOINT\tRUN\tSTATE\tSLURM JOB\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tNOTE")

@@ -52,7 +52,7 @@ func TestValidate(t *testing.T) {
 
 func TestSummary(t *testing.T) {
 	var out, errb bytes.Buffer
-	if code := run([]string{"summary", "../../experiments/seed/mnist.yaml"}, &out, &errb); code != 0 {
+	if code := run([]string{"summary", "../../experiments/seed/mnist.yaml", "--point", "0"}, &out, &errb); code != 0 {
 		t.Fatalf("exit %d: %s", code, errb.String())
 	}
 	for _, w := range []string{"input 28×28×1, 10 classes", "conv1", "28@3×3 stride 1 valid", "26×26×28", "605,824", "total", "607,394"} {
