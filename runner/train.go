@@ -157,8 +157,9 @@ func (t *trainer) allocate() error {
 	return nil
 }
 
-// newOptimizer builds the optimizer an experiment names.
-func newOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
+// NewOptimizer builds the optimizer an experiment's train.optimizer names,
+// with its settings; the learning rate is given to each Step by the schedule.
+func NewOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
 	switch o.Kind {
 	case experiments.OptSGD:
 		return nn.NewSGD(nn.SGDConfig{Momentum: float32(o.Momentum), Nesterov: o.Nesterov}), nil
@@ -184,7 +185,7 @@ func (t *trainer) fresh() error {
 	if t.net, err = nn.Build(j.net.Input, j.net.Specs, uint64(j.exp.Train.Seed)); err != nil {
 		return err
 	}
-	if t.opt, err = newOptimizer(j.exp.Train.Optimizer); err != nil {
+	if t.opt, err = NewOptimizer(j.exp.Train.Optimizer); err != nil {
 		return err
 	}
 	if err := t.batch.Restore(data.BatcherState{}); err != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/nn/gemm"
+	"github.com/cnnlab/cnnlab/runner"
 )
 
 func init() {
@@ -172,7 +173,7 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 		return nil, err
 	}
 	classes := net.Output().Size()
-	opt, err := benchOptimizer(tr.Optimizer)
+	opt, err := runner.NewOptimizer(tr.Optimizer)
 	if err != nil {
 		return nil, err
 	}
@@ -259,20 +260,6 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 	return res, nil
 }
 
-// benchOptimizer builds the optimizer an experiment names.
-func benchOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
-	switch o.Kind {
-	case experiments.OptSGD:
-		return nn.NewSGD(nn.SGDConfig{Momentum: float32(o.Momentum), Nesterov: o.Nesterov}), nil
-	case experiments.OptAdam:
-		return nn.NewAdam(nn.AdamConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps)}), nil
-	case experiments.OptAdamW:
-		return nn.NewAdamW(nn.AdamWConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps),
-			WeightDecay: float32(o.WeightDecay)}), nil
-	}
-	return nil, fmt.Errorf("unknown optimizer %q", o.Kind)
-}
-
 // kindTimes adds up the layer times by kind, slowest kind first.
 func kindTimes(times []nn.LayerTime) []kindTime {
 	byKind := map[string]*kindTime{}
@@ -326,9 +313,9 @@ func (r *benchResult) inferRate() float64 { return float64(r.images) / r.inferTi
 
 func (r *benchResult) print(w io.Writer, source string) {
 	fmt.Fprintf(w, "%s (%s): input %v, %s parameters, batch %d, %d threads, gemm kernel %s\n",
-		r.name, source, r.input, groupThousands(r.params), r.batch, r.threads, r.kernel)
-	fmt.Fprintf(w, "train images/s  %s  (%d images in %.2f s)\n", groupThousands(int(math.Round(r.trainRate()))), r.images, r.trainTime.Seconds())
-	fmt.Fprintf(w, "infer images/s  %s\n", groupThousands(int(math.Round(r.inferRate()))))
+		r.name, source, r.input, thousands(int64(r.params)), r.batch, r.threads, r.kernel)
+	fmt.Fprintf(w, "train images/s  %s  (%d images in %.2f s)\n", thousands(int64(math.Round(r.trainRate()))), r.images, r.trainTime.Seconds())
+	fmt.Fprintf(w, "infer images/s  %s\n", thousands(int64(math.Round(r.inferRate()))))
 	fmt.Fprintf(w, "peak memory     %.1f MiB (%s)\n", float64(r.peakBytes)/(1<<20), r.peakSource)
 	fmt.Fprintf(w, "allocations     %.1f per training step\n", r.allocsPerStep)
 	fmt.Fprintln(w, "\ntraining time by layer kind:")
@@ -349,11 +336,11 @@ func (r *benchResult) print(w io.Writer, source string) {
 	tw.Flush()
 }
 
-// groupThousands writes n with commas between groups of three digits: 12,345.
-func groupThousands(n int) string {
-	s := strconv.Itoa(n)
+// thousands writes n with commas between groups of three digits: 12,345.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
 	if n < 0 {
-		return "-" + groupThousands(-n)
+		return "-" + thousands(-n)
 	}
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]

@@ -146,16 +146,4 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 	return nil
 }
 
-func thousands(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
-
 func mflops(f int64) string { return strconv.FormatFloat(float64(f)/1e6, 'f', 3, 64) }
