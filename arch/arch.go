@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 
@@ -54,14 +55,19 @@ type Layer struct {
 }
 
 // Input returns the image shape and the class names of an experiment's data
-// set. For a folder, the classes are the sub-folders of its path, or nil when
-// the path does not exist (yet).
+// set. For a folder, the classes are the sub-folders of its path (of
+// path/train when it holds both train and test folders, as data.LoadFolder
+// reads it), or nil when the path does not exist (yet).
 func Input(d experiments.Data) (nn.Shape, []string) {
 	shape := nn.Shape{H: d.Size, W: d.Size, C: d.Channels}
 	if b, ok := experiments.BuiltinSets[d.Set]; ok {
 		return nn.Shape{H: b.Size, W: b.Size, C: b.Channels}, append([]string(nil), b.Classes...)
 	}
-	entries, err := os.ReadDir(d.Path)
+	dir := d.Path
+	if isDir(filepath.Join(dir, "train")) && isDir(filepath.Join(dir, "test")) {
+		dir = filepath.Join(dir, "train")
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return shape, nil
 	}
@@ -156,6 +162,11 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 		return fail(last.At, "model[%d] %s: the last layer has %d outputs but %s has %d classes", len(e.Model)-1, last.Name, cur.C, setName(e.Data), net.Classes)
 	}
 	return net, nil
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 func classCount(n int) string {

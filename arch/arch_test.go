@@ -2,6 +2,7 @@ package arch
 
 import (
 	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -163,6 +164,20 @@ func TestFolderClasses(t *testing.T) {
 	e := load(t, "../experiments/testdata/good/folder.yaml", "data.path=no-such-folder", "model[2].dense.units=7")
 	if net, err := Compile(e); err != nil || net.Classes != 0 {
 		t.Errorf("missing folder: %v, classes %d", err, net.Classes)
+	}
+	// A folder with train and test parts takes its classes from train, not
+	// "test" and "train".
+	root := t.TempDir()
+	for _, d := range []string{"train/ant", "train/bee", "train/cat", "test/ant", "test/bee"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e = load(t, "../experiments/testdata/good/folder.yaml", "data.path="+root)
+	if net, err := Compile(e); err != nil {
+		t.Errorf("train/test folder: %v", err)
+	} else if !reflect.DeepEqual(net.ClassNames, []string{"ant", "bee", "cat"}) {
+		t.Errorf("train/test folder: classes %q, want ant, bee, cat", net.ClassNames)
 	}
 }
 
