@@ -2,6 +2,7 @@ package reports
 
 import (
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -104,8 +105,9 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		tooltip.Trigger = "item"
 		ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 			charts.WithXAxisOpts(opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
-			charts.WithYAxisOpts(opts.YAxis{Name: c.YName, Type: "category", Data: c.YCats, Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
-			charts.WithGridOpts(opts.Grid{Left: "16", Right: "90", Top: "40", Bottom: "40", ContainLabel: opts.Bool(true)}),
+			charts.WithYAxisOpts(opts.YAxis{Name: c.YName, NameLocation: "middle", NameGap: rowNameGap(c.YCats), Type: "category", Data: c.YCats,
+				Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
+			charts.WithGridOpts(opts.Grid{Left: "32", Right: "90", Top: "40", Bottom: "40", ContainLabel: opts.Bool(true)}),
 			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: float32(lo), Max: float32(hi),
 				Orient: "vertical", Right: "0", Top: "center", InRange: &opts.VisualMapInRange{Color: heatColors}}))...)
 		ch.SetXAxis(c.XCats)
@@ -223,6 +225,19 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	}
 	ch.Validate()
 	return leftAlignYName(ch.JSON()), ch.JSAssets.Values
+}
+
+// rowNameGap is the distance from a heatmap's y axis to its name, which
+// echarts writes turned along the axis: past the widest row label (about 7
+// pixels a character at the 12-pixel label font, 8 pixels from the axis), so
+// that a long key such as "model[0].conv.stride" shows whole beside the rows
+// instead of being cut at the chart's corner.
+func rowNameGap(rows []string) int {
+	widest := 0
+	for _, r := range rows {
+		widest = max(widest, utf8.RuneCountInString(r))
+	}
+	return 8 + 7*widest + 12
 }
 
 // leftAlignYName starts the y axis name at the axis and runs it to the

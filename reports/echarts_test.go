@@ -14,7 +14,7 @@ func TestEchartsOption(t *testing.T) {
 	}}
 	par := &Chart{ID: "p", Kind: KindParallel, Axes: []Axis{{Name: "kernel", Categories: []string{"3", "5"}}, {Name: "acc"}},
 		Rows: []Row{{Name: "a", Values: []float64{1, 90}}, {Name: "b", Values: []float64{0, 80}}}}
-	heat := &Chart{ID: "c", Kind: KindHeatmap, XCats: []string{"a", "b"}, YCats: []string{"a", "b"},
+	heat := &Chart{ID: "c", Kind: KindHeatmap, XCats: []string{"a", "b"}, YName: "model[0].conv.stride", YCats: []string{"1", "12", "3"},
 		Cells: []Cell{{X: 0, Y: 0, Value: 5}, {X: 1, Y: 1, Value: 7, Label: "7 ± 1"}}}
 	bar := &Chart{ID: "b", Kind: KindBar, XCats: []string{"a", "b"}, Percent: true,
 		Series: []Series{{Name: "acc", Style: StyleBar, Points: []Point{{1, 50}}}}}
@@ -25,7 +25,8 @@ func TestEchartsOption(t *testing.T) {
 		{line, []string{`"selected":{"epoch 1":false}`, `"step":"middle"`, `"type":"scatter"`, `"nameTextStyle":{"align":"left"}`,
 			`"data":[{"value":[0,1]},{"value":[1,2]}]`, `"dataZoom"`, "assets/echarts.min.js"}},
 		{par, []string{`"parallelAxis":[{"data":["3","5"],"dim":0`, `"dim":1`, `"value":["5",90]`, `"dimension":1`}},
-		{heat, []string{`"type":"heatmap"`, `"value":[1,1,7]`, `"name":"7 ± 1"`, `"formatter":"{b}"`, `"max":7`}},
+		{heat, []string{`"type":"heatmap"`, `"value":[1,1,7]`, `"name":"7 ± 1"`, `"formatter":"{b}"`, `"max":7`,
+			`"name":"model[0].conv.stride","nameLocation":"middle","nameGap":34`}},
 		{bar, []string{`"type":"bar"`, `"max":100`, `{"value":"-"}`, `{"value":50}`}},
 	}
 	for _, tt := range tests {
