@@ -228,9 +228,26 @@ func writeRun(t testing.TB, dir, name, desc string, seed int64, fr fixtureRun) {
 		a.Confusion = append(a.Confusion, row)
 		a.ClassAcc = append(a.ClassAcc, q-0.05*float64(tr))
 	}
+	// probs gives pred the probability p, the true class 0.15 when it
+	// differs, and the rest to the other classes.
+	probs := func(truth, pred int, p float64) []float64 {
+		ps := make([]float64, nc)
+		rest := 1 - p
+		if truth != pred {
+			ps[truth], rest = 0.15, rest-0.15
+		}
+		ps[pred] = p
+		for c := range ps {
+			if c != truth && c != pred {
+				ps[c] = rest / float64(nc-2)
+			}
+		}
+		return ps
+	}
 	for i := 0; i < 3; i++ {
-		a.Correct = append(a.Correct, record.Example{Index: i, True: i % nc, Pred: i % nc, Prob: 0.99 - 0.01*float64(i), Image: img(6, 6, 1, i)})
-		a.Wrong = append(a.Wrong, record.Example{Index: 10 + i, True: i % nc, Pred: (i + 1) % nc, Prob: 0.8, Image: img(6, 6, 1, 10+i)})
+		c, w := i%nc, (i+1)%nc
+		a.Correct = append(a.Correct, record.Example{Index: i, True: c, Pred: c, Prob: 0.99 - 0.01*float64(i), Probs: probs(c, c, 0.99-0.01*float64(i)), Image: img(6, 6, 1, i)})
+		a.Wrong = append(a.Wrong, record.Example{Index: 10 + i, True: c, Pred: w, Prob: 0.8, Probs: probs(c, w, 0.8), Image: img(6, 6, 1, 10+i)})
 	}
 	for i := 0; i < 2; i++ {
 		fm := record.FeatureMaps{Index: 40 + i, True: i, Image: img(6, 6, 1, 40+i)}

@@ -3,7 +3,9 @@ package reports
 import (
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/cnnlab/cnnlab/runner/record"
 )
@@ -18,6 +20,43 @@ type archRow struct {
 type exampleView struct {
 	Src, True, Pred, Prob string
 	Index                 int
+	Title                 string      // every class's probability, most likely first
+	Top                   []classProb // the likeliest classes, and the true class
+}
+
+// classProb is one class's probability for a gallery image, drawn as a bar.
+type classProb struct {
+	Class, Pct string
+	Width      int  // bar length in percent
+	True       bool // the image's true class
+}
+
+// classProbs describes an image's class probabilities: a title listing
+// every class, most likely first, and bars for the three likeliest classes
+// and the true class when it is not among them.
+func classProbs(classes []string, probs []float64, truth int) (title string, top []classProb) {
+	if len(probs) == 0 {
+		return "", nil
+	}
+	order := make([]int, len(probs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+	lines := make([]string, 0, len(order)+1)
+	lines = append(lines, "class probabilities:")
+	for rank, c := range order {
+		p := probs[c]
+		lines = append(lines, className(classes, c)+" "+pct(p))
+		if rank < 3 || c == truth {
+			w := 0
+			if isFinite(p) {
+				w = int(math.Round(100 * math.Max(0, math.Min(1, p))))
+			}
+			top = append(top, classProb{Class: className(classes, c), Pct: pct(p), Width: w, True: c == truth})
+		}
+	}
+	return strings.Join(lines, "\n"), top
 }
 
 type analysisView struct {
@@ -177,8 +216,10 @@ func (b *builder) run(r *run, prev, next *run) error {
 				}
 				src := fmt.Sprintf("img/%s-%03d.png", set.name, i)
 				b.w.file(dir+"/"+src, png)
-				*set.out = append(*set.out, exampleView{Src: src, Index: ex.Index,
-					True: className(an.Classes, ex.True), Pred: className(an.Classes, ex.Pred), Prob: pct(ex.Prob)})
+				v := exampleView{Src: src, Index: ex.Index,
+					True: className(an.Classes, ex.True), Pred: className(an.Classes, ex.Pred), Prob: pct(ex.Prob)}
+				v.Title, v.Top = classProbs(an.Classes, ex.Probs, ex.True)
+				*set.out = append(*set.out, v)
 			}
 		}
 		var cs []*Chart

@@ -322,3 +322,26 @@ func TestDoesNotImportEngine(t *testing.T) {
 		}
 	}
 }
+
+// A gallery image lists every class's probability in its title and draws
+// bars for the likeliest classes and the true one.
+func TestGalleryProbabilities(t *testing.T) {
+	out, _, _ := sharedSite(t)
+	b, err := os.ReadFile(filepath.Join(out, "grid", "run-01", "index.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(b)
+	// Test image 10: true 0, predicted 1 with 0.8, the true class 0.15.
+	for _, want := range []string{
+		`<figure class="wrong" title="class probabilities:` + "\n1 80.00%\n0 15.00%\n2 5.00%" + `">`,
+		`<li><span>1</span><i style="width: 80%"></i><b>80.00%</b></li><li class="true"><span>0</span><i style="width: 15%"></i><b>15.00%</b></li>`,
+	} {
+		if !strings.Contains(html, want) {
+			t.Errorf("run page lacks %q", want)
+		}
+	}
+	if n := strings.Count(html, `<ol class="probs">`); n != 6 {
+		t.Errorf("%d probability lists, want one per gallery image (6)", n)
+	}
+}
