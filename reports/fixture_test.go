@@ -35,6 +35,7 @@ type fixtureRun struct {
 	analysis  bool
 	classes   []string
 	layer     string // name of the conv layer
+	slurmJob  string // the Slurm array task that trained it, if any
 }
 
 // writeFixture writes small synthetic run records under root: a two-key
@@ -63,6 +64,9 @@ func writeFixture(t testing.TB, root string) {
 					replicate: rep, epochs: 4, planned: 4,
 					quality:  0.5 + 0.1*float64(n%4) + 0.02*float64(rep),
 					analysis: true, classes: digits, layer: "conv1",
+				}
+				if n == 2 {
+					fr.slurmJob = "4242_1"
 				}
 				if n == 3 {
 					fr.state, fr.epochs, fr.analysis = record.StateFailed, 2, false
@@ -163,7 +167,8 @@ func writeRun(t testing.TB, dir, name, desc string, seed int64, fr fixtureRun) {
 		Experiment: name, Description: desc, RunID: filepath.Base(dir), State: fr.state, Swept: fr.swept,
 		Seed: seed, Replicate: fr.replicate, Epoch: fr.epochs, Epochs: fr.planned,
 		Started: start, Updated: start.Add(time.Duration(fr.epochs) * time.Minute), Seconds: 11.5 * float64(fr.epochs),
-		Command: "cnnlab run experiments/" + name + ".yaml --run " + filepath.Base(dir),
+		Command:  "cnnlab run experiments/" + name + ".yaml --run " + filepath.Base(dir),
+		SlurmJob: fr.slurmJob,
 	}
 	if fr.epochs > 0 {
 		best := epochs[len(epochs)-1]

@@ -263,6 +263,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 	for _, kv := range []keyValue{
 		{"Go", env.GoVersion}, {"OS / arch", joinNonEmpty(env.OS, env.Arch, "/")}, {"CPU", env.CPU},
 		{"matrix kernel", env.Kernel}, {"threads", intOrEmpty(env.Threads)}, {"cnnlab version", env.Version}, {"commit", env.Commit},
+		{"Slurm job", st.SlurmJob},
 	} {
 		if kv.Value != "" {
 			data.Env = append(data.Env, kv)

@@ -345,3 +345,17 @@ func TestGalleryProbabilities(t *testing.T) {
 		t.Errorf("%d probability lists, want one per gallery image (6)", n)
 	}
 }
+
+// A run trained by a Slurm array task names it in its environment.
+func TestSlurmJobShown(t *testing.T) {
+	out, _, _ := sharedSite(t)
+	for run, want := range map[string]bool{"run-02": true, "run-01": false} {
+		b, err := os.ReadFile(filepath.Join(out, "grid", run, "index.html"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(b), "<tr><th>Slurm job</th><td>4242_1</td></tr>"); got != want {
+			t.Errorf("%s: shows the Slurm job: %v, want %v", run, got, want)
+		}
+	}
+}
