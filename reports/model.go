@@ -22,7 +22,7 @@ type experiment struct {
 	KeyNames    map[string]string
 	Seeds       int // number of distinct replicates
 	Counts      []stateCount
-	Best        *run // finished run with the highest test accuracy, or nil
+	Best        *run // finished run with the highest validation accuracy (then test accuracy), or nil
 }
 
 type stateCount struct {
@@ -202,12 +202,16 @@ func shortNames(keys []string) map[string]string {
 	return names
 }
 
-// count counts runs by state and finds the best finished run.
+// count counts runs by state and finds the best finished run. Runs are
+// chosen the way each run chose its checkpoint, by validation accuracy: the
+// test set only reports on the choice, so its accuracy stays an honest
+// estimate.
 func (e *experiment) count() {
 	n := map[string]int{}
 	for _, r := range e.Runs {
 		n[r.State()]++
-		if r.HasResult && (e.Best == nil || r.TestAcc > e.Best.TestAcc) {
+		if r.HasResult && (e.Best == nil || r.BestVal > e.Best.BestVal ||
+			r.BestVal == e.Best.BestVal && r.TestAcc > e.Best.TestAcc) {
 			e.Best = r
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -101,21 +100,18 @@ func (b *builder) index(exps []*experiment) error {
 	}{page: page{Title: "Experiments", Crumbs: []crumb{{Text: "Experiments"}}}, Results: b.results}
 	for _, e := range exps {
 		ie := indexExp{Name: e.Name, Description: e.Description, Href: e.Slug + "/index.html", Runs: len(e.Runs), Counts: e.Counts, Keys: e.Keys}
-		bestVal := 0.0
 		for _, r := range e.Runs {
-			bestVal = math.Max(bestVal, r.BestVal)
 			if r.State() == record.StateRunning {
 				data.Running = append(data.Running, runningRun{e.Name, r.Label, e.Slug + "/" + r.Slug + "/index.html", r.Rec.Status.Epoch, r.Rec.Status.Epochs})
 			}
 		}
-		m := pctMetric(bestVal, bestVal > 0)
-		ie.BestVal, ie.BestValSort = m.Text, m.Sort
+		ie.BestTest, ie.BestVal = "–", "–"
 		if e.Best != nil {
 			m := pctMetric(e.Best.TestAcc, true)
 			ie.BestTest, ie.BestTestSort = m.Text, m.Sort
+			m = pctMetric(e.Best.BestVal, e.Best.BestVal > 0)
+			ie.BestVal, ie.BestValSort = m.Text, m.Sort
 			ie.BestHref, ie.BestLabel = e.Slug+"/"+e.Best.Slug+"/index.html", e.Best.Label
-		} else {
-			ie.BestTest = "–"
 		}
 		data.Exps = append(data.Exps, ie)
 		data.RunCount += len(e.Runs)
