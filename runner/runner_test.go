@@ -378,6 +378,9 @@ func TestDivergedRunDoesNotStopTheSweep(t *testing.T) {
 	if r := sum.Runs[0]; r.State != record.StateDiverged || !strings.Contains(r.Error, "loss is") {
 		t.Errorf("lr 1e30: state %s (%s), want diverged\n%s", r.State, r.Error, out)
 	}
+	if strings.Contains(out, "diverged: diverged") {
+		t.Errorf("the state is said twice:\n%s", out)
+	}
 	if r := sum.Runs[1]; r.State != record.StateDone {
 		t.Errorf("lr 0.1: state %s (%s), want done", r.State, r.Error)
 	}

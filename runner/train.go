@@ -57,6 +57,13 @@ type bestMeta struct {
 // errDiverged marks a run whose loss became NaN or infinite.
 var errDiverged = errors.New("diverged")
 
+// divergedError is errDiverged with what went wrong, worded without the
+// word "diverged", which the run's state already says.
+type divergedError struct{ why string }
+
+func (e divergedError) Error() string        { return e.why }
+func (e divergedError) Is(target error) bool { return target == errDiverged }
+
 // errStopped marks a run interrupted by its context.
 var errStopped = errors.New("stopped")
 
@@ -384,7 +391,7 @@ func (t *trainer) step(epoch, n int, acc *partialEpoch) error {
 	}
 	step := t.meta.Step + 1
 	if !finite(loss + l2) {
-		return fmt.Errorf("%w: the loss is %v at epoch %d, step %d", errDiverged, loss+l2, epoch, step)
+		return divergedError{fmt.Sprintf("the loss is %v at epoch %d, step %d", loss+l2, epoch, step)}
 	}
 	if err := t.net.Backward(t.dLogits); err != nil {
 		return err
@@ -426,7 +433,7 @@ func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
 		return fmt.Errorf("test: %w", err)
 	}
 	if !finite(valLoss) || !finite(testLoss) {
-		return fmt.Errorf("%w: the validation loss is %v at epoch %d", errDiverged, valLoss, epoch)
+		return divergedError{fmt.Sprintf("the validation loss is %v at epoch %d", valLoss, epoch)}
 	}
 	seconds := acc.Seconds + time.Since(evalStart).Seconds()
 	images := float64(max(acc.Images, 1))
