@@ -79,6 +79,11 @@ func TestBadFiles(t *testing.T) {
 			`testdata/bad/sweep-value.yaml:12:7: sweep.exclude[0]: model[0].conv.kernl is not swept; did you mean "model[0].conv.kernel"?`,
 			`testdata/bad/sweep-value.yaml:13:10: sweep.seeds must be ≥ 1, got 0`,
 		}},
+		{"empty-values.yaml", []string{
+			`testdata/bad/empty-values.yaml:4:32: model[0].conv.kernel must be one number or [height, width], got 0 numbers`,
+			`testdata/bad/empty-values.yaml:6:20: model[2].dense.units must be a whole number, got an empty mapping`,
+			`testdata/bad/empty-values.yaml:9:15: sweep.grid.train.l2 must be a non-empty list of values, e.g. [3, 5], got an empty list`,
+		}},
 		{"too-many-runs.yaml", []string{
 			`testdata/bad/too-many-runs.yaml:5:1: sweep: 10,400 runs; a sweep is limited to 10,000 (split it into several files)`,
 		}},

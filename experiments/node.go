@@ -111,10 +111,14 @@ func (n *node) clone() *node {
 
 // describe names a node's type for error messages.
 func (n *node) describe() string {
-	switch n.kind {
-	case yaml.MappingNode:
+	switch {
+	case n.kind == yaml.MappingNode && len(n.content) == 0:
+		return "an empty mapping"
+	case n.kind == yaml.MappingNode:
 		return "a mapping"
-	case yaml.SequenceNode:
+	case n.kind == yaml.SequenceNode && len(n.content) == 0:
+		return "an empty list"
+	case n.kind == yaml.SequenceNode:
 		return "a list"
 	}
 	switch n.tag {
