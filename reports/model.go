@@ -17,7 +17,7 @@ type experiment struct {
 	Slug        string // folder name in the site
 	Name        string // as the runs' status files give it
 	Description string
-	Runs        []*run   // sorted by run ID
+	Runs        []*run   // sorted by swept values, then replicate (see sortRuns)
 	Keys        []string // swept keys whose value differs between runs, in sweep order
 	KeyNames    map[string]string
 	Seeds       int // number of distinct replicates
@@ -52,7 +52,7 @@ func (r *run) State() string { return r.Rec.Status.State }
 var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateFailed, record.StateDiverged}
 
 // buildExperiments turns what record.ReadResults returned into experiments,
-// sorted by folder name, with runs sorted by run ID.
+// sorted by folder name, with runs sorted by their swept values.
 func buildExperiments(results map[string][]*record.Run) []*experiment {
 	dirs := make([]string, 0, len(results))
 	for d := range results {
@@ -83,6 +83,7 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 			e.Description = st.Description
 		}
 		e.findKeys()
+		e.sortRuns()
 		e.count()
 		exps = append(exps, e)
 	}
@@ -170,6 +171,44 @@ func (e *experiment) findKeys() {
 			r.Label = r.ID
 		}
 	}
+}
+
+// sortRuns orders the runs as a reader of the sweep expects them: by the
+// values of the varying keys, key after key in sweep order (numbers by
+// value), then by replicate, then by run ID. Runs without a key come after
+// those with it.
+func (e *experiment) sortRuns() {
+	sort.SliceStable(e.Runs, func(i, j int) bool {
+		a, b := e.Runs[i], e.Runs[j]
+		for _, k := range e.Keys {
+			va, okA := a.Value[k]
+			vb, okB := b.Value[k]
+			if okA != okB {
+				return okA
+			}
+			if c := compareValues(va, vb); c != 0 {
+				return c < 0
+			}
+		}
+		if ra, rb := a.Rec.Status.Replicate, b.Rec.Status.Replicate; ra != rb {
+			return ra < rb
+		}
+		return a.ID < b.ID
+	})
+}
+
+// compareValues compares two values of a key: as numbers when both are,
+// else as text.
+func compareValues(a, b string) int {
+	x, errA := strconv.ParseFloat(a, 64)
+	y, errB := strconv.ParseFloat(b, 64)
+	if errA == nil && errB == nil && x != y {
+		if x < y {
+			return -1
+		}
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 func valueOr(m map[string]string, k string) string {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -31,5 +32,26 @@ func TestBestRunByValidation(t *testing.T) {
 		if got != tt.want {
 			t.Errorf("%d: best run %q, want %q", i, got, tt.want)
 		}
+	}
+}
+
+// Runs read in sweep order, by the values of the varying keys (numbers by
+// value), then by replicate, whatever their run IDs.
+func TestRunsSortedBySweptValues(t *testing.T) {
+	mk := func(id string, rep int, kernel, stride string) *record.Run {
+		return &record.Run{Dir: "results/e/" + id, Status: record.Status{Experiment: "e", RunID: id, State: record.StateDone, Replicate: rep,
+			Swept: []record.KeyValue{{Key: "model[0].conv.kernel", Value: kernel}, {Key: "model[0].conv.stride", Value: stride}}}}
+	}
+	runs := []*record.Run{
+		mk("a1", 0, "11", "1"), mk("b2", 1, "3", "2"), mk("c3", 0, "3", "2"), mk("d4", 0, "5", "1"), mk("e5", 0, "3", "1"),
+	}
+	e := buildExperiments(map[string][]*record.Run{"e": runs})[0]
+	var got []string
+	for _, r := range e.Runs {
+		got = append(got, r.Label)
+	}
+	want := []string{"kernel=3 stride=1 seed #0", "kernel=3 stride=2 seed #0", "kernel=3 stride=2 seed #1", "kernel=5 stride=1 seed #0", "kernel=11 stride=1 seed #0"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("runs in order %q, want %q", got, want)
 	}
 }
