@@ -252,7 +252,7 @@ type EarlyStop struct {
 
 // Report says what the report shows about each run.
 type Report struct {
-	Gallery     int // correct and wrong test images shown per page
+	Gallery     int // about this many correct test images are shown, and as many wrong: the same number per class, Gallery/classes rounded up
 	FeatureMaps FeatureMaps
 }
 
