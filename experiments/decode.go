@@ -248,6 +248,15 @@ func (d *decoder) kindAndParams(n *node, path, what string) (kind *node, params 
 		for i := 0; i < len(n.content); i += 2 {
 			keys = append(keys, n.content[i].value)
 		}
+		// A --set that names another kind inside this entry (train.optimizer.sgd.lr=0.1
+		// over adam) adds a key rather than replacing the kind.
+		for i := 2; i < len(n.content); i += 2 {
+			if k := n.content[i]; k.pos.Line == 0 && strings.HasPrefix(k.pos.File, "--set ") && k.pos.File != n.pos.File {
+				d.errorf(k, "%s: one %s per entry, and this adds %s beside %s; to replace the %s, set the whole entry, e.g. --set '%s={%s: {…}}'",
+					path, what, k.value, keys[0], what, path, k.value)
+				return nil, nil, false
+			}
+		}
 		d.errorf(n, "%s: one %s per entry, found keys %s (are its parameters indented under %s:?)", path, what, strings.Join(keys, ", "), keys[0])
 		return nil, nil, false
 	}
