@@ -162,7 +162,11 @@ func mergePointErrors(labels []string, perPoint []Errors) Errors {
 		var names []string
 		for i, p := range s.points {
 			if i == 3 {
-				names = append(names, fmt.Sprintf("and %d more points", len(s.points)-3))
+				more := "points"
+				if len(s.points) == 4 {
+					more = "point"
+				}
+				names = append(names, fmt.Sprintf("and %d more %s", len(s.points)-3, more))
 				break
 			}
 			l := labels[p]

@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"text/tabwriter"
 )
 
@@ -36,7 +37,7 @@ func (s *Summary) Print(w io.Writer) {
 			r.Epoch, r.Epochs, best, test, seconds(r.Seconds), note)
 	}
 	tw.Flush()
-	fmt.Fprintf(w, "%d runs:", len(s.Runs))
+	fmt.Fprintf(w, "%s:", plural(len(s.Runs), "run"))
 	sep := " "
 	for _, st := range []string{"done", "stopped", "failed", "diverged", StateNotRun} {
 		if counts[st] > 0 {
@@ -52,4 +53,13 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// plural writes a count and a noun, adding an s unless the count is one:
+// "1 run", "4 runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

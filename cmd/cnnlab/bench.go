@@ -312,8 +312,8 @@ func (r *benchResult) trainRate() float64 { return float64(r.images) / r.trainTi
 func (r *benchResult) inferRate() float64 { return float64(r.images) / r.inferTime.Seconds() }
 
 func (r *benchResult) print(w io.Writer, source string) {
-	fmt.Fprintf(w, "%s (%s): input %v, %s parameters, batch %d, %d threads, gemm kernel %s\n",
-		r.name, source, r.input, thousands(int64(r.params)), r.batch, r.threads, r.kernel)
+	fmt.Fprintf(w, "%s (%s): input %v, %s parameters, batch %d, %s, gemm kernel %s\n",
+		r.name, source, r.input, thousands(int64(r.params)), r.batch, plural(r.threads, "thread"), r.kernel)
 	fmt.Fprintf(w, "train images/s  %s  (%d images in %.2f s)\n", thousands(int64(math.Round(r.trainRate()))), r.images, r.trainTime.Seconds())
 	fmt.Fprintf(w, "infer images/s  %s\n", thousands(int64(math.Round(r.inferRate()))))
 	fmt.Fprintf(w, "peak memory     %.1f MiB (%s)\n", float64(r.peakBytes)/(1<<20), r.peakSource)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 
 	"github.com/cnnlab/cnnlab/reports"
 )
@@ -41,8 +42,18 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "report: %d experiments, %d runs, %d pages, %d files (%d changed, %d of %d charts drawn) in %s\n",
-		sum.Experiments, sum.Runs, sum.Pages, sum.Files, sum.Written, sum.Drawn, sum.Charts, *out)
+	fmt.Fprintf(stdout, "report: %s, %s, %s, %s (%d changed, %d of %d charts drawn) in %s\n",
+		plural(sum.Experiments, "experiment"), plural(sum.Runs, "run"), plural(sum.Pages, "page"), plural(sum.Files, "file"),
+		sum.Written, sum.Drawn, sum.Charts, *out)
 	fmt.Fprintf(stdout, "open %s\n", filepath.Join(*out, "index.html"))
 	return nil
+}
+
+// plural writes a count and a noun, adding an s unless the count is one:
+// "1 run", "4 runs".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

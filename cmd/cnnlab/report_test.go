@@ -19,7 +19,7 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", "--results", filepath.Join(empty, "nosuch")}, 1, "", "results folder"},
 		{[]string{"report", "--bogus"}, 2, "", "flag provided but not defined"},
 		{[]string{"report", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"report", "--results", empty, "--out", filepath.Join(empty, "site")}, 0, "0 experiments", ""},
+		{[]string{"report", "--results", empty, "--out", filepath.Join(empty, "site")}, 0, "0 experiments, 0 runs, 1 page,", ""},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -33,5 +33,13 @@ func TestReportCommand(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(empty, "site", "index.html")); err != nil {
 		t.Errorf("report wrote no index: %v", err)
+	}
+}
+
+func TestPlural(t *testing.T) {
+	for n, want := range map[int]string{0: "0 runs", 1: "1 run", 2: "2 runs"} {
+		if got := plural(n, "run"); got != want {
+			t.Errorf("plural(%d) = %q, want %q", n, got, want)
+		}
 	}
 }

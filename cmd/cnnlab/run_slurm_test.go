@@ -70,7 +70,7 @@ func TestStatusCommand(t *testing.T) {
 	if code := run([]string{"run", file, "--point", "1", "--results", results}, &out, &errb); code != 0 {
 		t.Fatalf("run --point 1: exit %d\n%s\n%s", code, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "1 runs: 1 done") || strings.Contains(out.String(), "kernel=3") {
+	if !strings.Contains(out.String(), "1 run: 1 done") || strings.Contains(out.String(), "kernel=3") {
 		t.Errorf("run --point 1 trained more than point 1:\n%s", out.String())
 	}
 	out.Reset()

@@ -119,7 +119,7 @@ func TestRunCommandEndToEnd(t *testing.T) {
 	if code := run(append(cmd[1:], "--results", results), &out, &errb); code != 0 {
 		t.Fatalf("rerun command: %d\n%s%s", code, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), runs[0].Status.RunID) || !strings.Contains(out.String(), "1 runs: 1 done") {
+	if !strings.Contains(out.String(), runs[0].Status.RunID) || !strings.Contains(out.String(), "1 run: 1 done") {
 		t.Errorf("rerun command output:\n%s", out.String())
 	}
 
