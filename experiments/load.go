@@ -58,26 +58,43 @@ func finish(root *node, file string, sets []string) (*Experiment, error) {
 // resolveFile reads file and resolves its extends: chain. stack holds the
 // files that extend it, to refuse cycles; at is where file was named.
 func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
+	// A file named by extends: is named in the message; the top file is
+	// already named by the position.
+	named := file
+	if at.Line == 0 && at.File == file {
+		named = ""
+	}
 	info, err := os.Stat(file)
 	if err != nil {
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(file, err)}}
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
 	}
 	if info.IsDir() {
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf("%s is a folder, not an experiment file", file)}}
+		msg := "a folder, not an experiment file"
+		if named != "" {
+			msg = named + " is " + msg
+		}
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
 	}
 	if info.Size() > MaxFileSize {
 		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", info.Size(), MaxFileSize)}}
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(file, err)}}
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
 	}
 	return resolveData(file, data, stack)
 }
 
+// readProblem says why file could not be read; file is "" when the
+// message's position already names it.
 func readProblem(file string, err error) string {
-	if errors.Is(err, fs.ErrNotExist) {
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && file == "":
+		return "no such file"
+	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Sprintf("%s: no such file", file)
+	case file == "":
+		return fmt.Sprintf("cannot read it: %v", err)
 	}
 	return fmt.Sprintf("cannot read %s: %v", file, err)
 }

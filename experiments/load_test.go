@@ -343,8 +343,12 @@ func TestFileLimits(t *testing.T) {
 	if got := loadErrors(t, two); len(got) != 1 || got[0] != two+":2:1: a second YAML document (---); an experiment file holds one" {
 		t.Errorf("two documents: %q", got)
 	}
-	if got := loadErrors(t, filepath.Join(dir, "missing.yaml")); len(got) != 1 || !strings.HasSuffix(got[0], "missing.yaml: no such file") {
-		t.Errorf("missing file: %q", got)
+	missing := filepath.Join(dir, "missing.yaml")
+	if got := loadErrors(t, missing); len(got) != 1 || got[0] != missing+": no such file" {
+		t.Errorf("missing file: %q, want %q", got, missing+": no such file")
+	}
+	if got := loadErrors(t, dir); len(got) != 1 || got[0] != dir+": a folder, not an experiment file" {
+		t.Errorf("folder: %q", got)
 	}
 }
 
