@@ -224,17 +224,19 @@ func TestSweepOrder(t *testing.T) {
 	}
 	// Replicates outermost, then variants, grid (last axis fastest), zip;
 	// excluded: wide with kernel 5, and batch 32 with lr 0.01; include last.
+	// The include point's own key (epochs) is a setting of every point, so
+	// that it is told apart from the grid point it otherwise equals.
 	want := []string{
-		"variant=small kernel=3 batch=16 lr=0.1 momentum=0.9 seed=1",
-		"variant=small kernel=3 batch=16 lr=0.01 momentum=0.5 seed=1",
-		"variant=small kernel=3 batch=32 lr=0.1 momentum=0.9 seed=1",
-		"variant=small kernel=5 batch=16 lr=0.1 momentum=0.9 seed=1",
-		"variant=small kernel=5 batch=16 lr=0.01 momentum=0.5 seed=1",
-		"variant=small kernel=5 batch=32 lr=0.1 momentum=0.9 seed=1",
-		"variant=wide kernel=3 batch=16 lr=0.1 momentum=0.9 seed=1",
-		"variant=wide kernel=3 batch=16 lr=0.01 momentum=0.5 seed=1",
-		"variant=wide kernel=3 batch=32 lr=0.1 momentum=0.9 seed=1",
-		"variant=wide kernel=3 batch=32 lr=0.1 momentum=0.9 seed=1",
+		"variant=small kernel=3 batch=16 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=small kernel=3 batch=16 lr=0.01 momentum=0.5 epochs=1 seed=1",
+		"variant=small kernel=3 batch=32 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=small kernel=5 batch=16 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=small kernel=5 batch=16 lr=0.01 momentum=0.5 epochs=1 seed=1",
+		"variant=small kernel=5 batch=32 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=wide kernel=3 batch=16 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=wide kernel=3 batch=16 lr=0.01 momentum=0.5 epochs=1 seed=1",
+		"variant=wide kernel=3 batch=32 lr=0.1 momentum=0.9 epochs=1 seed=1",
+		"variant=wide kernel=3 batch=32 lr=0.1 momentum=0.9 epochs=2 seed=1",
 	}
 	if len(pts) != 2*len(want) {
 		t.Fatalf("%d points, want %d", len(pts), 2*len(want))
@@ -435,5 +437,30 @@ func TestParsePath(t *testing.T) {
 		if _, err := parsePath(bad); err == nil {
 			t.Errorf("parsePath(%q): no error", bad)
 		}
+	}
+}
+
+// An include point without a name of its own is labelled with the keys it
+// sets, so it does not share the label of the grid point it resembles.
+func TestIncludeLabels(t *testing.T) {
+	text := `extends: base.yaml
+sweep:
+  grid:
+    model[0].conv.kernel: [3, 5]
+  include:
+    - {"model[0].conv.filters": 64}
+`
+	e, err := loadBytes("testdata/good/include.yaml", []byte(text), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, _ := e.Points()
+	var got []string
+	for _, p := range pts {
+		got = append(got, p.Label())
+	}
+	want := []string{"kernel=3 filters=4", "kernel=5 filters=4", "kernel=3 filters=64"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("labels %q, want %q", got, want)
 	}
 }

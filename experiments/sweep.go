@@ -3,6 +3,7 @@ package experiments
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -566,6 +567,28 @@ func expand(sw *Sweep, root *node) []draft {
 			keys = append(keys, a.Key)
 		}
 	}
+	// The keys that an include point sets are settings of every point too,
+	// so that it is told apart from the grid point it would otherwise share
+	// its label (and its place in the report's charts) with; unless it has
+	// a name of its own, not one of the crossed variants, that tells it apart.
+	var extra []string
+	for _, inc := range sw.Include {
+		if inc.Name != "" && findVariant(sw, inc.Name) == nil {
+			continue
+		}
+		for _, o := range inc.overrides {
+			if !slices.Contains(keys, o.key) && !slices.Contains(extra, o.key) {
+				extra = append(extra, o.key)
+			}
+		}
+	}
+	valueAt := func(tree *node, key string) string {
+		steps, _ := parsePath(key)
+		if n := getPath(tree, steps); n != nil {
+			return n.flow()
+		}
+		return ""
+	}
 	var out []draft
 	variants := sw.Variants
 	if len(variants) == 0 {
@@ -602,6 +625,9 @@ func expand(sw *Sweep, root *node) []draft {
 							dr.apply(a.steps, a.nodes[zi[g]], a.at)
 						}
 					}
+					for _, k := range extra {
+						dr.settings = append(dr.settings, Setting{Key: k, Value: valueAt(dr.tree, k)})
+					}
 					if !excluded(sw.Exclude, dr.settings) {
 						out = append(out, dr)
 					}
@@ -625,13 +651,8 @@ func expand(sw *Sweep, root *node) []draft {
 		if named {
 			dr.settings = append(dr.settings, Setting{Key: "variant", Value: inc.Name})
 		}
-		for _, k := range keys {
-			val := ""
-			steps, _ := parsePath(k)
-			if n := getPath(dr.tree, steps); n != nil {
-				val = n.flow()
-			}
-			dr.settings = append(dr.settings, Setting{Key: k, Value: val})
+		for _, k := range slices.Concat(keys, extra) {
+			dr.settings = append(dr.settings, Setting{Key: k, Value: valueAt(dr.tree, k)})
 		}
 		out = append(out, dr)
 	}
