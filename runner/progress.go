@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -44,6 +45,16 @@ func runName(j *job, total int) string {
 }
 
 func pct(x float64) string { return fmt.Sprintf("%.2f%%", 100*x) }
+
+// lossText writes a loss with four decimals, or with five significant
+// digits once it is large (a run on its way to diverging), so that
+// 9.0408e+19 is not printed as twenty digits.
+func lossText(x float64) string {
+	if math.Abs(x) >= 1e4 {
+		return strconv.FormatFloat(x, 'g', 5, 64)
+	}
+	return strconv.FormatFloat(x, 'f', 4, 64)
+}
 
 // resultLine describes how a run ended, in one line.
 func resultLine(r Result) string {
@@ -141,8 +152,8 @@ func (r *lineRun) begin(int, int, int)                   {}
 func (r *lineRun) epochStart(int)                        {}
 func (r *lineRun) step(int, float64, int, time.Duration) {}
 func (r *lineRun) epochEnd(e record.Epoch) {
-	r.l.printf("%s: epoch %d/%d  loss %.4f  train %s  val %s  test %s  %.0f img/s  %s\n",
-		r.name, e.Epoch, r.epochs, e.Loss, pct(e.TrainAcc), pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec, seconds(e.Seconds))
+	r.l.printf("%s: epoch %d/%d  loss %s  train %s  val %s  test %s  %.0f img/s  %s\n",
+		r.name, e.Epoch, r.epochs, lossText(e.Loss), pct(e.TrainAcc), pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec, seconds(e.Seconds))
 }
 func (r *lineRun) done(res Result) { r.l.printf("%s: %s\n", r.name, resultLine(res)) }
 
@@ -249,15 +260,15 @@ func (r *barRun) step(step int, loss float64, images int, took time.Duration) {
 }
 
 func (r *barRun) epochEnd(e record.Epoch) {
-	fmt.Fprintf(r.b.p, "%s: epoch %d/%d  loss %.4f  val %s  test %s  %.0f img/s\n",
-		r.name, e.Epoch, r.epochs, e.Loss, pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec)
+	fmt.Fprintf(r.b.p, "%s: epoch %d/%d  loss %s  val %s  test %s  %.0f img/s\n",
+		r.name, e.Epoch, r.epochs, lossText(e.Loss), pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec)
 }
 
 func (r *barRun) decorate(decor.Statistics) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	eta := time.Duration(r.stepTime * float64(r.stepsLeft) * float64(time.Second)).Round(time.Second)
-	return fmt.Sprintf(" epoch %d/%d  loss %.4f  %.0f img/s  ETA %s", r.epoch, r.epochs, r.loss, r.rate, eta)
+	return fmt.Sprintf(" epoch %d/%d  loss %s  %.0f img/s  ETA %s", r.epoch, r.epochs, lossText(r.loss), r.rate, eta)
 }
 
 func (r *barRun) done(res Result) {
