@@ -162,8 +162,16 @@ func mergeNodes(base, child *node) *node {
 		return child
 	}
 	out := &node{kind: yaml.MappingNode, pos: child.pos, content: append([]*node(nil), base.content...)}
+	seen := map[string]bool{}
 	for i := 0; i+1 < len(child.content); i += 2 {
 		k, v := child.content[i], child.content[i+1]
+		if seen[k.value] {
+			// A key given twice in the child: keep both, so that decoding
+			// reports it as it does in a file that extends nothing.
+			out.content = append(out.content, k, v)
+			continue
+		}
+		seen[k.value] = true
 		if v.isNull() {
 			out.remove(k.value)
 			continue

@@ -79,6 +79,11 @@ func TestBadFiles(t *testing.T) {
 			`testdata/bad/sweep-value.yaml:12:7: sweep.exclude[0]: model[0].conv.kernl is not swept; did you mean "model[0].conv.kernel"?`,
 			`testdata/bad/sweep-value.yaml:13:10: sweep.seeds must be ≥ 1, got 0`,
 		}},
+		{"duplicate-extends.yaml", []string{
+			`testdata/bad/duplicate-extends.yaml:5:3: train.epochs: key given twice (first at line 4)`,
+			`testdata/bad/duplicate-extends.yaml:6:1: train: key given twice (first at line 3)`,
+			`testdata/bad/duplicate-extends.yaml:9:1: sweep: key given twice (first at line 7)`,
+		}},
 		{"empty-values.yaml", []string{
 			`testdata/bad/empty-values.yaml:4:32: model[0].conv.kernel must be one number or [height, width], got 0 numbers`,
 			`testdata/bad/empty-values.yaml:6:20: model[2].dense.units must be a whole number, got an empty mapping`,

@@ -497,6 +497,32 @@ type draft struct {
 // build decodes a resolved tree: without a sweep, one experiment; with one,
 // every point, checked.
 func build(root *node, file string) (*Experiment, Errors) {
+	// The sweep is taken out before the rest is decoded, so a second sweep:
+	// is caught (and dropped) here rather than by the decoder.
+	var dups Errors
+	var first *node
+	for i := 0; i+1 < len(root.content); {
+		k := root.content[i]
+		switch {
+		case k.value != "sweep":
+		case first == nil:
+			first = k
+		default:
+			dups.add(k.pos, "sweep: key given twice (first at line %d)", first.pos.Line)
+			root.content = append(root.content[:i:i], root.content[i+2:]...)
+			continue
+		}
+		i += 2
+	}
+	e, errs := buildSweep(root, file)
+	if dups != nil {
+		return nil, append(dups, errs...)
+	}
+	return e, errs
+}
+
+// buildSweep is build for a tree with at most one sweep.
+func buildSweep(root *node, file string) (*Experiment, Errors) {
 	sweepNode := root.get("sweep")
 	var sweepAt Pos
 	if k := root.keyNode("sweep"); k != nil {
