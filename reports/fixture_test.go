@@ -60,7 +60,7 @@ func writeFixture(t testing.TB, root string) {
 				n++
 				fr := fixtureRun{
 					dir: fmt.Sprintf("run-%02d", n), state: record.StateDone,
-					swept:     kv("model[0].conv.kernel", k, "model[0].conv.stride", s),
+					swept:     kv("model[0].conv.kernel", k, "model[0].conv.stride", s, "seed", fmt.Sprint(1+rep)),
 					replicate: rep, epochs: 4, planned: 4,
 					quality:  0.5 + 0.1*float64(n%4) + 0.02*float64(rep),
 					analysis: true, classes: digits, layer: "conv1",

@@ -138,6 +138,9 @@ func (e *experiment) findKeys() {
 	for _, r := range e.Runs {
 		seeds[r.Rec.Status.Replicate] = true
 		for _, kv := range r.Rec.Status.Swept {
+			if kv.Key == replicateKey {
+				continue // replicates are counted by Replicate, not swept
+			}
 			if values[kv.Key] == nil {
 				values[kv.Key] = map[string]bool{}
 				order = append(order, kv.Key)
@@ -210,6 +213,11 @@ func compareValues(a, b string) int {
 	}
 	return strings.Compare(a, b)
 }
+
+// replicateKey is the swept key that a sweep's seeds: N gives its
+// replicates (the run seed of each); the report shows replicates as mean ±
+// std rather than as a key.
+const replicateKey = "seed"
 
 func valueOr(m map[string]string, k string) string {
 	if v, ok := m[k]; ok {
