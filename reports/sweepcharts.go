@@ -136,7 +136,7 @@ func byKeyChart(e *experiment, k string, done []*run, used map[string]bool) *Cha
 	if replicated {
 		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
 		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
-		c.Note = fmt.Sprintf("Mean and standard deviation over the %d finished runs sharing each value", len(done))
+		c.Note = fmt.Sprintf("Mean and standard deviation of the finished runs at each value (%d runs in all)", len(done))
 		if len(e.Keys) > 1 {
 			c.Note += " (other swept keys vary within each value)"
 		}
