@@ -37,13 +37,16 @@ const metricName = "test accuracy %"
 func buildSweepCharts(e *experiment) *sweepCharts {
 	sc := &sweepCharts{}
 	va := &Chart{ID: "curves-val-acc", Title: "Validation accuracy per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "validation accuracy %", Percent: true}
-	lo := &Chart{ID: "curves-loss", Title: "Training loss per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "loss"}
+	lo := &Chart{ID: "curves-loss", Title: "Training data loss per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "data loss"}
 	for i, r := range e.Runs {
 		x := make([]float64, len(r.Rec.Epochs))
 		acc := make([]float64, len(x))
 		loss := make([]float64, len(x))
 		for j, ep := range r.Rec.Epochs {
-			x[j], acc[j], loss[j] = float64(ep.Epoch), 100*ep.ValAcc, ep.Loss
+			x[j], acc[j], loss[j] = float64(ep.Epoch), 100*ep.ValAcc, ep.DataLoss
+			if ep.L2Loss != 0 {
+				lo.Note = "The loss without its L2 term, so that runs with different L2 penalties compare; each run's page shows the term."
+			}
 		}
 		va.addSeries(r.Label, StyleLine, x, acc).Color = i + 1
 		lo.addSeries(r.Label, StyleLine, x, loss).Color = i + 1
