@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself
@@ -78,7 +79,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "cnnlab %s: %s\nusage:\n%s\n", c.name, ue.msg, c.usage)
+		// The synopsis only: the whole usage text would bury the message.
+		synopsis, _, more := strings.Cut(c.usage, "\n\n")
+		fmt.Fprintf(stderr, "cnnlab %s: %s\nusage:\n%s\n", c.name, ue.msg, synopsis)
+		if more {
+			fmt.Fprintf(stderr, "Run 'cnnlab help %s' for more.\n", c.name)
+		}
 		return 2
 	default:
 		fmt.Fprintf(stderr, "cnnlab %s: %v\n", c.name, err)

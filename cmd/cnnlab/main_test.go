@@ -32,3 +32,16 @@ func TestRunDispatch(t *testing.T) {
 		}
 	}
 }
+
+// A usage error shows the message and the synopsis, not the whole help that
+// would push the message off the screen.
+func TestUsageErrorIsShort(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", "--bogus"}, &out, &errb); code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+	want := "cnnlab run: flag provided but not defined: -bogus\nusage:\n  cnnlab run FILE..."
+	if got := errb.String(); !strings.HasPrefix(got, want) || !strings.HasSuffix(got, "Run 'cnnlab help run' for more.\n") || strings.Count(got, "\n") > 6 {
+		t.Errorf("stderr:\n%s", got)
+	}
+}
