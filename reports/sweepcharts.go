@@ -45,7 +45,7 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 		for j, ep := range r.Rec.Epochs {
 			x[j], acc[j], loss[j] = float64(ep.Epoch), 100*ep.ValAcc, ep.DataLoss
 			if ep.L2Loss != 0 {
-				lo.Note = "The loss without its L2 term, so that runs with different L2 penalties compare; each run's page shows the term."
+				lo.Note = "The loss without its L2 term (the penalty), which each run's page shows."
 			}
 		}
 		va.addSeries(r.Label, StyleLine, x, acc).Color = i + 1
