@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"path/filepath"
 	"sort"
 	"text/tabwriter"
 	"time"
@@ -39,7 +40,7 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	if len(names) > 1 {
 		return usageError{fmt.Sprintf("one experiment at most, got %q", names)}
 	}
-	all, err := record.ReadResults(*results)
+	all, err := readStatuses(*results, stderr)
 	if errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("no results folder %s (runs are made by cnnlab run)", *results)
 	}
@@ -64,9 +65,8 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATUS\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
 	for _, name := range exps {
 		runs := all[name]
-		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Status.Started.Before(runs[j].Status.Started) })
-		for _, r := range runs {
-			st := r.Status
+		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.Before(runs[j].Started) })
+		for _, st := range runs {
 			best, test := "-", "-"
 			if st.Epoch > 0 {
 				best = fmt.Sprintf("%.2f%%", 100*st.BestValAcc)
@@ -87,4 +87,41 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	return tw.Flush()
+}
+
+// readStatuses reads the status of every run under root
+// (root/<experiment>/<run>/status.json), by experiment folder. A status that
+// cannot be read is reported on warn and left out, so one damaged run does
+// not hide the others.
+func readStatuses(root string, warn io.Writer) (map[string][]record.Status, error) {
+	exps, err := os.ReadDir(root)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]record.Status{}
+	for _, e := range exps {
+		if !e.IsDir() {
+			continue
+		}
+		runs, err := os.ReadDir(filepath.Join(root, e.Name()))
+		if err != nil {
+			fmt.Fprintf(warn, "warning: %v\n", err)
+			continue
+		}
+		for _, rd := range runs {
+			path := filepath.Join(root, e.Name(), rd.Name(), record.StatusFile)
+			if !rd.IsDir() {
+				continue
+			}
+			var st record.Status
+			if err := record.ReadJSON(path, &st); errors.Is(err, os.ErrNotExist) {
+				continue
+			} else if err != nil {
+				fmt.Fprintf(warn, "warning: left out: %v\n", err)
+				continue
+			}
+			out[e.Name()] = append(out[e.Name()], st)
+		}
+	}
+	return out, nil
 }
