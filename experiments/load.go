@@ -202,6 +202,13 @@ func applySet(root *node, s string) Errors {
 	if err != nil {
 		return Errors{{File: at.File, Message: err.Error()}}
 	}
+	if len(steps) > 2 && steps[0].key == "sweep" && (steps[1].key == "grid" || steps[1].key == "zip") && steps[2].key != "" {
+		// The keys of a grid are key paths themselves: model[0].conv.kernel
+		// would be read as grid → model → [0] → …
+		return Errors{{File: at.File, Message: fmt.Sprintf("the keys of sweep.%s are key paths, which --set cannot name one by one; "+
+			"set the whole %s, e.g. --set 'sweep.%s={\"%s\": %s}' (it replaces the file's)",
+			steps[1].key, steps[1].key, steps[1].key, formatPath(steps[2:]), strings.TrimSpace(value))}}
+	}
 	var v *node
 	if strings.TrimSpace(value) == "" {
 		v = &node{kind: yaml.ScalarNode, tag: "!!null", value: ""}

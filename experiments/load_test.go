@@ -318,6 +318,7 @@ func TestSetOverrides(t *testing.T) {
 		{"model[0.kernel=3", `--set model[0.kernel=3: key path "model[0.kernel": [ without ]`},
 		{"train.optimizer.adam.lr=0.01", `--set train.optimizer.adam.lr=0.01: train.optimizer: one optimizer per entry, and this adds adam beside sgd; to replace the optimizer, set the whole entry, e.g. --set 'train.optimizer={adam: {…}}'`},
 		{"model[0].dense.units=3", `--set model[0].dense.units=3: model[0]: one layer kind per entry, and this adds dense beside conv; to replace the layer kind, set the whole entry, e.g. --set 'model[0]={dense: {…}}'`},
+		{"sweep.grid.model[0].conv.kernel=[3, 5]", `--set sweep.grid.model[0].conv.kernel=[3, 5]: the keys of sweep.grid are key paths, which --set cannot name one by one; set the whole grid, e.g. --set 'sweep.grid={"model[0].conv.kernel": [3, 5]}' (it replaces the file's)`},
 		{"train.epochs=[1", `--set train.epochs=[1: YAML syntax: did not find expected ',' or ']' (an unclosed { or [? inside { } a key path with [ ] must be quoted: {"model[0].conv.kernel": 5})`},
 	}
 	for _, tt := range tests {
