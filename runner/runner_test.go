@@ -576,7 +576,7 @@ func TestEarlyStopIsRecorded(t *testing.T) {
 		t.Fatalf("state %s after %d epochs; want done early", r.State, r.Epoch)
 	}
 	st := readStatus(t, r.Dir)
-	if !strings.Contains(st.StopReason, "val_loss did not improve for 1 epochs") {
+	if !strings.Contains(st.StopReason, "val_loss did not improve for 1 epoch (best ") {
 		t.Errorf("stop reason %q", st.StopReason)
 	}
 }

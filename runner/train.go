@@ -503,8 +503,12 @@ func (t *trainer) earlyStop(row record.Epoch) {
 		return
 	}
 	if row.Epoch-t.meta.MetricEpoch >= es.Patience && row.Epoch < t.job.exp.Train.Epochs {
-		t.meta.StopReason = fmt.Sprintf("early stop after epoch %d: %s did not improve for %d epochs (best %.4g at epoch %d)",
-			row.Epoch, es.Metric, row.Epoch-t.meta.MetricEpoch, t.meta.MetricBest, t.meta.MetricEpoch)
+		best := fmt.Sprintf("%.4g", t.meta.MetricBest)
+		if es.Metric != "val_loss" {
+			best = pct(t.meta.MetricBest)
+		}
+		t.meta.StopReason = fmt.Sprintf("early stop after epoch %d: %s did not improve for %s (best %s at epoch %d)",
+			row.Epoch, es.Metric, plural(row.Epoch-t.meta.MetricEpoch, "epoch"), best, t.meta.MetricEpoch)
 	}
 }
 
