@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/experiments"
@@ -88,16 +89,44 @@ func describe(e *experiments.Experiment, net *arch.Network) string {
 	return fmt.Sprintf("%s on %s, input %v, %s", e.Name, e.Data.Set, net.Input, classes)
 }
 
-// writeLayers prints a Keras-like table of a network's layers.
+// writeLayers prints a Keras-like table of a network's layers: names, kinds
+// and details left-aligned, shapes and numbers right-aligned.
 func writeLayers(w io.Writer, net *arch.Network) {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "layer\tkind\tdetail\toutput\tparams\tMFLOPs\t")
-	fmt.Fprintf(tw, "input\t\t\t%v\t\t\t\n", net.Input)
+	rows := [][]string{{"layer", "kind", "detail", "output", "params", "MFLOPs"}, {"input", "", "", net.Input.String(), "", ""}}
 	for _, l := range net.Layers {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%v\t%s\t%s\t\n", l.Name, l.Kind, l.Detail, l.Output, thousands(l.Params), mflops(l.FLOPs))
+		rows = append(rows, []string{l.Name, l.Kind, l.Detail, l.Output.String(), thousands(l.Params), mflops(l.FLOPs)})
 	}
-	fmt.Fprintf(tw, "total\t\t\t\t%s\t%s\t\n", thousands(net.Params), mflops(net.FLOPs))
-	tw.Flush()
+	rows = append(rows, []string{"total", "", "", "", thousands(net.Params), mflops(net.FLOPs)})
+	writeTable(w, rows, 3)
+}
+
+// writeTable prints rows as columns two spaces apart, the first left
+// columns aligned left and the others right.
+func writeTable(w io.Writer, rows [][]string, left int) {
+	var width []int
+	for _, r := range rows {
+		for i, c := range r {
+			if i == len(width) {
+				width = append(width, 0)
+			}
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		var b strings.Builder
+		for i, c := range r {
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			if i < left {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(pad + c)
+			}
+		}
+		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
+	}
 }
 
 // writePoints prints one row per distinct point of a sweep.

@@ -60,6 +60,12 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, out.String())
 		}
 	}
+	// Names start at the left edge, numbers end at the right one.
+	for _, w := range []string{"\nlayer ", "\nconv1 ", "\ntotal ", "    607,394  "} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("summary lacks %q (columns aligned as in Keras):\n%s", w, out.String())
+		}
+	}
 
 	out.Reset()
 	if code := run([]string{"summary", "../../experiments/seed/mnist-stride-filter.yaml"}, &out, &errb); code != 0 {
