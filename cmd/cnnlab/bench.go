@@ -127,7 +127,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	}
 	label := ""
 	if len(points) > 1 {
-		label = fmt.Sprintf(" point %d (%s)", p.Index, p.Label())
+		label = fmt.Sprintf(", point %d: %s", p.Index, p.Label())
 	}
 	res.print(stdout, fmt.Sprintf("%s%s", cfg.file, label))
 	return nil

@@ -48,7 +48,7 @@ func TestBench(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, errb.String())
 	}
 	s := out.String()
-	for _, want := range []string{"tiny (", "point 1 (", "input 28×28×1", "batch 8", "1 thread,",
+	for _, want := range []string{"tiny (", ".yaml, point 1: filters=6):", "input 28×28×1", "batch 8", "1 thread,",
 		"infer images/s", "peak memory", "per training step", "conv ", "batchnorm", "dropout", "optimizer"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
