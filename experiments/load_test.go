@@ -89,6 +89,9 @@ func TestBadFiles(t *testing.T) {
 			`testdata/bad/empty-values.yaml:6:20: model[2].dense.units must be a whole number, got an empty mapping`,
 			`testdata/bad/empty-values.yaml:9:15: sweep.grid.train.l2 must be a non-empty list of values, e.g. [3, 5], got an empty list`,
 		}},
+		{"sweep-common.yaml", []string{
+			`testdata/bad/sweep-common.yaml:10:35: padding=bogus: model[0].conv.padding: unknown padding "bogus"; expected one of valid, same`,
+		}},
 		{"too-many-runs.yaml", []string{
 			`testdata/bad/too-many-runs.yaml:5:1: sweep: 10,400 runs; a sweep is limited to 10,000 (split it into several files)`,
 		}},

@@ -115,16 +115,16 @@ func (e *Experiment) Points() ([]Point, error) {
 // ("kernel=7 stride=2: …").
 func (e *Experiment) Check(check func(*Experiment) error) error {
 	pts, _ := e.Points()
-	var labels []string
+	var settings [][]Setting
 	var perPoint []Errors
 	for _, p := range pts {
 		if p.Replicate != 0 {
 			continue
 		}
-		labels = append(labels, labelOf(p.Settings, false))
+		settings = append(settings, p.Settings)
 		perPoint = append(perPoint, asErrors(check(p.Experiment), Pos{File: e.File}))
 	}
-	errs := mergePointErrors(labels, perPoint)
+	errs := mergePointErrors(settings, perPoint)
 	if errs != nil {
 		return errs.sorted()
 	}
@@ -132,8 +132,10 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 }
 
 // mergePointErrors reports an error found at every point once, and an error
-// found at only some points with their labels.
-func mergePointErrors(labels []string, perPoint []Errors) Errors {
+// found at only some points with the settings they share when exactly the
+// points with those settings have it ("padding=bogus: …"), else with their
+// labels.
+func mergePointErrors(settings [][]Setting, perPoint []Errors) Errors {
 	type seen struct {
 		err    Error
 		points []int
@@ -160,6 +162,11 @@ func mergePointErrors(labels []string, perPoint []Errors) Errors {
 			out = append(out, e)
 			continue
 		}
+		if common := commonSettings(settings, s.points); len(common) > 0 && countWith(settings, common) == len(s.points) {
+			e.Message = labelOf(common, false) + ": " + e.Message
+			out = append(out, e)
+			continue
+		}
 		var names []string
 		for i, p := range s.points {
 			if i == 3 {
@@ -170,7 +177,7 @@ func mergePointErrors(labels []string, perPoint []Errors) Errors {
 				names = append(names, fmt.Sprintf("and %d more %s", len(s.points)-3, more))
 				break
 			}
-			l := labels[p]
+			l := labelOf(settings[p], false)
 			if l == "" {
 				l = fmt.Sprintf("point %d", p)
 			}
@@ -180,6 +187,40 @@ func mergePointErrors(labels []string, perPoint []Errors) Errors {
 		out = append(out, e)
 	}
 	return out
+}
+
+// commonSettings returns the settings (the seed aside) that the given points
+// all have, in the order of the first point's.
+func commonSettings(settings [][]Setting, points []int) []Setting {
+	var common []Setting
+	for _, s := range settings[points[0]] {
+		if s.Key == "seed" {
+			continue
+		}
+		all := true
+		for _, p := range points[1:] {
+			all = all && slices.Contains(settings[p], s)
+		}
+		if all {
+			common = append(common, s)
+		}
+	}
+	return common
+}
+
+// countWith counts the points that have every one of the settings want.
+func countWith(settings [][]Setting, want []Setting) int {
+	n := 0
+	for _, ss := range settings {
+		has := true
+		for _, w := range want {
+			has = has && slices.Contains(ss, w)
+		}
+		if has {
+			n++
+		}
+	}
+	return n
 }
 
 // labelOf writes settings as "key=value …", keys shortened to their last
@@ -550,7 +591,7 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 	if len(drafts) == 0 && sweepErrs == nil {
 		return nil, Errors{{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col, Message: "sweep: every point is excluded"}}
 	}
-	var labels []string
+	var settings [][]Setting
 	var perPoint []Errors
 	exps := make([]*Experiment, len(drafts))
 	for i, dr := range drafts {
@@ -558,10 +599,10 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 		x.tree = dr.tree
 		exps[i] = x
 		errs := append(dr.errs, derrs...)
-		labels = append(labels, labelOf(dr.settings, false))
+		settings = append(settings, dr.settings)
 		perPoint = append(perPoint, errs)
 	}
-	if errs := append(sweepErrs, mergePointErrors(labels, perPoint)...); errs != nil {
+	if errs := append(sweepErrs, mergePointErrors(settings, perPoint)...); errs != nil {
 		return nil, errs
 	}
 	for r := 0; r < sw.Seeds; r++ {
