@@ -1,8 +1,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/arch"
@@ -73,10 +75,20 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		pts, _ := e.Points()
+		ok := "ok"
 		if len(pts) > 1 {
-			fmt.Fprintf(stdout, "%s: ok (%d runs)\n", f, len(pts))
-		} else {
-			fmt.Fprintf(stdout, "%s: ok\n", f)
+			ok = fmt.Sprintf("ok (%d runs)", len(pts))
+		}
+		fmt.Fprintf(stdout, "%s: %s\n", f, ok)
+		for _, p := range pts {
+			// A folder that is not there yet leaves the classes unchecked;
+			// say so, for a mistyped path would otherwise pass.
+			if d := p.Experiment.Data; d.Set == experiments.SetFolder {
+				if _, err := os.Stat(d.Path); err != nil {
+					fmt.Fprintf(stdout, "%s: note: data.path %s: %v; the number of classes is not checked\n", f, d.Path, errors.Unwrap(err))
+					break
+				}
+			}
 		}
 	}
 	if bad {

@@ -27,6 +27,10 @@ func TestValidate(t *testing.T) {
 		{[]string{"validate", "../../experiments/seed/mnist.yaml", "--set", "train.epochs=0"}, 1, nil,
 			[]string{"--set train.epochs=0: train.epochs must be ≥ 1, got 0"}, ""},
 		{[]string{"validate"}, 2, nil, []string{"no experiment file given"}, ""},
+		// A folder that is not there passes (it may be made later), with a note.
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "data.path=no-such-folder"}, 0,
+			[]string{"folder.yaml: ok\n", "folder.yaml: note: data.path ", "no-such-folder: no such file or directory; the number of classes is not checked"}, nil, ""},
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 0, []string{"folder.yaml: ok\n"}, nil, "note:"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
