@@ -62,7 +62,7 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	}
 	sort.Strings(exps)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATUS\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
+	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATE\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
 	for _, name := range exps {
 		runs := all[name]
 		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.Before(runs[j].Started) })
