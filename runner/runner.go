@@ -369,23 +369,15 @@ func (j *job) resultOf(st record.Status) Result {
 	return r
 }
 
-// SweptLabel writes swept values as "key=value …", each key shortened to
-// its last part when no other key has the same last part.
+// SweptLabel writes swept values as "key=value …" the way a sweep point is
+// labelled (experiments.Point.Label): each key shortened to its last part when
+// no other key has the same last part, empty values left out.
 func SweptLabel(kvs []record.KeyValue) string {
-	short := func(k string) string { return k[strings.LastIndexByte(k, '.')+1:] }
-	n := map[string]int{}
-	for _, kv := range kvs {
-		n[short(kv.Key)]++
+	settings := make([]experiments.Setting, len(kvs))
+	for i, kv := range kvs {
+		settings[i] = experiments.Setting{Key: kv.Key, Value: kv.Value}
 	}
-	parts := make([]string, 0, len(kvs))
-	for _, kv := range kvs {
-		k := short(kv.Key)
-		if n[k] > 1 {
-			k = kv.Key
-		}
-		parts = append(parts, k+"="+kv.Value)
-	}
-	return strings.Join(parts, " ")
+	return experiments.Point{Settings: settings}.Label()
 }
 
 // writeConfig writes the resolved YAML of a run.

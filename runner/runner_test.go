@@ -648,3 +648,22 @@ func TestTrainingStepDoesNotAllocate(t *testing.T) {
 		t.Errorf("a training step allocates %.1f times", allocs)
 	}
 }
+
+func TestSweptLabel(t *testing.T) {
+	tests := []struct {
+		kvs  []record.KeyValue
+		want string
+	}{
+		{nil, ""},
+		{[]record.KeyValue{{Key: "model[0].conv.kernel", Value: "3"}, {Key: "model[0].conv.stride", Value: "2"}}, "kernel=3 stride=2"},
+		// a grid point of a sweep whose include points are named has no variant
+		{[]record.KeyValue{{Key: "variant", Value: ""}, {Key: "model[0].conv.kernel", Value: "3"}}, "kernel=3"},
+		{[]record.KeyValue{{Key: "model[0].conv.filters", Value: "8"}, {Key: "model[1].conv.filters", Value: "16"}},
+			"model[0].conv.filters=8 model[1].conv.filters=16"},
+	}
+	for _, tt := range tests {
+		if got := SweptLabel(tt.kvs); got != tt.want {
+			t.Errorf("SweptLabel(%v) = %q, want %q", tt.kvs, got, tt.want)
+		}
+	}
+}
