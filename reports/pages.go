@@ -143,11 +143,12 @@ func (b *builder) sweep(e *experiment) error {
 		Keys, KeyNames    []string
 		Seeds             int
 		Best              *bestView
+		SeedsSummary      string
 		Rows              []sweepRow
 		Curves, ByKey     []chartView
 		Grid, Parallel    *chartView
 		Weights           []chartView
-	}{Name: e.Name, Description: e.Description, Counts: e.Counts, Keys: e.Keys, Seeds: e.Seeds}
+	}{Name: e.Name, Description: e.Description, Counts: e.Counts, Keys: e.Keys, Seeds: e.Seeds, SeedsSummary: e.seedsSummary()}
 	for _, k := range e.Keys {
 		data.KeyNames = append(data.KeyNames, e.KeyNames[k])
 	}
