@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image/color"
+	"math"
 	"strconv"
 
 	"gonum.org/v1/plot"
@@ -49,12 +50,29 @@ func chartPNG(c *Chart) ([]byte, error) {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
 	canvas := vgimg.NewWith(vgimg.UseWH(pngWidth, pngHeight), vgimg.UseDPI(pngDPI))
-	p.Draw(draw.New(canvas))
+	// A right margin keeps the last x tick label inside the picture.
+	p.Draw(draw.Crop(draw.New(canvas), 0, -vg.Points(12), 0, 0))
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// countTicks marks an axis of counts (epochs, steps) at whole numbers only:
+// every 1, 2, 5, 10, 20, 50, … so that at most about eight are labelled.
+type countTicks struct{}
+
+func (countTicks) Ticks(min, max float64) []plot.Tick {
+	step := 1.0
+	for m := 0; (max-min)/step > 8; m++ {
+		step *= []float64{2, 2.5, 2}[m%3] // 1, 2, 5, 10, 20, 50, …
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(min/step) * step; v <= max; v += step {
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', 0, 64)})
+	}
+	return ticks
 }
 
 // sans is the font of saved charts.
@@ -78,6 +96,8 @@ func xys(ps []Point) plotter.XYs {
 func drawLines(p *plot.Plot, c *Chart) error {
 	if c.XCats != nil {
 		p.NominalX(c.XCats...)
+	} else if c.IntX {
+		p.X.Tick.Marker = countTicks{}
 	}
 	legend := len(c.Series) > 1 && len(c.Series) <= 12
 	p.Legend.Top = true
