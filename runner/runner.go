@@ -446,6 +446,17 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 // run trains one job to its end and returns its result. Errors become the
 // run's state; nothing here stops the sweep.
 func (s *sweep) run(ctx context.Context, j *job) (res Result) {
+	unlock, err := lockRun(j.dir)
+	if errors.Is(err, errLocked) {
+		r := j.result(StateNotRun)
+		r.Note = err.Error()
+		s.prog.skipped(r)
+		return r
+	}
+	if err != nil {
+		return s.fail(j, nil, err)
+	}
+	defer unlock()
 	p, st, note := inspect(j, s.opts.Force)
 	if p == planSkip {
 		r := j.resultOf(st)

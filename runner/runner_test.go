@@ -667,3 +667,43 @@ func TestSweptLabel(t *testing.T) {
 		}
 	}
 }
+
+func TestLockedRunIsLeftToItsOwner(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	results := t.TempDir()
+	sum, _ := run(t, context.Background(), file, results, nil, false)
+	dir := onlyRun(t, sum).Dir
+	before, err := os.ReadFile(filepath.Join(dir, record.EpochsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Another process (here: this one, through another open file) holds the
+	// run's lock: a forced rerun must leave the run alone and say who has it.
+	unlock, err := lockRun(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, out := run(t, context.Background(), file, results, nil, true)
+	r := onlyRun(t, sum)
+	wantOwner := fmt.Sprintf("pid %d", os.Getpid())
+	if r.State != StateNotRun || !strings.Contains(r.Note, "another cnnlab process") || !strings.Contains(r.Note, wantOwner) {
+		t.Errorf("locked run: state %q note %q; want %q naming %s", r.State, r.Note, StateNotRun, wantOwner)
+	}
+	if !strings.Contains(out, "another cnnlab process") {
+		t.Errorf("output does not say the run is locked:\n%s", out)
+	}
+	after, err := os.ReadFile(filepath.Join(dir, record.EpochsFile))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the locked run's records changed (err %v)", err)
+	}
+	if st := readStatus(t, dir); st.State != record.StateDone {
+		t.Errorf("the locked run's status is now %q", st.State)
+	}
+
+	unlock()
+	sum, _ = run(t, context.Background(), file, results, nil, true)
+	if r := onlyRun(t, sum); r.State != record.StateDone || r.Skipped {
+		t.Errorf("after unlock: state %q skipped %v; want trained again", r.State, r.Skipped)
+	}
+}

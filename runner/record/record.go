@@ -31,6 +31,7 @@ const (
 	ModelFile      = "model.cnn"       // the final model (nn model file)
 	CheckpointFile = "checkpoint.cnn"  // the last end-of-epoch checkpoint (nn model file)
 	BestFile       = "best.cnn"        // the checkpoint with the best validation accuracy
+	LockFile       = "lock"            // held (flock) by the process training the run; holds its pid
 )
 
 // Run states.
