@@ -224,7 +224,40 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		ch.Overlap(scatter)
 	}
 	ch.Validate()
-	return leftAlignYName(ch.JSON()), ch.JSAssets.Values
+	o := leftAlignYName(ch.JSON())
+	if crowdedCategories(c.XCats) {
+		o = slantXLabels(o)
+	}
+	return o, ch.JSAssets.Values
+}
+
+// crowdedCategories reports whether category labels this long would
+// overlap side by side in a chart about 600 pixels wide (about 7 pixels a
+// character at the 12-pixel label font, 16 between labels); echarts would
+// then leave some of them out.
+func crowdedCategories(cats []string) bool {
+	width := 0
+	for _, c := range cats {
+		width += 7*utf8.RuneCountInString(c) + 16
+	}
+	return width > 600
+}
+
+// slantXLabels shows every x category label, turned 30° so that long labels
+// do not overlap. go-echarts writes the interval as text, which echarts
+// does not read as a number, so the built option is amended.
+func slantXLabels(o map[string]any) map[string]any {
+	if xs, ok := o["xAxis"].([]opts.XAxis); ok {
+		out := make([]any, len(xs))
+		for i, x := range xs {
+			out[i] = struct {
+				opts.XAxis
+				AxisLabel map[string]any `json:"axisLabel"`
+			}{x, map[string]any{"interval": 0, "rotate": 30}}
+		}
+		o["xAxis"] = out
+	}
+	return o
 }
 
 // rowNameGap is the distance from a heatmap's y axis to its name, which

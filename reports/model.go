@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -24,6 +25,15 @@ type experiment struct {
 	Seeds       int // number of distinct replicates
 	Counts      []stateCount
 	Best        *run // finished run with the highest validation accuracy (then test accuracy), or nil
+
+	// Alternatives names the sweep's named alternatives (include points
+	// with a variant name) when it also has grid points, whose variant is
+	// empty; sorted like the runs. Nil otherwise.
+	Alternatives []string
+	// GridKeys are the keys the grid charts compare: Keys, or, when the
+	// sweep has Alternatives, the keys other than variant that vary among
+	// the grid points.
+	GridKeys []string
 }
 
 type stateCount struct {
@@ -162,10 +172,11 @@ func (e *experiment) findKeys() {
 	}
 	e.Seeds = len(seeds)
 	e.KeyNames = shortNames(e.Keys)
+	e.findAlternatives()
 	for _, r := range e.Runs {
 		var parts []string
-		for _, k := range e.Keys {
-			parts = append(parts, e.KeyNames[k]+"="+valueOr(r.Value, k))
+		if p := e.pointName(r); p != "" {
+			parts = append(parts, p)
 		}
 		if e.Seeds > 1 {
 			parts = append(parts, "seed #"+strconv.Itoa(r.Rec.Status.Replicate))
@@ -175,6 +186,93 @@ func (e *experiment) findKeys() {
 			r.Label = r.ID
 		}
 	}
+}
+
+// variantKey is the swept key that names a sweep's variants and its named
+// include points; grid points beside named include points have it empty.
+const variantKey = "variant"
+
+// findAlternatives sets Alternatives and GridKeys. A sweep has alternatives
+// when some runs have an empty variant (the grid points) and others a name
+// that each marks a single point of the sweep; a name found at several
+// points is a variant crossed with the grid, an axis like any other key.
+func (e *experiment) findAlternatives() {
+	e.GridKeys = e.Keys
+	if !slices.Contains(e.Keys, variantKey) {
+		return
+	}
+	var grid []*run
+	pointOf := map[string]string{} // alternative name → its other keys' values
+	var names []string
+	for _, r := range e.Runs {
+		name := r.Value[variantKey]
+		if name == "" {
+			grid = append(grid, r)
+			continue
+		}
+		var vals []string
+		for _, k := range e.Keys {
+			vals = append(vals, valueOr(r.Value, k))
+		}
+		p := strings.Join(vals, "\x00")
+		if q, seen := pointOf[name]; seen {
+			if q != p {
+				return
+			}
+			continue
+		}
+		pointOf[name] = p
+		names = append(names, name)
+	}
+	if len(grid) == 0 || len(names) == 0 {
+		return
+	}
+	sortValues(names)
+	e.Alternatives = names
+	e.GridKeys = nil
+	for _, k := range e.Keys {
+		if k != variantKey && varies(grid, k) {
+			e.GridKeys = append(e.GridKeys, k)
+		}
+	}
+}
+
+// pointName names the point of the sweep that r is a replicate of: an
+// alternative by its name, any other point by its values of the varying
+// keys ("kernel=3 stride=1"); "" when no key varies.
+func (e *experiment) pointName(r *run) string {
+	if e.isAlternative(r) {
+		return r.Value[variantKey]
+	}
+	var parts []string
+	for _, k := range e.GridKeys {
+		if k == variantKey && r.Value[k] == "" {
+			continue // an unnamed point, which its other values name
+		}
+		parts = append(parts, e.KeyNames[k]+"="+valueOr(r.Value, k))
+	}
+	return strings.Join(parts, " ")
+}
+
+// isAlternative reports whether r is one of the sweep's named alternatives
+// rather than a grid point.
+func (e *experiment) isAlternative(r *run) bool {
+	return len(e.Alternatives) > 0 && r.Value[variantKey] != ""
+}
+
+// varies reports whether key k takes more than one value among runs, or is
+// swept in some of them only.
+func varies(runs []*run, k string) bool {
+	seen := map[string]bool{}
+	missing := false
+	for _, r := range runs {
+		if v, ok := r.Value[k]; ok {
+			seen[v] = true
+		} else {
+			missing = true
+		}
+	}
+	return len(seen) > 1 || missing && len(seen) > 0
 }
 
 // seedsSummary gives, for an experiment whose runs differ only in their

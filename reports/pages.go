@@ -147,6 +147,7 @@ func (b *builder) sweep(e *experiment) error {
 		Rows              []sweepRow
 		Curves, ByKey     []chartView
 		Grid, Parallel    *chartView
+		Points            *chartView
 		Weights           []chartView
 	}{Name: e.Name, Description: e.Description, Counts: e.Counts, Keys: e.Keys, Seeds: e.Seeds, SeedsSummary: e.seedsSummary()}
 	for _, k := range e.Keys {
@@ -190,6 +191,9 @@ func (b *builder) sweep(e *experiment) error {
 	}
 	if sc.Parallel != nil {
 		data.Parallel = &b.charts(&p, e.Slug, []*Chart{sc.Parallel})[0]
+	}
+	if sc.Points != nil {
+		data.Points = &b.charts(&p, e.Slug, []*Chart{sc.Points})[0]
 	}
 	data.Weights = b.charts(&p, e.Slug, sc.Weights)
 	data.page = p

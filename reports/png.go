@@ -96,6 +96,7 @@ func xys(ps []Point) plotter.XYs {
 func drawLines(p *plot.Plot, c *Chart) error {
 	if c.XCats != nil {
 		p.NominalX(c.XCats...)
+		slantCrowdedLabels(p, c.XCats)
 	} else if c.IntX {
 		p.X.Tick.Marker = countTicks{}
 	}
@@ -139,6 +140,25 @@ func drawLines(p *plot.Plot, c *Chart) error {
 		}
 	}
 	return nil
+}
+
+// slantCrowdedLabels turns the x category labels 30° when, side by side,
+// they would overlap: when the widest is wider than a category's share of
+// the plot (the picture's width less about an inch for the y axis).
+func slantCrowdedLabels(p *plot.Plot, cats []string) {
+	if len(cats) == 0 {
+		return
+	}
+	var widest vg.Length
+	for _, c := range cats {
+		widest = max(widest, p.X.Tick.Label.Width(c))
+	}
+	if widest <= (pngWidth-vg.Inch)/vg.Length(len(cats))-vg.Points(6) {
+		return
+	}
+	p.X.Tick.Label.Rotation = math.Pi / 6
+	p.X.Tick.Label.XAlign = draw.XRight
+	p.X.Tick.Label.YAlign = draw.YTop
 }
 
 func drawBars(p *plot.Plot, c *Chart) error {

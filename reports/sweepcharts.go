@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // sweepCharts holds the charts of a sweep page. A chart with no data is nil.
@@ -12,6 +13,7 @@ type sweepCharts struct {
 	ByKey    []*Chart // test accuracy against each swept key
 	Grid     *Chart   // heatmap of two swept keys
 	Parallel *Chart   // three swept keys or more
+	Points   *Chart   // every point of a sweep with named alternatives
 	Weights  []*Chart // weight distributions where L2 varies
 }
 
@@ -23,7 +25,7 @@ func (sc *sweepCharts) all() []*Chart {
 		}
 	}
 	out = append(out, sc.ByKey...)
-	for _, c := range []*Chart{sc.Grid, sc.Parallel} {
+	for _, c := range []*Chart{sc.Grid, sc.Parallel, sc.Points} {
 		if c != nil {
 			out = append(out, c)
 		}
@@ -59,17 +61,32 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 			done = append(done, r)
 		}
 	}
+	// The grid charts compare the grid points; named alternatives beside
+	// the grid have a chart of their own.
+	grid, keys := done, e.GridKeys
+	gridNote := ""
+	if len(e.Alternatives) > 0 {
+		grid = nil
+		for _, r := range done {
+			if !e.isAlternative(r) {
+				grid = append(grid, r)
+			}
+		}
+		gridNote = fmt.Sprintf("Grid points only: the named alternatives (%s) are compared with them in “%s”.",
+			strings.Join(e.Alternatives, ", "), pointsTitle)
+		sc.Points = pointsChart(e, done)
+	}
 	used := map[string]bool{}
-	for _, k := range e.Keys {
-		if c := byKeyChart(e, k, done, used); c != nil {
-			sc.ByKey = append(sc.ByKey, c)
+	for _, k := range keys {
+		if c := byKeyChart(e, k, keys, grid, used); c != nil {
+			sc.ByKey = append(sc.ByKey, addNote(c, gridNote))
 		}
 	}
-	if len(e.Keys) == 2 {
-		sc.Grid = gridChart(e, e.Keys[0], e.Keys[1], done)
+	if len(keys) == 2 {
+		sc.Grid = addNote(gridChart(e, keys[0], keys[1], grid), gridNote)
 	}
-	if len(e.Keys) >= 3 {
-		sc.Parallel = parallelChart(e, done)
+	if len(keys) >= 3 {
+		sc.Parallel = addNote(parallelChart(e, keys, grid), gridNote)
 	}
 	for _, k := range e.Keys {
 		if isL2Key(k) {
@@ -107,7 +124,8 @@ func indexOf(vs []string, v string) int {
 // byKeyChart plots the test accuracy of finished runs against one key's
 // values: every run as a point, the mean over runs sharing the value as a
 // line, and mean ± standard deviation when a value has several runs.
-func byKeyChart(e *experiment, k string, done []*run, used map[string]bool) *Chart {
+// keys are the keys the sweep's charts compare.
+func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[string]bool) *Chart {
 	if len(done) == 0 {
 		return nil
 	}
@@ -140,7 +158,7 @@ func byKeyChart(e *experiment, k string, done []*run, used map[string]bool) *Cha
 		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
 		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
 		c.Note = fmt.Sprintf("Mean and standard deviation of the finished runs at each value (%d runs in all)", len(done))
-		if len(e.Keys) > 1 {
+		if len(keys) > 1 {
 			c.Note += " (other swept keys vary within each value)"
 		}
 		c.Note += "."
@@ -183,24 +201,87 @@ func gridChart(e *experiment, kx, ky string, done []*run) *Chart {
 }
 
 // parallelChart draws every finished run as a line through one axis per
-// swept key and a last axis for the test accuracy.
-func parallelChart(e *experiment, done []*run) *Chart {
+// key and a last axis for the test accuracy.
+func parallelChart(e *experiment, keys []string, done []*run) *Chart {
 	c := &Chart{ID: "parallel", Title: "Swept keys and test accuracy, one line per run", Kind: KindParallel, Percent: true}
 	vals := map[string][]string{}
-	for _, k := range e.Keys {
+	for _, k := range keys {
 		vals[k] = keyValues(done, k)
 		c.Axes = append(c.Axes, Axis{Name: e.KeyNames[k], Categories: vals[k]})
 	}
 	c.Axes = append(c.Axes, Axis{Name: metricName})
 	for _, r := range done {
 		row := Row{Name: r.Label}
-		for _, k := range e.Keys {
+		for _, k := range keys {
 			row.Values = append(row.Values, float64(indexOf(vals[k], valueOr(r.Value, k))))
 		}
 		row.Values = append(row.Values, round6(100*r.TestAcc))
 		c.Rows = append(c.Rows, row)
 	}
 	return nonEmpty(c)
+}
+
+// pointsTitle is the title of the chart of every point of a sweep.
+const pointsTitle = "Test accuracy of every point"
+
+// pointsChart compares every point of a sweep that has named alternatives
+// beside its grid: one category per point, the grid points first (named by
+// their values) and the alternatives after them (by name), each with the
+// mean test accuracy of its finished runs, mean ± standard deviation when
+// replicated, and every run as a dot.
+func pointsChart(e *experiment, done []*run) *Chart {
+	if len(done) == 0 {
+		return nil
+	}
+	c := &Chart{ID: "points", Title: pointsTitle, Kind: KindLine, YName: metricName, Percent: true}
+	var groups [][]float64
+	var px, py []float64
+	for _, r := range done { // runs are sorted: grid points first
+		name := e.pointName(r)
+		if name == "" {
+			name = "grid" // a grid of one point
+		}
+		i := indexOf(c.XCats, name)
+		if i < 0 {
+			i = len(c.XCats)
+			c.XCats = append(c.XCats, name)
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], 100*r.TestAcc)
+		px, py = append(px, float64(i)), append(py, 100*r.TestAcc)
+	}
+	n := len(c.XCats)
+	xs, mean, lo, hi := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
+	replicated := false
+	for i, g := range groups {
+		m, s := meanStd(g)
+		xs[i], mean[i], lo[i], hi[i] = float64(i), m, m-s, m+s
+		replicated = replicated || len(g) > 1
+	}
+	c.addSeries("mean", StyleLine, xs, mean).Color = 1
+	if replicated {
+		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
+		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
+	}
+	c.addSeries("runs", StylePoints, px, py).Color = 2
+	what := "Test accuracy of each run"
+	if replicated {
+		what = "Mean and standard deviation of the test accuracy over each point's finished runs"
+	}
+	c.Note = fmt.Sprintf("%s (%d runs in all): the grid points first, then the named alternatives.", what, len(done))
+	return c
+}
+
+// addNote appends a sentence to a chart's note; a nil chart stays nil.
+func addNote(c *Chart, note string) *Chart {
+	if c == nil || note == "" {
+		return c
+	}
+	if c.Note != "" {
+		c.Note += " "
+	}
+	c.Note += note
+	return c
 }
 
 // weightCharts compares, for every weight tensor, the last recorded weight
