@@ -1,11 +1,13 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	_ "image/jpeg" // decoders for LoadFolder
 	_ "image/png"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,49 +35,80 @@ func LoadFolder(root string, size, channels int) (*Set, error) {
 	if channels != 1 && channels != 3 {
 		return nil, fmt.Errorf("%s: %d channels, want 1 (grey) or 3 (RGB)", root, channels)
 	}
-	set := &Set{Name: filepath.Base(filepath.Clean(root)), H: size, W: size, C: channels}
-	trainDir, testDir := filepath.Join(root, "train"), filepath.Join(root, "test")
-	if isDir(trainDir) && isDir(testDir) {
-		classes, err := classFolders(trainDir)
-		if err != nil {
-			return nil, err
-		}
-		testClasses, err := classFolders(testDir)
-		if err != nil {
-			return nil, err
-		}
-		index := map[string]int{}
-		for i, c := range classes {
-			index[c] = i
-		}
-		for _, c := range testClasses {
-			if _, ok := index[c]; !ok {
-				return nil, fmt.Errorf("%s: class %q is not among the training classes %v", filepath.Join(testDir, c), c, classes)
-			}
-		}
-		set.Classes = classes
-		if set.Train, err = readClassFolders(trainDir, nil, classes, index, size, channels); err != nil {
-			return nil, err
-		}
-		if set.Test, err = readClassFolders(testDir, testClasses, classes, index, size, channels); err != nil {
-			return nil, err
-		}
-		return set, nil
+	layout, problems := listFolder(root)
+	if len(problems) > 0 {
+		return nil, problems[0]
 	}
-	classes, err := classFolders(root)
-	if err != nil {
+	set := &Set{Name: filepath.Base(filepath.Clean(root)), H: size, W: size, C: channels, Classes: layout.classes}
+	var err error
+	if set.Train, err = readPictures(layout.train, size, channels); err != nil {
 		return nil, err
+	}
+	if set.Test, err = readPictures(layout.test, size, channels); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+// labelledFile is one picture of a folder and the index of its class.
+type labelledFile struct {
+	path  string
+	label uint8
+}
+
+// folderLayout is what LoadFolder reads from a folder: the class names, and
+// the pictures of the training part and of the test part (none without
+// train and test folders).
+type folderLayout struct {
+	classes     []string
+	hasTest     bool
+	train, test []labelledFile
+}
+
+// listFolder finds the classes and the picture files of the folder root, as
+// LoadFolder reads them, without opening any picture. It goes on past a
+// problem to find the others, and returns them all in the order found; the
+// layout is whole only when there are none.
+func listFolder(root string) (folderLayout, []error) {
+	var layout folderLayout
+	st, err := os.Stat(root)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return layout, []error{fmt.Errorf("%s: no such folder", root)}
+	case err != nil:
+		return layout, []error{err}
+	case !st.IsDir():
+		return layout, []error{fmt.Errorf("%s: not a folder (want %s/<class>/*.png or *.jpg)", root, root)}
+	}
+	trainDir, testDir := root, ""
+	if isDir(filepath.Join(root, "train")) && isDir(filepath.Join(root, "test")) {
+		trainDir, testDir = filepath.Join(root, "train"), filepath.Join(root, "test")
+		layout.hasTest = true
+	}
+	classes, err := classFolders(trainDir)
+	if err != nil {
+		return layout, []error{err}
 	}
 	index := map[string]int{}
 	for i, c := range classes {
 		index[c] = i
 	}
-	set.Classes = classes
-	if set.Train, err = readClassFolders(root, nil, classes, index, size, channels); err != nil {
-		return nil, err
+	layout.classes = classes
+	var problems []error
+	layout.train = listClassFolders(trainDir, classes, index, &problems)
+	if testDir != "" {
+		testClasses, err := classFolders(testDir)
+		if err != nil {
+			return layout, append(problems, err)
+		}
+		for _, c := range testClasses {
+			if _, ok := index[c]; !ok {
+				problems = append(problems, fmt.Errorf("%s: class %q is not among the training classes %v", filepath.Join(testDir, c), c, classes))
+			}
+		}
+		layout.test = listClassFolders(testDir, testClasses, index, &problems)
 	}
-	set.Test = Images{H: size, W: size, C: channels}
-	return set, nil
+	return layout, problems
 }
 
 func isDir(p string) bool {
@@ -105,35 +138,47 @@ func classFolders(dir string) ([]string, error) {
 	return classes, nil
 }
 
-// readClassFolders reads dir/<class>/* for the given classes (all of
-// classes when only is nil or empty), labelling by index.
-func readClassFolders(dir string, only, classes []string, index map[string]int, size, channels int) (Images, error) {
-	if len(only) == 0 {
-		only = classes
-	}
-	type file struct {
-		path  string
-		label uint8
-	}
-	var files []file
-	for _, c := range only {
+// listClassFolders lists the pictures of dir/<class>/ for each of classes
+// (those found in index), labelled by index, and adds a problem for each
+// class folder that cannot be read or has no pictures.
+func listClassFolders(dir string, classes []string, index map[string]int, problems *[]error) []labelledFile {
+	var files []labelledFile
+	for _, c := range classes {
+		label, ok := index[c]
+		if !ok {
+			continue
+		}
 		cdir := filepath.Join(dir, c)
 		entries, err := os.ReadDir(cdir)
 		if err != nil {
-			return Images{}, err
+			*problems = append(*problems, err)
+			continue
 		}
-		n := 0
+		n, skipped := 0, 0
 		for _, e := range entries {
-			if e.IsDir() || strings.HasPrefix(e.Name(), ".") || !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
-			files = append(files, file{filepath.Join(cdir, e.Name()), uint8(index[c])})
+			if !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+				skipped++
+				continue
+			}
+			files = append(files, labelledFile{filepath.Join(cdir, e.Name()), uint8(label)})
 			n++
 		}
 		if n == 0 {
-			return Images{}, fmt.Errorf("%s: empty class folder: no .png, .jpg or .jpeg files", cdir)
+			msg := fmt.Sprintf("%s: empty class folder: no .png, .jpg or .jpeg files", cdir)
+			if skipped > 0 {
+				msg += fmt.Sprintf(" (%d other files are skipped)", skipped)
+			}
+			*problems = append(*problems, errors.New(msg))
 		}
 	}
+	return files
+}
+
+// readPictures decodes files into size×size images of channels channels.
+func readPictures(files []labelledFile, size, channels int) (Images, error) {
 	im := Images{N: len(files), H: size, W: size, C: channels,
 		Pixels: make([]uint8, len(files)*size*size*channels), Labels: make([]uint8, len(files))}
 	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
@@ -160,14 +205,22 @@ func decodeSquare(path string, dst *image.RGBA) error {
 		return fmt.Errorf("%s: unreadable image: %w", path, err)
 	}
 	b := src.Bounds()
-	side := min(b.Dx(), b.Dy())
-	if side < 1 {
-		return fmt.Errorf("%s: image is empty (%d×%d)", path, b.Dx(), b.Dy())
+	if err := checkSides(path, b.Dx(), b.Dy()); err != nil {
+		return err
 	}
+	side := min(b.Dx(), b.Dy())
 	x0 := b.Min.X + (b.Dx()-side)/2
 	y0 := b.Min.Y + (b.Dy()-side)/2
 	clear(dst.Pix)
 	draw.CatmullRom.Scale(dst, dst.Bounds(), src, image.Rect(x0, y0, x0+side, y0+side), draw.Over, nil)
+	return nil
+}
+
+// checkSides refuses a picture with no pixels, which has no square to scale.
+func checkSides(path string, w, h int) error {
+	if w < 1 || h < 1 {
+		return fmt.Errorf("%s: image is empty (%d×%d)", path, w, h)
+	}
 	return nil
 }
 
