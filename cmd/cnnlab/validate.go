@@ -4,10 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"sort"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/arch"
+	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
 )
 
@@ -17,9 +18,12 @@ func init() {
 		summary: "check experiment files and print every problem as FILE:LINE:COL: message",
 		usage: `  cnnlab validate FILE... [--set key.path=value]...
 
-Checks every value, every sweep point and every layer shape of each file.
-Prints nothing more than "FILE: ok" for a valid file; exits 1 if any file
-has a problem, after printing all of them.`,
+Checks every value, every sweep point and every layer shape of each file,
+and for a folder data set (set: folder) that the folder can be read as a
+run reads it: class sub-folders, a picture in each, every picture's header,
+the test classes, and enough pictures for data.split. Prints nothing more
+than "FILE: ok" for a valid file; exits 1 if any file has a problem, after
+printing all of them.`,
 		run: runValidate,
 	})
 }
@@ -68,10 +72,35 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 	}
 	bad := false
 	for _, f := range files {
-		e, err := loadChecked(f, sets)
+		e, err := experiments.Load(f, sets)
 		if err != nil {
 			bad = true
 			fmt.Fprintln(stderr, err)
+			continue
+		}
+		var problems experiments.Errors
+		for _, err := range []error{arch.Check(e), checkFolders(e)} {
+			var errs experiments.Errors
+			switch {
+			case errors.As(err, &errs):
+				problems = append(problems, errs...)
+			case err != nil:
+				problems = append(problems, experiments.Error{File: f, Message: err.Error()})
+			}
+		}
+		if len(problems) > 0 {
+			bad = true
+			sort.SliceStable(problems, func(i, j int) bool {
+				a, b := problems[i], problems[j]
+				if a.File != b.File {
+					return a.File < b.File
+				}
+				if a.Line != b.Line {
+					return a.Line < b.Line
+				}
+				return a.Col < b.Col
+			})
+			fmt.Fprintln(stderr, problems)
 			continue
 		}
 		pts, _ := e.Points()
@@ -80,19 +109,56 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 			ok = fmt.Sprintf("ok (%d runs)", len(pts))
 		}
 		fmt.Fprintf(stdout, "%s: %s\n", f, ok)
-		for _, p := range pts {
-			// A folder that is not there yet leaves the classes unchecked;
-			// say so, for a mistyped path would otherwise pass.
-			if d := p.Experiment.Data; d.Set == experiments.SetFolder {
-				if _, err := os.Stat(d.Path); err != nil {
-					fmt.Fprintf(stdout, "%s: note: data.path %s: %v; the number of classes is not checked\n", f, d.Path, errors.Unwrap(err))
-					break
-				}
-			}
-		}
 	}
 	if bad {
 		return exitError{1}
 	}
 	return nil
+}
+
+// checkFolders checks the folder data set of every point of e as a run
+// would load it (see data.CheckFolder; each folder is read once) and its
+// split against the pictures found. Each problem is placed at the data.path
+// key, or at data.split for a split that does not fit.
+func checkFolders(e *experiments.Experiment) error {
+	type checked struct {
+		sum data.FolderSummary
+		err error
+	}
+	folders := map[string]checked{}
+	return e.Check(func(x *experiments.Experiment) error {
+		d := x.Data
+		if d.Set != experiments.SetFolder {
+			return nil
+		}
+		c, ok := folders[d.Path]
+		if !ok {
+			c.sum, c.err = data.CheckFolder(d.Path)
+			folders[d.Path] = c
+		}
+		var errs experiments.Errors
+		add := func(at experiments.Pos, msg string) {
+			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+		}
+		pathAt := x.KeyPos("data.path")
+		if c.err != nil {
+			problems := []error{c.err}
+			if j, ok := c.err.(interface{ Unwrap() []error }); ok {
+				problems = j.Unwrap()
+			}
+			for _, p := range problems {
+				add(pathAt, "data.path: "+p.Error())
+			}
+			return errs
+		}
+		if err := c.sum.CheckSplit(d.Split.Train, d.Split.Val, d.Split.Test); err != nil {
+			at := x.KeyPos("data.split")
+			if at.Line == 0 && at.File == x.File {
+				at = pathAt
+			}
+			add(at, fmt.Sprintf("data.split of %s: %s", d.Path, strings.TrimPrefix(err.Error(), "split: ")))
+			return errs
+		}
+		return nil
+	})
 }

@@ -2,6 +2,11 @@ package main
 
 import (
 	"bytes"
+	"fmt"
+	"image"
+	"image/png"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,10 +32,13 @@ func TestValidate(t *testing.T) {
 		{[]string{"validate", "../../experiments/seed/mnist.yaml", "--set", "train.epochs=0"}, 1, nil,
 			[]string{"--set train.epochs=0: train.epochs must be ≥ 1, got 0"}, ""},
 		{[]string{"validate"}, 2, nil, []string{"no experiment file given"}, ""},
-		// A folder that is not there passes (it may be made later), with a note.
-		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "data.path=no-such-folder"}, 0,
-			[]string{"folder.yaml: ok\n", "folder.yaml: note: data.path ", "no-such-folder: no such file or directory; the number of classes is not checked"}, nil, ""},
-		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 0, []string{"folder.yaml: ok\n"}, nil, "note:"},
+		// A folder data set is read as a run would read it: a path that is
+		// not there, or class folders with no pictures, fail before training.
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "data.path=no-such-folder"}, 1, nil,
+			[]string{"--set data.path=no-such-folder: data.path: ", "no-such-folder: no such folder\n"}, "folder.yaml: ok"},
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 1, nil,
+			[]string{"folder.yaml:4:3: data.path: ", "testdata/folder/bird: empty class folder: no .png, .jpg or .jpeg files\n",
+				"testdata/folder/cat: empty class folder", "testdata/folder/dog: empty class folder"}, "folder.yaml: ok"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -99,5 +107,109 @@ func TestSummary(t *testing.T) {
 	if code := run([]string{"summary", "../../experiments/testdata/bad/classes.yaml"}, &out, &errb); code != 1 ||
 		!strings.Contains(errb.String(), "classes.yaml:4:5: model[1] dense1: the last layer has 12 outputs") {
 		t.Errorf("bad file: exit %d, stderr %s", code, errb.String())
+	}
+}
+
+// writePNG writes a w×h picture, grey or RGB, as a PNG file at path.
+func writePNG(t *testing.T, path string, w, h int, grey bool) {
+	t.Helper()
+	var img image.Image = image.NewRGBA(image.Rect(0, 0, w, h))
+	if grey {
+		img = image.NewGray(image.Rect(0, 0, w, h))
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	writeTestFile(t, path, b.Bytes())
+}
+
+func writeTestFile(t *testing.T, path string, b []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateFolder(t *testing.T) {
+	// data.path is the key at 4:3, data.split the one at 7:3.
+	const experiment = `name: pets
+data:
+  set: folder
+  path: %s
+  size: 4
+  channels: 3
+  split: {val: 2, test: 2}
+model:
+  - flatten
+  - dense: {units: 2}
+%s`
+	good := func(root string) {
+		// Any size, grey or RGB: pictures are scaled, cropped and converted.
+		for i, p := range []string{"pets/cat/1.png", "pets/cat/2.png", "pets/cat/3.png", "pets/dog/1.png", "pets/dog/2.png", "pets/dog/3.png"} {
+			writePNG(t, filepath.Join(root, p), 3+i, 5, i%2 == 0)
+		}
+	}
+	tests := []struct {
+		name    string
+		path    string // data.path
+		extra   string // more YAML
+		setup   func(root string)
+		wantErr []string // {root} is replaced; nil means valid
+	}{
+		{"good folder", "pets", "", good, nil},
+		{"missing folder", "pest", "", good, []string{"{file}:4:3: data.path: {root}/pest: no such folder\n"}},
+		{"a file, not a folder", "pets/cat/1.png", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat/1.png: not a folder"}},
+		{"no class folders", "pets/cat", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat: no class folders"}},
+		{"empty class folder", "pets", "", func(root string) {
+			good(root)
+			writeTestFile(t, filepath.Join(root, "pets", "emu", "notes.txt"), []byte("no pictures"))
+		}, []string{"{file}:4:3: data.path: {root}/pets/emu: empty class folder: no .png, .jpg or .jpeg files (1 other files are skipped)\n",
+			// The class count is checked too.
+			"{file}:10:5: model[1] dense1: the last layer has 2 outputs but {root}/pets has 3 classes"}},
+		{"unreadable pictures", "pets", "", func(root string) {
+			good(root)
+			for _, p := range []string{"cat/4.png", "cat/5.jpg", "dog/4.png", "dog/5.png", "dog/6.jpeg"} {
+				writeTestFile(t, filepath.Join(root, "pets", p), []byte("not a picture"))
+			}
+		}, []string{
+			"{file}:4:3: data.path: {root}/pets/cat/4.png: unreadable image: image: unknown format\n",
+			"{file}:4:3: data.path: {root}/pets/cat/5.jpg: unreadable image: image: unknown format\n",
+			"{file}:4:3: data.path: {root}/pets/dog/4.png: unreadable image: image: unknown format\n",
+			"{file}:4:3: data.path: {root}/pets: and 2 more unreadable pictures (11 pictures in all)\n",
+		}},
+		{"split larger than the folder", "pets", "sweep:\n  grid:\n    data.split.val: [2, 4]\n", good,
+			[]string{"{file}:7:3: val=4: data.split of {root}/pets: val 4 leaves nothing of the 4 pictures to train on (the folder has 6)\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			tt.setup(root)
+			file := filepath.Join(root, "pets.yaml")
+			writeTestFile(t, file, []byte(fmt.Sprintf(experiment, tt.path, tt.extra)))
+			var out, errb bytes.Buffer
+			code := run([]string{"validate", file}, &out, &errb)
+			if tt.wantErr == nil {
+				if code != 0 || out.String() != file+": ok (2 runs)\n" && out.String() != file+": ok\n" {
+					t.Errorf("exit %d, stdout %q, stderr:\n%s", code, out.String(), errb.String())
+				}
+				return
+			}
+			if code != 1 || out.Len() != 0 {
+				t.Errorf("exit %d, want 1; stdout %q", code, out.String())
+			}
+			if n := strings.Count(errb.String(), "\n"); n != len(tt.wantErr) {
+				t.Errorf("%d problems, want %d:\n%s", n, len(tt.wantErr), errb.String())
+			}
+			for _, w := range tt.wantErr {
+				w = strings.NewReplacer("{file}", file, "{root}", root).Replace(w)
+				if !strings.Contains(errb.String(), w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+		})
 	}
 }
