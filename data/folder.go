@@ -169,7 +169,7 @@ func listClassFolders(dir string, classes []string, index map[string]int, proble
 		if n == 0 {
 			msg := fmt.Sprintf("%s: empty class folder: no .png, .jpg or .jpeg files", cdir)
 			if skipped > 0 {
-				msg += fmt.Sprintf(" (%d other files are skipped)", skipped)
+				msg += fmt.Sprintf(" (%d other files skipped)", skipped)
 			}
 			*problems = append(*problems, errors.New(msg))
 		}

@@ -59,7 +59,7 @@ func TestCheckFolder(t *testing.T) {
 			os.MkdirAll(filepath.Join(root, "b"), 0o755)
 			writeFile(t, filepath.Join(root, "c", "x.gif"), nil)
 			return root
-		}, []string{"{root}/b: empty class folder", "{root}/c: empty class folder: no .png, .jpg or .jpeg files (1 other files are skipped)"}, FolderSummary{}},
+		}, []string{"{root}/b: empty class folder", "{root}/c: empty class folder: no .png, .jpg or .jpeg files (1 other files skipped)"}, FolderSummary{}},
 		{"unreadable pictures listed then counted", func(root string) string {
 			pic(root, "a/0.png")
 			for _, p := range []string{"a/1.png", "a/2.jpg", "b/3.png", "b/4.png", "b/5.jpeg"} {
