@@ -200,7 +200,7 @@ func TestShapeErrors(t *testing.T) {
 		}},
 		// Only one of the four grid points fails; it is named by its values.
 		{"vanish.yaml", []string{
-			`../experiments/testdata/bad/vanish.yaml:6:5: kernel=7 stride=2: model[2]: conv "conv2": input 5×5×4: the 6×6 window does not fit the padded input 5×5: the output would be empty`,
+			`../experiments/testdata/bad/vanish.yaml:11:31: sweep.grid model[0].conv.kernel=7 with stride=2: model[2] (line 6): conv "conv2": input 5×5×4: the 6×6 window does not fit the padded input 5×5: the output would be empty`,
 		}},
 	}
 	for _, tt := range tests {

@@ -73,8 +73,9 @@ type Experiment struct {
 	Sweep       *Sweep // nil when the experiment sweeps nothing
 	Report      Report
 
-	tree   *node   // the resolved tree without its sweep, for expanding points
-	points []Point // the expanded sweep
+	tree    *node    // the resolved tree without its sweep, for expanding points
+	points  []Point  // the expanded sweep
+	changes []change // the --set and sweep values written over the file's own, in the order applied
 }
 
 // Data says which images to train and test on and how to prepare them.

@@ -7,8 +7,8 @@ import (
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader: it must return an experiment
-// or Errors, never panic, and a loaded experiment must write resolved YAML
-// that loads again.
+// or Errors, never panic, and a loaded experiment must be checked without a
+// panic and write resolved YAML that loads again.
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*/*.yaml")
 	more, _ := filepath.Glob("seed/*.yaml")
@@ -32,6 +32,11 @@ func FuzzLoad(f *testing.F) {
 		pts, err := e.Points()
 		if err != nil || len(pts) == 0 {
 			t.Fatalf("loaded but Points: %d, %v", len(pts), err)
+		}
+		if err := e.Check(shapes); err != nil {
+			if _, ok := err.(Errors); !ok {
+				t.Fatalf("Check: error of type %T: %v", err, err)
+			}
 		}
 		y, err := pts[0].Experiment.ResolvedYAML()
 		if err != nil {

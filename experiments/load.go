@@ -42,13 +42,18 @@ func loadBytes(name string, data []byte, sets []string) (*Experiment, error) {
 
 func finish(root *node, file string, sets []string) (*Experiment, error) {
 	var errs Errors
+	var changes []change
 	for _, s := range sets {
-		errs = append(errs, applySet(root, s)...)
+		c, serrs := applySet(root, s)
+		errs = append(errs, serrs...)
+		if serrs == nil {
+			changes = addChange(changes, c)
+		}
 	}
 	if errs != nil {
 		return nil, errs.sorted()
 	}
-	e, errs := build(root, file)
+	e, errs := build(root, file, changes)
 	if errs != nil {
 		return nil, errs.sorted()
 	}
@@ -191,21 +196,22 @@ func mergeNodes(base, child *node) *node {
 	return out
 }
 
-// applySet applies one command-line override "key.path=value".
-func applySet(root *node, s string) Errors {
+// applySet applies one command-line override "key.path=value" and returns
+// it as a change.
+func applySet(root *node, s string) (change, Errors) {
 	at := Pos{File: "--set " + s}
 	key, value, ok := strings.Cut(s, "=")
 	if !ok {
-		return Errors{{File: at.File, Message: "expected key.path=value, e.g. train.epochs=2"}}
+		return change{}, Errors{{File: at.File, Message: "expected key.path=value, e.g. train.epochs=2"}}
 	}
 	steps, err := parsePath(strings.TrimSpace(key))
 	if err != nil {
-		return Errors{{File: at.File, Message: err.Error()}}
+		return change{}, Errors{{File: at.File, Message: err.Error()}}
 	}
 	if len(steps) > 2 && steps[0].key == "sweep" && (steps[1].key == "grid" || steps[1].key == "zip") && steps[2].key != "" {
 		// The keys of a grid are key paths themselves: model[0].conv.kernel
 		// would be read as grid → model → [0] → …
-		return Errors{{File: at.File, Message: fmt.Sprintf("the keys of sweep.%s are key paths, which --set cannot name one by one; "+
+		return change{}, Errors{{File: at.File, Message: fmt.Sprintf("the keys of sweep.%s are key paths, which --set cannot name one by one; "+
 			"set the whole %s, e.g. --set 'sweep.%s={\"%s\": %s}' (it replaces the file's)",
 			steps[1].key, steps[1].key, steps[1].key, formatPath(steps[2:]), strings.TrimSpace(value))}}
 	}
@@ -220,14 +226,14 @@ func applySet(root *node, s string) Errors {
 			for i := range es {
 				es[i].Line, es[i].Col = 0, 0
 			}
-			return es
+			return change{}, es
 		}
 	}
 	place(v, at)
 	if err := setPath(root, steps, v, at); err != nil {
-		return Errors{{File: at.File, Message: err.Error()}}
+		return change{}, Errors{{File: at.File, Message: err.Error()}}
 	}
-	return nil
+	return change{steps: steps, val: v, keyAt: at}, nil
 }
 
 // place moves every position of a tree to p.

@@ -401,10 +401,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
-// comparable strips what a reload cannot keep: file positions.
+// comparable strips what a reload cannot keep: file positions and the
+// values written over the file's own.
 func comparable(e *Experiment) Experiment {
 	c := *e.clone()
-	c.File, c.tree, c.points = "", nil, nil
+	c.File, c.tree, c.points, c.changes = "", nil, nil, nil
 	for i := range c.Model {
 		c.Model[i].At = Pos{}
 	}

@@ -62,6 +62,7 @@ type Axis struct {
 	steps []pathStep
 	nodes []*node
 	at    Pos
+	where string // the sweep entry holding it: "sweep.grid", "sweep.zip[1]"
 }
 
 // Variant is a named set of values.
@@ -71,6 +72,7 @@ type Variant struct {
 
 	overrides []override
 	at        Pos
+	where     string // the sweep entry holding it: "sweep.variants.small", "sweep.include[0]"
 }
 
 type override struct {
@@ -112,21 +114,33 @@ func (e *Experiment) Points() ([]Point, error) {
 // Check calls check on every point of e that differs in more than its seed,
 // and reports problems as Errors: a problem found at every point once, one
 // found at some points prefixed with those points' values
-// ("kernel=7 stride=2: …").
+// ("kernel=7 stride=2: …"). A problem placed at a layer (at its Layer.At)
+// that a swept value of the model or a --set override explains is placed at
+// that value instead, naming the layer's line (see blame).
 func (e *Experiment) Check(check func(*Experiment) error) error {
 	pts, _ := e.Points()
 	var settings [][]Setting
+	var xs []*Experiment
 	var perPoint []Errors
 	for _, p := range pts {
 		if p.Replicate != 0 {
 			continue
 		}
 		settings = append(settings, p.Settings)
+		xs = append(xs, p.Experiment)
 		perPoint = append(perPoint, asErrors(check(p.Experiment), Pos{File: e.File}))
 	}
-	errs := mergePointErrors(settings, perPoint)
-	if errs != nil {
-		return errs.sorted()
+	var out Errors
+	memo := map[coverKey]coverage{}
+	for _, g := range groupErrors(perPoint) {
+		if err, ok := blame(g, xs, settings, perPoint, memo); ok {
+			out = append(out, err)
+			continue
+		}
+		out = append(out, g.labelled(settings))
+	}
+	if out != nil {
+		return out.sorted()
 	}
 	return nil
 }
@@ -136,57 +150,76 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 // points with those settings have it ("padding=bogus: …"), else with their
 // labels.
 func mergePointErrors(settings [][]Setting, perPoint []Errors) Errors {
-	type seen struct {
-		err    Error
-		points []int
-	}
-	var order []Error
-	where := map[Error]*seen{}
-	for i, errs := range perPoint {
-		for _, e := range errs {
-			s := where[e]
-			if s == nil {
-				s = &seen{err: e}
-				where[e] = s
-				order = append(order, e)
-			}
-			if len(s.points) == 0 || s.points[len(s.points)-1] != i {
-				s.points = append(s.points, i)
-			}
-		}
-	}
 	var out Errors
-	for _, e := range order {
-		s := where[e]
-		if len(s.points) == len(perPoint) || len(perPoint) == 1 {
-			out = append(out, e)
-			continue
-		}
-		if common := commonSettings(settings, s.points); len(common) > 0 && countWith(settings, common) == len(s.points) {
-			e.Message = labelOf(common, false) + ": " + e.Message
-			out = append(out, e)
-			continue
-		}
-		var names []string
-		for i, p := range s.points {
-			if i == 3 {
-				more := "points"
-				if len(s.points) == 4 {
-					more = "point"
-				}
-				names = append(names, fmt.Sprintf("and %d more %s", len(s.points)-3, more))
-				break
-			}
-			l := labelOf(settings[p], false)
-			if l == "" {
-				l = fmt.Sprintf("point %d", p)
-			}
-			names = append(names, l)
-		}
-		e.Message = strings.Join(names, "; ") + ": " + e.Message
-		out = append(out, e)
+	for _, g := range groupErrors(perPoint) {
+		out = append(out, g.labelled(settings))
 	}
 	return out
+}
+
+// errorGroup is one error and the points (indices) where it was found.
+type errorGroup struct {
+	err    Error
+	points []int
+	of     int // the number of points checked
+}
+
+// groupErrors gathers equal errors of the points, in the order first found.
+func groupErrors(perPoint []Errors) []errorGroup {
+	var out []errorGroup
+	where := map[Error]int{}
+	for i, errs := range perPoint {
+		for _, e := range errs {
+			gi, ok := where[e]
+			if !ok {
+				gi = len(out)
+				where[e] = gi
+				out = append(out, errorGroup{err: e, of: len(perPoint)})
+			}
+			g := &out[gi]
+			if len(g.points) == 0 || g.points[len(g.points)-1] != i {
+				g.points = append(g.points, i)
+			}
+		}
+	}
+	return out
+}
+
+// labelled returns the group's error, its message prefixed with the points
+// that have it unless every point has it.
+func (g errorGroup) labelled(settings [][]Setting) Error {
+	e := g.err
+	if len(g.points) == g.of || g.of == 1 {
+		return e
+	}
+	e.Message = pointsLabel(settings, g.points) + ": " + e.Message
+	return e
+}
+
+// pointsLabel names a set of points: by the settings they share when
+// exactly the points with those settings are in it, else by their labels
+// (the first three).
+func pointsLabel(settings [][]Setting, points []int) string {
+	if common := commonSettings(settings, points); len(common) > 0 && countWith(settings, common) == len(points) {
+		return labelOf(common, false)
+	}
+	var names []string
+	for i, p := range points {
+		if i == 3 {
+			more := "points"
+			if len(points) == 4 {
+				more = "point"
+			}
+			names = append(names, fmt.Sprintf("and %d more %s", len(points)-3, more))
+			break
+		}
+		l := labelOf(settings[p], false)
+		if l == "" {
+			l = fmt.Sprintf("point %d", p)
+		}
+		names = append(names, l)
+	}
+	return strings.Join(names, "; ")
 }
 
 // commonSettings returns the settings (the seed aside) that the given points
@@ -259,7 +292,7 @@ func parseSweep(n *node, at Pos) (*Sweep, Errors) {
 	sw.Seeds = d.intField(f, "seeds", "sweep", 1, 1, MaxRuns)
 	swept := map[string]Pos{}
 	axis := func(k, v *node, where string) (Axis, bool) {
-		a := Axis{Key: k.value, at: k.pos}
+		a := Axis{Key: k.value, at: k.pos, where: where}
 		steps, err := parsePath(k.value)
 		if err != nil {
 			d.errorf(k, "%s: %v", where, err)
@@ -294,7 +327,7 @@ func parseSweep(n *node, at Pos) (*Sweep, Errors) {
 		return a, true
 	}
 	overrides := func(m *node, where string, allowVariant bool) (Variant, bool) {
-		v := Variant{at: m.pos}
+		v := Variant{at: m.pos, where: where}
 		if m.isNull() {
 			return v, true
 		}
@@ -533,11 +566,12 @@ type draft struct {
 	settings []Setting
 	tree     *node
 	errs     Errors
+	changes  []change
 }
 
 // build decodes a resolved tree: without a sweep, one experiment; with one,
-// every point, checked.
-func build(root *node, file string) (*Experiment, Errors) {
+// every point, checked. sets are the --set overrides already applied to root.
+func build(root *node, file string, sets []change) (*Experiment, Errors) {
 	// The sweep is taken out before the rest is decoded, so a second sweep:
 	// is caught (and dropped) here rather than by the decoder.
 	var dups Errors
@@ -555,7 +589,7 @@ func build(root *node, file string) (*Experiment, Errors) {
 		}
 		i += 2
 	}
-	e, errs := buildSweep(root, file)
+	e, errs := buildSweep(root, file, sets)
 	if dups != nil {
 		return nil, append(dups, errs...)
 	}
@@ -563,7 +597,7 @@ func build(root *node, file string) (*Experiment, Errors) {
 }
 
 // buildSweep is build for a tree with at most one sweep.
-func buildSweep(root *node, file string) (*Experiment, Errors) {
+func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
 	sweepNode := root.get("sweep")
 	var sweepAt Pos
 	if k := root.keyNode("sweep"); k != nil {
@@ -572,6 +606,7 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 	root.remove("sweep")
 	base, baseErrs := decodeExperiment(root, file)
 	base.tree = root
+	base.changes = sets
 	if sweepNode == nil || sweepNode.isNull() {
 		if baseErrs != nil {
 			return nil, baseErrs
@@ -587,7 +622,7 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 			Message: fmt.Sprintf("sweep: %s points of an experiment of %d YAML values is too much to expand; make the file or the sweep smaller", formatCount(sw.runs()/float64(sw.Seeds)), root.size())})
 	}
 	base.Sweep = sw
-	drafts := expand(sw, root)
+	drafts := expand(sw, root, sets)
 	if len(drafts) == 0 && sweepErrs == nil {
 		return nil, Errors{{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col, Message: "sweep: every point is excluded"}}
 	}
@@ -597,6 +632,7 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 	for i, dr := range drafts {
 		x, derrs := decodeExperiment(dr.tree, file)
 		x.tree = dr.tree
+		x.changes = dr.changes
 		exps[i] = x
 		errs := append(dr.errs, derrs...)
 		settings = append(settings, dr.settings)
@@ -620,7 +656,7 @@ func buildSweep(root *node, file string) (*Experiment, Errors) {
 }
 
 // expand lists the distinct points of a sweep (one replicate).
-func expand(sw *Sweep, root *node) []draft {
+func expand(sw *Sweep, root *node, sets []change) []draft {
 	named := len(sw.Variants) > 0
 	for _, inc := range sw.Include {
 		named = named || inc.Name != ""
@@ -674,22 +710,22 @@ func expand(sw *Sweep, root *node) []draft {
 					break
 				}
 				for z := 0; z < zipLen; z++ {
-					dr := draft{tree: root.clone()}
+					dr := draft{tree: root.clone(), changes: sets}
 					if named {
 						dr.settings = append(dr.settings, Setting{Key: "variant", Value: v.Name})
 					}
 					for _, o := range v.overrides {
-						dr.apply(o.steps, o.val, o.keyAt)
+						dr.apply(o.steps, o.val, o.keyAt, v.where)
 					}
 					for ai, a := range sw.Grid {
 						dr.settings = append(dr.settings, Setting{Key: a.Key, Value: a.Values[gridIdx[ai]]})
-						dr.apply(a.steps, a.nodes[gridIdx[ai]], a.at)
+						dr.apply(a.steps, a.nodes[gridIdx[ai]], a.at, a.where)
 					}
 					zi := zipIndices(z, sw.Zip)
 					for g, group := range sw.Zip {
 						for _, a := range group {
 							dr.settings = append(dr.settings, Setting{Key: a.Key, Value: a.Values[zi[g]]})
-							dr.apply(a.steps, a.nodes[zi[g]], a.at)
+							dr.apply(a.steps, a.nodes[zi[g]], a.at, a.where)
 						}
 					}
 					for _, k := range extra {
@@ -706,14 +742,14 @@ func expand(sw *Sweep, root *node) []draft {
 		}
 	}
 	for _, inc := range sw.Include {
-		dr := draft{tree: root.clone()}
+		dr := draft{tree: root.clone(), changes: sets}
 		if v := findVariant(sw, inc.Name); v != nil {
 			for _, o := range v.overrides {
-				dr.apply(o.steps, o.val, o.keyAt)
+				dr.apply(o.steps, o.val, o.keyAt, v.where)
 			}
 		}
 		for _, o := range inc.overrides {
-			dr.apply(o.steps, o.val, o.keyAt)
+			dr.apply(o.steps, o.val, o.keyAt, inc.where)
 		}
 		if named {
 			dr.settings = append(dr.settings, Setting{Key: "variant", Value: inc.Name})
@@ -726,11 +762,14 @@ func expand(sw *Sweep, root *node) []draft {
 	return out
 }
 
-// apply sets one value in the draft's tree, recording a failure.
-func (dr *draft) apply(steps []pathStep, v *node, keyAt Pos) {
+// apply sets one value in the draft's tree, written at keyAt in the sweep
+// entry where, recording a failure.
+func (dr *draft) apply(steps []pathStep, v *node, keyAt Pos, where string) {
 	if err := setPath(dr.tree, steps, v.clone(), keyAt); err != nil {
 		dr.errs.add(v.pos, "%s: %v", formatPath(steps), err)
+		return
 	}
+	dr.changes = addChange(dr.changes, change{steps: steps, val: v, keyAt: keyAt, where: where})
 }
 
 // next advances the grid odometer (the last axis fastest); false when done.

@@ -21,7 +21,9 @@ func init() {
 Checks every value, every sweep point and every layer shape of each file,
 and for a folder data set (set: folder) that the folder can be read as a
 run reads it: class sub-folders, a picture in each, every picture's header,
-the test classes, and enough pictures for data.split. Prints nothing more
+the test classes, and enough pictures for data.split. A shape problem that
+a swept value of the model causes is printed at that value, with the line
+of the layer where it shows, once per value. Prints nothing more
 than "FILE: ok" for a valid file; exits 1 if any file has a problem, after
 printing all of them.`,
 		run: runValidate,

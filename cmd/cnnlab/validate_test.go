@@ -27,7 +27,7 @@ func TestValidate(t *testing.T) {
 			[]string{
 				`../../experiments/testdata/bad/unknown-key.yaml:4:24: model[0].conv.kernal: unknown key; did you mean "kernel"?`,
 				`../../experiments/testdata/bad/unknown-key.yaml:9:3: train.optimiser: unknown key; did you mean "optimizer"?`,
-				`../../experiments/testdata/bad/vanish.yaml:6:5: kernel=7 stride=2: model[2]: conv "conv2"`,
+				`../../experiments/testdata/bad/vanish.yaml:11:31: sweep.grid model[0].conv.kernel=7 with stride=2: model[2] (line 6): conv "conv2"`,
 			}, "unknown-key.yaml: ok"},
 		{[]string{"validate", "../../experiments/seed/mnist.yaml", "--set", "train.epochs=0"}, 1, nil,
 			[]string{"--set train.epochs=0: train.epochs must be ≥ 1, got 0"}, ""},
@@ -207,6 +207,85 @@ model:
 				w = strings.NewReplacer("{file}", file, "{root}", root).Replace(w)
 				if !strings.Contains(errb.String(), w) {
 					t.Errorf("stderr lacks %q:\n%s", w, errb.String())
+				}
+			}
+		})
+	}
+}
+
+// TestValidateSweepValue checks that a shape problem caused by a swept value
+// is reported once per value, at the value, by every command that checks
+// shapes.
+func TestValidateSweepValue(t *testing.T) {
+	// The first conv layer is on line 6, the second on line 8; the sweep
+	// starts on line 11.
+	const net = `name: bad
+data:
+  set: mnist
+  split: {train: 1000, val: 100}
+model:
+  - conv: {filters: 8, kernel: 3, padding: valid, activation: relu}
+  - maxpool: {size: 2}
+  - conv: {filters: 8, kernel: 5, padding: valid}
+  - flatten
+  - dense: {units: 10}
+`
+	const window = `: conv "conv1": input 28×28×1: the %d×%d window does not fit the padded input 28×28: the output would be empty`
+	tests := []struct {
+		name  string
+		sweep string
+		sets  []string
+		want  []string // stderr, line by line
+	}{
+		{"two failing values × 3 seeds", `sweep:
+  grid:
+    model[0].conv.kernel: [3, 29, 30]
+    train.batch: [16, 32]
+  seeds: 3
+`, nil, []string{
+			"FILE:13:31: sweep.grid model[0].conv.kernel=29: model[0] (line 6)" + fmt.Sprintf(window, 29, 29),
+			"FILE:13:35: sweep.grid model[0].conv.kernel=30: model[0] (line 6)" + fmt.Sprintf(window, 30, 30),
+		}},
+		{"a stride that empties a later layer", `sweep:
+  zip:
+    model[0].conv.stride: [1, 4]
+    train.batch: [16, 32]
+`, nil, []string{
+			`FILE:13:31: sweep.zip model[0].conv.stride=4: model[2] (line 8): conv "conv2": input 3×3×8: the 5×5 window does not fit the padded input 3×3: the output would be empty`,
+		}},
+		{"an include that replaces the model", `sweep:
+  include:
+    - variant: wide
+      model:
+        - conv: {filters: 8, kernel: 29}
+        - flatten
+        - dense: {units: 10}
+`, nil, []string{
+			"FILE:14:7: sweep.include[0] model: model[0] (line 15)" + fmt.Sprintf(window, 29, 29),
+		}},
+		{"a sweep given by --set", "", []string{`sweep.grid={"model[0].conv.kernel": [3, 29]}`}, []string{
+			`--set sweep.grid={"model[0].conv.kernel": [3, 29]}: sweep.grid model[0].conv.kernel=29: model[0] (line 6 of FILE)` + fmt.Sprintf(window, 29, 29),
+		}},
+		{"a layer given by --set keeps the layer's line", "", []string{"model[0].conv.kernel=29"}, []string{
+			"FILE:6:5: model[0]" + fmt.Sprintf(window, 29, 29),
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			file := filepath.Join(t.TempDir(), "bad.yaml")
+			writeTestFile(t, file, []byte(net+tt.sweep))
+			want := strings.ReplaceAll(strings.Join(tt.want, "\n"), "FILE", file) + "\n"
+			for _, cmd := range []string{"validate", "summary"} {
+				args := []string{cmd, file}
+				for _, s := range tt.sets {
+					args = append(args, "--set", s)
+				}
+				var out, errb bytes.Buffer
+				if code := run(args, &out, &errb); code != 1 {
+					t.Errorf("%s: exit %d, want 1", cmd, code)
+				}
+				if errb.String() != want {
+					t.Errorf("%s: stderr\n%s\nwant\n%s", cmd, errb.String(), want)
 				}
 			}
 		})

@@ -1,0 +1,145 @@
+package experiments
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+)
+
+// shapes is a small stand-in for arch.Check's shape arithmetic: it follows
+// the square feature map through conv and maxpool layers (valid padding)
+// and reports a window that does not fit at the layer, as arch does.
+func shapes(x *Experiment) error {
+	size := x.Data.Size
+	for i, l := range x.Model {
+		switch l.Kind {
+		case KindConv, KindMaxPool:
+			if l.Kernel.H > size {
+				return Errors{{File: l.At.File, Line: l.At.Line, Col: l.At.Col,
+					Message: fmt.Sprintf("model[%d]: %s %q: input %d×%d: the %d×%d window does not fit", i, l.Kind, l.Name, size, size, l.Kernel.H, l.Kernel.H)}}
+			}
+			size = (size-l.Kernel.H)/l.Stride.H + 1
+		}
+	}
+	return nil
+}
+
+// net is the model every case sweeps: layer 0 on line 3, layer 2 on line 5.
+const net = `data: {set: mnist}
+model:
+  - conv: {filters: 4, kernel: 3}
+  - maxpool: {size: 2}
+  - conv: {filters: 4, kernel: 5}
+  - flatten
+  - dense: {units: 10}
+`
+
+func TestCheckBlamesSweepValue(t *testing.T) {
+	tests := []struct {
+		name  string
+		sweep string   // appended to net, from line 8
+		sets  []string // --set overrides
+		want  []string // every line of the error
+	}{
+		{"grid, one line per failing value, not per seed", `sweep:
+  grid:
+    model[0].conv.kernel: [3, 29, 30]
+    train.batch: [16, 32]
+  seeds: 3
+`, nil, []string{
+			`f.yaml:10:31: sweep.grid model[0].conv.kernel=29: model[0] (line 3): conv "conv1": input 28×28: the 29×29 window does not fit`,
+			`f.yaml:10:35: sweep.grid model[0].conv.kernel=30: model[0] (line 3): conv "conv1": input 28×28: the 30×30 window does not fit`,
+		}},
+		{"zip group: the first of the values that advance together", `sweep:
+  zip:
+    - model[0].conv.kernel: [3, 29]
+      model[0].conv.filters: [4, 8]
+`, nil, []string{
+			`f.yaml:10:33: sweep.zip[0] model[0].conv.kernel=29: model[0] (line 3): conv "conv1": input 28×28: the 29×29 window does not fit`,
+		}},
+		{"include: a value, and a whole model at its key", `sweep:
+  grid:
+    train.batch: [16, 32]
+  include:
+    - model[0].conv.kernel: 29
+    - variant: big
+      model:
+        - conv: {filters: 4, kernel: 40}
+        - flatten
+        - dense: {units: 10}
+`, nil, []string{
+			`f.yaml:12:29: sweep.include[0] model[0].conv.kernel=29: model[0] (line 3): conv "conv1": input 28×28: the 29×29 window does not fit`,
+			`f.yaml:14:7: sweep.include[1] model: model[0] (line 15): conv "conv1": input 28×28: the 40×40 window does not fit`,
+		}},
+		{"variant", `sweep:
+  variants:
+    small: {train.batch: 16}
+    huge:
+      model[2].conv.kernel: 14
+`, nil, []string{
+			`f.yaml:12:29: sweep.variants.huge model[2].conv.kernel=14: model[2] (line 5): conv "conv2": input 13×13: the 14×14 window does not fit`,
+		}},
+		{"a stride upstream shrinks a later layer's input", `sweep:
+  grid:
+    model[0].conv.stride: [1, 4]
+    model[2].conv.filters: [4, 8]
+`, nil, []string{
+			`f.yaml:10:31: sweep.grid model[0].conv.stride=4: model[2] (line 5): conv "conv2": input 3×3: the 5×5 window does not fit`,
+		}},
+		{"two values fail only together: the nearest is placed, the other named", `sweep:
+  grid:
+    model[0].conv.stride: [1, 2]
+    model[2].conv.kernel: [5, 7]
+`, nil, []string{
+			`f.yaml:11:31: sweep.grid model[2].conv.kernel=7 with stride=2: model[2] (line 5): conv "conv2": input 6×6: the 7×7 window does not fit`,
+		}},
+		{"an upstream value that fails with every downstream value wins over them", `sweep:
+  grid:
+    model[0].conv.stride: [1, 4]
+    model[2].conv.kernel: [4, 5]
+`, nil, []string{
+			`f.yaml:10:31: sweep.grid model[0].conv.stride=4 with kernel=4: model[2] (line 5): conv "conv2": input 3×3: the 4×4 window does not fit`,
+			`f.yaml:10:31: sweep.grid model[0].conv.stride=4 with kernel=5: model[2] (line 5): conv "conv2": input 3×3: the 5×5 window does not fit`,
+		}},
+		{"--set of the sweep places the value at the override", "", []string{`sweep.grid={"model[0].conv.kernel": [3, 29]}`}, []string{
+			`--set sweep.grid={"model[0].conv.kernel": [3, 29]}: sweep.grid model[0].conv.kernel=29: model[0] (line 3 of f.yaml): conv "conv1": input 28×28: the 29×29 window does not fit`,
+		}},
+		{"--set of a layer keeps the layer", "", []string{"model[0].conv.kernel=29"}, []string{
+			`f.yaml:3:5: model[0]: conv "conv1": input 28×28: the 29×29 window does not fit`,
+		}},
+		{"--set of a layer wins over a swept value of the same layer", `sweep:
+  grid:
+    model[0].conv.stride: [1, 2]
+`, []string{"model[0].conv.kernel=29"}, []string{
+			`f.yaml:3:5: model[0]: conv "conv1": input 28×28: the 29×29 window does not fit`,
+		}},
+		{"a later layer's value is not to blame", `sweep:
+  grid:
+    model[2].conv.kernel: [3, 5]
+`, []string{"model[0].conv.kernel=29"}, []string{
+			`f.yaml:3:5: model[0]: conv "conv1": input 28×28: the 29×29 window does not fit`,
+		}},
+		{"no model value swept: the points are named as before", `sweep:
+  grid:
+    data.set: [mnist, cifar10]
+`, []string{"model[0].conv.kernel=30"}, []string{
+			`f.yaml:3:5: set=mnist: model[0]: conv "conv1": input 28×28: the 30×30 window does not fit`,
+			`f.yaml:5:5: set=cifar10: model[2]: conv "conv2": input 1×1: the 5×5 window does not fit`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := loadBytes("f.yaml", []byte(net+tt.sweep), tt.sets)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if err := e.Check(shapes); err != nil {
+				got = err.Error()
+			}
+			if want := strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
