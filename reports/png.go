@@ -6,10 +6,12 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
@@ -25,38 +27,298 @@ const (
 // chartPNG draws a chart as a PNG with gonum/plot, for pasting into a
 // write-up. Series switched off in the legend by default are left out.
 func chartPNG(c *Chart) ([]byte, error) {
+	r, err := renderPNG(c)
+	if err != nil {
+		return nil, err
+	}
+	return r.png, nil
+}
+
+// renderedPNG is a drawn chart and where its parts went on the canvas.
+type renderedPNG struct {
+	png     []byte
+	plot    *plot.Plot
+	data    draw.Canvas   // the data area the curves were drawn in
+	legend  vg.Rectangle  // the legend's box; empty when there is none
+	place   legendPlace   // where the legend went
+	entries []legendEntry // what the legend lists
+}
+
+func renderPNG(c *Chart) (*renderedPNG, error) {
 	p := plot.New()
 	p.Title.TextStyle.Font = sans(13)
 	p.X.Label.TextStyle.Font, p.Y.Label.TextStyle.Font = sans(11), sans(11)
 	p.X.Tick.Label.Font, p.Y.Tick.Label.Font = sans(10), sans(10)
-	p.Legend.TextStyle.Font = sans(10)
 	p.Title.Padding = vg.Points(6)
 	p.Title.Text = c.Title
 	p.X.Label.Text = c.XName
 	p.Y.Label.Text = c.YName
 	p.Add(plotter.NewGrid())
+	d := &drawn{plot: p}
 	var err error
 	switch c.Kind {
 	case KindBar:
-		err = drawBars(p, c)
+		err = drawBars(d, c)
 	case KindHeatmap:
 		err = drawHeatmap(p, c)
 	case KindParallel:
 		err = drawParallel(p, c)
 	default:
-		err = drawLines(p, c)
+		err = drawLines(d, c)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
 	canvas := vgimg.NewWith(vgimg.UseWH(pngWidth, pngHeight), vgimg.UseDPI(pngDPI))
-	// A right margin keeps the last x tick label inside the picture.
-	p.Draw(draw.Crop(draw.New(canvas), 0, -vg.Points(12), 0, 0))
+	lay := layoutLegend(d, draw.New(canvas))
+	p.Draw(lay.plotArea)
+	drawLegend(draw.New(canvas), lay.legend, d.legend, lay.place != legendOutside)
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
-	return buf.Bytes(), nil
+	return &renderedPNG{png: buf.Bytes(), plot: p, data: lay.data, legend: lay.legend, place: lay.place, entries: d.legend}, nil
+}
+
+// drawn is a plot being built, with what its legend lists and the data it
+// draws, kept so that the legend can be put where it covers none of it.
+type drawn struct {
+	plot   *plot.Plot
+	legend []legendEntry
+	marks  []mark
+}
+
+// legendEntry is one line of a saved chart's legend.
+type legendEntry struct {
+	name  string
+	thumb plot.Thumbnailer
+}
+
+// mark is data drawn on a chart, in data coordinates.
+type mark struct {
+	pts    plotter.XYs
+	joined bool      // a line through pts; otherwise separate points
+	reach  vg.Length // how far ink reaches past the geometry: half a line's width, a glyph's radius
+	barW   vg.Length // when above zero, each point is a bar this wide from y = 0
+	barOff vg.Length // bars: shift right from the category's centre
+}
+
+// midSteps is the path plotter.MidStep draws through pts.
+func midSteps(pts plotter.XYs) plotter.XYs {
+	if len(pts) == 0 {
+		return nil
+	}
+	out := plotter.XYs{pts[0]}
+	for i := 1; i < len(pts); i++ {
+		mid := (pts[i-1].X + pts[i].X) / 2
+		out = append(out, plotter.XY{X: mid, Y: pts[i-1].Y}, plotter.XY{X: mid, Y: pts[i].Y}, pts[i])
+	}
+	return out
+}
+
+// legendPlace says where a legend was put.
+type legendPlace int
+
+const (
+	legendNone legendPlace = iota
+	legendTopRight
+	legendTopLeft
+	legendBottomRight
+	legendBottomLeft
+	legendOutside // a column right of the plot
+)
+
+func (l legendPlace) String() string {
+	return [...]string{"none", "top right", "top left", "bottom right", "bottom left", "outside right"}[l]
+}
+
+// legendText is the style of legend names, placed by their top left corner.
+var legendText = text.Style{Font: sans(10), Handler: plot.DefaultTextHandler, YAlign: draw.YTop}
+
+// Legend geometry, in points: the width of a series' sample, the space
+// between a sample and its name, the padding inside the legend's box, the
+// gap kept between the box and the data area's edges or any data, and the
+// widest a name may run before it wraps.
+const (
+	legendThumb   = 20
+	legendSpace   = 4
+	legendPad     = 4
+	legendGap     = 3
+	legendMaxText = 2 * vg.Inch
+	// tickOverhang is room right of the plot for the last x tick label.
+	tickOverhang = 12
+)
+
+// legendLayout is where a chart's plot and legend go on the canvas.
+type legendLayout struct {
+	plotArea draw.Canvas
+	data     draw.Canvas
+	legend   vg.Rectangle
+	place    legendPlace
+}
+
+// layoutLegend puts the legend in the first corner of the data area (top
+// right, top left, bottom right, bottom left) where its box covers no data,
+// and when every corner holds some, in a column right of the plot, which
+// then narrows to make room.
+func layoutLegend(d *drawn, full draw.Canvas) legendLayout {
+	p := d.plot
+	area := draw.Crop(full, 0, -vg.Points(tickOverhang), 0, 0)
+	if len(d.legend) == 0 {
+		return legendLayout{plotArea: area, data: p.DataCanvas(area)}
+	}
+	w, h := legendSize(d.legend)
+	data := p.DataCanvas(area)
+	trX, trY := p.Transforms(&data)
+	in := data.Rectangle
+	in.Min.X += legendGap
+	in.Min.Y += legendGap
+	in.Max.X -= legendGap
+	in.Max.Y -= legendGap
+	if w <= in.Size().X && h <= in.Size().Y {
+		corners := []struct {
+			place legendPlace
+			min   vg.Point
+		}{
+			{legendTopRight, vg.Point{X: in.Max.X - w, Y: in.Max.Y - h}},
+			{legendTopLeft, vg.Point{X: in.Min.X, Y: in.Max.Y - h}},
+			{legendBottomRight, vg.Point{X: in.Max.X - w, Y: in.Min.Y}},
+			{legendBottomLeft, vg.Point{X: in.Min.X, Y: in.Min.Y}},
+		}
+		for _, c := range corners {
+			box := vg.Rectangle{Min: c.min, Max: vg.Point{X: c.min.X + w, Y: c.min.Y + h}}
+			if !coversData(box, d.marks, trX, trY) {
+				return legendLayout{plotArea: area, data: data, legend: box, place: c.place}
+			}
+		}
+	}
+	area = draw.Crop(full, 0, -(w + vg.Points(tickOverhang+legendPad)), 0, 0)
+	data = p.DataCanvas(area)
+	minX := area.Max.X + vg.Points(tickOverhang)
+	box := vg.Rectangle{Min: vg.Point{X: minX, Y: data.Max.Y - h}, Max: vg.Point{X: minX + w, Y: data.Max.Y}}
+	return legendLayout{plotArea: area, data: data, legend: box, place: legendOutside}
+}
+
+// legendLines is a legend name wrapped at spaces into lines no wider than
+// legendMaxText, unless a single word is wider.
+func legendLines(name string) string {
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(name) {
+		if line != "" && legendText.Width(line+" "+word) > legendMaxText {
+			lines = append(lines, line)
+			line = word
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// legendSize is the width and height of the legend's box, padding included.
+func legendSize(entries []legendEntry) (w, h vg.Length) {
+	for _, e := range entries {
+		t := legendLines(e.name)
+		w = max(w, legendText.Width(t))
+		h += legendText.Height(t)
+	}
+	return w + legendThumb + legendSpace + 2*legendPad, h + 2*legendPad
+}
+
+// drawLegend draws the entries in box: each series' sample, then its name.
+// A legend inside the data area gets a white ground that hides the grid.
+func drawLegend(c draw.Canvas, box vg.Rectangle, entries []legendEntry, ground bool) {
+	if len(entries) == 0 {
+		return
+	}
+	if ground {
+		c.SetColor(color.NRGBA{255, 255, 255, 230})
+		c.Fill(box.Path())
+	}
+	top := box.Max.Y - legendPad
+	x := box.Min.X + legendPad
+	lineH := legendText.Height("x")
+	for _, e := range entries {
+		t := legendLines(e.name)
+		icon := &draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
+			Min: vg.Point{X: x, Y: top - lineH},
+			Max: vg.Point{X: x + legendThumb, Y: top},
+		}}
+		e.thumb.Thumbnail(icon)
+		c.FillText(legendText, vg.Point{X: x + legendThumb + legendSpace, Y: top}, t)
+		top -= legendText.Height(t)
+	}
+}
+
+// coversData reports whether box, widened by legendGap, touches any mark.
+func coversData(box vg.Rectangle, marks []mark, trX, trY func(float64) vg.Length) bool {
+	for _, m := range marks {
+		r := box
+		pad := m.reach + legendGap
+		r.Min.X -= pad
+		r.Min.Y -= pad
+		r.Max.X += pad
+		r.Max.Y += pad
+		var prev vg.Point
+		for i, pt := range m.pts {
+			q := vg.Point{X: trX(pt.X), Y: trY(pt.Y)}
+			switch {
+			case m.barW > 0:
+				x := q.X + m.barOff
+				bar := vg.Rectangle{
+					Min: vg.Point{X: x - m.barW/2, Y: min(trY(0), q.Y)},
+					Max: vg.Point{X: x + m.barW/2, Y: max(trY(0), q.Y)},
+				}
+				if bar.Min.X <= r.Max.X && r.Min.X <= bar.Max.X && bar.Min.Y <= r.Max.Y && r.Min.Y <= bar.Max.Y {
+					return true
+				}
+			case m.joined && i > 0:
+				if segmentMeetsRect(prev, q, r) {
+					return true
+				}
+			default:
+				if inRect(q, r) {
+					return true
+				}
+			}
+			prev = q
+		}
+	}
+	return false
+}
+
+func inRect(q vg.Point, r vg.Rectangle) bool {
+	return q.X >= r.Min.X && q.X <= r.Max.X && q.Y >= r.Min.Y && q.Y <= r.Max.Y
+}
+
+// segmentMeetsRect reports whether the segment a–b touches r, clipping the
+// segment to r's slabs (Liang–Barsky).
+func segmentMeetsRect(a, b vg.Point, r vg.Rectangle) bool {
+	t0, t1 := 0.0, 1.0
+	dx, dy := float64(b.X-a.X), float64(b.Y-a.Y)
+	clip := func(p, q float64) bool {
+		if p == 0 {
+			return q >= 0
+		}
+		t := q / p
+		if p < 0 {
+			if t > t1 {
+				return false
+			}
+			t0 = max(t0, t)
+		} else {
+			if t < t0 {
+				return false
+			}
+			t1 = min(t1, t)
+		}
+		return true
+	}
+	return clip(-dx, float64(a.X-r.Min.X)) && clip(dx, float64(r.Max.X-a.X)) &&
+		clip(-dy, float64(a.Y-r.Min.Y)) && clip(dy, float64(r.Max.Y-a.Y)) && t0 <= t1
 }
 
 // countTicks marks an axis of counts (epochs, steps) at whole numbers only:
@@ -93,7 +355,8 @@ func xys(ps []Point) plotter.XYs {
 	return out
 }
 
-func drawLines(p *plot.Plot, c *Chart) error {
+func drawLines(d *drawn, c *Chart) error {
+	p := d.plot
 	if c.XCats != nil {
 		p.NominalX(c.XCats...)
 		slantCrowdedLabels(p, c.XCats)
@@ -101,14 +364,15 @@ func drawLines(p *plot.Plot, c *Chart) error {
 		p.X.Tick.Marker = countTicks{}
 	}
 	legend := len(c.Series) > 1 && len(c.Series) <= 12
-	p.Legend.Top = true
 	for i, s := range c.Series {
 		if s.Hidden || len(s.Points) == 0 {
 			continue
 		}
 		col := hexColor(seriesColor(s, i))
+		pts := xys(s.Points)
+		var th plot.Thumbnailer
 		if s.Style == StylePoints {
-			sc, err := plotter.NewScatter(xys(s.Points))
+			sc, err := plotter.NewScatter(pts)
 			if err != nil {
 				return err
 			}
@@ -116,27 +380,30 @@ func drawLines(p *plot.Plot, c *Chart) error {
 			sc.GlyphStyle.Radius = vg.Points(3)
 			sc.GlyphStyle.Shape = draw.CircleGlyph{}
 			p.Add(sc)
-			if legend {
-				p.Legend.Add(s.Name, sc)
+			d.marks = append(d.marks, mark{pts: pts, reach: sc.GlyphStyle.Radius})
+			th = sc
+		} else {
+			l, err := plotter.NewLine(pts)
+			if err != nil {
+				return err
 			}
-			continue
+			l.Color = col
+			l.Width = vg.Points(1.5)
+			path := pts
+			switch s.Style {
+			case StyleDashed:
+				l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+				l.Width = vg.Points(1)
+			case StyleStep:
+				l.StepStyle = plotter.MidStep
+				path = midSteps(pts)
+			}
+			p.Add(l)
+			d.marks = append(d.marks, mark{pts: path, joined: true, reach: l.Width / 2})
+			th = l
 		}
-		l, err := plotter.NewLine(xys(s.Points))
-		if err != nil {
-			return err
-		}
-		l.Color = col
-		l.Width = vg.Points(1.5)
-		switch s.Style {
-		case StyleDashed:
-			l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
-			l.Width = vg.Points(1)
-		case StyleStep:
-			l.StepStyle = plotter.MidStep
-		}
-		p.Add(l)
 		if legend {
-			p.Legend.Add(s.Name, l)
+			d.legend = append(d.legend, legendEntry{name: s.Name, thumb: th})
 		}
 	}
 	return nil
@@ -161,12 +428,16 @@ func slantCrowdedLabels(p *plot.Plot, cats []string) {
 	p.X.Tick.Label.YAlign = draw.YTop
 }
 
-func drawBars(p *plot.Plot, c *Chart) error {
+// drawBars draws the series side by side in each category, with a legend
+// when there is more than one.
+func drawBars(d *drawn, c *Chart) error {
+	p := d.plot
 	p.NominalX(c.XCats...)
 	p.Y.Min = 0
 	if c.Percent {
 		p.Y.Max = 100
 	}
+	const width = 14
 	for i, s := range c.Series {
 		vals := make(plotter.Values, len(c.XCats))
 		for _, pt := range s.Points {
@@ -174,13 +445,22 @@ func drawBars(p *plot.Plot, c *Chart) error {
 				vals[j] = pt.Y
 			}
 		}
-		b, err := plotter.NewBarChart(vals, vg.Points(14))
+		b, err := plotter.NewBarChart(vals, width)
 		if err != nil {
 			return err
 		}
 		b.Color = hexColor(seriesColor(s, i))
 		b.LineStyle.Width = 0
+		b.Offset = vg.Length(float64(i)-float64(len(c.Series)-1)/2) * width
 		p.Add(b)
+		pts := make(plotter.XYs, len(vals))
+		for j, v := range vals {
+			pts[j] = plotter.XY{X: float64(j), Y: v}
+		}
+		d.marks = append(d.marks, mark{pts: pts, barW: width, barOff: b.Offset})
+		if len(c.Series) > 1 {
+			d.legend = append(d.legend, legendEntry{name: s.Name, thumb: b})
+		}
 	}
 	return nil
 }
