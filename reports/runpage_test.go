@@ -3,6 +3,8 @@ package reports
 import (
 	"reflect"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 func TestClassProbs(t *testing.T) {
@@ -25,6 +27,32 @@ func TestClassProbs(t *testing.T) {
 		title, top := classProbs(classes, tt.probs, tt.truth)
 		if title != tt.wantTitle || !reflect.DeepEqual(top, tt.wantTop) {
 			t.Errorf("%d: got %q %v, want %q %v", i, title, top, tt.wantTitle, tt.wantTop)
+		}
+	}
+}
+
+func TestHistogramColorsTellFirstAndLastApart(t *testing.T) {
+	for _, n := range []int{2, 3, len(palette) + 1, 3*len(palette) + 2} {
+		h := record.TensorHistogram{Layer: "conv1", Param: "weights", Edges: []float64{-1, 0, 1}}
+		for e := 0; e < n; e++ {
+			h.Epochs = append(h.Epochs, e)
+			h.Counts = append(h.Counts, []int{e, 1})
+		}
+		c := histogramChart(h, map[string]bool{})
+		first, last := c.Series[0], c.Series[n-1]
+		if first.Hidden || last.Hidden {
+			t.Errorf("n=%d: first or last epoch starts hidden", n)
+		}
+		if seriesColor(first, 0) == seriesColor(last, n-1) {
+			t.Errorf("n=%d: first and last epochs share the colour %s", n, seriesColor(first, 0))
+		}
+		for i, s := range c.Series {
+			if s.Color < 1 || s.Color > len(palette) {
+				t.Errorf("n=%d: series %d has colour %d, outside the palette", n, i, s.Color)
+			}
+			if i > 0 && i < n-1 && (seriesColor(s, i) == seriesColor(first, 0) || seriesColor(s, i) == seriesColor(last, n-1)) {
+				t.Errorf("n=%d: epoch %d has the colour of the first or last epoch", n, i)
+			}
 		}
 	}
 }
