@@ -241,7 +241,9 @@ sweep:
 		t.Errorf("cnnlab status:\n%s", out)
 	}
 
-	// A run of several seconds, cancelled once it has a checkpoint.
+	// A run of several seconds, cancelled once it has a checkpoint. It has
+	// many short epochs, so that it is still running after the status and
+	// report checks below even when the machine is loaded and they are slow.
 	longFile := writeExperiment(t, fmt.Sprintf(`name: slurm-long
 data:
   set: folder
@@ -257,7 +259,7 @@ model:
   - dense: {units: 64, activation: relu}
   - dense: {units: 3}
 train:
-  epochs: 30
+  epochs: 200
   batch: 16
   optimizer: {adam: {lr: 0.001}}
 report:
@@ -286,10 +288,10 @@ report:
 		return pts[0].State == record.StateStopped
 	})
 	stoppedAt := pts[0].Epoch
-	if stoppedAt < 2 || stoppedAt >= 30 {
+	if stoppedAt < 2 || stoppedAt >= 200 {
 		t.Fatalf("stopped at epoch %d", stoppedAt)
 	}
-	t.Logf("cancelled at epoch %d of 30", stoppedAt)
+	t.Logf("cancelled at epoch %d of 200", stoppedAt)
 	if _, err := os.Stat(filepath.Join(pts[0].Dir, record.CheckpointFile)); err != nil {
 		t.Fatalf("no checkpoint after the cancel: %v", err)
 	}
@@ -315,8 +317,8 @@ report:
 		t.Errorf("the resubmitted task did not resume from the checkpoint:\n%s", log)
 	}
 	epochs, err := record.ReadJSONLines[record.Epoch](filepath.Join(pts[0].Dir, record.EpochsFile))
-	if err != nil || len(epochs) != 30 {
-		t.Fatalf("%d epochs recorded (%v), want 30", len(epochs), err)
+	if err != nil || len(epochs) != 200 {
+		t.Fatalf("%d epochs recorded (%v), want 200", len(epochs), err)
 	}
 	compareFinal(t, readFinal(t, ref.Runs[0].Dir), readFinal(t, pts[0].Dir))
 }
