@@ -53,9 +53,9 @@ func (es *Errors) add(p Pos, format string, args ...any) {
 	*es = append(*es, Error{File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, args...)})
 }
 
-// sorted returns the errors ordered by file, line and column, without
+// Sorted returns the errors ordered by file, line and column, without
 // duplicates, keeping the order of problems found at the same place.
-func (es Errors) sorted() Errors {
+func (es Errors) Sorted() Errors {
 	out := make(Errors, 0, len(es))
 	seen := map[Error]bool{}
 	for _, e := range es {

@@ -25,7 +25,7 @@ const maxExtends = 16
 func Load(path string, sets []string) (*Experiment, error) {
 	root, errs := resolveFile(path, nil, Pos{File: path})
 	if errs != nil {
-		return nil, errs.sorted()
+		return nil, errs.Sorted()
 	}
 	return finish(root, path, sets)
 }
@@ -35,7 +35,7 @@ func Load(path string, sets []string) (*Experiment, error) {
 func loadBytes(name string, data []byte, sets []string) (*Experiment, error) {
 	root, errs := resolveData(name, data, nil)
 	if errs != nil {
-		return nil, errs.sorted()
+		return nil, errs.Sorted()
 	}
 	return finish(root, name, sets)
 }
@@ -51,11 +51,11 @@ func finish(root *node, file string, sets []string) (*Experiment, error) {
 		}
 	}
 	if errs != nil {
-		return nil, errs.sorted()
+		return nil, errs.Sorted()
 	}
 	e, errs := build(root, file, changes)
 	if errs != nil {
-		return nil, errs.sorted()
+		return nil, errs.Sorted()
 	}
 	return e, nil
 }

@@ -140,7 +140,7 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 		out = append(out, g.labelled(settings))
 	}
 	if out != nil {
-		return out.sorted()
+		return out.Sorted()
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/arch"
@@ -92,17 +91,7 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 		}
 		if len(problems) > 0 {
 			bad = true
-			sort.SliceStable(problems, func(i, j int) bool {
-				a, b := problems[i], problems[j]
-				if a.File != b.File {
-					return a.File < b.File
-				}
-				if a.Line != b.Line {
-					return a.Line < b.Line
-				}
-				return a.Col < b.Col
-			})
-			fmt.Fprintln(stderr, problems)
+			fmt.Fprintln(stderr, problems.Sorted())
 			continue
 		}
 		pts, _ := e.Points()
