@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -705,5 +706,30 @@ func TestLockedRunIsLeftToItsOwner(t *testing.T) {
 	sum, _ = run(t, context.Background(), file, results, nil, true)
 	if r := onlyRun(t, sum); r.State != record.StateDone || r.Skipped {
 		t.Errorf("after unlock: state %q skipped %v; want trained again", r.State, r.Skipped)
+	}
+}
+
+// TestTrainingRunHoldsItsLock checks the lock while a run trains, after the
+// folder of an earlier attempt was cleared for a fresh start.
+func TestTrainingRunHoldsItsLock(t *testing.T) {
+	file := writeExperiment(t, tinyBase)
+	results := t.TempDir()
+	sum, _ := run(t, context.Background(), file, results, nil, false)
+	dir := onlyRun(t, sum).Dir
+	checked := 0
+	h := &hooks{afterEpoch: func(runID string, epoch int) {
+		checked++
+		unlock, err := lockRun(dir)
+		if err == nil {
+			unlock()
+			t.Errorf("epoch %d: another process could lock the folder of the training run", epoch)
+		} else if !errors.Is(err, errLocked) {
+			t.Errorf("epoch %d: %v", epoch, err)
+		}
+	}}
+	// --force clears the finished run's folder and trains it afresh.
+	sum, _ = run(t, context.Background(), file, results, h, true)
+	if r := onlyRun(t, sum); r.State != record.StateDone || checked == 0 {
+		t.Fatalf("forced rerun: state %q, lock checked %d times", r.State, checked)
 	}
 }

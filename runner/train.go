@@ -179,16 +179,25 @@ func NewOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
 	return nil, fmt.Errorf("unknown optimizer %q", o.Kind)
 }
 
-// fresh clears the run folder and starts the run from its initial weights.
+// fresh clears the run folder, all but its lock, and starts the run from
+// its initial weights.
 func (t *trainer) fresh() error {
 	j := t.job
-	if err := os.RemoveAll(j.dir); err != nil {
-		return err
-	}
 	if err := os.MkdirAll(j.dir, 0o755); err != nil {
 		return err
 	}
-	var err error
+	entries, err := os.ReadDir(j.dir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Name() == record.LockFile {
+			continue // removing it would let another process lock a new one
+		}
+		if err := os.RemoveAll(filepath.Join(j.dir, e.Name())); err != nil {
+			return err
+		}
+	}
 	if t.net, err = nn.Build(j.net.Input, j.net.Specs, uint64(j.exp.Train.Seed)); err != nil {
 		return err
 	}
