@@ -2,13 +2,7 @@
 
 package runner
 
-import (
-	"errors"
-	"os"
-)
-
-// errLocked says that another process holds a run folder's lock.
-var errLocked = errors.New("locked")
+import "os"
 
 // lockRun only makes the run folder: on this system nothing keeps two
 // cnnlab processes from training the same run at once.

@@ -14,15 +14,12 @@ import (
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
-// errLocked says that another process holds a run folder's lock.
-var errLocked = errors.New("locked")
-
 // lockRun takes the lock of the run folder dir, so that two cnnlab
 // processes never train the same run at once. The lock is an flock on
 // dir/lock, which the kernel releases when the process ends however it
 // ends; the file holds the owner's pid for the message the other process
-// prints. If another process holds it, lockRun returns an error wrapping
-// errLocked that names that process.
+// prints. If another process holds it, lockRun returns a lockedError,
+// which errors.Is matches to errLocked, naming that process.
 func lockRun(dir string) (unlock func(), err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
@@ -41,7 +38,7 @@ func lockRun(dir string) (unlock func(), err error) {
 		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("another cnnlab process%s is training this run: %w", owner, errLocked)
+			return nil, lockedError{"another cnnlab process" + owner + " is training this run"}
 		}
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
