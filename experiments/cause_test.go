@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -137,6 +138,79 @@ func TestCheckBlamesSweepValue(t *testing.T) {
 			if err := e.Check(shapes); err != nil {
 				got = err.Error()
 			}
+			if want := strings.Join(tt.want, "\n"); got != want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestValidateOnePass checks that Validate reports shape problems beside
+// value problems, and leaves out the points whose input or model did not
+// decode rather than guessing their shapes.
+func TestValidateOnePass(t *testing.T) {
+	tests := []struct {
+		name string
+		file string
+		want []string // every line of the error; none for a valid file
+	}{
+		{"a value error and a shape error are both reported", `data: {set: mnist, preprocess: standardise}
+model:
+  - conv: {filters: 4, kernel: 30}
+train:
+  epochs: 0
+`, []string{
+			`f.yaml:1:32: data.preprocess: unknown preprocessing "standardise"; did you mean "standardize"?`,
+			`f.yaml:3:5: model[0]: conv "conv1": input 28×28: the 30×30 window does not fit`,
+			`f.yaml:5:11: train.epochs must be ≥ 1, got 0`,
+		}},
+		{"a model value error leaves shapes unchecked", `data: {set: mnist}
+model:
+  - conv: {filters: 0, kernel: 30}
+`, []string{
+			`f.yaml:3:21: model[0].conv.filters must be ≥ 1, got 0`,
+		}},
+		{"a misspelt data set leaves shapes unchecked", `data: {sett: mnist}
+model:
+  - conv: {filters: 4, kernel: 30}
+`, []string{
+			`f.yaml:1:1: data: missing set (one of mnist, fashion-mnist, cifar10, folder)`,
+			`f.yaml:1:8: data.sett: unknown key; did you mean "set"?`,
+		}},
+		{"in a sweep, only the points that decoded are checked", `data: {set: mnist}
+model:
+  - conv: {filters: 4, kernel: 3}
+train:
+  epochs: 0
+sweep:
+  grid:
+    model[0].conv.kernel: [3, 30]
+    model[0].conv.filters: [4, 0]
+`, []string{
+			`f.yaml:5:11: train.epochs must be ≥ 1, got 0`,
+			`f.yaml:8:31: sweep.grid model[0].conv.kernel=30: model[0] (line 3): conv "conv1": input 28×28: the 30×30 window does not fit`,
+			`f.yaml:9:32: filters=0: model[0].conv.filters must be ≥ 1, got 0`,
+		}},
+		{"a valid file", net, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := dir + "/f.yaml"
+			if err := os.WriteFile(path, []byte(tt.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			e, err := Validate(path, nil, shapes)
+			if tt.want == nil {
+				if err != nil || e == nil {
+					t.Fatalf("Validate: %v, %v", e, err)
+				}
+				return
+			}
+			if e != nil || err == nil {
+				t.Fatalf("Validate: %v, %v; want an error", e, err)
+			}
+			got := strings.ReplaceAll(err.Error(), dir+"/", "")
 			if want := strings.Join(tt.want, "\n"); got != want {
 				t.Errorf("got:\n%s\nwant:\n%s", got, want)
 			}

@@ -277,19 +277,26 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 		d.errorf(f.val, "name %q: use letters, digits, '-', '_' and '.', starting with a letter or digit (it names the results folder)", e.Name)
 	}
 	e.Description = d.textField(top, "description", "", "")
-	if _, ok := top["data"]; !ok {
+	_, hasData := top["data"]
+	if !hasData {
 		d.errorf(root, "data: missing; name the images to use, e.g. data: {set: mnist}")
 	}
-	d.data(top["data"], &e.Data)
+	inputOK := d.data(top["data"], &e.Data)
+	before := len(d.errs)
 	d.model(top["model"], root, e)
+	e.unchecked = !hasData || !inputOK || len(d.errs) > before
 	d.train(top["train"], &e.Train)
 	d.report(top["report"], &e.Report)
 	return e, d.errs
 }
 
-func (d *decoder) data(fl field, data *Data) {
+// data decodes the data: mapping into data; inputOK reports whether what
+// gives the input's shape and place (set, path, size, channels) decoded
+// without error.
+func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	const p = "data"
 	f := d.fields(fl.val, p, "set", "path", "size", "channels", "split", "preprocess", "augment")
+	start := len(d.errs) // an unknown key of data: is no reason to leave shapes unchecked
 	sets := []string{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder}
 	setField, hasSet := f["set"]
 	if !hasSet && fl.key != nil {
@@ -336,6 +343,7 @@ func (d *decoder) data(fl field, data *Data) {
 			}
 		}
 	}
+	inputOK = len(d.errs) == start && data.Set != ""
 
 	sf := d.fields(f["split"].val, "data.split", "train", "val", "test")
 	sp := &data.Split
@@ -409,6 +417,7 @@ func (d *decoder) data(fl field, data *Data) {
 			data.Augment = append(data.Augment, a)
 		}
 	}
+	return inputOK
 }
 
 // layerKeys lists the parameters of each layer kind.

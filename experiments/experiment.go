@@ -76,6 +76,10 @@ type Experiment struct {
 	tree    *node    // the resolved tree without its sweep, for expanding points
 	points  []Point  // the expanded sweep
 	changes []change // the --set and sweep values written over the file's own, in the order applied
+	// unchecked is set on a point of a file with errors when its data
+	// input (set, path, size, channels) or its model did not decode: Check
+	// leaves it out, since shapes and folders cannot be checked.
+	unchecked bool
 }
 
 // Data says which images to train and test on and how to prepare them.

@@ -21,13 +21,41 @@ const maxExtends = 16
 // problem found, each at its FILE:LINE:COL.
 //
 // Shapes (a feature map that vanishes, a dense layer without flatten, the
-// number of classes) are checked by arch.Check, which needs Load's result.
+// number of classes) are checked by arch.Check, which needs Load's result;
+// Validate checks values and shapes in one pass.
 func Load(path string, sets []string) (*Experiment, error) {
 	root, errs := resolveFile(path, nil, Pos{File: path})
 	if errs != nil {
 		return nil, errs.Sorted()
 	}
-	return finish(root, path, sets)
+	e, errs := finish(root, path, sets)
+	if errs != nil {
+		return nil, errs.Sorted()
+	}
+	return e, nil
+}
+
+// Validate is Load for a file being checked: it reports Load's problems and
+// those that each check finds, in one list sorted by place. The checks run
+// through Check, also when other values of the file are wrong, on every
+// point whose data input (set, path, size, channels) and model decoded
+// cleanly; a shape problem is thus not hidden behind a misspelt learning
+// rate. The experiment is returned when there is no problem.
+func Validate(path string, sets []string, checks ...func(*Experiment) error) (*Experiment, error) {
+	root, errs := resolveFile(path, nil, Pos{File: path})
+	if errs != nil {
+		return nil, errs.Sorted()
+	}
+	e, errs := finish(root, path, sets)
+	if e != nil {
+		for _, check := range checks {
+			errs = append(errs, asErrors(e.Check(check), Pos{File: path})...)
+		}
+	}
+	if errs != nil {
+		return nil, errs.Sorted()
+	}
+	return e, nil
 }
 
 // loadBytes is Load for a top file already in memory (extends: still reads
@@ -37,10 +65,16 @@ func loadBytes(name string, data []byte, sets []string) (*Experiment, error) {
 	if errs != nil {
 		return nil, errs.Sorted()
 	}
-	return finish(root, name, sets)
+	e, errs := finish(root, name, sets)
+	if errs != nil {
+		return nil, errs.Sorted()
+	}
+	return e, nil
 }
 
-func finish(root *node, file string, sets []string) (*Experiment, error) {
+// finish applies the overrides in sets to root and builds the experiment;
+// with errors, the experiment may still come back, as build says.
+func finish(root *node, file string, sets []string) (*Experiment, Errors) {
 	var errs Errors
 	var changes []change
 	for _, s := range sets {
@@ -51,13 +85,9 @@ func finish(root *node, file string, sets []string) (*Experiment, error) {
 		}
 	}
 	if errs != nil {
-		return nil, errs.Sorted()
+		return nil, errs
 	}
-	e, errs := build(root, file, changes)
-	if errs != nil {
-		return nil, errs.Sorted()
-	}
-	return e, nil
+	return build(root, file, changes)
 }
 
 // resolveFile reads file and resolves its extends: chain. stack holds the

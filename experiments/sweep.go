@@ -123,7 +123,7 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 	var xs []*Experiment
 	var perPoint []Errors
 	for _, p := range pts {
-		if p.Replicate != 0 {
+		if p.Replicate != 0 || p.Experiment.unchecked {
 			continue
 		}
 		settings = append(settings, p.Settings)
@@ -571,6 +571,9 @@ type draft struct {
 
 // build decodes a resolved tree: without a sweep, one experiment; with one,
 // every point, checked. sets are the --set overrides already applied to root.
+// When values are wrong, the experiment comes back beside the errors as long
+// as its points could be listed; a point whose input or model did not decode
+// is marked unchecked.
 func build(root *node, file string, sets []change) (*Experiment, Errors) {
 	// The sweep is taken out before the rest is decoded, so a second sweep:
 	// is caught (and dropped) here rather than by the decoder.
@@ -608,10 +611,7 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
 	base.tree = root
 	base.changes = sets
 	if sweepNode == nil || sweepNode.isNull() {
-		if baseErrs != nil {
-			return nil, baseErrs
-		}
-		return base, nil
+		return base, baseErrs
 	}
 	sw, sweepErrs := parseSweep(sweepNode, sweepAt)
 	if sw.runs() > MaxRuns {
@@ -633,13 +633,15 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
 		x, derrs := decodeExperiment(dr.tree, file)
 		x.tree = dr.tree
 		x.changes = dr.changes
+		x.unchecked = x.unchecked || dr.errs != nil
 		exps[i] = x
 		errs := append(dr.errs, derrs...)
 		settings = append(settings, dr.settings)
 		perPoint = append(perPoint, errs)
 	}
-	if errs := append(sweepErrs, mergePointErrors(settings, perPoint)...); errs != nil {
-		return nil, errs
+	errs := mergePointErrors(settings, perPoint)
+	if sweepErrs != nil {
+		return nil, append(sweepErrs, errs...)
 	}
 	for r := 0; r < sw.Seeds; r++ {
 		for i, dr := range drafts {
@@ -652,7 +654,7 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
 			base.points = append(base.points, Point{Index: len(base.points), Settings: settings, Replicate: r, Experiment: x})
 		}
 	}
-	return base, nil
+	return base, errs
 }
 
 // expand lists the distinct points of a sweep (one replicate).

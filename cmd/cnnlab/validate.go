@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -73,25 +72,14 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 	}
 	bad := false
 	for _, f := range files {
-		e, err := experiments.Load(f, sets)
+		compiles := func(x *experiments.Experiment) error {
+			_, err := arch.Compile(x)
+			return err
+		}
+		e, err := experiments.Validate(f, sets, compiles, folderCheck())
 		if err != nil {
 			bad = true
 			fmt.Fprintln(stderr, err)
-			continue
-		}
-		var problems experiments.Errors
-		for _, err := range []error{arch.Check(e), checkFolders(e)} {
-			var errs experiments.Errors
-			switch {
-			case errors.As(err, &errs):
-				problems = append(problems, errs...)
-			case err != nil:
-				problems = append(problems, experiments.Error{File: f, Message: err.Error()})
-			}
-		}
-		if len(problems) > 0 {
-			bad = true
-			fmt.Fprintln(stderr, problems.Sorted())
 			continue
 		}
 		pts, _ := e.Points()
@@ -107,17 +95,17 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// checkFolders checks the folder data set of every point of e as a run
-// would load it (see data.CheckFolder; each folder is read once) and its
-// split against the pictures found. Each problem is placed at the data.path
-// key, or at data.split for a split that does not fit.
-func checkFolders(e *experiments.Experiment) error {
+// folderCheck returns a check of a point's folder data set as a run would
+// load it (see data.CheckFolder; each folder is read once) and of its split
+// against the pictures found. Each problem is placed at the data.path key,
+// or at data.split for a split that does not fit.
+func folderCheck() func(*experiments.Experiment) error {
 	type checked struct {
 		sum data.FolderSummary
 		err error
 	}
 	folders := map[string]checked{}
-	return e.Check(func(x *experiments.Experiment) error {
+	return func(x *experiments.Experiment) error {
 		d := x.Data
 		if d.Set != experiments.SetFolder {
 			return nil
@@ -151,5 +139,5 @@ func checkFolders(e *experiments.Experiment) error {
 			return errs
 		}
 		return nil
-	})
+	}
 }

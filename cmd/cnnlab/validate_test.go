@@ -29,6 +29,12 @@ func TestValidate(t *testing.T) {
 				`../../experiments/testdata/bad/unknown-key.yaml:9:3: train.optimiser: unknown key; did you mean "optimizer"?`,
 				`../../experiments/testdata/bad/vanish.yaml:11:31: sweep.grid model[0].conv.kernel=7 with stride=2: model[2] (line 6): conv "conv2"`,
 			}, "unknown-key.yaml: ok"},
+		// A wrong value does not hide a shape problem.
+		{[]string{"validate", "../../experiments/testdata/bad/value-and-shape.yaml"}, 1, nil,
+			[]string{
+				"value-and-shape.yaml:7:5: model[2] dense1: dense after a 13×13×8 feature map needs a flatten layer before it\n",
+				"value-and-shape.yaml:9:26: train.optimizer.adam.lr must be > 0, got -0.001\n",
+			}, ""},
 		{[]string{"validate", "../../experiments/seed/mnist.yaml", "--set", "train.epochs=0"}, 1, nil,
 			[]string{"--set train.epochs=0: train.epochs must be ≥ 1, got 0"}, ""},
 		{[]string{"validate"}, 2, nil, []string{"no experiment file given"}, ""},
