@@ -286,15 +286,16 @@ func TestSweepChartsWithAlternatives(t *testing.T) {
 			}
 			hasStd := false
 			for _, s := range p.Series {
-				hasStd = hasStd || s.Name == "mean + std"
+				hasStd = hasStd || s.Name == "mean ± std"
 			}
 			if hasStd != tt.std {
 				t.Errorf("points chart shows std: %v, want %v", hasStd, tt.std)
 			}
 			if tt.std {
-				lo, hi := seriesYs(t, p, "mean − std"), seriesYs(t, p, "mean + std")
-				if !near(hi[0]-means[0], 0.2) || !near(means[0]-lo[0], 0.2) {
-					t.Errorf("std of %s = −%v +%v, want 0.2", p.XCats[0], means[0]-lo[0], hi[0]-means[0])
+				span := seriesYs(t, p, "mean ± std") // low, high of each point in turn
+				lo, hi := span[0], span[1]
+				if len(span) != 2*len(means) || !near(hi-means[0], 0.2) || !near(means[0]-lo, 0.2) {
+					t.Errorf("std of %s = −%v +%v (%d span ends), want 0.2", p.XCats[0], means[0]-lo, hi-means[0], len(span))
 				}
 			}
 		})
@@ -352,5 +353,61 @@ func TestCrowdedCategoryLabels(t *testing.T) {
 		if _, err := chartPNG(c); err != nil {
 			t.Errorf("%s: %v", tt.name, err)
 		}
+	}
+}
+
+// TestMeansStyleFollowsTheAxis checks that means along numbers are joined
+// by a line, and means over names, whose order means nothing, are level
+// marks with a span each for mean ± std.
+func TestMeansStyleFollowsTheAxis(t *testing.T) {
+	tests := []struct {
+		name   string
+		key    string
+		values []string
+		want   map[string]string // series name → style
+	}{
+		{"numbers", kernelKey, []string{"3", "5", "7"},
+			map[string]string{"mean": StyleLine, "mean − std": StyleDashed, "mean + std": StyleDashed, "runs": StylePoints}},
+		{"names", "data.preprocess", []string{"minmax", "none", "standardize"},
+			map[string]string{"mean": StyleTick, "mean ± std": StyleRange, "runs": StylePoints}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ps []point
+			for i, v := range tt.values {
+				ps = append(ps, point{[]string{tt.key, v}, []float64{0.8 + 0.01*float64(i), 0.81 + 0.01*float64(i)}})
+			}
+			sc := buildSweepCharts(sweepOf(t, ps))
+			if len(sc.ByKey) != 1 {
+				t.Fatalf("%d by-key charts, want 1", len(sc.ByKey))
+			}
+			c := sc.ByKey[0]
+			got := map[string]string{}
+			for _, s := range c.Series {
+				got[s.Name] = s.Style
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Errorf("series styles %v, want %v", got, tt.want)
+			}
+			if tt.want["mean ± std"] != "" {
+				span := seriesYs(t, c, "mean ± std") // low, high of each value in turn
+				if len(span) != 2*len(tt.values) || !near((span[0]+span[1])/2, 80.5) || span[1] <= span[0] {
+					t.Errorf("span ends %v, want a span around 80.5 first", span)
+				}
+				option, _ := echartsOption(c, "")
+				js, err := json.Marshal(option)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, w := range []string{`"symbol":"rect"`, `"symbolSize":[26,3]`, `"-"]`, `"connectNulls":false`} {
+					if !strings.Contains(string(js), w) {
+						t.Errorf("echarts option lacks %s", w)
+					}
+				}
+			}
+			if _, err := chartPNG(c); err != nil {
+				t.Errorf("PNG: %v", err)
+			}
+		})
 	}
 }

@@ -42,6 +42,8 @@ const (
 	StylePoints = "points"
 	StyleStep   = "step" // a histogram drawn as steps through bin centres
 	StyleBar    = "bar"
+	StyleTick   = "tick"  // a short level mark at each point, not joined: a value per category
+	StyleRange  = "range" // points in pairs (x, low), (x, high), each pair drawn as a vertical span
 )
 
 // Series is one named set of points.

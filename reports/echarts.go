@@ -192,7 +192,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	var scatter *charts.Scatter
 	for i, s := range c.Series {
 		color := seriesColor(s, i)
-		if s.Style == StylePoints {
+		if s.Style == StylePoints || s.Style == StyleTick {
 			if scatter == nil {
 				scatter = charts.NewScatter()
 			}
@@ -200,17 +200,29 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 			for j, p := range s.Points {
 				data[j] = opts.ScatterData{Value: []any{round6(p.X), round6(p.Y)}}
 			}
-			scatter.AddSeries(s.Name, data, charts.WithItemStyleOpts(opts.ItemStyle{Color: color, Opacity: opts.Float(0.6)}),
-				charts.WithScatterChartOpts(opts.ScatterChart{SymbolSize: 7}))
+			style := opts.ItemStyle{Color: color, Opacity: opts.Float(0.6)}
+			sc := opts.ScatterChart{SymbolSize: 7}
+			if s.Style == StyleTick {
+				style.Opacity = opts.Float(1)
+				sc = opts.ScatterChart{Symbol: "rect", SymbolSize: []int{26, 3}}
+			}
+			scatter.AddSeries(s.Name, data, charts.WithItemStyleOpts(style), charts.WithScatterChartOpts(sc))
 			continue
 		}
-		data := make([]opts.LineData, len(s.Points))
+		var data []opts.LineData
 		for j, p := range s.Points {
-			data[j] = opts.LineData{Value: []any{round6(p.X), round6(p.Y)}}
+			if s.Style == StyleRange && j > 0 && j%2 == 0 {
+				// A gap between one category's span and the next.
+				data = append(data, opts.LineData{Value: []any{round6(p.X), "-"}})
+			}
+			data = append(data, opts.LineData{Value: []any{round6(p.X), round6(p.Y)}})
 		}
 		lc := opts.LineChart{ShowSymbol: opts.Bool(len(s.Points) <= 40), SymbolSize: 5}
 		ls := opts.LineStyle{Color: color, Width: 2}
 		switch s.Style {
+		case StyleRange:
+			lc.ShowSymbol, lc.ConnectNulls = opts.Bool(false), opts.Bool(false)
+			ls.Width = 1.5
 		case StyleDashed:
 			ls.Type, ls.Width = "dashed", 1.5
 		case StyleStep:

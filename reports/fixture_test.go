@@ -40,8 +40,8 @@ type fixtureRun struct {
 
 // writeFixture writes small synthetic run records under root: a two-key
 // sweep with seeds (one run failed, one in progress), an L2 sweep with
-// weight histograms, a three-key sweep, and an experiment whose names try
-// to inject markup.
+// weight histograms, a three-key sweep, a sweep over named values with
+// seeds, and an experiment whose names try to inject markup.
 func writeFixture(t testing.TB, root string) {
 	t.Helper()
 	kv := func(pairs ...string) []record.KeyValue {
@@ -104,6 +104,16 @@ func writeFixture(t testing.TB, root string) {
 		}
 	}
 	writeExperiment(t, root, "three", "three-keys", "", three)
+
+	var prep []fixtureRun
+	for i, v := range []string{"minmax", "standardize", "none"} {
+		for rep := range 2 {
+			prep = append(prep, fixtureRun{dir: fmt.Sprintf("p%d-%d", i, rep), state: record.StateDone,
+				swept: kv("data.preprocess", v, "seed", fmt.Sprint(1+rep)), replicate: rep,
+				epochs: 2, planned: 2, quality: 0.6 + 0.05*float64(i) + 0.02*float64(rep), classes: digits, layer: "conv1"})
+		}
+	}
+	writeExperiment(t, root, "prep", "preprocess", "named values with seeds", prep)
 
 	evil := []fixtureRun{
 		{dir: evilRunDir, state: record.StateDone, swept: kv("train.activation", evilValue), epochs: 2, planned: 2,

@@ -31,8 +31,8 @@ func TestChartDataGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	exps := buildExperiments(results)
-	if len(exps) != 4 {
-		t.Fatalf("got %d experiments, want 4", len(exps))
+	if len(exps) != 5 {
+		t.Fatalf("got %d experiments, want 5", len(exps))
 	}
 	for _, e := range exps {
 		t.Run(e.Slug, func(t *testing.T) {

@@ -371,7 +371,31 @@ func drawLines(d *drawn, c *Chart) error {
 		col := hexColor(seriesColor(s, i))
 		pts := xys(s.Points)
 		var th plot.Thumbnailer
-		if s.Style == StylePoints {
+		switch s.Style {
+		case StyleTick:
+			sc, err := plotter.NewScatter(pts)
+			if err != nil {
+				return err
+			}
+			sc.GlyphStyle.Color = col
+			sc.GlyphStyle.Radius = vg.Points(10)
+			sc.GlyphStyle.Shape = levelGlyph{width: vg.Points(2.5)}
+			p.Add(sc)
+			d.marks = append(d.marks, mark{pts: pts, reach: sc.GlyphStyle.Radius})
+			th = sc
+		case StyleRange:
+			for j := 0; j+1 < len(pts); j += 2 {
+				l, err := plotter.NewLine(pts[j : j+2])
+				if err != nil {
+					return err
+				}
+				l.Color = col
+				l.Width = vg.Points(1.5)
+				p.Add(l)
+				d.marks = append(d.marks, mark{pts: pts[j : j+2], joined: true, reach: l.Width / 2})
+				th = l
+			}
+		case StylePoints:
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {
 				return err
@@ -382,7 +406,7 @@ func drawLines(d *drawn, c *Chart) error {
 			p.Add(sc)
 			d.marks = append(d.marks, mark{pts: pts, reach: sc.GlyphStyle.Radius})
 			th = sc
-		} else {
+		default:
 			l, err := plotter.NewLine(pts)
 			if err != nil {
 				return err
@@ -407,6 +431,16 @@ func drawLines(d *drawn, c *Chart) error {
 		}
 	}
 	return nil
+}
+
+// levelGlyph draws a point as a horizontal line as wide as the glyph's
+// diameter: the level of a value in its category.
+type levelGlyph struct {
+	width vg.Length // the line's thickness
+}
+
+func (g levelGlyph) DrawGlyph(c *draw.Canvas, sty draw.GlyphStyle, pt vg.Point) {
+	c.StrokeLine2(draw.LineStyle{Color: sty.Color, Width: g.width}, pt.X-sty.Radius, pt.Y, pt.X+sty.Radius, pt.Y)
 }
 
 // slantCrowdedLabels turns the x category labels 30° when, side by side,

@@ -153,10 +153,8 @@ func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[st
 		mean[i], lo[i], hi[i] = m, m-s, m+s
 		replicated = replicated || len(g) > 1
 	}
-	c.addSeries("mean", StyleLine, xs, mean).Color = 1
+	addMeans(c, numeric(vals), replicated, xs, mean, lo, hi)
 	if replicated {
-		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
-		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
 		c.Note = fmt.Sprintf("Mean and standard deviation of the finished runs at each value (%d runs in all)", len(done))
 		if len(keys) > 1 {
 			c.Note += " (other swept keys vary within each value)"
@@ -165,6 +163,43 @@ func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[st
 	}
 	c.addSeries("runs", StylePoints, px, py).Color = 2
 	return c
+}
+
+// addMeans adds to c the mean at each x and, when replicated, mean ± std.
+// Along an ordered axis (numbers) they are lines; along an axis of names,
+// whose order means nothing, each category gets a level mark for its mean
+// and a vertical span for mean ± std, joined to no other category.
+func addMeans(c *Chart, ordered, replicated bool, xs, mean, lo, hi []float64) {
+	if ordered {
+		c.addSeries("mean", StyleLine, xs, mean).Color = 1
+		if replicated {
+			c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
+			c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
+		}
+		return
+	}
+	c.addSeries("mean", StyleTick, xs, mean).Color = 1
+	if !replicated {
+		return
+	}
+	span := Series{Name: "mean ± std", Style: StyleRange, Color: 1}
+	for i := range xs {
+		if isFinite(xs[i]) && isFinite(lo[i]) && isFinite(hi[i]) {
+			span.Points = append(span.Points, Point{xs[i], lo[i]}, Point{xs[i], hi[i]})
+		}
+	}
+	c.Series = append(c.Series, span)
+}
+
+// numeric reports whether every value reads as a number, so that their
+// sorted order means something.
+func numeric(vals []string) bool {
+	for _, v := range vals {
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // gridChart is a heatmap of the mean test accuracy over two keys.
@@ -258,11 +293,7 @@ func pointsChart(e *experiment, done []*run) *Chart {
 		xs[i], mean[i], lo[i], hi[i] = float64(i), m, m-s, m+s
 		replicated = replicated || len(g) > 1
 	}
-	c.addSeries("mean", StyleLine, xs, mean).Color = 1
-	if replicated {
-		c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
-		c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
-	}
+	addMeans(c, false, replicated, xs, mean, lo, hi)
 	c.addSeries("runs", StylePoints, px, py).Color = 2
 	what := "Test accuracy of each run"
 	if replicated {
