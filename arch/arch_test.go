@@ -253,3 +253,27 @@ func TestRecord(t *testing.T) {
 		t.Errorf("record %+v", r)
 	}
 }
+
+// TestLayerKindsMatch checks that experiments and nn spell every layer kind
+// alike: spec hands an experiment's kind to nn as it is.
+func TestLayerKindsMatch(t *testing.T) {
+	pairs := [][2]string{
+		{experiments.KindConv, nn.KindConv},
+		{experiments.KindMaxPool, nn.KindMaxPool},
+		{experiments.KindAvgPool, nn.KindAvgPool},
+		{experiments.KindBatchNorm, nn.KindBatchNorm},
+		{experiments.KindDropout, nn.KindDropout},
+		{experiments.KindDense, nn.KindDense},
+		{experiments.KindFlatten, nn.KindFlatten},
+		{experiments.KindReLU, nn.KindReLU},
+		{experiments.KindLeakyReLU, nn.KindLeakyReLU},
+		{experiments.KindSigmoid, nn.KindSigmoid},
+		{experiments.KindTanh, nn.KindTanh},
+		{experiments.KindSoftmax, nn.KindSoftmax},
+	}
+	for _, p := range pairs {
+		if p[0] != p[1] {
+			t.Errorf("experiments calls a layer %q, nn %q", p[0], p[1])
+		}
+	}
+}
