@@ -726,6 +726,12 @@ func TestTrainingRunHoldsItsLock(t *testing.T) {
 		} else if !errors.Is(err, errLocked) {
 			t.Errorf("epoch %d: %v", epoch, err)
 		}
+		var st record.Status
+		if err := record.ReadJSON(filepath.Join(dir, record.StatusFile), &st); err != nil {
+			t.Errorf("epoch %d: %v", epoch, err)
+		} else if st.State != record.StateRunning || Abandoned(dir, st) {
+			t.Errorf("epoch %d: state %q, abandoned %v; want running and not abandoned", epoch, st.State, Abandoned(dir, st))
+		}
 	}}
 	// --force clears the finished run's folder and trains it afresh.
 	sum, _ = run(t, context.Background(), file, results, h, true)

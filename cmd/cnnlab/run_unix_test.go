@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -115,8 +117,12 @@ func TestRunCommandKill9(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(dir, record.StatusFile)); err != nil {
 				continue // killed before the run was set up
 			}
-			if _, err := record.ReadRun(dir); err != nil {
+			r, err := record.ReadRun(dir)
+			if err != nil {
 				t.Fatalf("after kill %d: %v", killed, err)
+			}
+			if r.Status.State == record.StateRunning && !runner.Abandoned(dir, r.Status) && runtime.GOOS == "linux" {
+				t.Errorf("after kill %d: the killed run is not seen as abandoned", killed)
 			}
 			for _, name := range []string{record.CheckpointFile, record.BestFile, record.ModelFile} {
 				if _, err := os.Stat(filepath.Join(dir, name)); err == nil {

@@ -24,7 +24,10 @@ func init() {
 
 Prints a table of the runs under DIR (default results), or only those of
 EXPERIMENT: status, swept values, best validation accuracy, test accuracy
-and training time.`,
+and training time. A run shown abandoned says it is running, but no
+process on this machine trains it: its process ended without recording
+why (killed, out of memory); cnnlab run resumes it from its last
+checkpoint.`,
 		run: runRuns,
 	})
 }
@@ -63,10 +66,12 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	sort.Strings(exps)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATE\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
+	abandoned := 0
 	for _, name := range exps {
 		runs := all[name]
-		sort.SliceStable(runs, func(i, j int) bool { return runs[i].Started.Before(runs[j].Started) })
-		for _, st := range runs {
+		sort.SliceStable(runs, func(i, j int) bool { return runs[i].st.Started.Before(runs[j].st.Started) })
+		for _, r := range runs {
+			st := r.st
 			best, test := "-", "-"
 			if st.Epoch > 0 {
 				best = fmt.Sprintf("%.2f%%", 100*st.BestValAcc)
@@ -78,6 +83,10 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 			if st.StopReason != "" && st.State == record.StateDone {
 				state += " (early stop)"
 			}
+			if runner.Abandoned(r.dir, st) {
+				state = stateAbandoned
+				abandoned++
+			}
 			label := runner.SweptLabel(st.Swept)
 			if label == "" {
 				label = "-"
@@ -86,19 +95,36 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 				best, test, time.Duration(math.Round(st.Seconds))*time.Second, st.Updated.Local().Format("2006-01-02 15:04"))
 		}
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if abandoned > 0 {
+		fmt.Fprintf(stdout, "\n%s: the process training the run ended without recording why (killed, out of memory,\n"+
+			"the machine went down); cnnlab run resumes it from its last checkpoint.\n", stateAbandoned)
+	}
+	return nil
+}
+
+// stateAbandoned is shown for a run whose status says running although no
+// process on this machine trains it (see runner.Abandoned).
+const stateAbandoned = "abandoned"
+
+// statusOf is the status of a run and the run folder it was read from.
+type statusOf struct {
+	dir string
+	st  record.Status
 }
 
 // readStatuses reads the status of every run under root
 // (root/<experiment>/<run>/status.json), by experiment folder. A status that
 // cannot be read is reported on warn and left out, so one damaged run does
 // not hide the others.
-func readStatuses(root string, warn io.Writer) (map[string][]record.Status, error) {
+func readStatuses(root string, warn io.Writer) (map[string][]statusOf, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]record.Status{}
+	out := map[string][]statusOf{}
 	for _, e := range exps {
 		if !e.IsDir() {
 			continue
@@ -120,7 +146,7 @@ func readStatuses(root string, warn io.Writer) (map[string][]record.Status, erro
 				fmt.Fprintf(warn, "warning: left out: %v\n", err)
 				continue
 			}
-			out[e.Name()] = append(out[e.Name()], st)
+			out[e.Name()] = append(out[e.Name()], statusOf{filepath.Join(root, e.Name(), rd.Name()), st})
 		}
 	}
 	return out, nil
