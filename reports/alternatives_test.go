@@ -28,7 +28,7 @@ func sweepOf(t *testing.T, points []point) *experiment {
 	var recs []*record.Run
 	for i, p := range points {
 		for rep, acc := range p.accs {
-			st := record.Status{Experiment: "x", State: record.StateDone, Replicate: rep, TestAcc: acc, BestValAcc: acc, Epochs: 1, Epoch: 1}
+			st := record.Status{Experiment: "x", State: record.StateDone, Replicate: rep, Seed: int64(1 + rep), TestAcc: acc, BestValAcc: acc, Epochs: 1, Epoch: 1}
 			for j := 0; j+1 < len(p.swept); j += 2 {
 				st.Swept = append(st.Swept, record.KeyValue{Key: p.swept[j], Value: p.swept[j+1]})
 			}
@@ -104,7 +104,7 @@ func TestAlternativesAndLabels(t *testing.T) {
 			keys:         []string{variantKey, kernelKey},
 			alternatives: []string{"wide"},
 			gridKeys:     []string{kernelKey},
-			labels:       []string{"kernel=3 seed #0", "kernel=3 seed #1", "kernel=5 seed #0", "kernel=5 seed #1", "wide seed #0", "wide seed #1"},
+			labels:       []string{"kernel=3 seed 1", "kernel=3 seed 2", "kernel=5 seed 1", "kernel=5 seed 2", "wide seed 1", "wide seed 2"},
 		},
 		{
 			name: "a key only an alternative changes stays out of the grid",

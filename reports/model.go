@@ -179,7 +179,7 @@ func (e *experiment) findKeys() {
 			parts = append(parts, p)
 		}
 		if e.Seeds > 1 {
-			parts = append(parts, "seed #"+strconv.Itoa(r.Rec.Status.Replicate))
+			parts = append(parts, "seed "+strconv.FormatInt(r.Rec.Status.Seed, 10))
 		}
 		r.Label = strings.Join(parts, " ")
 		if r.Label == "" {

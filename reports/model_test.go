@@ -39,7 +39,7 @@ func TestBestRunByValidation(t *testing.T) {
 // value), then by replicate, whatever their run IDs.
 func TestRunsSortedBySweptValues(t *testing.T) {
 	mk := func(id string, rep int, kernel, stride string) *record.Run {
-		return &record.Run{Dir: "results/e/" + id, Status: record.Status{Experiment: "e", RunID: id, State: record.StateDone, Replicate: rep,
+		return &record.Run{Dir: "results/e/" + id, Status: record.Status{Experiment: "e", RunID: id, State: record.StateDone, Replicate: rep, Seed: int64(7 + rep),
 			Swept: []record.KeyValue{{Key: "model[0].conv.kernel", Value: kernel}, {Key: "model[0].conv.stride", Value: stride}}}}
 	}
 	runs := []*record.Run{
@@ -50,7 +50,7 @@ func TestRunsSortedBySweptValues(t *testing.T) {
 	for _, r := range e.Runs {
 		got = append(got, r.Label)
 	}
-	want := []string{"kernel=3 stride=1 seed #0", "kernel=3 stride=2 seed #0", "kernel=3 stride=2 seed #1", "kernel=5 stride=1 seed #0", "kernel=11 stride=1 seed #0"}
+	want := []string{"kernel=3 stride=1 seed 7", "kernel=3 stride=2 seed 7", "kernel=3 stride=2 seed 8", "kernel=5 stride=1 seed 7", "kernel=11 stride=1 seed 7"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("runs in order %q, want %q", got, want)
 	}

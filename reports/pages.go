@@ -125,6 +125,7 @@ type sweepRow struct {
 	ID, Href, State, Time           string
 	Values                          []string
 	Replicate, Epoch, Epochs        int
+	Seed                            int64
 	Seconds                         string
 	FinalTrain, FinalVal, FinalTest metric
 	BestVal, TestAcc                metric
@@ -159,7 +160,7 @@ func (b *builder) sweep(e *experiment) error {
 	for _, r := range e.Runs {
 		st := r.Rec.Status
 		row := sweepRow{
-			ID: r.ID, Href: r.Slug + "/index.html", State: st.State, Replicate: st.Replicate,
+			ID: r.ID, Href: r.Slug + "/index.html", State: st.State, Replicate: st.Replicate, Seed: st.Seed,
 			Epoch: len(r.Rec.Epochs), Epochs: st.Epochs, Time: duration(st.Seconds),
 			Seconds: strconv.FormatFloat(round6(st.Seconds), 'g', -1, 64),
 			BestVal: pctMetric(r.BestVal, r.BestVal > 0), TestAcc: pctMetric(r.TestAcc, r.HasResult),

@@ -56,7 +56,7 @@ func TestPNGLegendCoversNoData(t *testing.T) {
 	}
 	var sweep []Series
 	for i := range 12 {
-		sweep = append(sweep, line(fmt.Sprintf("kernel=%d stride=%d seed #%d", 3+2*(i%3), 1+i%2, i/6), rising(10, 10+7*float64(i), 30+6*float64(i))))
+		sweep = append(sweep, line(fmt.Sprintf("kernel=%d stride=%d seed %d", 3+2*(i%3), 1+i%2, 1+i/6), rising(10, 10+7*float64(i), 30+6*float64(i))))
 	}
 	sweep[11].Points = []Point{{1, 5}, {10, 5}} // along the bottom: no corner is free
 	everywhere := []Series{
@@ -171,10 +171,10 @@ func dataInBox(r *renderedPNG, c *Chart, box vg.Rectangle) []string {
 // TestPNGLegendBox draws legends alone and checks that all their ink falls
 // inside the box the layout reserved for them, wrapped long names included.
 func TestPNGLegendBox(t *testing.T) {
-	long := "lr=0.01 batch=64 kernel=3 stride=1 filters=32 seed #2"
+	long := "lr=0.01 batch=64 kernel=3 stride=1 filters=32 seed 3"
 	for _, names := range [][]string{
 		{"train", "validation", "test"},
-		{"kernel=3 stride=1 seed #2", long, "32@5x5"},
+		{"kernel=3 stride=1 seed 3", long, "32@5x5"},
 	} {
 		c := &Chart{ID: "c", Kind: KindLine}
 		for _, n := range names {
