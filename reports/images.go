@@ -13,24 +13,9 @@ import (
 
 // imagePNG encodes a stored picture (H×W×C bytes, C = 1 or 3) as a PNG.
 func imagePNG(im record.Image) ([]byte, error) {
-	if im.H <= 0 || im.W <= 0 || (im.C != 1 && im.C != 3) {
-		return nil, fmt.Errorf("image of %d×%d×%d: want H, W > 0 and 1 or 3 channels", im.H, im.W, im.C)
-	}
-	if len(im.Pixels) != im.H*im.W*im.C {
-		return nil, fmt.Errorf("image of %d×%d×%d has %d bytes, want %d", im.H, im.W, im.C, len(im.Pixels), im.H*im.W*im.C)
-	}
-	var img image.Image
-	if im.C == 1 {
-		g := image.NewGray(image.Rect(0, 0, im.W, im.H))
-		copy(g.Pix, im.Pixels)
-		img = g
-	} else {
-		rgb := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
-		for i := 0; i < im.H*im.W; i++ {
-			copy(rgb.Pix[4*i:4*i+3], im.Pixels[3*i:3*i+3])
-			rgb.Pix[4*i+3] = 255
-		}
-		img = rgb
+	img, err := pictureImage(im)
+	if err != nil {
+		return nil, err
 	}
 	return encodePNG(img)
 }
@@ -48,6 +33,16 @@ func encodePNG(img image.Image) ([]byte, error) {
 // pixel of gap between them, and returns the PNG with the grid's columns
 // and rows.
 func featureGrid(m record.LayerMaps) (pngBytes []byte, cols, rows int, err error) {
+	img, cols, rows, err := featureGridImage(m)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	b, err := encodePNG(img)
+	return b, cols, rows, err
+}
+
+// featureGridImage is featureGrid's picture.
+func featureGridImage(m record.LayerMaps) (img *image.Gray, cols, rows int, err error) {
 	if m.H <= 0 || m.W <= 0 || m.C <= 0 {
 		return nil, 0, 0, fmt.Errorf("layer %q: feature maps of %d×%d×%d", m.Layer, m.H, m.W, m.C)
 	}
@@ -58,7 +53,7 @@ func featureGrid(m record.LayerMaps) (pngBytes []byte, cols, rows int, err error
 	rows = (m.C + cols - 1) / cols
 	const gap = 1
 	w, h := cols*(m.W+gap)-gap, rows*(m.H+gap)-gap
-	img := image.NewGray(image.Rect(0, 0, w, h))
+	img = image.NewGray(image.Rect(0, 0, w, h))
 	for i := range img.Pix {
 		img.Pix[i] = 255 // gaps and unused tiles are white
 	}
@@ -70,6 +65,5 @@ func featureGrid(m record.LayerMaps) (pngBytes []byte, cols, rows int, err error
 			}
 		}
 	}
-	b, err := encodePNG(img)
-	return b, cols, rows, err
+	return img, cols, rows, nil
 }

@@ -60,10 +60,11 @@ func classProbs(classes []string, probs []float64, truth int) (title string, top
 }
 
 type analysisView struct {
-	Source, TestAcc string
-	Correct, Wrong  []exampleView
-	Problems        []string
-	Charts          []chartView
+	Source, TestAcc          string
+	Correct, Wrong           []exampleView
+	CorrectSheet, WrongSheet string // the galleries as PNG figures
+	Problems                 []string
+	Charts                   []chartView
 }
 
 type layerMapView struct {
@@ -75,6 +76,7 @@ type featureView struct {
 	Index    int
 	True     string
 	Input    string
+	Sheet    string // the input and every layer's maps as one PNG figure
 	Layers   []layerMapView
 	Problems []string
 }
@@ -204,10 +206,21 @@ func (b *builder) run(r *run, prev, next *run) error {
 			av.Source = "final model"
 		}
 		for _, set := range []struct {
-			name string
-			ex   []record.Example
-			out  *[]exampleView
-		}{{"correct", an.Correct, &av.Correct}, {"wrong", an.Wrong, &av.Wrong}} {
+			name  string
+			ex    []record.Example
+			out   *[]exampleView
+			sheet *string
+			what  string
+		}{
+			{"correct", an.Correct, &av.Correct, &av.CorrectSheet, "the most confidently right test images"},
+			{"wrong", an.Wrong, &av.Wrong, &av.WrongSheet, "the most confidently wrong test images"},
+		} {
+			if len(set.ex) > 0 {
+				if png, _, err := gallerySheet(sheetTitle(e.Name, r.Label, set.what), an.Classes, set.ex); err == nil {
+					*set.sheet = "img/" + set.name + ".png"
+					b.w.file(dir+"/"+*set.sheet, png)
+				}
+			}
 			for i, ex := range set.ex {
 				png, err := imagePNG(ex.Image)
 				if err != nil {
@@ -253,6 +266,12 @@ func (b *builder) run(r *run, prev, next *run) error {
 					Src: src, Layer: lm.Layer, Kind: lm.Kind, Shape: fmt.Sprintf("%d×%d×%d", lm.H, lm.W, lm.C),
 					Grid: fmt.Sprintf("%d maps in %d×%d", lm.C, cols, rows), Width: w * scale, Height: h * scale,
 				})
+			}
+			if len(fv.Problems) == 0 {
+				if png, err := featureSheet(fm, an.Classes); err == nil {
+					fv.Sheet = fmt.Sprintf("img/fm%d.png", i)
+					b.w.file(dir+"/"+fv.Sheet, png)
+				}
 			}
 			data.FeatureMaps = append(data.FeatureMaps, fv)
 		}
