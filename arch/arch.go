@@ -188,10 +188,14 @@ func setName(d experiments.Data) string {
 // only at some points is prefixed with their swept values, e.g.
 // "kernel=7 stride=2: …".
 func Check(e *experiments.Experiment) error {
-	return e.Check(func(x *experiments.Experiment) error {
-		_, err := Compile(x)
-		return err
-	})
+	return e.Check(Compiles)
+}
+
+// Compiles checks one point as Check does: the form experiments.Validate
+// takes, to check shapes in the same pass as values.
+func Compiles(x *experiments.Experiment) error {
+	_, err := Compile(x)
+	return err
 }
 
 // spec converts a layer to its nn spec (without its activation shortcut).

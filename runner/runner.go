@@ -165,10 +165,7 @@ func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
 	var errs experiments.Errors
 	var other []error
 	for _, f := range files {
-		e, err := experiments.Load(f, sets)
-		if err == nil {
-			err = arch.Check(e)
-		}
+		e, err := experiments.Validate(f, sets, arch.Compiles)
 		var es experiments.Errors
 		switch {
 		case err == nil:

@@ -155,6 +155,13 @@ func TestRunCommandErrors(t *testing.T) {
 		{[]string{"run", "x.yaml", "--parallel", "0"}, 2, "--parallel 0"},
 		{[]string{"run", "--bogus", "x.yaml"}, 2, "flag provided but not defined"},
 		{[]string{"run", bad, "--results", t.TempDir()}, 1, "e2e.yaml:"},
+		// A wrong value and a shape problem are reported together.
+		{[]string{"run", "../../experiments/testdata/bad/value-and-shape.yaml", "--results", t.TempDir()}, 1,
+			"value-and-shape.yaml:7:5: model[2] dense1: dense after a 13×13×8 feature map needs a flatten layer before it\n" +
+				"../../experiments/testdata/bad/value-and-shape.yaml:9:26: train.optimizer.adam.lr must be > 0, got -0.001"},
+		{[]string{"summary", "../../experiments/testdata/bad/value-and-shape.yaml"}, 1,
+			"value-and-shape.yaml:7:5: model[2] dense1: dense after a 13×13×8 feature map needs a flatten layer before it\n" +
+				"../../experiments/testdata/bad/value-and-shape.yaml:9:26: train.optimizer.adam.lr must be > 0, got -0.001"},
 		{[]string{"runs", "--results", filepath.Join(t.TempDir(), "none")}, 1, "no results folder"},
 	}
 	for _, tt := range tests {

@@ -50,16 +50,10 @@ func splitSets(args []string) (files, sets []string, err error) {
 	return files, sets, nil
 }
 
-// loadChecked loads an experiment and checks the shapes of all its points.
+// loadChecked loads an experiment and checks the shapes of all its points,
+// reporting wrong values and shape problems together.
 func loadChecked(file string, sets []string) (*experiments.Experiment, error) {
-	e, err := experiments.Load(file, sets)
-	if err != nil {
-		return nil, err
-	}
-	if err := arch.Check(e); err != nil {
-		return nil, err
-	}
-	return e, nil
+	return experiments.Validate(file, sets, arch.Compiles)
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) error {
@@ -72,11 +66,7 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 	}
 	bad := false
 	for _, f := range files {
-		compiles := func(x *experiments.Experiment) error {
-			_, err := arch.Compile(x)
-			return err
-		}
-		e, err := experiments.Validate(f, sets, compiles, folderCheck())
+		e, err := experiments.Validate(f, sets, arch.Compiles, folderCheck())
 		if err != nil {
 			bad = true
 			fmt.Fprintln(stderr, err)
