@@ -60,7 +60,7 @@ type run struct {
 func (r *run) State() string { return r.Rec.Status.State }
 
 // stateOrder lists run states in the order the index shows them.
-var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateFailed, record.StateDiverged}
+var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
 
 // buildExperiments turns what record.ReadResults returned into experiments,
 // sorted by folder name, with runs sorted by their swept values.

@@ -301,6 +301,8 @@ func runBanner(st record.Status, epochs int) *banner {
 		return &banner{"failed", "Failed:", fmt.Sprintf("after %d of %d epochs. The records written before the failure are shown below.", done, st.Epochs), st.Error}
 	case record.StateDiverged:
 		return &banner{"diverged", "Diverged:", fmt.Sprintf("the loss became NaN or infinite after %d of %d epochs.", done, st.Epochs), st.Error}
+	case record.StateAbandoned:
+		return &banner{"stopped", "Abandoned:", fmt.Sprintf("after %d of %d epochs the process training this run ended without recording why (killed, out of memory, the machine went down). Running the sweep again resumes it from its last checkpoint.", done, st.Epochs), ""}
 	case record.StateStopped:
 		reason := st.StopReason
 		if reason == "" {

@@ -140,6 +140,8 @@ func Build(o Options) (*Summary, error) {
 // readResults reads every run under root as record.ReadResults does, but a
 // run whose records cannot be read is left out with a warning instead of
 // stopping the report, and the site folder itself is never read as results.
+// A run that says it is running although no process trains it is shown as
+// abandoned (see record.Abandoned).
 func readResults(root, out string, warn io.Writer) (map[string][]*record.Run, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
@@ -168,6 +170,9 @@ func readResults(root, out string, warn io.Writer) (map[string][]*record.Run, er
 			if err != nil {
 				fmt.Fprintf(warn, "warning: left out of the report: %v\n", err)
 				continue
+			}
+			if record.Abandoned(dir, r.Status) {
+				r.Status.State = record.StateAbandoned
 			}
 			results[e.Name()] = append(results[e.Name()], r)
 		}

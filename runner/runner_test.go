@@ -729,8 +729,8 @@ func TestTrainingRunHoldsItsLock(t *testing.T) {
 		var st record.Status
 		if err := record.ReadJSON(filepath.Join(dir, record.StatusFile), &st); err != nil {
 			t.Errorf("epoch %d: %v", epoch, err)
-		} else if st.State != record.StateRunning || Abandoned(dir, st) {
-			t.Errorf("epoch %d: state %q, abandoned %v; want running and not abandoned", epoch, st.State, Abandoned(dir, st))
+		} else if st.State != record.StateRunning || record.Abandoned(dir, st) {
+			t.Errorf("epoch %d: state %q, abandoned %v; want running and not abandoned", epoch, st.State, record.Abandoned(dir, st))
 		}
 	}}
 	// --force clears the finished run's folder and trains it afresh.

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/cnnlab/cnnlab/nn"
-	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -121,7 +120,7 @@ func TestRunCommandKill9(t *testing.T) {
 			if err != nil {
 				t.Fatalf("after kill %d: %v", killed, err)
 			}
-			if r.Status.State == record.StateRunning && !runner.Abandoned(dir, r.Status) && runtime.GOOS == "linux" {
+			if r.Status.State == record.StateRunning && !record.Abandoned(dir, r.Status) && runtime.GOOS == "linux" {
 				t.Errorf("after kill %d: the killed run is not seen as abandoned", killed)
 			}
 			for _, name := range []string{record.CheckpointFile, record.BestFile, record.ModelFile} {

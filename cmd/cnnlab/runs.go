@@ -83,8 +83,8 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 			if st.StopReason != "" && st.State == record.StateDone {
 				state += " (early stop)"
 			}
-			if runner.Abandoned(r.dir, st) {
-				state = stateAbandoned
+			if record.Abandoned(r.dir, st) {
+				state = record.StateAbandoned
 				abandoned++
 			}
 			label := runner.SweptLabel(st.Swept)
@@ -100,14 +100,10 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 	}
 	if abandoned > 0 {
 		fmt.Fprintf(stdout, "\n%s: the process training the run ended without recording why (killed, out of memory,\n"+
-			"the machine went down); cnnlab run resumes it from its last checkpoint.\n", stateAbandoned)
+			"the machine went down); cnnlab run resumes it from its last checkpoint.\n", record.StateAbandoned)
 	}
 	return nil
 }
-
-// stateAbandoned is shown for a run whose status says running although no
-// process on this machine trains it (see runner.Abandoned).
-const stateAbandoned = "abandoned"
 
 // statusOf is the status of a run and the run folder it was read from.
 type statusOf struct {

@@ -41,6 +41,9 @@ const (
 	StateFailed   = "failed"
 	StateDiverged = "diverged" // NaN or Inf loss
 	StateStopped  = "stopped"  // interrupted by a signal; resumes on the next run
+	// StateAbandoned is never written: readers show it for a run whose
+	// status says running although no process holds its lock (see Abandoned).
+	StateAbandoned = "abandoned"
 )
 
 // KeyValue is one swept key of a run and the value it takes, e.g.
