@@ -20,6 +20,27 @@ func imagePNG(im record.Image) ([]byte, error) {
 	return encodePNG(img)
 }
 
+// pictureImage turns a stored picture (H×W×C bytes, C = 1 or 3) into an image.
+func pictureImage(im record.Image) (image.Image, error) {
+	if im.H <= 0 || im.W <= 0 || (im.C != 1 && im.C != 3) {
+		return nil, fmt.Errorf("image of %d×%d×%d: want H, W > 0 and 1 or 3 channels", im.H, im.W, im.C)
+	}
+	if len(im.Pixels) != im.H*im.W*im.C {
+		return nil, fmt.Errorf("image of %d×%d×%d has %d bytes, want %d", im.H, im.W, im.C, len(im.Pixels), im.H*im.W*im.C)
+	}
+	if im.C == 1 {
+		g := image.NewGray(image.Rect(0, 0, im.W, im.H))
+		copy(g.Pix, im.Pixels)
+		return g, nil
+	}
+	rgb := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
+	for i := 0; i < im.H*im.W; i++ {
+		copy(rgb.Pix[4*i:4*i+3], im.Pixels[3*i:3*i+3])
+		rgb.Pix[4*i+3] = 255
+	}
+	return rgb, nil
+}
+
 func encodePNG(img image.Image) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}

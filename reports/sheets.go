@@ -56,35 +56,18 @@ func (t sheetText) draw(dst draw.Image, x, y int, s string, c color.Color) {
 	d.DrawString(s)
 }
 
-// pictureImage turns a stored picture (H×W×C bytes, C = 1 or 3) into an image.
-func pictureImage(im record.Image) (image.Image, error) {
-	if im.H <= 0 || im.W <= 0 || (im.C != 1 && im.C != 3) {
-		return nil, fmt.Errorf("image of %d×%d×%d: want H, W > 0 and 1 or 3 channels", im.H, im.W, im.C)
-	}
-	if len(im.Pixels) != im.H*im.W*im.C {
-		return nil, fmt.Errorf("image of %d×%d×%d has %d bytes, want %d", im.H, im.W, im.C, len(im.Pixels), im.H*im.W*im.C)
-	}
-	if im.C == 1 {
-		g := image.NewGray(image.Rect(0, 0, im.W, im.H))
-		copy(g.Pix, im.Pixels)
-		return g, nil
-	}
-	rgb := image.NewNRGBA(image.Rect(0, 0, im.W, im.H))
-	for i := 0; i < im.H*im.W; i++ {
-		copy(rgb.Pix[4*i:4*i+3], im.Pixels[3*i:3*i+3])
-		rgb.Pix[4*i+3] = 255
-	}
-	return rgb, nil
-}
-
 // enlarge draws src onto dst at (x, y), each pixel as a scale×scale square.
 func enlarge(dst *image.RGBA, x, y int, src image.Image, scale int) {
 	b := src.Bounds()
 	for sy := b.Min.Y; sy < b.Max.Y; sy++ {
 		for sx := b.Min.X; sx < b.Max.X; sx++ {
 			c := color.RGBAModel.Convert(src.At(sx, sy)).(color.RGBA)
-			r := image.Rect(x+(sx-b.Min.X)*scale, y+(sy-b.Min.Y)*scale, x+(sx-b.Min.X+1)*scale, y+(sy-b.Min.Y+1)*scale)
-			draw.Draw(dst, r, image.NewUniform(c), image.Point{}, draw.Src)
+			x0, y0 := x+(sx-b.Min.X)*scale, y+(sy-b.Min.Y)*scale
+			for dy := range scale {
+				for dx := range scale {
+					dst.SetRGBA(x0+dx, y0+dy, c)
+				}
+			}
 		}
 	}
 }
