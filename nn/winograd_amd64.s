@@ -1,0 +1,472 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2 versions of the Winograd F(2×2, 3×3) tile transforms of winograd.go,
+// 8 channels at a time (n, a multiple of 8, channels in all). Each does the
+// same operations in the same order as its Go twin, so both give the same
+// bits (winograd_test.go checks it). A transformed tile has 16 vectors,
+// stride floats apart; the tile's input or output vectors are the slices
+// of an array of slice headers (24 bytes each). Negation flips the sign bit,
+// as Go's does.
+
+// func inputTileAVX2(v *float32, stride int, d *[16][]float32, n int)
+TEXT ·inputTileAVX2(SB), NOSPLIT, $0-32
+	MOVQ v+0(FP), BX
+	MOVQ stride+8(FP), SI
+	MOVQ d+16(FP), DI
+	MOVQ n+24(FP), CX
+	SHLQ $2, SI
+	LEAQ (SI)(SI*2), DX
+	SHLQ $2, CX
+	XORQ AX, AX
+wgin_loop:
+	CMPQ AX, CX
+	JAE wgin_done
+	LEAQ (BX)(SI*4), R10
+	LEAQ (R10)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	// row 0 of Bᵀ d, then times B
+	MOVQ 0(DI), R8
+	VMOVUPS (R8)(AX*1), Y0
+	MOVQ 192(DI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VSUBPS Y4, Y0, Y0
+	MOVQ 24(DI), R8
+	VMOVUPS (R8)(AX*1), Y1
+	MOVQ 216(DI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VSUBPS Y5, Y1, Y1
+	MOVQ 48(DI), R8
+	VMOVUPS (R8)(AX*1), Y2
+	MOVQ 240(DI), R9
+	VMOVUPS (R9)(AX*1), Y6
+	VSUBPS Y6, Y2, Y2
+	MOVQ 72(DI), R8
+	VMOVUPS (R8)(AX*1), Y3
+	MOVQ 264(DI), R9
+	VMOVUPS (R9)(AX*1), Y7
+	VSUBPS Y7, Y3, Y3
+	VSUBPS Y2, Y0, Y8
+	VADDPS Y2, Y1, Y9
+	VSUBPS Y1, Y2, Y10
+	VSUBPS Y3, Y1, Y11
+	VMOVUPS Y8, (BX)
+	VMOVUPS Y9, (BX)(SI*1)
+	VMOVUPS Y10, (BX)(SI*2)
+	VMOVUPS Y11, (BX)(DX*1)
+	// row 1 of Bᵀ d, then times B
+	MOVQ 96(DI), R8
+	VMOVUPS (R8)(AX*1), Y0
+	MOVQ 192(DI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VADDPS Y4, Y0, Y0
+	MOVQ 120(DI), R8
+	VMOVUPS (R8)(AX*1), Y1
+	MOVQ 216(DI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VADDPS Y5, Y1, Y1
+	MOVQ 144(DI), R8
+	VMOVUPS (R8)(AX*1), Y2
+	MOVQ 240(DI), R9
+	VMOVUPS (R9)(AX*1), Y6
+	VADDPS Y6, Y2, Y2
+	MOVQ 168(DI), R8
+	VMOVUPS (R8)(AX*1), Y3
+	MOVQ 264(DI), R9
+	VMOVUPS (R9)(AX*1), Y7
+	VADDPS Y7, Y3, Y3
+	VSUBPS Y2, Y0, Y8
+	VADDPS Y2, Y1, Y9
+	VSUBPS Y1, Y2, Y10
+	VSUBPS Y3, Y1, Y11
+	VMOVUPS Y8, (R10)
+	VMOVUPS Y9, (R10)(SI*1)
+	VMOVUPS Y10, (R10)(SI*2)
+	VMOVUPS Y11, (R10)(DX*1)
+	// row 2 of Bᵀ d, then times B
+	MOVQ 192(DI), R8
+	VMOVUPS (R8)(AX*1), Y0
+	MOVQ 96(DI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VSUBPS Y4, Y0, Y0
+	MOVQ 216(DI), R8
+	VMOVUPS (R8)(AX*1), Y1
+	MOVQ 120(DI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VSUBPS Y5, Y1, Y1
+	MOVQ 240(DI), R8
+	VMOVUPS (R8)(AX*1), Y2
+	MOVQ 144(DI), R9
+	VMOVUPS (R9)(AX*1), Y6
+	VSUBPS Y6, Y2, Y2
+	MOVQ 264(DI), R8
+	VMOVUPS (R8)(AX*1), Y3
+	MOVQ 168(DI), R9
+	VMOVUPS (R9)(AX*1), Y7
+	VSUBPS Y7, Y3, Y3
+	VSUBPS Y2, Y0, Y8
+	VADDPS Y2, Y1, Y9
+	VSUBPS Y1, Y2, Y10
+	VSUBPS Y3, Y1, Y11
+	VMOVUPS Y8, (R11)
+	VMOVUPS Y9, (R11)(SI*1)
+	VMOVUPS Y10, (R11)(SI*2)
+	VMOVUPS Y11, (R11)(DX*1)
+	// row 3 of Bᵀ d, then times B
+	MOVQ 96(DI), R8
+	VMOVUPS (R8)(AX*1), Y0
+	MOVQ 288(DI), R9
+	VMOVUPS (R9)(AX*1), Y4
+	VSUBPS Y4, Y0, Y0
+	MOVQ 120(DI), R8
+	VMOVUPS (R8)(AX*1), Y1
+	MOVQ 312(DI), R9
+	VMOVUPS (R9)(AX*1), Y5
+	VSUBPS Y5, Y1, Y1
+	MOVQ 144(DI), R8
+	VMOVUPS (R8)(AX*1), Y2
+	MOVQ 336(DI), R9
+	VMOVUPS (R9)(AX*1), Y6
+	VSUBPS Y6, Y2, Y2
+	MOVQ 168(DI), R8
+	VMOVUPS (R8)(AX*1), Y3
+	MOVQ 360(DI), R9
+	VMOVUPS (R9)(AX*1), Y7
+	VSUBPS Y7, Y3, Y3
+	VSUBPS Y2, Y0, Y8
+	VADDPS Y2, Y1, Y9
+	VSUBPS Y1, Y2, Y10
+	VSUBPS Y3, Y1, Y11
+	VMOVUPS Y8, (R12)
+	VMOVUPS Y9, (R12)(SI*1)
+	VMOVUPS Y10, (R12)(SI*2)
+	VMOVUPS Y11, (R12)(DX*1)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	JMP wgin_loop
+wgin_done:
+	VZEROUPPER
+	RET
+
+// func outputTileAVX2(o *[4][]float32, m *float32, stride int, bias *float32, n int)
+TEXT ·outputTileAVX2(SB), NOSPLIT, $0-40
+	MOVQ o+0(FP), DI
+	MOVQ m+8(FP), BX
+	MOVQ stride+16(FP), SI
+	MOVQ bias+24(FP), R13
+	MOVQ n+32(FP), CX
+	SHLQ $2, SI
+	LEAQ (SI)(SI*2), DX
+	SHLQ $2, CX
+	XORQ AX, AX
+wgout_loop:
+	CMPQ AX, CX
+	JAE wgout_done
+	LEAQ (BX)(SI*4), R10
+	LEAQ (R10)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	// column 0 of Aᵀ M
+	VMOVUPS (BX), Y0
+	VMOVUPS (R10), Y1
+	VMOVUPS (R11), Y2
+	VMOVUPS (R12), Y3
+	VADDPS Y1, Y0, Y4
+	VADDPS Y2, Y4, Y4
+	VSUBPS Y2, Y1, Y8
+	VSUBPS Y3, Y8, Y8
+	// column 1 of Aᵀ M
+	VMOVUPS (BX)(SI*1), Y0
+	VMOVUPS (R10)(SI*1), Y1
+	VMOVUPS (R11)(SI*1), Y2
+	VMOVUPS (R12)(SI*1), Y3
+	VADDPS Y1, Y0, Y5
+	VADDPS Y2, Y5, Y5
+	VSUBPS Y2, Y1, Y9
+	VSUBPS Y3, Y9, Y9
+	// column 2 of Aᵀ M
+	VMOVUPS (BX)(SI*2), Y0
+	VMOVUPS (R10)(SI*2), Y1
+	VMOVUPS (R11)(SI*2), Y2
+	VMOVUPS (R12)(SI*2), Y3
+	VADDPS Y1, Y0, Y6
+	VADDPS Y2, Y6, Y6
+	VSUBPS Y2, Y1, Y10
+	VSUBPS Y3, Y10, Y10
+	// column 3 of Aᵀ M
+	VMOVUPS (BX)(DX*1), Y0
+	VMOVUPS (R10)(DX*1), Y1
+	VMOVUPS (R11)(DX*1), Y2
+	VMOVUPS (R12)(DX*1), Y3
+	VADDPS Y1, Y0, Y7
+	VADDPS Y2, Y7, Y7
+	VSUBPS Y2, Y1, Y11
+	VSUBPS Y3, Y11, Y11
+	VMOVUPS (R13)(AX*1), Y12
+	// row 0 of (Aᵀ M) A, plus the bias
+	VADDPS Y5, Y4, Y0
+	VADDPS Y6, Y0, Y0
+	VADDPS Y12, Y0, Y0
+	MOVQ 0(DI), R8
+	VMOVUPS Y0, (R8)(AX*1)
+	VSUBPS Y6, Y5, Y1
+	VSUBPS Y7, Y1, Y1
+	VADDPS Y12, Y1, Y1
+	MOVQ 24(DI), R8
+	VMOVUPS Y1, (R8)(AX*1)
+	// row 1 of (Aᵀ M) A, plus the bias
+	VADDPS Y9, Y8, Y0
+	VADDPS Y10, Y0, Y0
+	VADDPS Y12, Y0, Y0
+	MOVQ 48(DI), R8
+	VMOVUPS Y0, (R8)(AX*1)
+	VSUBPS Y10, Y9, Y1
+	VSUBPS Y11, Y1, Y1
+	VADDPS Y12, Y1, Y1
+	MOVQ 72(DI), R8
+	VMOVUPS Y1, (R8)(AX*1)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	JMP wgout_loop
+wgout_done:
+	VZEROUPPER
+	RET
+
+// func gradOutputTileAVX2(dm *float32, stride int, d *[4][]float32, n int)
+TEXT ·gradOutputTileAVX2(SB), NOSPLIT, $0-32
+	MOVQ dm+0(FP), BX
+	MOVQ stride+8(FP), SI
+	MOVQ d+16(FP), DI
+	MOVQ n+24(FP), CX
+	SHLQ $2, SI
+	LEAQ (SI)(SI*2), DX
+	SHLQ $2, CX
+	XORQ AX, AX
+	MOVL $0x80000000, R8
+	MOVQ R8, X15
+	VBROADCASTSS X15, Y15
+wggo_loop:
+	CMPQ AX, CX
+	JAE wggo_done
+	LEAQ (BX)(SI*4), R10
+	LEAQ (R10)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	MOVQ 0(DI), R8
+	VMOVUPS (R8)(AX*1), Y0
+	MOVQ 24(DI), R8
+	VMOVUPS (R8)(AX*1), Y1
+	MOVQ 48(DI), R8
+	VMOVUPS (R8)(AX*1), Y2
+	MOVQ 72(DI), R8
+	VMOVUPS (R8)(AX*1), Y3
+	// the rows of A dY: (dY00, dY01), their sums, differences, and negated second row
+	VADDPS Y2, Y0, Y4
+	VADDPS Y3, Y1, Y5
+	VSUBPS Y2, Y0, Y6
+	VSUBPS Y3, Y1, Y7
+	VXORPS Y15, Y2, Y8
+	VXORPS Y15, Y3, Y9
+	// row 0 of (A dY) Aᵀ
+	VMOVUPS Y0, (BX)
+	VADDPS Y1, Y0, Y10
+	VMOVUPS Y10, (BX)(SI*1)
+	VSUBPS Y1, Y0, Y11
+	VMOVUPS Y11, (BX)(SI*2)
+	VXORPS Y15, Y1, Y12
+	VMOVUPS Y12, (BX)(DX*1)
+	// row 1 of (A dY) Aᵀ
+	VMOVUPS Y4, (R10)
+	VADDPS Y5, Y4, Y10
+	VMOVUPS Y10, (R10)(SI*1)
+	VSUBPS Y5, Y4, Y11
+	VMOVUPS Y11, (R10)(SI*2)
+	VXORPS Y15, Y5, Y12
+	VMOVUPS Y12, (R10)(DX*1)
+	// row 2 of (A dY) Aᵀ
+	VMOVUPS Y6, (R11)
+	VADDPS Y7, Y6, Y10
+	VMOVUPS Y10, (R11)(SI*1)
+	VSUBPS Y7, Y6, Y11
+	VMOVUPS Y11, (R11)(SI*2)
+	VXORPS Y15, Y7, Y12
+	VMOVUPS Y12, (R11)(DX*1)
+	// row 3 of (A dY) Aᵀ
+	VMOVUPS Y8, (R12)
+	VADDPS Y9, Y8, Y10
+	VMOVUPS Y10, (R12)(SI*1)
+	VSUBPS Y9, Y8, Y11
+	VMOVUPS Y11, (R12)(SI*2)
+	VXORPS Y15, Y9, Y12
+	VMOVUPS Y12, (R12)(DX*1)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	JMP wggo_loop
+wggo_done:
+	VZEROUPPER
+	RET
+
+// func gradInputTileAVX2(d *[16][]float32, dv *float32, stride int, n int)
+TEXT ·gradInputTileAVX2(SB), NOSPLIT, $0-32
+	MOVQ d+0(FP), DI
+	MOVQ dv+8(FP), BX
+	MOVQ stride+16(FP), SI
+	MOVQ n+24(FP), CX
+	SHLQ $2, SI
+	LEAQ (SI)(SI*2), DX
+	SHLQ $2, CX
+	XORQ AX, AX
+	MOVL $0x80000000, R8
+	MOVQ R8, X15
+	VBROADCASTSS X15, Y15
+wggi_loop:
+	CMPQ AX, CX
+	JAE wggi_done
+	LEAQ (BX)(SI*4), R10
+	LEAQ (R10)(SI*4), R11
+	LEAQ (R11)(SI*4), R12
+	// column 0 of dV Bᵀ, row by row into Y0-Y3
+	VMOVUPS (BX), Y0
+	VMOVUPS (R10), Y1
+	VMOVUPS (R11), Y2
+	VMOVUPS (R12), Y3
+	// column 0 of B (dV Bᵀ), added to the tile
+	MOVQ 0(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y0, Y4, Y4
+	MOVQ 0(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VSUBPS Y2, Y1, Y5
+	VADDPS Y3, Y5, Y5
+	MOVQ 96(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 96(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VADDPS Y2, Y1, Y5
+	VSUBPS Y0, Y5, Y5
+	MOVQ 192(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 192(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	MOVQ 288(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VSUBPS Y3, Y4, Y4
+	MOVQ 288(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	// column 1 of dV Bᵀ, row by row into Y0-Y3
+	VMOVUPS (BX)(SI*1), Y0
+	VSUBPS (BX)(SI*2), Y0, Y0
+	VADDPS (BX)(DX*1), Y0, Y0
+	VMOVUPS (R10)(SI*1), Y1
+	VSUBPS (R10)(SI*2), Y1, Y1
+	VADDPS (R10)(DX*1), Y1, Y1
+	VMOVUPS (R11)(SI*1), Y2
+	VSUBPS (R11)(SI*2), Y2, Y2
+	VADDPS (R11)(DX*1), Y2, Y2
+	VMOVUPS (R12)(SI*1), Y3
+	VSUBPS (R12)(SI*2), Y3, Y3
+	VADDPS (R12)(DX*1), Y3, Y3
+	// column 1 of B (dV Bᵀ), added to the tile
+	MOVQ 24(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y0, Y4, Y4
+	MOVQ 24(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VSUBPS Y2, Y1, Y5
+	VADDPS Y3, Y5, Y5
+	MOVQ 120(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 120(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VADDPS Y2, Y1, Y5
+	VSUBPS Y0, Y5, Y5
+	MOVQ 216(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 216(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	MOVQ 312(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VSUBPS Y3, Y4, Y4
+	MOVQ 312(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	// column 2 of dV Bᵀ, row by row into Y0-Y3
+	VMOVUPS (BX)(SI*1), Y0
+	VADDPS (BX)(SI*2), Y0, Y0
+	VSUBPS (BX), Y0, Y0
+	VMOVUPS (R10)(SI*1), Y1
+	VADDPS (R10)(SI*2), Y1, Y1
+	VSUBPS (R10), Y1, Y1
+	VMOVUPS (R11)(SI*1), Y2
+	VADDPS (R11)(SI*2), Y2, Y2
+	VSUBPS (R11), Y2, Y2
+	VMOVUPS (R12)(SI*1), Y3
+	VADDPS (R12)(SI*2), Y3, Y3
+	VSUBPS (R12), Y3, Y3
+	// column 2 of B (dV Bᵀ), added to the tile
+	MOVQ 48(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y0, Y4, Y4
+	MOVQ 48(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VSUBPS Y2, Y1, Y5
+	VADDPS Y3, Y5, Y5
+	MOVQ 144(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 144(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VADDPS Y2, Y1, Y5
+	VSUBPS Y0, Y5, Y5
+	MOVQ 240(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 240(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	MOVQ 336(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VSUBPS Y3, Y4, Y4
+	MOVQ 336(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	// column 3 of dV Bᵀ, row by row into Y0-Y3
+	VMOVUPS (BX)(DX*1), Y0
+	VXORPS Y15, Y0, Y0
+	VMOVUPS (R10)(DX*1), Y1
+	VXORPS Y15, Y1, Y1
+	VMOVUPS (R11)(DX*1), Y2
+	VXORPS Y15, Y2, Y2
+	VMOVUPS (R12)(DX*1), Y3
+	VXORPS Y15, Y3, Y3
+	// column 3 of B (dV Bᵀ), added to the tile
+	MOVQ 72(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y0, Y4, Y4
+	MOVQ 72(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VSUBPS Y2, Y1, Y5
+	VADDPS Y3, Y5, Y5
+	MOVQ 168(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 168(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	VADDPS Y2, Y1, Y5
+	VSUBPS Y0, Y5, Y5
+	MOVQ 264(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VADDPS Y5, Y4, Y4
+	MOVQ 264(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	MOVQ 360(DI), R8
+	VMOVUPS (R8)(AX*1), Y4
+	VSUBPS Y3, Y4, Y4
+	MOVQ 360(DI), R8
+	VMOVUPS Y4, (R8)(AX*1)
+	ADDQ $32, AX
+	ADDQ $32, BX
+	JMP wggi_loop
+wggi_done:
+	VZEROUPPER
+	RET
