@@ -466,14 +466,14 @@ func gradInputTileGo(d *[16][]float32, dv []float32, stride int, lo, hi int) {
 	}
 }
 
-// filterTransform writes U = G g Gᵀ for the (channel, filter) pairs
+// filterTransformGo writes U = G g Gᵀ for the (channel, filter) pairs
 // lo..hi−1 of the weights w ([3][3][C·F]) to u ([16][C·F]), with
 //
 //	G = ⎡ 1    0    0 ⎤
 //	    ⎢1/2  1/2  1/2⎥
 //	    ⎢1/2 −1/2  1/2⎥
 //	    ⎣ 0    0    1 ⎦
-func filterTransform(u, w []float32, cf, lo, hi int) {
+func filterTransformGo(u, w []float32, cf, lo, hi int) {
 	var t [12]float32
 	for q := lo; q < hi; q++ {
 		for b := range 3 { // G g, a column at a time
@@ -490,9 +490,9 @@ func filterTransform(u, w []float32, cf, lo, hi int) {
 	}
 }
 
-// filterGrad writes the weight gradient dg = Gᵀ dU G for the pairs
+// filterGradGo writes the weight gradient dg = Gᵀ dU G for the pairs
 // lo..hi−1 from du ([16][C·F]) to dw ([3][3][C·F]).
-func filterGrad(dw, du []float32, cf, lo, hi int) {
+func filterGradGo(dw, du []float32, cf, lo, hi int) {
 	var t [12]float32
 	for q := lo; q < hi; q++ {
 		for b := range 4 { // Gᵀ dU, a column at a time

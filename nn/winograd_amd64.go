@@ -26,6 +26,12 @@ func gradOutputTileAVX2(dm *float32, stride int, d *[4][]float32, n int)
 //go:noescape
 func gradInputTileAVX2(d *[16][]float32, dv *float32, stride int, n int)
 
+//go:noescape
+func filterTransformAVX2(u, w *float32, cf, n int)
+
+//go:noescape
+func filterGradAVX2(dw, du *float32, cf, n int)
+
 // asmLanes is the part of n channels the assembly handles, 0 without it.
 func asmLanes(n int) int {
 	if !winogradAsm {
@@ -96,4 +102,26 @@ func gradInputTile(d *[16][]float32, dv []float32, stride int, c int) {
 		return
 	}
 	gradInputTileGo(d, dv, stride, 0, c)
+}
+
+func filterTransform(u, w []float32, cf, lo, hi int) {
+	if n := asmLanes(hi - lo); n > 0 {
+		if len(u) < 15*cf+lo+n || len(w) < 8*cf+lo+n {
+			panic("nn: Winograd weights too short")
+		}
+		filterTransformAVX2(&u[lo], &w[lo], cf, n)
+		lo += n
+	}
+	filterTransformGo(u, w, cf, lo, hi)
+}
+
+func filterGrad(dw, du []float32, cf, lo, hi int) {
+	if n := asmLanes(hi - lo); n > 0 {
+		if len(du) < 15*cf+lo+n || len(dw) < 8*cf+lo+n {
+			panic("nn: Winograd weights too short")
+		}
+		filterGradAVX2(&dw[lo], &du[lo], cf, n)
+		lo += n
+	}
+	filterGradGo(dw, du, cf, lo, hi)
 }

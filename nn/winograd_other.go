@@ -18,3 +18,7 @@ func gradOutputTile(dm []float32, stride int, d *[4][]float32, f int) {
 func gradInputTile(d *[16][]float32, dv []float32, stride int, c int) {
 	gradInputTileGo(d, dv, stride, 0, c)
 }
+
+func filterTransform(u, w []float32, cf, lo, hi int) { filterTransformGo(u, w, cf, lo, hi) }
+
+func filterGrad(dw, du []float32, cf, lo, hi int) { filterGradGo(dw, du, cf, lo, hi) }

@@ -385,6 +385,21 @@ func TestWinogradTransformsMatchGo(t *testing.T) {
 			if !sameBits(a, b) {
 				t.Errorf("gradOutputTile differs from gradOutputTileGo")
 			}
+			// weight transforms, on pairs 1..1+c of 3+c
+			cf := c + 3
+			w9, u16 := fill(9*cf), fill(16*cf)
+			a, b = make([]float32, 16*cf), make([]float32, 16*cf)
+			filterTransform(a, w9, cf, 1, 1+c)
+			filterTransformGo(b, w9, cf, 1, 1+c)
+			if !sameBits(a, b) {
+				t.Errorf("filterTransform differs from filterTransformGo")
+			}
+			a, b = make([]float32, 9*cf), make([]float32, 9*cf)
+			filterGrad(a, u16, cf, 1, 1+c)
+			filterGradGo(b, u16, cf, 1, 1+c)
+			if !sameBits(a, b) {
+				t.Errorf("filterGrad differs from filterGradGo")
+			}
 			// gradient of the input transform
 			var ga, gb [16][]float32
 			for i := range ga {
