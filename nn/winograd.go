@@ -149,6 +149,7 @@ type winograd struct {
 	g      *geometry
 	f      int
 	th, tw int       // tiles down and across an example
+	chunk  int       // examples whose tiles go through the products together
 	n      int       // examples in the last forward
 	tiles  int       // n·th·tw
 	u      []float32 // 16 blocks of C×F: the transformed weights
@@ -157,14 +158,23 @@ type winograd struct {
 	task   winogradTask
 }
 
+// chunkTiles is about the number of tiles whose products are computed
+// together: M[p] (and dM[p], dV[p]) then exist for one chunk of examples at
+// a time, small enough to stay in the caches between the transforms and the
+// products, and the products are still large enough for gemm to run at full
+// speed.
+const chunkTiles = 512
+
 func newWinograd(g *geometry, f int) *winograd {
-	return &winograd{
+	w := &winograd{
 		g: g, f: f,
 		th:   (g.oh + 1) / 2,
 		tw:   (g.ow + 1) / 2,
 		u:    make([]float32, 16*g.c*f),
 		zero: make([]float32, max(g.c, f)),
 	}
+	w.chunk = max(1, chunkTiles/(w.th*w.tw))
+	return w
 }
 
 // padded returns the size of the zero-padded input the tiles of one example
@@ -173,87 +183,106 @@ func (w *winograd) padded() (int, int) { return 2*w.th + 2, 2*w.tw + 2 }
 
 // forward sets out (already sized N×OH×OW×F) to the convolution of the n
 // examples x with the weights wt plus bias (nil without). scratch(k) returns
-// a short-lived buffer of k values, here for the 16 products M[p].
+// a short-lived buffer of k values, here for the 16 products M[p] of a
+// chunk of examples.
 func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) []float32) {
-	f, c := w.f, w.g.c
+	f, c, per := w.f, w.g.c, w.th*w.tw
 	w.n = n
-	w.tiles = n * w.th * w.tw
+	w.tiles = n * per
 	t := w.tiles
 	w.v = grow(w.v, 16*t*c)
 	w.task.w = wt
-	w.run(wgFilter, filterGrain, c*f)
-	w.task.x = x
-	w.run(wgInput, 1, n*w.th)
-	m := scratch(16 * t * f)
-	for p := range 16 {
-		gemm.Sgemm(false, false, t, f, c, 1, w.v[p*t*c:], c, w.u[p*c*f:], f, 0, m[p*t*f:], f)
-	}
+	w.run(wgFilter, filterGrain, 0, c*f)
+	m := scratch(16 * min(w.chunk, n) * per * f)
 	if bias == nil {
 		bias = w.zero[:f]
 	}
-	w.task.y, w.task.m, w.task.bias = out, m, bias
-	w.run(wgOutput, 1, n*w.th)
+	for n0 := 0; n0 < n; n0 += w.chunk {
+		nc := min(w.chunk, n-n0)
+		t0, tc := n0*per, nc*per
+		w.task.x, w.task.n0 = x, n0
+		w.run(wgInput, 1, n0*w.th, nc*w.th)
+		for p := range 16 {
+			gemm.Sgemm(false, false, tc, f, c, 1, w.v[p*t*c+t0*c:], c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+		}
+		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
+		w.run(wgOutput, 1, n0*w.th, nc*w.th)
+	}
 }
 
 // backward sets the weight gradient dw from dy and, when dx is not nil, dx
 // (N×H×W×C) to the gradient with respect to the input. scratch(k) is as for
-// forward: here it holds dM, dV, dU and the padded dX.
+// forward: here it holds dU and, for a chunk of examples, dM, dV and the
+// padded dX.
 func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
-	f, c, t := w.f, w.g.c, w.tiles
+	f, c, t, per := w.f, w.g.c, w.tiles, w.th*w.tw
 	hp, wp := w.padded()
-	first := max(16*t*f, w.n*hp*wp*c)
-	buf := scratch(first + 16*t*c + 16*c*f)
-	dm, dv, du := buf[:16*t*f], buf[first:first+16*t*c], buf[first+16*t*c:]
-	w.task.y, w.task.m = dy, dm
-	w.run(wgGradOutput, 1, w.n*w.th)
-	for p := range 16 {
-		gemm.Sgemm(true, false, c, f, t, 1, w.v[p*t*c:], c, dm[p*t*f:], f, 0, du[p*c*f:], f)
+	most := min(w.chunk, w.n)
+	first := max(16*most*per*f, most*hp*wp*c)
+	buf := scratch(first + 16*most*per*c + 16*c*f)
+	dm, dv, du := buf[:first], buf[first:first+16*most*per*c], buf[first+16*most*per*c:]
+	for n0 := 0; n0 < w.n; n0 += w.chunk {
+		nc := min(w.chunk, w.n-n0)
+		t0, tc := n0*per, nc*per
+		w.task.y, w.task.m, w.task.n0, w.task.nc = dy, dm, n0, nc
+		w.run(wgGradOutput, 1, n0*w.th, nc*w.th)
+		beta := float32(1) // dU sums over the chunks, in order
+		if n0 == 0 {
+			beta = 0
+		}
+		for p := range 16 {
+			gemm.Sgemm(true, false, c, f, tc, 1, w.v[p*t*c+t0*c:], c, dm[p*tc*f:], f, beta, du[p*c*f:], f)
+		}
+		if dx == nil {
+			continue
+		}
+		for p := range 16 {
+			gemm.Sgemm(false, true, tc, c, f, 1, dm[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+		}
+		// dM is spent: its room holds the padded dX of the chunk.
+		w.task.x, w.task.m, w.task.pad, w.task.n0, w.task.nc = dx, dv, dm, n0, nc
+		w.run(wgGradInput, 1, n0, nc)
 	}
 	w.task.w, w.task.m = dw, du
-	w.run(wgGradFilter, filterGrain, c*f)
-	if dx == nil {
-		return
-	}
-	for p := range 16 {
-		gemm.Sgemm(false, true, t, c, f, 1, dm[p*t*f:], f, w.u[p*c*f:], f, 0, dv[p*t*c:], c)
-	}
-	pad := buf[:w.n*hp*wp*c] // dm is spent
-	w.task.x, w.task.m, w.task.pad = dx, dv, pad
-	w.run(wgGradInput, 1, w.n)
+	w.run(wgGradFilter, filterGrain, 0, c*f)
 }
 
 // filterGrain is the number of (channel, filter) pairs in a block of the
 // weight transforms.
 const filterGrain = 1024
 
-// run runs op over [0, n) in blocks of grain, with the operands already set
-// in w.task, which it then clears.
-func (w *winograd) run(op wgOp, grain, n int) {
-	w.task.op, w.task.wg = op, w
+// run runs op over [first, first+n) in blocks of grain, with the operands
+// already set in w.task, which it then clears.
+func (w *winograd) run(op wgOp, grain, first, n int) {
+	w.task.op, w.task.wg, w.task.first = op, w, first
 	parallelFor(n, grain, &w.task)
 	w.task = winogradTask{}
 }
 
 // winogradTask is one transform step over a range of rows of tiles,
-// examples or weights.
+// examples or weights. Products (M, dM, dV) and the padded dX hold the nc
+// examples from n0 on.
 type winogradTask struct {
 	op      wgOp
 	wg      *winograd
+	first   int // added to the range parallelFor gives
+	n0, nc  int
 	x, y, m []float32
 	w, bias []float32
 	pad     []float32
 }
 
 func (k *winogradTask) run(lo, hi int) {
+	lo, hi = lo+k.first, hi+k.first
 	switch k.op {
 	case wgInput:
 		k.wg.inputRows(k.x, lo, hi)
 	case wgOutput:
-		k.wg.outputRows(k.y, k.m, k.bias, lo, hi)
+		k.wg.outputRows(k.y, k.m, k.bias, k.n0, k.nc, lo, hi)
 	case wgGradOutput:
-		k.wg.gradOutputRows(k.m, k.y, lo, hi)
+		k.wg.gradOutputRows(k.m, k.y, k.n0, k.nc, lo, hi)
 	case wgGradInput:
-		k.wg.gradInputExamples(k.x, k.m, k.pad, lo, hi)
+		k.wg.gradInputExamples(k.x, k.m, k.pad, k.n0, k.nc, lo, hi)
 	case wgFilter:
 		filterTransform(k.wg.u, k.w, k.wg.g.c*k.wg.f, lo, hi)
 	case wgGradFilter:
@@ -292,10 +321,11 @@ func (w *winograd) inputRows(x []float32, lo, hi int) {
 }
 
 // outputRows writes the output of the tiles in rows lo..hi−1 of tiles from
-// m, adding the bias.
-func (w *winograd) outputRows(y, m, bias []float32, lo, hi int) {
+// m, the products of the nc examples from n0 on, adding the bias.
+func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 	g, f := w.g, w.f
-	stride := w.tiles * f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
 	imgSize := g.oh * g.ow * f
 	var o [4][]float32
 	for r := lo; r < hi; r++ {
@@ -314,15 +344,17 @@ func (w *winograd) outputRows(y, m, bias []float32, lo, hi int) {
 					}
 				}
 			}
-			outputTile(&o, full, m[(r*w.tw+j)*f:], stride, bias, f)
+			outputTile(&o, full, m[(r*w.tw+j-t0)*f:], stride, bias, f)
 		}
 	}
 }
 
-// gradOutputRows writes dM = A dY Aᵀ for the tiles in rows lo..hi−1.
-func (w *winograd) gradOutputRows(dm, dy []float32, lo, hi int) {
+// gradOutputRows writes dM = A dY Aᵀ for the tiles in rows lo..hi−1, into
+// dm holding the nc examples from n0 on.
+func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 	g, f := w.g, w.f
-	stride := w.tiles * f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
 	imgSize := g.oh * g.ow * f
 	zero := w.zero[:f]
 	var d [4][]float32
@@ -341,22 +373,23 @@ func (w *winograd) gradOutputRows(dm, dy []float32, lo, hi int) {
 					}
 				}
 			}
-			gradOutputTile(dm[(r*w.tw+j)*f:], stride, &d, f)
+			gradOutputTile(dm[(r*w.tw+j-t0)*f:], stride, &d, f)
 		}
 	}
 }
 
-// gradInputExamples sets examples lo..hi−1 of dx from dV: the tiles of an
-// example are added up in a zero-padded copy (pad), in order, whose inside
-// is then copied to dx.
-func (w *winograd) gradInputExamples(dx, dv, pad []float32, lo, hi int) {
+// gradInputExamples sets examples lo..hi−1 of dx from dV, which holds the nc
+// examples from n0 on: the tiles of an example are added up in a
+// zero-padded copy (in pad, also from n0 on), in order, whose inside is then
+// copied to dx.
+func (w *winograd) gradInputExamples(dx, dv, pad []float32, n0, nc, lo, hi int) {
 	g, c := w.g, w.g.c
 	hp, wp := w.padded()
-	stride := w.tiles * c
+	stride := nc * w.th * w.tw * c
 	imgSize := g.h * g.w * c
 	var d [16][]float32
 	for n := lo; n < hi; n++ {
-		p := pad[n*hp*wp*c : (n+1)*hp*wp*c]
+		p := pad[(n-n0)*hp*wp*c : (n-n0+1)*hp*wp*c]
 		clear(p)
 		for i := range w.th {
 			for j := range w.tw {
@@ -366,7 +399,7 @@ func (w *winograd) gradInputExamples(dx, dv, pad []float32, lo, hi int) {
 						d[a*4+b] = p[o : o+c]
 					}
 				}
-				gradInputTile(&d, dv[((n*w.th+i)*w.tw+j)*c:], stride, c)
+				gradInputTile(&d, dv[(((n-n0)*w.th+i)*w.tw+j)*c:], stride, c)
 			}
 		}
 		img := dx[n*imgSize : (n+1)*imgSize]

@@ -159,17 +159,21 @@ func TestWinogradMatchesReference(t *testing.T) {
 		batch int
 		in    Shape
 		spec  LayerSpec
+		chunk int // examples per chunk of products, when not the default
 	}{
-		{"cifar 1 32x32x3 f64", 2, Shape{32, 32, 3}, convSpec(64, PadSame)},
-		{"cifar 2 16x16x64 f128", 2, Shape{16, 16, 64}, convSpec(128, PadSame)},
-		{"cifar 3 8x8x128 f256", 2, Shape{8, 8, 128}, convSpec(256, PadSame)},
-		{"cifar 4 4x4x256 f512", 2, Shape{4, 4, 256}, convSpec(512, PadSame)},
-		{"odd 7x5x6 valid", 3, Shape{7, 5, 6}, convSpec(9, PadValid)},
-		{"odd 9x11x5 same", 3, Shape{9, 11, 5}, convSpec(4, PadSame)},
-		{"3x3 valid (one output)", 2, Shape{3, 3, 4}, convSpec(3, PadValid)},
-		{"1x1 same", 2, Shape{1, 1, 3}, convSpec(2, PadSame)},
-		{"explicit uneven pads", 2, Shape{6, 5, 3}, explicit},
-		{"no bias", 2, Shape{5, 6, 8}, noBias},
+		{"cifar 1 32x32x3 f64", 2, Shape{32, 32, 3}, convSpec(64, PadSame), 0},
+		{"cifar 2 16x16x64 f128", 2, Shape{16, 16, 64}, convSpec(128, PadSame), 0},
+		{"cifar 3 8x8x128 f256", 2, Shape{8, 8, 128}, convSpec(256, PadSame), 0},
+		{"cifar 4 4x4x256 f512", 2, Shape{4, 4, 256}, convSpec(512, PadSame), 0},
+		{"odd 7x5x6 valid", 3, Shape{7, 5, 6}, convSpec(9, PadValid), 0},
+		{"odd 9x11x5 same", 3, Shape{9, 11, 5}, convSpec(4, PadSame), 0},
+		{"3x3 valid (one output)", 2, Shape{3, 3, 4}, convSpec(3, PadValid), 0},
+		{"1x1 same", 2, Shape{1, 1, 3}, convSpec(2, PadSame), 0},
+		{"explicit uneven pads", 2, Shape{6, 5, 3}, explicit, 0},
+		{"no bias", 2, Shape{5, 6, 8}, noBias, 0},
+		{"chunks of 1", 3, Shape{6, 7, 9}, convSpec(10, PadSame), 1},
+		{"chunks of 2 and 1", 3, Shape{5, 4, 8}, noBias, 2},
+		{"cifar 2 chunks of 2 and 1", 3, Shape{16, 16, 64}, convSpec(128, PadSame), 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(3, 4))
@@ -185,6 +189,9 @@ func TestWinogradMatchesReference(t *testing.T) {
 				c := net.layers[0].(*conv)
 				if (c.wg != nil) != (algo == convWinograd) {
 					t.Fatalf("algorithm %v not used", algo)
+				}
+				if c.wg != nil && tc.chunk > 0 {
+					c.wg.chunk = tc.chunk
 				}
 				var bias []float32
 				if c.b != nil {
@@ -253,6 +260,7 @@ func TestWinogradThreads(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		net.layers[0].(*conv).wg.chunk = 4 // chunks of 4 and 2 examples
 		x := benchInput(6, in)
 		y, err := net.Forward(x, true)
 		if err != nil {
