@@ -96,10 +96,11 @@ func useWinograd(choice convAlgo, g *geometry, f int) bool {
 // passes over memory in the same unit: a value of a tile transform (16
 // strided loads or stores and 32 adds per 16 values) as about 8
 // multiply-adds when the AVX2 loops handle it and 24 when plain Go does, a
-// value copied by im2col or col2im as 4. On Zen 5 (AVX-512 gemm, 2 threads)
-// the model's Winograd costs come out a little above the measured times
-// relative to im2col (BenchmarkConvLayer: 16×16×64→128 75 vs 190 ms per
-// batch of 128, 32×32×3→64 190 vs 53 ms), so it errs towards im2col.
+// value copied by im2col or col2im as 4. Its choices agree with
+// BenchmarkConvLayer on Zen 5 (AVX-512 and AVX2 gemm kernels): Winograd is
+// 1.5 to 3 times faster for the seed CIFAR-10 layers with 64 channels or
+// more, which the model gives it, and 1.5 times slower for the 3-channel
+// first layer, which the model gives to im2col.
 const (
 	im2colCopyCost   = 4
 	transformAsmCost = 8
