@@ -146,7 +146,8 @@ const winogradErrBound = 1e-5
 
 // TestWinogradMatchesReference runs conv layers by Winograd and by im2col on
 // random data, and checks the forward output and all three gradients of
-// both against a float64 reference, relative to the sum of absolute terms.
+// both against a float64 reference, relative to the sum of absolute terms,
+// and against each other.
 func TestWinogradMatchesReference(t *testing.T) {
 	convSpec := func(f int, pad string) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
@@ -180,6 +181,7 @@ func TestWinogradMatchesReference(t *testing.T) {
 			x := NewTensor(tc.batch, tc.in.H, tc.in.W, tc.in.C)
 			normalInput(r, x.Data)
 			var ref convRef64
+			var first [3][]float32 // y, dx, dw of Winograd, compared with im2col's
 			for _, algo := range []convAlgo{convWinograd, convIm2col} {
 				withConvAlgo(t, algo)
 				net, err := Build(tc.in, []LayerSpec{tc.spec}, 5)
@@ -239,6 +241,20 @@ func TestWinogradMatchesReference(t *testing.T) {
 						}
 						if math.Abs(float64(c.b.Grad[j])-s) > 1e-4*math.Sqrt(float64(dy.Len())) {
 							t.Errorf("%s db[%d] = %v, want %v", name, j, c.b.Grad[j], s)
+						}
+					}
+				}
+				got := [3][]float32{yc, append([]float32(nil), dx.Data[:dx.Len()]...), append([]float32(nil), c.w.Grad...)}
+				if algo == convWinograd {
+					first = got
+					continue
+				}
+				// Each is within the bound of the reference, so within twice
+				// the bound of each other.
+				for i, abs := range [3][]float64{ref.yAbs, ref.dxAbs, ref.dwAbs} {
+					for j := range abs {
+						if d := math.Abs(float64(first[i][j] - got[i][j])); d > 2*winogradErrBound*abs[j] {
+							t.Fatalf("%s[%d]: Winograd %v, im2col %v", [3]string{"y", "dx", "dw"}[i], j, first[i][j], got[i][j])
 						}
 					}
 				}
