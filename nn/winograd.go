@@ -17,8 +17,8 @@ import (
 // with d the 4×4 block of the (zero-padded) input under it and g the 3×3
 // kernel. 16 products per tile and channel pair replace the 36 of the direct
 // sum. Over channels, the element-wise product becomes, for each of the 16
-// positions p of the transformed 4×4 block, one matrix product over all the
-// tiles of the batch:
+// positions p of the transformed 4×4 block, one matrix product over the
+// tiles of a chunk of examples:
 //
 //	M[p] = V[p] · U[p]    [tiles×C]·[C×F]
 //
@@ -26,18 +26,23 @@ import (
 // gemm.Sgemm computes. The backward passes are the adjoints of the same
 // steps: with dM[p] = (A dY Aᵀ)[p] for every tile,
 //
-//	dU[p] = V[p]ᵀ · dM[p],  dg = Gᵀ dU G
+//	dU[p] = Σ_chunks V[p]ᵀ · dM[p],  dg = Gᵀ dU G
 //	dV[p] = dM[p] · U[p]ᵀ,  dX = Σ_tiles B dV Bᵀ (tiles overlap by 2)
 //
 // The gradient with respect to the input is the correlation of dY with the
 // kernel rotated by 180° (channels and filters swapped); computing it as the
 // adjoint of the forward transforms, as here, is that correlation done by
 // Winograd over the same tiles, and shares the transform of dY with the
-// weight gradient. F(2×2, 3×3) rather than F(4×4, 3×3): its transforms only add and
-// halve, so its results stay within a few float32 roundings of the direct
-// sum (F(4×4) multiplies by up to 8 and loses about ten times more), and the
-// 4×4 and 8×8 maps of the deeper layers of a CIFAR-sized network make large
-// tiles mostly padding.
+// weight gradient.
+//
+// F(2×2, 3×3) rather than F(4×4, 3×3): its transforms only add and halve,
+// so its results stay within a few float32 roundings of the direct sum
+// (measured: 1e-6 of the sum of absolute terms, im2col 3e-7), where
+// F(4×4)'s transforms multiply by 4, 5, 8 and 1/6 and lose about ten times
+// more. F(4×4) would need 36 products for 16 outputs instead of 64 (the
+// matrix products alone of the seed CIFAR-10 layers took 0.6 times as long
+// in a measurement), at the price of transforms with 2.25 times as much
+// work per tile.
 //
 // The transforms are vectorised over the channels, contiguous in NHWC.
 
