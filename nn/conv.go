@@ -14,12 +14,21 @@ import (
 // whole batch: the im2col matrix, one row per output position (N·OH·OW rows)
 // and one column per weight of a filter (KH·KW·C columns), times the weights
 // as a (KH·KW·C)×F matrix gives the output, already in NHWC order.
+//
+// A 3×3 conv with stride 1 may instead run by Winograd's F(2×2, 3×3)
+// (winograd.go), in all three passes, when a cost model of the layer's shape
+// says it is faster. The environment variable CNNLAB_CONV, read once, forces
+// the choice: "winograd" for every 3×3 stride-1 conv, "im2col" for none, and
+// "auto" (or unset) for the model's choice; any other value is reported on
+// stderr and read as auto. Either way the results agree to a few float32
+// roundings and do not depend on the thread count.
 type conv struct {
 	base
 	geom      geometry
 	w, b      *Param    // b is nil without bias
 	pointwise bool      // 1×1 kernel, stride 1, no padding: the input is its own im2col matrix
 	direct    bool      // short im2col rows: the loops of smallconv.go instead of gemm
+	wg        *winograd // set when the layer runs by Winograd instead
 	zeros     []float32 // the bias of the direct loops when the layer has none
 
 	x       *Tensor
@@ -39,6 +48,9 @@ func newConv(b base, r *rand.Rand) *conv {
 	l := &conv{base: b, geom: g}
 	l.pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
 	l.direct = g.kh*g.kw*g.c <= smallK
+	if (convChoice == convWinograd || !l.direct) && useWinograd(convChoice, &l.geom, s.Filters) {
+		l.wg, l.direct = newWinograd(&l.geom, s.Filters), false
+	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
 	if !s.NoBias {
@@ -59,6 +71,16 @@ func (l *conv) params() []*Param {
 func (l *conv) forward(x *Tensor, train bool) *Tensor {
 	g := &l.geom
 	f := l.spec.Filters
+	if l.wg != nil {
+		l.x = x
+		l.out.resize(x.N, g.oh, g.ow, f)
+		var bias []float32
+		if l.b != nil {
+			bias = l.b.Value
+		}
+		l.wg.forward(l.out.Data, x.Data, l.w.Value, bias, x.N, l.scratchBuffer)
+		return &l.out
+	}
 	m, k := x.N*g.oh*g.ow, g.kh*g.kw*g.c
 	col := x.Data
 	if !l.pointwise {
@@ -86,6 +108,18 @@ func (l *conv) forward(x *Tensor, train bool) *Tensor {
 func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 	g := &l.geom
 	f := l.spec.Filters
+	if l.wg != nil {
+		if l.b != nil {
+			l.sums.sum(l.b.Grad, dy.Data)
+		}
+		if !needDx {
+			l.wg.backward(l.w.Grad, nil, dy.Data, l.scratchBuffer)
+			return nil
+		}
+		l.dx.resize(dy.N, g.h, g.w, g.c)
+		l.wg.backward(l.w.Grad, l.dx.Data, dy.Data, l.scratchBuffer)
+		return &l.dx
+	}
 	m, k := dy.N*g.oh*g.ow, g.kh*g.kw*g.c
 	col := l.x.Data
 	if !l.pointwise {

@@ -178,6 +178,44 @@ func TestGradConv(t *testing.T) {
 	}
 }
 
+// TestGradConvWinograd checks the Winograd passes of 3×3 stride-1 convs,
+// forced on whatever their shape.
+func TestGradConvWinograd(t *testing.T) {
+	withConvAlgo(t, convWinograd)
+	spec := func(f int, pad string) LayerSpec {
+		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
+	}
+	noBias := spec(3, PadSame)
+	noBias.NoBias = true
+	explicit := spec(2, PadExplicit)
+	explicit.PadTop, explicit.PadBottom, explicit.PadLeft, explicit.PadRight = 2, 0, 1, 3
+	cases := []gradCase{
+		{name: "same", in: Shape{6, 6, 2}, specs: []LayerSpec{spec(3, PadSame)}},
+		{name: "valid", in: Shape{6, 8, 3}, specs: []LayerSpec{spec(2, PadValid)}},
+		{name: "odd same (partial tiles)", in: Shape{5, 7, 2}, specs: []LayerSpec{spec(4, PadSame)}},
+		{name: "odd valid (partial tiles)", in: Shape{7, 6, 1}, specs: []LayerSpec{spec(3, PadValid)}},
+		{name: "explicit uneven pads", in: Shape{5, 4, 2}, specs: []LayerSpec{explicit}},
+		{name: "c5 f1", in: Shape{4, 5, 5}, specs: []LayerSpec{spec(1, PadSame)}},
+		{name: "c1 f6", in: Shape{5, 5, 1}, specs: []LayerSpec{spec(6, PadSame)}},
+		{name: "no bias", in: Shape{6, 5, 2}, specs: []LayerSpec{noBias}},
+		{name: "two convs", in: Shape{7, 7, 2}, specs: []LayerSpec{spec(3, PadSame), spec(2, PadValid)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			net, err := Build(c.in, c.specs, 7)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, l := range net.layers {
+				if cl, ok := l.(*conv); !ok || cl.wg == nil {
+					t.Fatalf("layer %d does not run by Winograd", i+1)
+				}
+			}
+			runGradCheck(t, c)
+		})
+	}
+}
+
 func TestGradPool(t *testing.T) {
 	var cases []gradCase
 	for _, kind := range []string{KindMaxPool, KindAvgPool} {

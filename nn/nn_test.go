@@ -568,6 +568,7 @@ func TestLayerTiming(t *testing.T) {
 // TestDirectConvMatchesGemm runs convs with short im2col rows through the
 // direct loops and through gemm and compares outputs and gradients.
 func TestDirectConvMatchesGemm(t *testing.T) {
+	withConvAlgo(t, convIm2col)
 	for _, tc := range []struct {
 		in   Shape
 		spec LayerSpec

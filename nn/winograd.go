@@ -1,0 +1,548 @@
+package nn
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/cnnlab/cnnlab/nn/gemm"
+)
+
+// A 3×3 convolution with stride 1 can be computed by Winograd's minimal
+// filtering algorithm F(2×2, 3×3): each 2×2 block of the output (a tile) is
+//
+//	Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A
+//
+// with d the 4×4 block of the (zero-padded) input under it and g the 3×3
+// kernel. 16 products per tile and channel pair replace the 36 of the direct
+// sum. Over channels, the element-wise product becomes, for each of the 16
+// positions p of the transformed 4×4 block, one matrix product over the
+// tiles of a chunk of examples:
+//
+//	M[p] = V[p] · U[p]    [tiles×C]·[C×F]
+//
+// with V[p] the transformed input and U[p] the transformed weights, which
+// gemm.Sgemm computes. The backward passes are the adjoints of the same
+// steps: with dM[p] = (A dY Aᵀ)[p] for every tile,
+//
+//	dU[p] = Σ_chunks V[p]ᵀ · dM[p],  dg = Gᵀ dU G
+//	dV[p] = dM[p] · U[p]ᵀ,  dX = Σ_tiles B dV Bᵀ (tiles overlap by 2)
+//
+// The gradient with respect to the input is the correlation of dY with the
+// kernel rotated by 180° (channels and filters swapped); computing it as the
+// adjoint of the forward transforms, as here, is that correlation done by
+// Winograd over the same tiles, and shares the transform of dY with the
+// weight gradient.
+//
+// F(2×2, 3×3) rather than F(4×4, 3×3): its transforms only add and halve,
+// so its results stay within a few float32 roundings of the direct sum
+// (measured: 1e-6 of the sum of absolute terms, im2col 3e-7), where
+// F(4×4)'s transforms multiply by 4, 5, 8 and 1/6 and lose about ten times
+// more. F(4×4) would need 36 products for 16 outputs instead of 64 (the
+// matrix products alone of the seed CIFAR-10 layers took 0.6 times as long
+// in a measurement), at the price of transforms with 2.25 times as much
+// work per tile.
+//
+// The transforms are vectorised over the channels, contiguous in NHWC.
+
+// convAlgo names how a conv layer is computed.
+type convAlgo uint8
+
+const (
+	convAuto     convAlgo = iota // Winograd where the cost model prefers it
+	convWinograd                 // Winograd for every 3×3 stride-1 conv
+	convIm2col                   // im2col and one matrix product everywhere
+)
+
+// convEnv names the environment variable that forces an algorithm.
+const convEnv = "CNNLAB_CONV"
+
+// parseConvAlgo reads the value of CNNLAB_CONV: auto (or empty), winograd or
+// im2col. Anything else is reported on warn and read as auto.
+func parseConvAlgo(s string, warn io.Writer) convAlgo {
+	switch strings.TrimSpace(strings.ToLower(s)) {
+	case "", "auto":
+		return convAuto
+	case "winograd":
+		return convWinograd
+	case "im2col":
+		return convIm2col
+	}
+	fmt.Fprintf(warn, "nn: %s=%s: unknown algorithm (want auto, winograd or im2col); using auto\n", convEnv, s)
+	return convAuto
+}
+
+// convChoice is the algorithm Build gives conv layers. Tests set it.
+var convChoice = parseConvAlgo(os.Getenv(convEnv), os.Stderr)
+
+// winogradFits reports whether F(2×2, 3×3) can compute a conv of geometry g.
+func winogradFits(g *geometry) bool {
+	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
+}
+
+// useWinograd decides, under choice, whether a conv of geometry g with f
+// filters runs by Winograd.
+func useWinograd(choice convAlgo, g *geometry, f int) bool {
+	if !winogradFits(g) {
+		return false
+	}
+	switch choice {
+	case convWinograd:
+		return true
+	case convIm2col:
+		return false
+	}
+	return winogradCost(g, f) < im2colCost(g, f)
+}
+
+// The cost model counts a training step (forward and both backward passes)
+// of one example in multiply-adds of the matrix products, and prices the
+// passes over memory in the same unit: a value of a tile transform (16
+// strided loads or stores and 32 adds per 16 values) as about 8
+// multiply-adds when the AVX2 loops handle it and 24 when plain Go does, a
+// value copied by im2col or col2im as 4. Its choices agree with
+// BenchmarkConvLayer on Zen 5 (AVX-512 and AVX2 gemm kernels): Winograd is
+// 1.5 to 3 times faster for the seed CIFAR-10 layers with 64 channels or
+// more, which the model gives it, and 1.5 times slower for the 3-channel
+// first layer, which the model gives to im2col.
+const (
+	im2colCopyCost   = 4
+	transformAsmCost = 8
+	transformGoCost  = 24
+	// with the portable gemm kernel a multiply-add costs several times more,
+	// so the (portable) transforms cost relatively less
+	transformPortableCost = 6
+)
+
+// transformCost prices the transform of a vector of n channels.
+func transformCost(n int) float64 {
+	switch {
+	case gemm.Kernel() == "portable":
+		return float64(n * transformPortableCost)
+	case winogradAsm:
+		return float64((n&^7)*transformAsmCost + (n&7)*transformGoCost)
+	}
+	return float64(n * transformGoCost)
+}
+
+func winogradCost(g *geometry, f int) float64 {
+	tiles := float64(((g.oh + 1) / 2) * ((g.ow + 1) / 2))
+	c, ff := float64(g.c), float64(f)
+	return tiles*16*(3*c*ff) + tiles*16*2*(transformCost(g.c)+transformCost(f))
+}
+
+func im2colCost(g *geometry, f int) float64 {
+	p := float64(g.oh * g.ow)
+	k, ff := float64(g.kh*g.kw*g.c), float64(f)
+	return p*(3*k*ff) + 2*p*k*im2colCopyCost
+}
+
+// wgOp is the step a winogradTask runs.
+type wgOp uint8
+
+const (
+	wgInput      wgOp = iota // V from x, over rows of tiles
+	wgOutput                 // y from M, over rows of tiles
+	wgGradOutput             // dM from dY, over rows of tiles
+	wgGradInput              // dX from dV, over examples
+	wgFilter                 // U from the weights, over C·F
+	wgGradFilter             // the weight gradient from dU, over C·F
+)
+
+// winograd is the state of a conv layer computed by F(2×2, 3×3).
+type winograd struct {
+	g      *geometry
+	f      int
+	th, tw int       // tiles down and across an example
+	chunk  int       // examples whose tiles go through the products together
+	n      int       // examples in the last forward
+	tiles  int       // n·th·tw
+	u      []float32 // 16 blocks of C×F: the transformed weights
+	v      []float32 // 16 blocks of tiles×C: the transformed input, kept for backward
+	zero   []float32 // max(C, F) zeros, read for values outside the input or output
+	task   winogradTask
+}
+
+// chunkTiles is about the number of tiles whose products are computed
+// together: M[p] (and dM[p], dV[p]) then exist for one chunk of examples at
+// a time, small enough to stay in the caches between the transforms and the
+// products, and the products are still large enough for gemm to run at full
+// speed.
+const chunkTiles = 512
+
+func newWinograd(g *geometry, f int) *winograd {
+	w := &winograd{
+		g: g, f: f,
+		th:   (g.oh + 1) / 2,
+		tw:   (g.ow + 1) / 2,
+		u:    make([]float32, 16*g.c*f),
+		zero: make([]float32, max(g.c, f)),
+	}
+	w.chunk = max(1, chunkTiles/(w.th*w.tw))
+	return w
+}
+
+// padded returns the size of the zero-padded input the tiles of one example
+// cover: 2·th+2 rows by 2·tw+2 columns.
+func (w *winograd) padded() (int, int) { return 2*w.th + 2, 2*w.tw + 2 }
+
+// forward sets out (already sized N×OH×OW×F) to the convolution of the n
+// examples x with the weights wt plus bias (nil without). scratch(k) returns
+// a short-lived buffer of k values, here for the 16 products M[p] of a
+// chunk of examples.
+func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) []float32) {
+	f, c, per := w.f, w.g.c, w.th*w.tw
+	w.n = n
+	w.tiles = n * per
+	t := w.tiles
+	w.v = grow(w.v, 16*t*c)
+	w.task.w = wt
+	w.run(wgFilter, filterGrain, 0, c*f)
+	m := scratch(16 * min(w.chunk, n) * per * f)
+	if bias == nil {
+		bias = w.zero[:f]
+	}
+	for n0 := 0; n0 < n; n0 += w.chunk {
+		nc := min(w.chunk, n-n0)
+		t0, tc := n0*per, nc*per
+		w.task.x, w.task.n0 = x, n0
+		w.run(wgInput, 1, n0*w.th, nc*w.th)
+		for p := range 16 {
+			gemm.Sgemm(false, false, tc, f, c, 1, w.v[p*t*c+t0*c:], c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+		}
+		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
+		w.run(wgOutput, 1, n0*w.th, nc*w.th)
+	}
+}
+
+// backward sets the weight gradient dw from dy and, when dx is not nil, dx
+// (N×H×W×C) to the gradient with respect to the input. scratch(k) is as for
+// forward: here it holds dU and, for a chunk of examples, dM, dV and the
+// padded dX.
+func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
+	f, c, t, per := w.f, w.g.c, w.tiles, w.th*w.tw
+	hp, wp := w.padded()
+	most := min(w.chunk, w.n)
+	first := max(16*most*per*f, most*hp*wp*c)
+	buf := scratch(first + 16*most*per*c + 16*c*f)
+	dm, dv, du := buf[:first], buf[first:first+16*most*per*c], buf[first+16*most*per*c:]
+	for n0 := 0; n0 < w.n; n0 += w.chunk {
+		nc := min(w.chunk, w.n-n0)
+		t0, tc := n0*per, nc*per
+		w.task.y, w.task.m, w.task.n0, w.task.nc = dy, dm, n0, nc
+		w.run(wgGradOutput, 1, n0*w.th, nc*w.th)
+		beta := float32(1) // dU sums over the chunks, in order
+		if n0 == 0 {
+			beta = 0
+		}
+		for p := range 16 {
+			gemm.Sgemm(true, false, c, f, tc, 1, w.v[p*t*c+t0*c:], c, dm[p*tc*f:], f, beta, du[p*c*f:], f)
+		}
+		if dx == nil {
+			continue
+		}
+		for p := range 16 {
+			gemm.Sgemm(false, true, tc, c, f, 1, dm[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+		}
+		// dM is spent: its room holds the padded dX of the chunk.
+		w.task.x, w.task.m, w.task.pad, w.task.n0, w.task.nc = dx, dv, dm, n0, nc
+		w.run(wgGradInput, 1, n0, nc)
+	}
+	w.task.w, w.task.m = dw, du
+	w.run(wgGradFilter, filterGrain, 0, c*f)
+}
+
+// filterGrain is the number of (channel, filter) pairs in a block of the
+// weight transforms.
+const filterGrain = 1024
+
+// run runs op over [first, first+n) in blocks of grain, with the operands
+// already set in w.task, which it then clears.
+func (w *winograd) run(op wgOp, grain, first, n int) {
+	w.task.op, w.task.wg, w.task.first = op, w, first
+	parallelFor(n, grain, &w.task)
+	w.task = winogradTask{}
+}
+
+// winogradTask is one transform step over a range of rows of tiles,
+// examples or weights. Products (M, dM, dV) and the padded dX hold the nc
+// examples from n0 on.
+type winogradTask struct {
+	op      wgOp
+	wg      *winograd
+	first   int // added to the range parallelFor gives
+	n0, nc  int
+	x, y, m []float32
+	w, bias []float32
+	pad     []float32
+}
+
+func (k *winogradTask) run(lo, hi int) {
+	lo, hi = lo+k.first, hi+k.first
+	switch k.op {
+	case wgInput:
+		k.wg.inputRows(k.x, lo, hi)
+	case wgOutput:
+		k.wg.outputRows(k.y, k.m, k.bias, k.n0, k.nc, lo, hi)
+	case wgGradOutput:
+		k.wg.gradOutputRows(k.m, k.y, k.n0, k.nc, lo, hi)
+	case wgGradInput:
+		k.wg.gradInputExamples(k.x, k.m, k.pad, k.n0, k.nc, lo, hi)
+	case wgFilter:
+		filterTransform(k.wg.u, k.w, k.wg.g.c*k.wg.f, lo, hi)
+	case wgGradFilter:
+		filterGrad(k.w, k.m, k.wg.g.c*k.wg.f, lo, hi)
+	}
+}
+
+// inputRows writes V for the tiles in rows lo..hi−1 of tiles (row r is row
+// r mod th of example r / th) from the input x.
+func (w *winograd) inputRows(x []float32, lo, hi int) {
+	g, c := w.g, w.g.c
+	stride := w.tiles * c
+	imgSize := g.h * g.w * c
+	zero := w.zero[:c]
+	var d [16][]float32
+	for r := lo; r < hi; r++ {
+		img := x[r/w.th*imgSize : (r/w.th+1)*imgSize]
+		ih0 := 2*(r%w.th) - g.pt
+		for j := range w.tw {
+			iw0 := 2*j - g.pl
+			for a := range 4 {
+				ih := ih0 + a
+				for b := range 4 {
+					iw := iw0 + b
+					if ih < 0 || ih >= g.h || iw < 0 || iw >= g.w {
+						d[a*4+b] = zero
+					} else {
+						o := (ih*g.w + iw) * c
+						d[a*4+b] = img[o : o+c]
+					}
+				}
+			}
+			inputTile(w.v[(r*w.tw+j)*c:], stride, &d, c)
+		}
+	}
+}
+
+// outputRows writes the output of the tiles in rows lo..hi−1 of tiles from
+// m, the products of the nc examples from n0 on, adding the bias.
+func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
+	g, f := w.g, w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	imgSize := g.oh * g.ow * f
+	var o [4][]float32
+	for r := lo; r < hi; r++ {
+		img := y[r/w.th*imgSize : (r/w.th+1)*imgSize]
+		oh0 := 2 * (r % w.th)
+		for j := range w.tw {
+			ow0 := 2 * j
+			full := true
+			for a := range 2 {
+				for b := range 2 {
+					if oh0+a < g.oh && ow0+b < g.ow {
+						i := ((oh0+a)*g.ow + ow0 + b) * f
+						o[a*2+b] = img[i : i+f]
+					} else {
+						o[a*2+b], full = nil, false
+					}
+				}
+			}
+			outputTile(&o, full, m[(r*w.tw+j-t0)*f:], stride, bias, f)
+		}
+	}
+}
+
+// gradOutputRows writes dM = A dY Aᵀ for the tiles in rows lo..hi−1, into
+// dm holding the nc examples from n0 on.
+func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
+	g, f := w.g, w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	imgSize := g.oh * g.ow * f
+	zero := w.zero[:f]
+	var d [4][]float32
+	for r := lo; r < hi; r++ {
+		img := dy[r/w.th*imgSize : (r/w.th+1)*imgSize]
+		oh0 := 2 * (r % w.th)
+		for j := range w.tw {
+			ow0 := 2 * j
+			for a := range 2 {
+				for b := range 2 {
+					if oh0+a < g.oh && ow0+b < g.ow {
+						i := ((oh0+a)*g.ow + ow0 + b) * f
+						d[a*2+b] = img[i : i+f]
+					} else {
+						d[a*2+b] = zero
+					}
+				}
+			}
+			gradOutputTile(dm[(r*w.tw+j-t0)*f:], stride, &d, f)
+		}
+	}
+}
+
+// gradInputExamples sets examples lo..hi−1 of dx from dV, which holds the nc
+// examples from n0 on: the tiles of an example are added up in a
+// zero-padded copy (in pad, also from n0 on), in order, whose inside is then
+// copied to dx.
+func (w *winograd) gradInputExamples(dx, dv, pad []float32, n0, nc, lo, hi int) {
+	g, c := w.g, w.g.c
+	hp, wp := w.padded()
+	stride := nc * w.th * w.tw * c
+	imgSize := g.h * g.w * c
+	var d [16][]float32
+	for n := lo; n < hi; n++ {
+		p := pad[(n-n0)*hp*wp*c : (n-n0+1)*hp*wp*c]
+		clear(p)
+		for i := range w.th {
+			for j := range w.tw {
+				for a := range 4 {
+					for b := range 4 {
+						o := ((2*i+a)*wp + 2*j + b) * c
+						d[a*4+b] = p[o : o+c]
+					}
+				}
+				gradInputTile(&d, dv[(((n-n0)*w.th+i)*w.tw+j)*c:], stride, c)
+			}
+		}
+		img := dx[n*imgSize : (n+1)*imgSize]
+		for ih := range g.h {
+			o := ((ih+g.pt)*wp + g.pl) * c
+			copy(img[ih*g.w*c:(ih+1)*g.w*c], p[o:o+g.w*c])
+		}
+	}
+}
+
+// inputTileGo writes V = Bᵀ d B for one tile: for each channel q in [lo, hi),
+// v[p·stride+q] for the 16 positions p = 4·row+column, from the 4×4 block
+// of input vectors d (row-major), with
+//
+//	Bᵀ = ⎡1  0 −1  0⎤
+//	     ⎢0  1  1  0⎥
+//	     ⎢0 −1  1  0⎥
+//	     ⎣0  1  0 −1⎦
+func inputTileGo(v []float32, stride int, d *[16][]float32, lo, hi int) {
+	var t [16]float32
+	for q := lo; q < hi; q++ {
+		for b := range 4 { // Bᵀ d, a column at a time
+			d0, d1, d2, d3 := d[b][q], d[4+b][q], d[8+b][q], d[12+b][q]
+			t[b], t[4+b], t[8+b], t[12+b] = d0-d2, d1+d2, d2-d1, d1-d3
+		}
+		for a := range 4 { // (Bᵀ d) B, a row at a time
+			t0, t1, t2, t3 := t[4*a], t[4*a+1], t[4*a+2], t[4*a+3]
+			v[(4*a)*stride+q] = t0 - t2
+			v[(4*a+1)*stride+q] = t1 + t2
+			v[(4*a+2)*stride+q] = t2 - t1
+			v[(4*a+3)*stride+q] = t1 - t3
+		}
+	}
+}
+
+// outputTileGo writes Y = Aᵀ M A plus the bias for one tile: the 2×2
+// output vectors o (row-major; nil where the tile overhangs the output) from
+// m[p·stride+q], with
+//
+//	Aᵀ = ⎡1 1  1  0⎤
+//	     ⎣0 1 −1 −1⎦
+func outputTileGo(o *[4][]float32, m []float32, stride int, bias []float32, lo, hi int) {
+	var s [8]float32
+	for q := lo; q < hi; q++ {
+		for b := range 4 { // Aᵀ M, a column at a time
+			m0, m1, m2, m3 := m[b*stride+q], m[(4+b)*stride+q], m[(8+b)*stride+q], m[(12+b)*stride+q]
+			s[b], s[4+b] = m0+m1+m2, m1-m2-m3
+		}
+		bq := bias[q]
+		for a := range 2 { // (Aᵀ M) A, a row at a time
+			s0, s1, s2, s3 := s[4*a], s[4*a+1], s[4*a+2], s[4*a+3]
+			if y := o[2*a]; y != nil {
+				y[q] = s0 + s1 + s2 + bq
+			}
+			if y := o[2*a+1]; y != nil {
+				y[q] = s1 - s2 - s3 + bq
+			}
+		}
+	}
+}
+
+// gradOutputTileGo writes dM = A dY Aᵀ for one tile from the 2×2 vectors
+// of dY (row-major; zeros where the tile overhangs the output).
+func gradOutputTileGo(dm []float32, stride int, d *[4][]float32, lo, hi int) {
+	var t [8]float32
+	for q := lo; q < hi; q++ {
+		for b := range 2 { // A dY, a column at a time
+			d0, d1 := d[b][q], d[2+b][q]
+			t[b], t[2+b], t[4+b], t[6+b] = d0, d0+d1, d0-d1, -d1
+		}
+		for a := range 4 { // (A dY) Aᵀ, a row at a time
+			t0, t1 := t[2*a], t[2*a+1]
+			dm[(4*a)*stride+q] = t0
+			dm[(4*a+1)*stride+q] = t0 + t1
+			dm[(4*a+2)*stride+q] = t0 - t1
+			dm[(4*a+3)*stride+q] = -t1
+		}
+	}
+}
+
+// gradInputTileGo adds B dV Bᵀ for one tile, dV read from dv[p·stride+q],
+// to the 4×4 block of vectors d (row-major).
+func gradInputTileGo(d *[16][]float32, dv []float32, stride int, lo, hi int) {
+	var t [16]float32
+	for q := lo; q < hi; q++ {
+		for a := range 4 { // dV Bᵀ, a row at a time
+			x0, x1, x2, x3 := dv[(4*a)*stride+q], dv[(4*a+1)*stride+q], dv[(4*a+2)*stride+q], dv[(4*a+3)*stride+q]
+			t[4*a], t[4*a+1], t[4*a+2], t[4*a+3] = x0, x1-x2+x3, x1+x2-x0, -x3
+		}
+		for b := range 4 { // B (dV Bᵀ), a column at a time
+			t0, t1, t2, t3 := t[b], t[4+b], t[8+b], t[12+b]
+			d[b][q] += t0
+			d[4+b][q] += t1 - t2 + t3
+			d[8+b][q] += t1 + t2 - t0
+			d[12+b][q] += -t3
+		}
+	}
+}
+
+// filterTransformGo writes U = G g Gᵀ for the (channel, filter) pairs
+// lo..hi−1 of the weights w ([3][3][C·F]) to u ([16][C·F]), with
+//
+//	G = ⎡ 1    0    0 ⎤
+//	    ⎢1/2  1/2  1/2⎥
+//	    ⎢1/2 −1/2  1/2⎥
+//	    ⎣ 0    0    1 ⎦
+func filterTransformGo(u, w []float32, cf, lo, hi int) {
+	var t [12]float32
+	for q := lo; q < hi; q++ {
+		for b := range 3 { // G g, a column at a time
+			g0, g1, g2 := w[b*cf+q], w[(3+b)*cf+q], w[(6+b)*cf+q]
+			t[b], t[3+b], t[6+b], t[9+b] = g0, (g0+g1+g2)*0.5, (g0-g1+g2)*0.5, g2
+		}
+		for a := range 4 { // (G g) Gᵀ, a row at a time
+			t0, t1, t2 := t[3*a], t[3*a+1], t[3*a+2]
+			u[(4*a)*cf+q] = t0
+			u[(4*a+1)*cf+q] = (t0 + t1 + t2) * 0.5
+			u[(4*a+2)*cf+q] = (t0 - t1 + t2) * 0.5
+			u[(4*a+3)*cf+q] = t2
+		}
+	}
+}
+
+// filterGradGo writes the weight gradient dg = Gᵀ dU G for the pairs
+// lo..hi−1 from du ([16][C·F]) to dw ([3][3][C·F]).
+func filterGradGo(dw, du []float32, cf, lo, hi int) {
+	var t [12]float32
+	for q := lo; q < hi; q++ {
+		for b := range 4 { // Gᵀ dU, a column at a time
+			x0, x1, x2, x3 := du[b*cf+q], du[(4+b)*cf+q], du[(8+b)*cf+q], du[(12+b)*cf+q]
+			t[b], t[4+b], t[8+b] = x0+(x1+x2)*0.5, (x1-x2)*0.5, (x1+x2)*0.5+x3
+		}
+		for a := range 3 { // (Gᵀ dU) G, a row at a time
+			t0, t1, t2, t3 := t[4*a], t[4*a+1], t[4*a+2], t[4*a+3]
+			dw[(3*a)*cf+q] = t0 + (t1+t2)*0.5
+			dw[(3*a+1)*cf+q] = (t1 - t2) * 0.5
+			dw[(3*a+2)*cf+q] = (t1+t2)*0.5 + t3
+		}
+	}
+}
