@@ -1069,3 +1069,46 @@ bn2ig_done:
 	VZEROUPPER
 	RET
 
+
+// func scaleShiftAVX2(y, x, scale, shift *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time, and every
+// row r: y[r·c+q] = scale[q]·x[r·c+q] + shift[q].
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ scale+16(FP), R12
+	MOVQ shift+24(FP), R13
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+48(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2ss_strip:
+	CMPQ R11, R10
+	JGE bn2ss_done
+	VMOVUPS (R12)(R11*1), Y0 // scale
+	VMOVUPS (R13)(R11*1), Y2 // shift
+	VMOVUPS 32(R12)(R11*1), Y1 // scale
+	VMOVUPS 32(R13)(R11*1), Y3 // shift
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn2ss_row:
+	TESTQ CX, CX
+	JEQ bn2ss_next
+	VMULPS (SI)(AX*1), Y0, Y8
+	VADDPS Y2, Y8, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	VMULPS 32(SI)(AX*1), Y1, Y9
+	VADDPS Y3, Y9, Y9
+	VMOVUPS Y9, 32(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn2ss_row
+bn2ss_next:
+	ADDQ $64, R11
+	JMP bn2ss_strip
+bn2ss_done:
+	VZEROUPPER
+	RET
