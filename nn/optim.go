@@ -239,7 +239,8 @@ type adamTask struct {
 	consts     adamConsts
 }
 
-// adamConsts are the scalars of one Adam step, laid out for adamAVX512.
+// adamConsts are the scalars of one Adam step, laid out for the assembly
+// loops (adamAVX512, adamAVX2).
 type adamConsts struct {
 	b1, ob1, b2, ob2 float32 // β1, 1−β1, β2, 1−β2
 	c1, c2           float32 // 1/(1−β1^t), 1/(1−β2^t)
@@ -253,10 +254,16 @@ func (t *adamTask) run(lo, hi int) {
 
 // adamUpdate is the Adam update of len(w) values.
 func adamUpdate(w, g, m, v []float32, k *adamConsts) {
-	if haveAVX512 && len(w) > 0 {
+	if len(w) > 0 {
 		_, _, _ = g[len(w)-1], m[len(w)-1], v[len(w)-1]
-		adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
-		return
+		switch simd {
+		case simdAVX512:
+			adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
+		case simdAVX2:
+			adamAVX2(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
+		}
 	}
 	adamUpdateGo(w, g, m, v, k)
 }
@@ -265,10 +272,13 @@ func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	b1, ob1, b2, ob2, c1, c2, lr, eps, decay := k.b1, k.ob1, k.b2, k.ob2, k.c1, k.c2, k.lr, k.eps, k.decay
 	for i, gi := range g {
+		// The conversions round each product before the add, as the
+		// assembly does: without them a compiler may fuse a·b+c into one
+		// FMA (Go does for GOAMD64=v3) and change the bits.
 		wi := w[i]
-		wi -= decay * wi
-		mi := b1*m[i] + ob1*gi
-		vi := b2*v[i] + ob2*gi*gi
+		wi -= float32(decay * wi)
+		mi := float32(b1*m[i]) + float32(ob1*gi)
+		vi := float32(b2*v[i]) + float32(ob2*gi*gi)
 		m[i], v[i] = mi, vi
 		mh := mi * c1
 		vh := vi * c2
