@@ -120,7 +120,7 @@ func transformCost(n int) float64 {
 	switch {
 	case gemm.Kernel() == "portable":
 		return float64(n * transformPortableCost)
-	case winogradAsm:
+	case winogradAsm():
 		return float64((n&^7)*transformAsmCost + (n&7)*transformGoCost)
 	}
 	return float64(n * transformGoCost)

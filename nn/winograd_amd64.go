@@ -2,17 +2,11 @@
 
 package nn
 
-import (
-	"golang.org/x/sys/cpu"
-
-	"github.com/cnnlab/cnnlab/nn/gemm"
-)
-
-// winogradAsm selects the AVX2 tile transforms of winograd_amd64.s over
-// their portable twins, on the first multiple of 8 channels. They follow the
-// gemm kernel: forcing the portable one leaves all of nn's Winograd portable
-// too. Tests switch it off to compare the two.
-var winogradAsm = cpu.X86.HasAVX2 && cpu.X86.HasFMA && gemm.Kernel() != "portable"
+// winogradAsm reports whether the AVX2 tile transforms of winograd_amd64.s
+// run instead of their portable twins (on the first multiple of 8
+// channels): at the AVX2 and AVX-512 levels of simd, so that forcing the
+// portable gemm kernel leaves all of nn's Winograd portable too.
+func winogradAsm() bool { return simd == simdAVX2 || simd == simdAVX512 }
 
 //go:noescape
 func inputTileAVX2(v *float32, stride int, d *[16][]float32, n int)
@@ -34,7 +28,7 @@ func filterGradAVX2(dw, du *float32, cf, n int)
 
 // asmLanes is the part of n channels the assembly handles, 0 without it.
 func asmLanes(n int) int {
-	if !winogradAsm {
+	if !winogradAsm() {
 		return 0
 	}
 	return n &^ 7

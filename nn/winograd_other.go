@@ -3,7 +3,7 @@
 package nn
 
 // winogradAsm is false where there is no assembly: the portable transforms run.
-var winogradAsm = false
+func winogradAsm() bool { return false }
 
 func inputTile(v []float32, stride int, d *[16][]float32, c int) { inputTileGo(v, stride, d, 0, c) }
 

@@ -359,86 +359,85 @@ func TestWinogradStepAllocatesNothing(t *testing.T) {
 
 // TestWinogradTransformsMatchGo checks the assembly transforms against
 // their portable twins bit for bit, on vector lengths with and without a
-// remainder.
+// remainder, at every level of loops this CPU can run.
 func TestWinogradTransformsMatchGo(t *testing.T) {
-	if !winogradAsm {
-		t.Skip("no assembly transforms on this machine")
-	}
-	r := rand.New(rand.NewPCG(8, 8))
-	for _, c := range []int{1, 7, 8, 9, 16, 31, 64, 67} {
-		t.Run(fmt.Sprint("c=", c), func(t *testing.T) {
-			const stride = 101
-			fill := func(n int) []float32 {
-				s := make([]float32, n)
-				normalInput(r, s)
-				return s
-			}
-			var d16 [16][]float32
-			for i := range d16 {
-				d16[i] = fill(c)
-			}
-			// input transform
-			a, b := make([]float32, 15*stride+c), make([]float32, 15*stride+c)
-			inputTile(a, stride, &d16, c)
-			inputTileGo(b, stride, &d16, 0, c)
-			if !sameBits(a, b) {
-				t.Errorf("inputTile differs from inputTileGo")
-			}
-			// output transform
-			m := fill(15*stride + c)
-			bias := fill(c)
-			var oa, ob [4][]float32
-			for i := range 4 {
-				oa[i], ob[i] = make([]float32, c), make([]float32, c)
-			}
-			outputTile(&oa, true, m, stride, bias, c)
-			outputTileGo(&ob, m, stride, bias, 0, c)
-			for i := range 4 {
-				if !sameBits(oa[i], ob[i]) {
-					t.Errorf("outputTile differs from outputTileGo at %d", i)
+	forEachLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(8, 8))
+		for _, c := range []int{1, 7, 8, 9, 16, 31, 64, 67} {
+			t.Run(fmt.Sprint("c=", c), func(t *testing.T) {
+				const stride = 101
+				fill := func(n int) []float32 {
+					s := make([]float32, n)
+					normalInput(r, s)
+					return s
 				}
-			}
-			// gradient of the output transform
-			var d4 [4][]float32
-			for i := range d4 {
-				d4[i] = fill(c)
-			}
-			a, b = make([]float32, 15*stride+c), make([]float32, 15*stride+c)
-			gradOutputTile(a, stride, &d4, c)
-			gradOutputTileGo(b, stride, &d4, 0, c)
-			if !sameBits(a, b) {
-				t.Errorf("gradOutputTile differs from gradOutputTileGo")
-			}
-			// weight transforms, on pairs 1..1+c of 3+c
-			cf := c + 3
-			w9, u16 := fill(9*cf), fill(16*cf)
-			a, b = make([]float32, 16*cf), make([]float32, 16*cf)
-			filterTransform(a, w9, cf, 1, 1+c)
-			filterTransformGo(b, w9, cf, 1, 1+c)
-			if !sameBits(a, b) {
-				t.Errorf("filterTransform differs from filterTransformGo")
-			}
-			a, b = make([]float32, 9*cf), make([]float32, 9*cf)
-			filterGrad(a, u16, cf, 1, 1+c)
-			filterGradGo(b, u16, cf, 1, 1+c)
-			if !sameBits(a, b) {
-				t.Errorf("filterGrad differs from filterGradGo")
-			}
-			// gradient of the input transform
-			var ga, gb [16][]float32
-			for i := range ga {
-				ga[i] = fill(c)
-				gb[i] = append([]float32(nil), ga[i]...)
-			}
-			gradInputTile(&ga, m, stride, c)
-			gradInputTileGo(&gb, m, stride, 0, c)
-			for i := range ga {
-				if !sameBits(ga[i], gb[i]) {
-					t.Errorf("gradInputTile differs from gradInputTileGo at %d", i)
+				var d16 [16][]float32
+				for i := range d16 {
+					d16[i] = fill(c)
 				}
-			}
-		})
-	}
+				// input transform
+				a, b := make([]float32, 15*stride+c), make([]float32, 15*stride+c)
+				inputTile(a, stride, &d16, c)
+				inputTileGo(b, stride, &d16, 0, c)
+				if !sameBits(a, b) {
+					t.Errorf("inputTile differs from inputTileGo")
+				}
+				// output transform
+				m := fill(15*stride + c)
+				bias := fill(c)
+				var oa, ob [4][]float32
+				for i := range 4 {
+					oa[i], ob[i] = make([]float32, c), make([]float32, c)
+				}
+				outputTile(&oa, true, m, stride, bias, c)
+				outputTileGo(&ob, m, stride, bias, 0, c)
+				for i := range 4 {
+					if !sameBits(oa[i], ob[i]) {
+						t.Errorf("outputTile differs from outputTileGo at %d", i)
+					}
+				}
+				// gradient of the output transform
+				var d4 [4][]float32
+				for i := range d4 {
+					d4[i] = fill(c)
+				}
+				a, b = make([]float32, 15*stride+c), make([]float32, 15*stride+c)
+				gradOutputTile(a, stride, &d4, c)
+				gradOutputTileGo(b, stride, &d4, 0, c)
+				if !sameBits(a, b) {
+					t.Errorf("gradOutputTile differs from gradOutputTileGo")
+				}
+				// weight transforms, on pairs 1..1+c of 3+c
+				cf := c + 3
+				w9, u16 := fill(9*cf), fill(16*cf)
+				a, b = make([]float32, 16*cf), make([]float32, 16*cf)
+				filterTransform(a, w9, cf, 1, 1+c)
+				filterTransformGo(b, w9, cf, 1, 1+c)
+				if !sameBits(a, b) {
+					t.Errorf("filterTransform differs from filterTransformGo")
+				}
+				a, b = make([]float32, 9*cf), make([]float32, 9*cf)
+				filterGrad(a, u16, cf, 1, 1+c)
+				filterGradGo(b, u16, cf, 1, 1+c)
+				if !sameBits(a, b) {
+					t.Errorf("filterGrad differs from filterGradGo")
+				}
+				// gradient of the input transform
+				var ga, gb [16][]float32
+				for i := range ga {
+					ga[i] = fill(c)
+					gb[i] = append([]float32(nil), ga[i]...)
+				}
+				gradInputTile(&ga, m, stride, c)
+				gradInputTileGo(&gb, m, stride, 0, c)
+				for i := range ga {
+					if !sameBits(ga[i], gb[i]) {
+						t.Errorf("gradInputTile differs from gradInputTileGo at %d", i)
+					}
+				}
+			})
+		}
+	})
 }
 
 // BenchmarkConvLayer times the forward and both backward passes of the
