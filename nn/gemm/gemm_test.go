@@ -395,6 +395,7 @@ func TestChooseKernel(t *testing.T) {
 		{"portable", "portable", ""},
 		{" AVX2 ", map[bool]string{true: "avx2", false: best}[hasKernel("avx2")], map[bool]string{true: "", false: "does not support"}[hasKernel("avx2")]},
 		{"avx512", map[bool]string{true: "avx512", false: best}[hasKernel("avx512")], map[bool]string{true: "", false: "does not support"}[hasKernel("avx512")]},
+		{"neon", map[bool]string{true: "neon", false: best}[hasKernel("neon")], map[bool]string{true: "", false: "does not support"}[hasKernel("neon")]},
 		{"sse", best, "unknown kernel"},
 	}
 	for _, tt := range tests {
