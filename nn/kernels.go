@@ -51,10 +51,13 @@ func (t *elementwise) apply(fn func(dst, a, b []float32, s float32), dst, a, b [
 
 // reluForward sets y = max(x, 0) (−0 and negative values give +0).
 func reluForward(y, x, _ []float32, _ float32) {
-	if haveAVX512 && len(y) > 0 {
+	if len(y) > 0 {
 		_ = x[len(y)-1]
-		reluForwardAVX512(&y[0], &x[0], len(y))
-		return
+		switch simd {
+		case simdAVX512:
+			reluForwardAVX512(&y[0], &x[0], len(y))
+			return
+		}
 	}
 	reluForwardGo(y, x)
 }
@@ -72,10 +75,13 @@ func reluForwardGo(y, x []float32) {
 // elsewhere, so its bits minus one are negative exactly where the gradient
 // is zero.
 func reluBackward(dx, dy, y []float32, _ float32) {
-	if haveAVX512 && len(dx) > 0 {
+	if len(dx) > 0 {
 		_, _ = dy[len(dx)-1], y[len(dx)-1]
-		reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
-		return
+		switch simd {
+		case simdAVX512:
+			reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+			return
+		}
 	}
 	reluBackwardGo(dx, dy, y)
 }
@@ -178,9 +184,12 @@ func (t *biasRows) run(lo, hi int) {
 // addRows adds b to every row of y (rows of len(b) values).
 func addRows(y, b []float32) {
 	n := len(b)
-	if haveAVX512 && n > 0 && len(y) >= n {
-		addRowsAVX512(&y[0], &b[0], len(y)/n, n)
-		return
+	if n > 0 && len(y) >= n {
+		switch simd {
+		case simdAVX512:
+			addRowsAVX512(&y[0], &b[0], len(y)/n, n)
+			return
+		}
 	}
 	addRowsGo(y, b)
 }
@@ -250,9 +259,12 @@ func (t *columnSums) sum(s, x []float32) {
 // the two sums added.
 func sumRows(s, y []float32) {
 	n := len(s)
-	if haveAVX512 && n > 0 {
-		sumRowsAVX512(&s[0], unsafeData(y), len(y)/n, n)
-		return
+	if n > 0 {
+		switch simd {
+		case simdAVX512:
+			sumRowsAVX512(&s[0], unsafeData(y), len(y)/n, n)
+			return
+		}
 	}
 	sumRowsGo(s, y)
 }

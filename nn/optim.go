@@ -253,10 +253,13 @@ func (t *adamTask) run(lo, hi int) {
 
 // adamUpdate is the Adam update of len(w) values.
 func adamUpdate(w, g, m, v []float32, k *adamConsts) {
-	if haveAVX512 && len(w) > 0 {
+	if len(w) > 0 {
 		_, _, _ = g[len(w)-1], m[len(w)-1], v[len(w)-1]
-		adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
-		return
+		switch simd {
+		case simdAVX512:
+			adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
+		}
 	}
 	adamUpdateGo(w, g, m, v, k)
 }

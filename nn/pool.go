@@ -71,7 +71,8 @@ func maxWindows(best []float32, arg []int32, img []float32, first, rows, cols, r
 	if count == 0 || len(arg) < count*c || last > len(img) || first < 0 {
 		panic("nn: max pool window outside the image")
 	}
-	if haveAVX512 {
+	switch simd {
+	case simdAVX512:
 		maxPoolAVX512(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
 		return
 	}

@@ -4,9 +4,18 @@ package nn
 
 import "golang.org/x/sys/cpu"
 
-// haveAVX512 selects the AVX-512 loops of simd_amd64.s over their portable
-// twins. Tests switch it off to compare the two.
-var haveAVX512 = cpu.X86.HasAVX512F
+// availableLevels lists the levels of loops this CPU can run, best first,
+// simdPortable last.
+func availableLevels() []simdLevel {
+	var ls []simdLevel
+	if cpu.X86.HasAVX512F {
+		ls = append(ls, simdAVX512)
+	}
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		ls = append(ls, simdAVX2)
+	}
+	return append(ls, simdPortable)
+}
 
 //go:noescape
 func reluForwardAVX512(y, x *float32, n int)

@@ -33,7 +33,8 @@ func smallForward(c []float32, ldc int, a []float32, lda int, b []float32, ldb i
 	if (m-1)*ldc+n > len(c) || (m-1)*lda+k > len(a) || (k-1)*ldb+n > len(b) || n > len(bias) || n > smallWidth {
 		panic("nn: small conv operands too short")
 	}
-	if haveAVX512 {
+	switch simd {
+	case simdAVX512:
 		m0, m1 := lanes(n)
 		smallForwardAVX512(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, m0, m1)
 		return
@@ -66,7 +67,8 @@ func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, 
 	if (m-1)*lda+k > len(a) || (m-1)*ldd+n > len(d) || (k+1)*smallWidth > len(acc) || n > smallWidth {
 		panic("nn: small conv operands too short")
 	}
-	if haveAVX512 {
+	switch simd {
+	case simdAVX512:
 		m0, m1 := lanes(n)
 		smallWeightGradAVX512(&acc[0], &a[0], lda, &d[0], ldd, m, k, m0, m1)
 		return
