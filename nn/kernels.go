@@ -57,6 +57,9 @@ func reluForward(y, x, _ []float32, _ float32) {
 		case simdAVX512:
 			reluForwardAVX512(&y[0], &x[0], len(y))
 			return
+		case simdNEON:
+			reluForwardNEON(&y[0], &x[0], len(y))
+			return
 		}
 	}
 	reluForwardGo(y, x)
@@ -80,6 +83,9 @@ func reluBackward(dx, dy, y []float32, _ float32) {
 		switch simd {
 		case simdAVX512:
 			reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+			return
+		case simdNEON:
+			reluBackwardNEON(&dx[0], &dy[0], &y[0], len(dx))
 			return
 		}
 	}
@@ -189,6 +195,9 @@ func addRows(y, b []float32) {
 		case simdAVX512:
 			addRowsAVX512(&y[0], &b[0], len(y)/n, n)
 			return
+		case simdNEON:
+			addRowsNEON(&y[0], &b[0], len(y)/n, n)
+			return
 		}
 	}
 	addRowsGo(y, b)
@@ -263,6 +272,9 @@ func sumRows(s, y []float32) {
 		switch simd {
 		case simdAVX512:
 			sumRowsAVX512(&s[0], unsafeData(y), len(y)/n, n)
+			return
+		case simdNEON:
+			sumRowsNEON(&s[0], unsafeData(y), len(y)/n, n)
 			return
 		}
 	}

@@ -259,6 +259,9 @@ func adamUpdate(w, g, m, v []float32, k *adamConsts) {
 		case simdAVX512:
 			adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
 			return
+		case simdNEON:
+			adamNEON(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
 		}
 	}
 	adamUpdateGo(w, g, m, v, k)
@@ -267,15 +270,18 @@ func adamUpdate(w, g, m, v []float32, k *adamConsts) {
 func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	b1, ob1, b2, ob2, c1, c2, lr, eps, decay := k.b1, k.ob1, k.b2, k.ob2, k.c1, k.c2, k.lr, k.eps, k.decay
+	// Every product is rounded before it is added (the conversions keep the
+	// compiler from fusing them into multiply-adds, as it does on arm64), so
+	// the vector loops can give the same bits.
 	for i, gi := range g {
 		wi := w[i]
-		wi -= decay * wi
-		mi := b1*m[i] + ob1*gi
-		vi := b2*v[i] + ob2*gi*gi
+		wi -= float32(decay * wi)
+		mi := float32(b1*m[i]) + float32(ob1*gi)
+		vi := float32(b2*v[i]) + float32(ob2*gi*gi)
 		m[i], v[i] = mi, vi
 		mh := mi * c1
 		vh := vi * c2
-		w[i] = wi - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
+		w[i] = wi - float32(lr*mh)/(float32(math.Sqrt(float64(vh)))+eps)
 	}
 }
 

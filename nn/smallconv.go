@@ -38,6 +38,9 @@ func smallForward(c []float32, ldc int, a []float32, lda int, b []float32, ldb i
 		m0, m1 := lanes(n)
 		smallForwardAVX512(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, m0, m1)
 		return
+	case simdNEON:
+		smallForwardNEON(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, n, k)
+		return
 	}
 	smallForwardGo(c, ldc, a, lda, b, ldb, bias, m, n, k)
 }
@@ -71,6 +74,9 @@ func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, 
 	case simdAVX512:
 		m0, m1 := lanes(n)
 		smallWeightGradAVX512(&acc[0], &a[0], lda, &d[0], ldd, m, k, m0, m1)
+		return
+	case simdNEON:
+		smallWeightGradNEON(&acc[0], &a[0], lda, &d[0], ldd, m, n, k)
 		return
 	}
 	smallWeightGradGo(acc, a, lda, d, ldd, m, n, k)
