@@ -582,8 +582,8 @@ smallfwd_done:
 //
 // For p < k and j < n: acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in
 // order, the product rounded before the add, and acc[k·32+j] += d[i·ldd+j]
-// (acc is k+1 rows of 32). Each group of 4 columns of each row of acc is
-// held in a register while i runs over the m rows.
+// (acc is k+1 rows of 32). Each group of 16, then 4, then 1 columns of
+// each row of acc is held in registers while i runs over the m rows.
 TEXT ·smallWeightGradNEON(SB), NOSPLIT, $0-64
 	MOVD acc+0(FP), R0
 	MOVD a+8(FP), R1
@@ -595,6 +595,56 @@ TEXT ·smallWeightGradNEON(SB), NOSPLIT, $0-64
 	MOVD m+40(FP), R5
 	MOVD n+48(FP), R6 // columns left
 	MOVD k+56(FP), R7
+smallgrad_16:
+	CMP  $16, R6
+	BLT  smallgrad_4
+	MOVD R0, R8 // acc[p, j]
+	MOVD R1, R9 // a[0, p]
+	MOVD ZR, R10 // p
+smallgrad_16_p:
+	VLD1 (R8), [V0.S4, V1.S4, V2.S4, V3.S4]
+	MOVD R9, R11 // a[i, p]
+	MOVD R3, R12 // d[i, j]
+	MOVD R5, R13
+	CMP  R7, R10
+	BEQ  smallgrad_16_bias
+smallgrad_16_i:
+	CBZ  R13, smallgrad_16_store
+	VLD1R (R11), [V8.S4]
+	VLD1 (R12), [V4.S4, V5.S4, V6.S4, V7.S4]
+	ADD  R2, R11
+	ADD  R4, R12
+	VFMUL(4, 8, 4)
+	VFMUL(5, 8, 5)
+	VFMUL(6, 8, 6)
+	VFMUL(7, 8, 7)
+	VFADD(4, 0, 0)
+	VFADD(5, 1, 1)
+	VFADD(6, 2, 2)
+	VFADD(7, 3, 3)
+	SUB  $1, R13
+	B    smallgrad_16_i
+smallgrad_16_bias:
+	CBZ  R13, smallgrad_16_store
+	VLD1 (R12), [V4.S4, V5.S4, V6.S4, V7.S4]
+	ADD  R4, R12
+	VFADD(4, 0, 0)
+	VFADD(5, 1, 1)
+	VFADD(6, 2, 2)
+	VFADD(7, 3, 3)
+	SUB  $1, R13
+	B    smallgrad_16_bias
+smallgrad_16_store:
+	VST1 [V0.S4, V1.S4, V2.S4, V3.S4], (R8)
+	ADD  $128, R8
+	ADD  $4, R9
+	ADD  $1, R10
+	CMP  R7, R10
+	BLE  smallgrad_16_p
+	ADD  $64, R0
+	ADD  $64, R3
+	SUB  $16, R6
+	B    smallgrad_16
 smallgrad_4:
 	CMP  $4, R6
 	BLT  smallgrad_1
