@@ -57,6 +57,9 @@ func reluForward(y, x, _ []float32, _ float32) {
 		case simdAVX512:
 			reluForwardAVX512(&y[0], &x[0], len(y))
 			return
+		case simdAVX2:
+			reluForwardAVX2(&y[0], &x[0], len(y))
+			return
 		case simdNEON:
 			reluForwardNEON(&y[0], &x[0], len(y))
 			return
@@ -83,6 +86,9 @@ func reluBackward(dx, dy, y []float32, _ float32) {
 		switch simd {
 		case simdAVX512:
 			reluBackwardAVX512(&dx[0], &dy[0], &y[0], len(dx))
+			return
+		case simdAVX2:
+			reluBackwardAVX2(&dx[0], &dy[0], &y[0], len(dx))
 			return
 		case simdNEON:
 			reluBackwardNEON(&dx[0], &dy[0], &y[0], len(dx))
@@ -195,6 +201,9 @@ func addRows(y, b []float32) {
 		case simdAVX512:
 			addRowsAVX512(&y[0], &b[0], len(y)/n, n)
 			return
+		case simdAVX2:
+			addRowsAVX2(&y[0], &b[0], len(y)/n, n)
+			return
 		case simdNEON:
 			addRowsNEON(&y[0], &b[0], len(y)/n, n)
 			return
@@ -272,6 +281,9 @@ func sumRows(s, y []float32) {
 		switch simd {
 		case simdAVX512:
 			sumRowsAVX512(&s[0], unsafeData(y), len(y)/n, n)
+			return
+		case simdAVX2:
+			sumRowsAVX2(&s[0], unsafeData(y), len(y)/n, n)
 			return
 		case simdNEON:
 			sumRowsNEON(&s[0], unsafeData(y), len(y)/n, n)

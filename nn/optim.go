@@ -239,7 +239,8 @@ type adamTask struct {
 	consts     adamConsts
 }
 
-// adamConsts are the scalars of one Adam step, laid out for adamAVX512.
+// adamConsts are the scalars of one Adam step, laid out for the assembly
+// loops (adamAVX512, adamAVX2).
 type adamConsts struct {
 	b1, ob1, b2, ob2 float32 // β1, 1−β1, β2, 1−β2
 	c1, c2           float32 // 1/(1−β1^t), 1/(1−β2^t)
@@ -259,6 +260,9 @@ func adamUpdate(w, g, m, v []float32, k *adamConsts) {
 		case simdAVX512:
 			adamAVX512(&w[0], &g[0], &m[0], &v[0], len(w), k)
 			return
+		case simdAVX2:
+			adamAVX2(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
 		case simdNEON:
 			adamNEON(&w[0], &g[0], &m[0], &v[0], len(w), k)
 			return
@@ -270,10 +274,10 @@ func adamUpdate(w, g, m, v []float32, k *adamConsts) {
 func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 	g, m, v = g[:len(w)], m[:len(w)], v[:len(w)]
 	b1, ob1, b2, ob2, c1, c2, lr, eps, decay := k.b1, k.ob1, k.b2, k.ob2, k.c1, k.c2, k.lr, k.eps, k.decay
-	// Every product is rounded before it is added (the conversions keep the
-	// compiler from fusing them into multiply-adds, as it does on arm64), so
-	// the vector loops can give the same bits.
 	for i, gi := range g {
+		// The conversions round each product before the add, as the
+		// assembly does: without them a compiler may fuse a·b+c into one
+		// FMA (Go does on arm64 and for GOAMD64=v3) and change the bits.
 		wi := w[i]
 		wi -= float32(decay * wi)
 		mi := float32(b1*m[i]) + float32(ob1*gi)
@@ -281,7 +285,7 @@ func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 		m[i], v[i] = mi, vi
 		mh := mi * c1
 		vh := vi * c2
-		w[i] = wi - float32(lr*mh)/(float32(math.Sqrt(float64(vh)))+eps)
+		w[i] = wi - lr*mh/(float32(math.Sqrt(float64(vh)))+eps)
 	}
 }
 

@@ -75,6 +75,9 @@ func maxWindows(best []float32, arg []int32, img []float32, first, rows, cols, r
 	case simdAVX512:
 		maxPoolAVX512(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
 		return
+	case simdAVX2:
+		maxPoolAVX2(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
+		return
 	case simdNEON:
 		maxPoolNEON(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
 		return

@@ -17,6 +17,8 @@ func availableLevels() []simdLevel {
 	return append(ls, simdPortable)
 }
 
+// The AVX-512 loops, in simd_amd64.s.
+
 //go:noescape
 func reluForwardAVX512(y, x *float32, n int)
 
@@ -40,3 +42,30 @@ func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ld
 
 //go:noescape
 func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
+
+// The AVX2 twins of the loops above, in simd_avx2_amd64.s. smallForwardAVX2
+// and smallWeightGradAVX2 take the number of live columns n instead of masks.
+
+//go:noescape
+func reluForwardAVX2(y, x *float32, n int)
+
+//go:noescape
+func reluBackwardAVX2(dx, dy, y *float32, n int)
+
+//go:noescape
+func addRowsAVX2(y, b *float32, rows, n int)
+
+//go:noescape
+func sumRowsAVX2(s, y *float32, rows, n int)
+
+//go:noescape
+func adamAVX2(w, grad, m, v *float32, n int, k *adamConsts)
+
+//go:noescape
+func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
+
+//go:noescape
+func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
+
+//go:noescape
+func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)

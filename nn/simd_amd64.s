@@ -11,16 +11,19 @@
 #define TAILMASK(K) MOVL $1, AX; SHLL CX, AX; DECL AX; KMOVW AX, K
 
 // func reluForwardAVX512(y, x *float32, n int)
+//
+// y = x with the bits cleared where the sign bit is set, as reluForwardGo
+// (so −0 gives +0, and a NaN stays a NaN unless its sign bit is set).
 TEXT ·reluForwardAVX512(SB), NOSPLIT, $0-24
 	MOVQ y+0(FP), DI
 	MOVQ x+8(FP), SI
 	MOVQ n+16(FP), CX
-	VPXORD Z0, Z0, Z0
 relufwd_loop:
 	CMPQ CX, $16
 	JLT relufwd_tail
 	VMOVUPS (SI), Z1
-	VMAXPS Z0, Z1, Z1 // max(x, +0); equal (±0) gives the second operand, +0
+	VPSRAD $31, Z1, Z2 // all ones where the sign bit is set
+	VPANDND Z1, Z2, Z1
 	VMOVUPS Z1, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
@@ -31,25 +34,29 @@ relufwd_tail:
 	JEQ relufwd_done
 	TAILMASK(K1)
 	VMOVUPS.Z (SI), K1, Z1
-	VMAXPS Z0, Z1, Z1
+	VPSRAD $31, Z1, Z2
+	VPANDND Z1, Z2, Z1
 	VMOVUPS Z1, K1, (DI)
 relufwd_done:
 	VZEROUPPER
 	RET
 
 // func reluBackwardAVX512(dx, dy, y *float32, n int)
+//
+// dx = dy where bits(y)−1 is not negative as an int32, 0 elsewhere, as
+// reluBackwardGo.
 TEXT ·reluBackwardAVX512(SB), NOSPLIT, $0-32
 	MOVQ dx+0(FP), DI
 	MOVQ dy+8(FP), SI
 	MOVQ y+16(FP), BX
 	MOVQ n+24(FP), CX
-	VPXORD Z0, Z0, Z0
+	VPTERNLOGD $0xff, Z0, Z0, Z0 // −1 in every lane
 relubwd_loop:
 	CMPQ CX, $16
 	JLT relubwd_tail
-	VMOVUPS (BX), Z1
-	VCMPPS $14, Z0, Z1, K2 // y > 0
-	VMOVUPS.Z (SI), K2, Z2
+	VPADDD (BX), Z0, Z1 // bits(y) − 1
+	VPSRAD $31, Z1, Z1  // all ones where the gradient is zero
+	VPANDND (SI), Z1, Z2
 	VMOVUPS Z2, (DI)
 	ADDQ $64, SI
 	ADDQ $64, DI
@@ -61,8 +68,10 @@ relubwd_tail:
 	JEQ relubwd_done
 	TAILMASK(K1)
 	VMOVUPS.Z (BX), K1, Z1
-	VCMPPS $14, Z0, Z1, K1, K2
-	VMOVUPS.Z (SI), K2, Z2
+	VMOVUPS.Z (SI), K1, Z2
+	VPADDD Z1, Z0, Z1
+	VPSRAD $31, Z1, Z1
+	VPANDND Z2, Z1, Z2
 	VMOVUPS Z2, K1, (DI)
 relubwd_done:
 	VZEROUPPER

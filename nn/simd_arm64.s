@@ -478,7 +478,7 @@ DATA iota4<>+8(SB)/4, $2
 DATA iota4<>+12(SB)/4, $3
 GLOBL iota4<>(SB), RODATA|NOPTR, $16
 
-// func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, n, k int)
+// func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
 //
 // For i < m and j < n: c[i·ldc+j] = bias[j], then c[i·ldc+j] +=
 // a[i·lda+p]·b[p·ldb+j] for p < k in order, the product rounded before the
@@ -495,10 +495,10 @@ TEXT ·smallForwardNEON(SB), NOSPLIT, $0-80
 	LSL  $2, R5
 	MOVD bias+48(FP), R6
 	MOVD m+56(FP), R7
-	MOVD k+72(FP), R9
+	MOVD k+64(FP), R9
 smallfwd_row:
 	CBZ  R7, smallfwd_done
-	MOVD n+64(FP), R10 // columns left
+	MOVD n+72(FP), R10 // columns left
 	MOVD R0, R11       // c[i, j]
 	MOVD R4, R12       // b[0, j]
 	MOVD R6, R13       // bias[j]
@@ -578,7 +578,7 @@ smallfwd_next:
 smallfwd_done:
 	RET
 
-// func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, n, k int)
+// func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
 //
 // For p < k and j < n: acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in
 // order, the product rounded before the add, and acc[k·32+j] += d[i·ldd+j]
@@ -593,8 +593,8 @@ TEXT ·smallWeightGradNEON(SB), NOSPLIT, $0-64
 	MOVD ldd+32(FP), R4
 	LSL  $2, R4
 	MOVD m+40(FP), R5
-	MOVD n+48(FP), R6 // columns left
-	MOVD k+56(FP), R7
+	MOVD k+48(FP), R7
+	MOVD n+56(FP), R6 // columns left
 smallgrad_16:
 	CMP  $16, R6
 	BLT  smallgrad_4

@@ -15,10 +15,10 @@ func maxPoolNEON(best *float32, arg *int32, img *float32, first, rows, cols, row
 	panic("nn: no NEON loops in this build")
 }
 
-func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, n, k int) {
+func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int) {
 	panic("nn: no NEON loops in this build")
 }
 
-func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, n, k int) {
+func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int) {
 	panic("nn: no NEON loops in this build")
 }

@@ -2,7 +2,8 @@
 
 package nn
 
-// The stubs below are never called: simd is never simdAVX512 in this build.
+// The stubs below are never called: simd is never simdAVX512 or simdAVX2 in
+// this build.
 
 func reluForwardAVX512(y, x *float32, n int)       { panic("nn: no AVX-512 loops in this build") }
 func reluBackwardAVX512(dx, dy, y *float32, n int) { panic("nn: no AVX-512 loops in this build") }
@@ -21,4 +22,23 @@ func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ld
 
 func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int) {
 	panic("nn: no AVX-512 loops in this build")
+}
+
+func reluForwardAVX2(y, x *float32, n int)       { panic("nn: no AVX2 loops in this build") }
+func reluBackwardAVX2(dx, dy, y *float32, n int) { panic("nn: no AVX2 loops in this build") }
+func addRowsAVX2(y, b *float32, rows, n int)     { panic("nn: no AVX2 loops in this build") }
+func sumRowsAVX2(s, y *float32, rows, n int)     { panic("nn: no AVX2 loops in this build") }
+func adamAVX2(w, grad, m, v *float32, n int, k *adamConsts) {
+	panic("nn: no AVX2 loops in this build")
+}
+func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int) {
+	panic("nn: no AVX2 loops in this build")
 }

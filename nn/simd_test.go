@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -55,23 +56,32 @@ func TestLevelFor(t *testing.T) {
 	}
 }
 
-// guarded returns a slice of n random values followed by guard values, and
-// a check that the guards are untouched.
-func guarded(t *testing.T, n int, seed uint64) ([]float32, func()) {
+// guarded returns a slice of n random values that starts off values into
+// its buffer, between guard values, and a check that the guards are
+// untouched. An odd off makes the slice start off the alignment of a vector.
+func guardedAt(t *testing.T, off, n int, seed uint64) ([]float32, func()) {
 	t.Helper()
-	buf := make([]float32, n+17)
-	normalInput(NewRand(seed, 5), buf[:n])
-	for i := n; i < len(buf); i++ {
-		buf[i] = 12345
+	buf := make([]float32, off+n+17)
+	normalInput(NewRand(seed, 5), buf[off:off+n])
+	for i := range buf {
+		if i < off || i >= off+n {
+			buf[i] = 12345
+		}
 	}
-	return buf[:n], func() {
+	return buf[off : off+n], func() {
 		t.Helper()
-		for i := n; i < len(buf); i++ {
-			if buf[i] != 12345 {
-				t.Fatalf("n=%d: wrote past the end (index %d)", n, i)
+		for i := range buf {
+			if (i < off || i >= off+n) && buf[i] != 12345 {
+				t.Fatalf("n=%d at %d: wrote outside the slice (buffer index %d)", n, off, i)
 			}
 		}
 	}
+}
+
+// guarded is guardedAt at the start of its buffer.
+func guarded(t *testing.T, n int, seed uint64) ([]float32, func()) {
+	t.Helper()
+	return guardedAt(t, 0, n, seed)
 }
 
 func sameFloats(t *testing.T, what string, got, want []float32) {
@@ -85,56 +95,88 @@ func sameFloats(t *testing.T, what string, got, want []float32) {
 	}
 }
 
-func TestVectorElementwiseMatchesPortable(t *testing.T) {
-	forEachLevel(t, func(t *testing.T) {
-		for n := 0; n <= 67; n++ {
-			x, _ := guarded(t, n, uint64(n))
-			if n > 2 {
-				x[1] = float32(math.Copysign(0, -1)) // −0 must give +0
-				x[2] = 0
-			}
-			y, ok := guarded(t, n, 1000)
-			want := make([]float32, n)
-			reluForward(y, x, nil, 0)
-			ok()
-			reluForwardGo(want, x)
-			sameFloats(t, "relu forward", y, want)
+// specialFloats are values whose sign, zero or NaN handling a vector loop
+// could get wrong.
+var specialFloats = []float32{
+	0, float32(math.Copysign(0, -1)),
+	float32(math.NaN()), math.Float32frombits(0xffc00000), // quiet NaNs, + and −
+	math.Float32frombits(0x7f800001), math.Float32frombits(0xff800123), // signalling NaNs
+	float32(math.Inf(1)), float32(math.Inf(-1)),
+	math.SmallestNonzeroFloat32, -math.SmallestNonzeroFloat32,
+	math.MaxFloat32, -math.MaxFloat32, 1, -1,
+}
 
-			dy, _ := guarded(t, n, uint64(n)+77)
-			dx, ok := guarded(t, n, 2000)
-			reluBackward(dx, dy, y, 0)
-			ok()
-			reluBackwardGo(want, dy, y)
-			sameFloats(t, "relu backward", dx, want)
+// sprinkle overwrites some of x, from index i0 on, with the special values.
+func sprinkle(x []float32, i0 int) {
+	for i := i0; i < len(x); i += 3 {
+		x[i] = specialFloats[(i/3)%len(specialFloats)]
+	}
+}
+
+func TestVectorReLUMatchesPortable(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		for _, off := range []int{0, 1, 3} {
+			for n := 0; n <= 67; n++ {
+				x, _ := guardedAt(t, off, n, uint64(n))
+				sprinkle(x, n%3)
+				y, ok := guardedAt(t, off, n, 1000)
+				want := make([]float32, n)
+				reluForward(y, x, nil, 0)
+				ok()
+				reluForwardGo(want, x)
+				sameFloats(t, "relu forward", y, want)
+				for i, v := range y { // and it is a ReLU
+					if math.Float32bits(v)>>31 != 0 || (x[i] > 0 && v != x[i]) || (x[i] <= 0 && v != 0) {
+						t.Fatalf("relu(%v) = %v", x[i], v)
+					}
+				}
+
+				// The gradient for y as reluForward leaves it, and for any y.
+				for _, anyY := range []bool{false, true} {
+					if anyY {
+						normalInput(NewRand(uint64(n), 9), y)
+						sprinkle(y, (n+1)%3)
+					}
+					dy, _ := guardedAt(t, off, n, uint64(n)+77)
+					sprinkle(dy, (n+2)%3)
+					dx, ok := guardedAt(t, 2-off%2, n, 2000)
+					reluBackward(dx, dy, y, 0)
+					ok()
+					reluBackwardGo(want, dy, y)
+					sameFloats(t, "relu backward", dx, want)
+				}
+			}
 		}
 	})
 }
 
 func TestVectorRowsMatchPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		for _, n := range []int{1, 3, 15, 16, 17, 28, 31, 32, 33, 64, 100} {
-			for _, rows := range []int{0, 1, 2, 3, 7, 64} {
-				b, _ := guarded(t, n, 3)
-				y, ok := guarded(t, rows*n, 4)
-				want := append([]float32(nil), y...)
-				addRows(y, b)
-				ok()
-				addRowsGo(want, b)
-				sameFloats(t, "add rows", y, want)
+		for _, off := range []int{0, 1} {
+			for _, n := range []int{1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 15, 16, 17, 23, 24, 25, 28, 31, 32, 33, 40, 64, 100} {
+				for _, rows := range []int{0, 1, 2, 3, 7, 64} {
+					b, _ := guardedAt(t, off, n, 3)
+					y, ok := guardedAt(t, 1-off, rows*n, 4)
+					want := append([]float32(nil), y...)
+					addRows(y, b)
+					ok()
+					addRowsGo(want, b)
+					sameFloats(t, "add rows", y, want)
 
-				s, ok := guarded(t, n, 5)
-				sumRows(s, y)
-				ok()
-				ws := make([]float32, n)
-				sumRowsGo(ws, y)
-				sameFloats(t, "sum rows", s, ws)
-				for j := range n { // and the sum is right
-					var exact float64
-					for r := range rows {
-						exact += float64(y[r*n+j])
-					}
-					if math.Abs(exact-float64(s[j])) > 1e-4*(1+math.Abs(exact)) {
-						t.Fatalf("sum rows n=%d rows=%d column %d: %v, want %v", n, rows, j, s[j], exact)
+					s, ok := guardedAt(t, off+2, n, 5)
+					sumRows(s, y)
+					ok()
+					ws := make([]float32, n)
+					sumRowsGo(ws, y)
+					sameFloats(t, "sum rows", s, ws)
+					for j := range n { // and the sum is right
+						var exact float64
+						for r := range rows {
+							exact += float64(y[r*n+j])
+						}
+						if math.Abs(exact-float64(s[j])) > 1e-4*(1+math.Abs(exact)) {
+							t.Fatalf("sum rows n=%d rows=%d column %d: %v, want %v", n, rows, j, s[j], exact)
+						}
 					}
 				}
 			}
@@ -147,40 +189,56 @@ func TestVectorAdamMatchesPortable(t *testing.T) {
 		k := &adamConsts{b1: 0.9, ob1: 1 - 0.9, b2: 0.999, ob2: 1 - 0.999, c1: 1 / (1 - 0.9*0.9), c2: 1 / (1 - 0.999*0.999), lr: 1e-3, eps: 1e-8}
 		for _, decay := range []float32{0, 1e-4} {
 			k.decay = decay
-			for n := 0; n <= 67; n++ {
-				w, okW := guarded(t, n, 1)
-				g, _ := guarded(t, n, 2)
-				m, okM := guarded(t, n, 3)
-				v, okV := guarded(t, n, 4)
-				for i := range v {
-					v[i] = v[i] * v[i] // second moments are not negative
+			for _, off := range []int{0, 1} {
+				for n := 0; n <= 67; n++ {
+					w, okW := guardedAt(t, off, n, 1)
+					g, _ := guardedAt(t, 1-off, n, 2)
+					m, okM := guardedAt(t, off, n, 3)
+					v, okV := guardedAt(t, 1-off, n, 4)
+					for i := range v {
+						v[i] = v[i] * v[i] // second moments are not negative
+					}
+					if n > 2 {
+						g[n-1], v[n-2], m[n-2] = 0, 0, 0
+					}
+					w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
+					adamUpdate(w, g, m, v, k)
+					okW()
+					okM()
+					okV()
+					adamUpdateGo(w2, g, m2, v2, k)
+					sameFloats(t, "adam w", w, w2)
+					sameFloats(t, "adam m", m, m2)
+					sameFloats(t, "adam v", v, v2)
 				}
-				w2, m2, v2 := append([]float32(nil), w...), append([]float32(nil), m...), append([]float32(nil), v...)
-				adamUpdate(w, g, m, v, k)
-				okW()
-				okM()
-				okV()
-				adamUpdateGo(w2, g, m2, v2, k)
-				sameFloats(t, "adam w", w, w2)
-				sameFloats(t, "adam m", m, m2)
-				sameFloats(t, "adam v", v, v2)
 			}
 		}
 	})
 }
 
+// poolImage is an h×w×c image of random values with ties (the first one
+// must win), NaNs (which never win, but stay if they come first), zeros of
+// both signs and infinities.
+func poolImage(t *testing.T, h, w, c int) []float32 {
+	img, _ := guarded(t, h*w*c, uint64(c))
+	for i := 0; i < len(img); i += 7 {
+		img[i] = 0.5
+	}
+	for i := 3; i < len(img); i += 11 {
+		img[i] = specialFloats[(i/11)%len(specialFloats)]
+	}
+	return img
+}
+
 func TestVectorMaxWindowMatchesPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		for _, c := range []int{1, 5, 16, 17, 28, 40} {
+		for _, c := range []int{1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 24, 28, 33, 40} {
 			const h, w = 7, 6
-			img, _ := guarded(t, h*w*c, uint64(c))
-			for i := 0; i < len(img); i += 7 {
-				img[i] = 0.5 // ties: the first one must win
-			}
-			for _, win := range [][4]int{{0, 0, 1, 1}, {0, 0, 2, 2}, {1, 2, 3, 3}, {4, 3, 3, 3}, {6, 5, 1, 1}, {2, 0, 5, 2}} {
+			img := poolImage(t, h, w, c)
+			for _, win := range [][4]int{{0, 0, 1, 1}, {0, 0, 2, 2}, {1, 2, 3, 3}, {4, 3, 3, 3}, {6, 5, 1, 1}, {2, 0, 5, 2}, {0, 0, 7, 6}} {
 				r0, c0, rows, cols := win[0], win[1], win[2], win[3]
 				first := (r0*w + c0) * c
-				best, okB := guarded(t, c, 9)
+				best, okB := guardedAt(t, 1, c, 9)
 				arg := make([]int32, c+3)
 				maxWindows(best, arg[:c], img, first, rows, cols, w*c, c, 0)
 				okB()
@@ -202,9 +260,9 @@ func TestVectorMaxWindowMatchesPortable(t *testing.T) {
 
 func TestVectorMaxWindowsMatchPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		for _, c := range []int{1, 3, 16, 28, 33} {
+		for _, c := range []int{1, 3, 8, 12, 16, 28, 33} {
 			const h, w = 6, 13
-			img, _ := guarded(t, h*w*c, uint64(c))
+			img := poolImage(t, h, w, c)
 			for _, tc := range []struct{ first, rows, cols, step, count int }{
 				{0, 2, 2, 2 * c, 6}, {w * c, 3, 3, 2 * c, 5}, {c, 2, 3, 3 * c, 3}, {2 * w * c, 1, 1, c, 13},
 			} {
@@ -230,47 +288,58 @@ func TestVectorMaxWindowsMatchPortable(t *testing.T) {
 	})
 }
 
-// TestPortableLoopsTrainTheSameNetwork trains the whole network on the
-// portable loops and on those of every other level and compares the weights.
+// TestPortableLoopsTrainTheSameNetwork trains whole networks (one with a
+// layer of every kind, and the seed MNIST network, whose conv runs the loops
+// of smallconv.go) on the portable loops and on those of every other level,
+// and compares the weights.
 func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
-	train := func() []*Param {
-		net, err := Build(Shape{24, 24, 3}, allKindsSpecs(), 4)
-		if err != nil {
-			t.Fatal(err)
+	for _, tc := range []struct {
+		name  string
+		in    Shape
+		specs []LayerSpec
+	}{
+		{"all kinds", Shape{24, 24, 3}, allKindsSpecs()},
+		{"mnist", Shape{28, 28, 1}, mnistSpecs()},
+	} {
+		train := func() []*Param {
+			net, err := Build(tc.in, tc.specs, 4)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x := benchInput(16, tc.in)
+			labels := make([]int, 16)
+			for i := range labels {
+				labels[i] = i % 10
+			}
+			trainSteps(t, net, NewAdam(AdamConfig{}), x, labels, 3, 1e-2)
+			return net.savedTensors()
 		}
-		x := benchInput(16, Shape{24, 24, 3})
-		labels := make([]int, 16)
-		for i := range labels {
-			labels[i] = i % 10
-		}
-		trainSteps(t, net, NewAdam(AdamConfig{}), x, labels, 3, 1e-2)
-		return net.savedTensors()
-	}
-	defer func(saved simdLevel) { simd = saved }(simd)
-	simd = simdPortable
-	portable := train()
-	for _, l := range availableLevels() {
-		if l == simdPortable {
-			continue
-		}
-		simd = l
-		fast := train()
-		for i := range fast {
-			sameFloats(t, fast[i].key(), fast[i].Value, portable[i].Value)
+		defer func(saved simdLevel) { simd = saved }(simd)
+		simd = simdPortable
+		portable := train()
+		for _, l := range availableLevels() {
+			if l == simdPortable {
+				continue
+			}
+			simd = l
+			fast := train()
+			for i := range fast {
+				sameFloats(t, tc.name+" "+fast[i].key(), fast[i].Value, portable[i].Value)
+			}
 		}
 	}
 }
 
 func TestVectorSmallConvMatchesPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
-		for _, n := range []int{1, 7, 16, 17, 28, 32} {
+		for n := 1; n <= smallWidth; n++ {
 			for _, k := range []int{1, 3, 9, 16} {
-				for _, m := range []int{0, 1, 3, 4, 5, 9} {
-					a, _ := guarded(t, m*(k+2), 1)
+				for _, m := range []int{0, 1, 2, 3, 4, 5, 9} {
+					a, _ := guardedAt(t, n%2, m*(k+2), 1)
 					b, _ := guarded(t, k*(n+5), 2)
-					bias, _ := guarded(t, n, 3)
+					bias, _ := guardedAt(t, 1, n, 3)
 					const ldc = 40
-					c, ok := guarded(t, m*ldc, 4)
+					c, ok := guardedAt(t, n%3, m*ldc, 4)
 					want := append([]float32(nil), c...)
 					// lda = k+2 and ldb = n+5 test the strides.
 					if m > 0 {
@@ -280,9 +349,11 @@ func TestVectorSmallConvMatchesPortable(t *testing.T) {
 					ok()
 					sameFloats(t, "small forward", c, want)
 
+					// d is as short as the loops accept: its last row ends
+					// at column n.
 					acc, ok := guarded(t, (k+1)*smallWidth, 5)
 					wantAcc := append([]float32(nil), acc...)
-					d, _ := guarded(t, m*ldc, 6)
+					d, _ := guardedAt(t, 1, max(m-1, 0)*ldc+n, 6)
 					if m > 0 {
 						smallWeightGrad(acc, a, k+2, d, ldc, m, n, k)
 						smallWeightGradGo(wantAcc, a, k+2, d, ldc, m, n, k)
@@ -294,5 +365,129 @@ func TestVectorSmallConvMatchesPortable(t *testing.T) {
 				}
 			}
 		}
+	})
+}
+
+// benchLevels runs f as a sub-benchmark once for each level of loops this
+// CPU can run, with simd set to it.
+func benchLevels(b *testing.B, f func(b *testing.B)) {
+	defer func(saved simdLevel) { simd = saved }(simd)
+	for _, l := range availableLevels() {
+		simd = l
+		b.Run(l.String(), f)
+	}
+}
+
+// benchFloats returns n normal random values.
+func benchFloats(n int, seed uint64) []float32 {
+	x := make([]float32, n)
+	normalInput(NewRand(seed, 5), x)
+	return x
+}
+
+// The benchmarks of the vector loops run them on one block of the sizes the
+// layers hand them (elementGrain values, rowGrain values of rows) or, for
+// max pooling and the direct conv loops, on one example or block of the seed
+// MNIST network.
+
+func BenchmarkReLUForward(b *testing.B) {
+	x, y := benchFloats(elementGrain, 1), make([]float32, elementGrain)
+	benchLevels(b, func(b *testing.B) {
+		b.SetBytes(8 * elementGrain)
+		for b.Loop() {
+			reluForward(y, x, nil, 0)
+		}
+	})
+}
+
+func BenchmarkReLUBackward(b *testing.B) {
+	y, dy, dx := benchFloats(elementGrain, 1), benchFloats(elementGrain, 2), make([]float32, elementGrain)
+	reluForward(y, y, nil, 0)
+	benchLevels(b, func(b *testing.B) {
+		b.SetBytes(12 * elementGrain)
+		for b.Loop() {
+			reluBackward(dx, dy, y, 0)
+		}
+	})
+}
+
+func BenchmarkAddRows(b *testing.B) {
+	for _, n := range []int{10, 28, 128} {
+		y, bias := benchFloats(rowsPerBlock(n)*n, 1), benchFloats(n, 2)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			benchLevels(b, func(b *testing.B) {
+				b.SetBytes(int64(8 * len(y)))
+				for b.Loop() {
+					addRows(y, bias)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkSumRows(b *testing.B) {
+	for _, n := range []int{10, 28, 128} {
+		y, s := benchFloats(columnSumRows(n)*n, 1), make([]float32, n)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			benchLevels(b, func(b *testing.B) {
+				b.SetBytes(int64(4 * len(y)))
+				for b.Loop() {
+					sumRows(s, y)
+				}
+			})
+		})
+	}
+}
+
+func BenchmarkAdam(b *testing.B) {
+	w, g, m, v := benchFloats(elementGrain, 1), benchFloats(elementGrain, 2), make([]float32, elementGrain), make([]float32, elementGrain)
+	k := &adamConsts{b1: 0.9, ob1: 1 - 0.9, b2: 0.999, ob2: 1 - 0.999, c1: 10, c2: 1000, lr: 1e-3, eps: 1e-8}
+	benchLevels(b, func(b *testing.B) {
+		b.SetBytes(28 * elementGrain)
+		for b.Loop() {
+			adamUpdate(w, g, m, v, k)
+		}
+	})
+}
+
+// BenchmarkMaxPool pools one 26×26×28 example of the seed MNIST network
+// with 2×2 windows, row of windows by row of windows, as the layer does.
+func BenchmarkMaxPool(b *testing.B) {
+	const h, w, c, oh, ow = 26, 26, 28, 13, 13
+	img := benchFloats(h*w*c, 1)
+	best, arg := make([]float32, oh*ow*c), make([]int32, oh*ow*c)
+	benchLevels(b, func(b *testing.B) {
+		b.SetBytes(4 * h * w * c)
+		for b.Loop() {
+			for r := range oh {
+				o := r * ow * c
+				maxWindows(best[o:o+ow*c], arg[o:o+ow*c], img, 2*r*w*c, 2, 2, w*c, c, 2*c)
+			}
+		}
+	})
+}
+
+// BenchmarkSmallConv runs the direct conv loops on one block of rows of the
+// seed MNIST conv (3×3 window over one channel, 28 filters).
+func BenchmarkSmallConv(b *testing.B) {
+	const m, k, f = smallRows, 9, 28
+	col, wt, bias, d := benchFloats(m*k, 1), benchFloats(k*f, 2), benchFloats(f, 3), benchFloats(m*f, 4)
+	out, acc := make([]float32, m*f), make([]float32, (k+1)*smallWidth)
+	flops := 2 * float64(m*k*f)
+	b.Run("forward", func(b *testing.B) {
+		benchLevels(b, func(b *testing.B) {
+			for b.Loop() {
+				smallForward(out, f, col, k, wt, f, bias, m, f, k)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	})
+	b.Run("weight gradient", func(b *testing.B) {
+		benchLevels(b, func(b *testing.B) {
+			for b.Loop() {
+				smallWeightGrad(acc, col, k, d, f, m, f, k)
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
 	})
 }

@@ -38,8 +38,11 @@ func smallForward(c []float32, ldc int, a []float32, lda int, b []float32, ldb i
 		m0, m1 := lanes(n)
 		smallForwardAVX512(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, m0, m1)
 		return
+	case simdAVX2:
+		smallForwardAVX2(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, n)
+		return
 	case simdNEON:
-		smallForwardNEON(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, n, k)
+		smallForwardNEON(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, n)
 		return
 	}
 	smallForwardGo(c, ldc, a, lda, b, ldb, bias, m, n, k)
@@ -75,8 +78,11 @@ func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, 
 		m0, m1 := lanes(n)
 		smallWeightGradAVX512(&acc[0], &a[0], lda, &d[0], ldd, m, k, m0, m1)
 		return
+	case simdAVX2:
+		smallWeightGradAVX2(&acc[0], &a[0], lda, &d[0], ldd, m, k, n)
+		return
 	case simdNEON:
-		smallWeightGradNEON(&acc[0], &a[0], lda, &d[0], ldd, m, n, k)
+		smallWeightGradNEON(&acc[0], &a[0], lda, &d[0], ldd, m, k, n)
 		return
 	}
 	smallWeightGradGo(acc, a, lda, d, ldd, m, n, k)

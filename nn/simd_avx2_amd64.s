@@ -1,0 +1,671 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// AVX2 versions of the loops of simd_amd64.s, for CPUs without AVX-512.
+// Like those, each computes exactly what its portable Go twin computes, with
+// the same operations in the same order (a product is rounded before it is
+// added: no FMA), so all give the same bits (simd_test.go checks it). Only
+// VEX-encoded instructions. A tail shorter than 8 lanes is read with
+// VMASKMOVPS loads, which never touch the masked lanes' memory. A tail met
+// once per call is written with a VMASKMOVPS store; one met on every row or
+// window is written 4, 2 and 1 lanes at a time (STORELANES), as VMASKMOVPS
+// stores are slow on some AMD CPUs.
+
+// tailmask<> is 8 lanes of all ones then 8 of zeros: the 8 lanes from
+// tailmask<>+4·(8−n) mask the first n.
+DATA tailmask<>+0(SB)/8, $-1
+DATA tailmask<>+8(SB)/8, $-1
+DATA tailmask<>+16(SB)/8, $-1
+DATA tailmask<>+24(SB)/8, $-1
+DATA tailmask<>+32(SB)/8, $0
+DATA tailmask<>+40(SB)/8, $0
+DATA tailmask<>+48(SB)/8, $0
+DATA tailmask<>+56(SB)/8, $0
+GLOBL tailmask<>(SB), RODATA|NOPTR, $64
+
+DATA iota8<>+0(SB)/4, $0
+DATA iota8<>+4(SB)/4, $1
+DATA iota8<>+8(SB)/4, $2
+DATA iota8<>+12(SB)/4, $3
+DATA iota8<>+16(SB)/4, $4
+DATA iota8<>+20(SB)/4, $5
+DATA iota8<>+24(SB)/4, $6
+DATA iota8<>+28(SB)/4, $7
+GLOBL iota8<>(SB), RODATA|NOPTR, $32
+
+// TAILMASK8 sets Y to the mask of the first n lanes (0 ≤ n ≤ 8, n in CX);
+// clobbers AX.
+#define TAILMASK8(Y) LEAQ tailmask<>+32(SB), AX; SHLQ $2, CX; SUBQ CX, AX; SHRQ $2, CX; VMOVDQU (AX), Y
+
+// CLAMPLANES sets CX to min(max(R−off, 0), 8), the lanes of the vector that
+// starts at lane off when R lanes are live; clobbers AX.
+#define CLAMPLANES(R, off) MOVQ R, CX; SUBQ $off, CX; XORQ AX, AX; CMPQ CX, AX; CMOVQLT AX, CX; MOVQ $8, AX; CMPQ CX, AX; CMOVQGT AX, CX
+
+// STORELANES stores the first n lanes (0 ≤ n < 8, n in CX) of Y, whose low
+// half is X, at (P), 4, 2 and 1 at a time. It advances P and clobbers Y;
+// L4, L2 and L1 are labels of its own.
+#define STORELANES(Y, X, P, L4, L2, L1) \
+	TESTQ $4, CX; JEQ L4; VMOVUPS X, (P); VEXTRACTF128 $1, Y, X; ADDQ $16, P; \
+L4: TESTQ $2, CX; JEQ L2; VMOVSD X, (P); VPSRLDQ $8, X, X; ADDQ $8, P; \
+L2: TESTQ $1, CX; JEQ L1; VMOVSS X, (P); ADDQ $4, P; \
+L1:
+
+// func reluForwardAVX2(y, x *float32, n int)
+//
+// y = x with the bits cleared where the sign bit is set, as reluForwardGo.
+TEXT ·reluForwardAVX2(SB), NOSPLIT, $0-24
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ n+16(FP), CX
+relufwd2_loop16:
+	CMPQ CX, $16
+	JLT relufwd2_loop
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VPSRAD $31, Y0, Y2 // all ones where the sign bit is set
+	VPSRAD $31, Y1, Y3
+	VPANDN Y0, Y2, Y0
+	VPANDN Y1, Y3, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	SUBQ $16, CX
+	JMP relufwd2_loop16
+relufwd2_loop:
+	CMPQ CX, $8
+	JLT relufwd2_tail
+	VMOVUPS (SI), Y0
+	VPSRAD $31, Y0, Y2
+	VPANDN Y0, Y2, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $8, CX
+relufwd2_tail:
+	TESTQ CX, CX
+	JEQ relufwd2_done
+	TAILMASK8(Y15)
+	VMASKMOVPS (SI), Y15, Y0
+	VPSRAD $31, Y0, Y2
+	VPANDN Y0, Y2, Y0
+	VMASKMOVPS Y0, Y15, (DI)
+relufwd2_done:
+	VZEROUPPER
+	RET
+
+// func reluBackwardAVX2(dx, dy, y *float32, n int)
+//
+// dx = dy where bits(y)−1 is not negative as an int32, 0 elsewhere, as
+// reluBackwardGo.
+TEXT ·reluBackwardAVX2(SB), NOSPLIT, $0-32
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ y+16(FP), BX
+	MOVQ n+24(FP), CX
+	VPCMPEQD Y14, Y14, Y14 // −1 in every lane
+relubwd2_loop16:
+	CMPQ CX, $16
+	JLT relubwd2_loop
+	VPADDD (BX), Y14, Y0 // bits(y) − 1
+	VPADDD 32(BX), Y14, Y1
+	VPSRAD $31, Y0, Y0   // all ones where the gradient is zero
+	VPSRAD $31, Y1, Y1
+	VPANDN (SI), Y0, Y0
+	VPANDN 32(SI), Y1, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ $64, SI
+	ADDQ $64, DI
+	ADDQ $64, BX
+	SUBQ $16, CX
+	JMP relubwd2_loop16
+relubwd2_loop:
+	CMPQ CX, $8
+	JLT relubwd2_tail
+	VPADDD (BX), Y14, Y0
+	VPSRAD $31, Y0, Y0
+	VPANDN (SI), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, SI
+	ADDQ $32, DI
+	ADDQ $32, BX
+	SUBQ $8, CX
+relubwd2_tail:
+	TESTQ CX, CX
+	JEQ relubwd2_done
+	TAILMASK8(Y15)
+	VMASKMOVPS (BX), Y15, Y0
+	VMASKMOVPS (SI), Y15, Y1
+	VPADDD Y0, Y14, Y0
+	VPSRAD $31, Y0, Y0
+	VPANDN Y1, Y0, Y0
+	VMASKMOVPS Y0, Y15, (DI)
+relubwd2_done:
+	VZEROUPPER
+	RET
+
+// func addRowsAVX2(y, b *float32, rows, n int)
+TEXT ·addRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ y+0(FP), DI
+	MOVQ b+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R9
+	MOVQ R9, CX
+	ANDQ $7, CX // tail lanes of a row
+	TAILMASK8(Y15)
+	MOVQ R9, R10
+	SHRQ $3, R10 // whole vectors of a row
+addrows2_row:
+	TESTQ R8, R8
+	JEQ addrows2_done
+	MOVQ SI, BX
+	MOVQ R10, DX
+addrows2_vec:
+	TESTQ DX, DX
+	JEQ addrows2_tail
+	VMOVUPS (DI), Y1
+	VADDPS (BX), Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ $32, DI
+	ADDQ $32, BX
+	DECQ DX
+	JMP addrows2_vec
+addrows2_tail:
+	TESTQ CX, CX
+	JEQ addrows2_next
+	VMASKMOVPS (DI), Y15, Y1
+	VMASKMOVPS (BX), Y15, Y2
+	VADDPS Y2, Y1, Y1
+	STORELANES(Y1, X1, DI, addrows2_s4, addrows2_s2, addrows2_s1)
+addrows2_next:
+	DECQ R8
+	JMP addrows2_row
+addrows2_done:
+	VZEROUPPER
+	RET
+
+// func sumRowsAVX2(s, y *float32, rows, n int)
+//
+// 16 columns at a time (two vectors), even and odd rows apart, as sumRowsGo.
+TEXT ·sumRowsAVX2(SB), NOSPLIT, $0-32
+	MOVQ s+0(FP), DI
+	MOVQ y+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ n+24(FP), R12 // columns left
+	MOVQ R12, R11
+	SHLQ $2, R11 // row stride in bytes
+sumrows2_chunk:
+	TESTQ R12, R12
+	JLE sumrows2_done
+	CLAMPLANES(R12, 0)
+	TAILMASK8(Y14)
+	CLAMPLANES(R12, 8)
+	TAILMASK8(Y15)
+	VXORPS Y0, Y0, Y0 // even rows, columns 0..7 and 8..15 of the chunk
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2 // odd rows
+	VXORPS Y3, Y3, Y3
+	MOVQ SI, DX
+	MOVQ R8, R13
+sumrows2_pair:
+	CMPQ R13, $2
+	JLT sumrows2_last
+	VMASKMOVPS (DX), Y14, Y4
+	VMASKMOVPS 32(DX), Y15, Y5
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+	ADDQ R11, DX
+	VMASKMOVPS (DX), Y14, Y6
+	VMASKMOVPS 32(DX), Y15, Y7
+	VADDPS Y6, Y2, Y2
+	VADDPS Y7, Y3, Y3
+	ADDQ R11, DX
+	SUBQ $2, R13
+	JMP sumrows2_pair
+sumrows2_last:
+	TESTQ R13, R13
+	JEQ sumrows2_store
+	VMASKMOVPS (DX), Y14, Y4
+	VMASKMOVPS 32(DX), Y15, Y5
+	VADDPS Y4, Y0, Y0
+	VADDPS Y5, Y1, Y1
+sumrows2_store:
+	VADDPS Y2, Y0, Y0
+	VADDPS Y3, Y1, Y1
+	CMPQ R12, $16
+	JLT sumrows2_part
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	JMP sumrows2_next
+sumrows2_part: // the last chunk, once per call
+	VMASKMOVPS Y0, Y14, (DI)
+	VMASKMOVPS Y1, Y15, 32(DI)
+sumrows2_next:
+	ADDQ $64, DI
+	ADDQ $64, SI
+	SUBQ $16, R12
+	JMP sumrows2_chunk
+sumrows2_done:
+	VZEROUPPER
+	RET
+
+// func adamAVX2(w, grad, m, v *float32, n int, k *adamConsts)
+TEXT ·adamAVX2(SB), NOSPLIT, $0-48
+	MOVQ w+0(FP), DI
+	MOVQ grad+8(FP), SI
+	MOVQ m+16(FP), BX
+	MOVQ v+24(FP), DX
+	MOVQ n+32(FP), CX
+	MOVQ k+40(FP), R8
+	VBROADCASTSS 0(R8), Y7   // b1
+	VBROADCASTSS 4(R8), Y8   // 1−b1
+	VBROADCASTSS 8(R8), Y9   // b2
+	VBROADCASTSS 12(R8), Y10 // 1−b2
+	VBROADCASTSS 16(R8), Y11 // c1
+	VBROADCASTSS 20(R8), Y12 // c2
+	VBROADCASTSS 24(R8), Y13 // lr
+	VBROADCASTSS 28(R8), Y14 // eps
+	VBROADCASTSS 32(R8), Y15 // decay
+adam2_loop:
+	CMPQ CX, $8
+	JLT adam2_tail
+	VMOVUPS (DI), Y0
+	VMULPS Y0, Y15, Y1
+	VSUBPS Y1, Y0, Y0      // w −= decay·w
+	VMOVUPS (SI), Y2       // g
+	VMULPS (BX), Y7, Y3    // b1·m
+	VMULPS Y2, Y8, Y1      // (1−b1)·g
+	VADDPS Y1, Y3, Y3      // m
+	VMOVUPS Y3, (BX)
+	VMULPS (DX), Y9, Y4    // b2·v
+	VMULPS Y2, Y10, Y1     // (1−b2)·g
+	VMULPS Y2, Y1, Y1      // ·g
+	VADDPS Y1, Y4, Y4      // v
+	VMOVUPS Y4, (DX)
+	VMULPS Y11, Y3, Y3     // m·c1
+	VMULPS Y12, Y4, Y4     // v·c2
+	VSQRTPS Y4, Y4
+	VADDPS Y14, Y4, Y4     // sqrt + eps
+	VMULPS Y3, Y13, Y3     // lr·m̂
+	VDIVPS Y4, Y3, Y3
+	VSUBPS Y3, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	ADDQ $32, SI
+	ADDQ $32, BX
+	ADDQ $32, DX
+	SUBQ $8, CX
+	JMP adam2_loop
+adam2_tail:
+	TESTQ CX, CX
+	JEQ adam2_done
+	TAILMASK8(Y5)
+	VMASKMOVPS (DI), Y5, Y0
+	VMULPS Y0, Y15, Y1
+	VSUBPS Y1, Y0, Y0
+	VMASKMOVPS (SI), Y5, Y2
+	VMASKMOVPS (BX), Y5, Y3
+	VMULPS Y3, Y7, Y3
+	VMULPS Y2, Y8, Y1
+	VADDPS Y1, Y3, Y3
+	VMASKMOVPS Y3, Y5, (BX)
+	VMASKMOVPS (DX), Y5, Y4
+	VMULPS Y4, Y9, Y4
+	VMULPS Y2, Y10, Y1
+	VMULPS Y2, Y1, Y1
+	VADDPS Y1, Y4, Y4
+	VMASKMOVPS Y4, Y5, (DX)
+	VMULPS Y11, Y3, Y3
+	VMULPS Y12, Y4, Y4
+	VSQRTPS Y4, Y4
+	VADDPS Y14, Y4, Y4
+	VMULPS Y3, Y13, Y3
+	VDIVPS Y4, Y3, Y3
+	VSUBPS Y3, Y0, Y0
+	VMASKMOVPS Y0, Y5, (DI)
+adam2_done:
+	VZEROUPPER
+	RET
+
+// func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
+//
+// As maxPoolAVX512: for count windows, the w-th starting at img index
+// first+w·step with its results at best[w·c:] and arg[w·c:]; a value
+// replaces the best so far only if it is greater (so never a NaN, and ties
+// keep the first).
+TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-80
+	MOVQ best+0(FP), DI
+	MOVQ arg+8(FP), SI
+	MOVQ img+16(FP), BX
+	MOVQ first+24(FP), R8
+	MOVQ rows+32(FP), R9
+	MOVQ cols+40(FP), R10
+	MOVQ rowStride+48(FP), R11
+	MOVQ c+56(FP), R12
+	VMOVDQU iota8<>(SB), Y15
+maxpool2_window:
+	CMPQ count+64(FP), $0
+	JLE maxpool2_done
+	XORQ R13, R13 // first channel of this vector
+maxpool2_q:
+	CMPQ R13, R12
+	JGE maxpool2_nextwindow
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $8
+	JLE maxpool2_mask
+	MOVQ $8, CX
+maxpool2_mask:
+	TAILMASK8(Y5) // CX, the lanes of this vector, stays for the store
+	MOVQ R8, AX
+	ADDQ R13, AX
+	VMASKMOVPS (BX)(AX*4), Y5, Y0 // best: the window's first value
+	VMOVD AX, X1
+	VPBROADCASTD X1, Y1
+	VPADDD Y15, Y1, Y1            // its index
+	XORQ R14, R14                 // window row
+maxpool2_r:
+	CMPQ R14, R9
+	JGE maxpool2_store
+	MOVQ R14, DX
+	IMULQ R11, DX
+	ADDQ R8, DX
+	ADDQ R13, DX // index of (row, 0) for this vector
+	XORQ R15, R15 // window column
+maxpool2_k:
+	CMPQ R15, R10
+	JGE maxpool2_nextr
+	MOVQ R14, AX
+	ORQ R15, AX
+	JEQ maxpool2_nextk // (0, 0) is the start
+	MOVQ R15, AX
+	IMULQ R12, AX
+	ADDQ DX, AX
+	VMASKMOVPS (BX)(AX*4), Y5, Y2
+	VCMPPS $14, Y0, Y2, Y4 // v > best
+	VBLENDVPS Y4, Y2, Y0, Y0
+	VMOVD AX, X3
+	VPBROADCASTD X3, Y3
+	VPADDD Y15, Y3, Y3
+	VBLENDVPS Y4, Y3, Y1, Y1
+maxpool2_nextk:
+	INCQ R15
+	JMP maxpool2_k
+maxpool2_nextr:
+	INCQ R14
+	JMP maxpool2_r
+maxpool2_store:
+	CMPQ CX, $8
+	JLT maxpool2_part
+	VMOVUPS Y0, (DI)(R13*4)
+	VMOVDQU Y1, (SI)(R13*4)
+	ADDQ $8, R13
+	JMP maxpool2_q
+maxpool2_part: // the last channels of the window
+	LEAQ (DI)(R13*4), AX
+	STORELANES(Y0, X0, AX, maxpool2_b4, maxpool2_b2, maxpool2_b1)
+	LEAQ (SI)(R13*4), AX
+	STORELANES(Y1, X1, AX, maxpool2_a4, maxpool2_a2, maxpool2_a1)
+	ADDQ $8, R13
+	JMP maxpool2_q
+maxpool2_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ count+64(FP)
+	JMP maxpool2_window
+maxpool2_done:
+	VZEROUPPER
+	RET
+
+// func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
+//
+// For i < m and j < n ≤ 32 (four vectors, whose lanes past n are masked):
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
+	MOVQ c+0(FP), DI
+	MOVQ ldc+8(FP), R8
+	SHLQ $2, R8
+	MOVQ a+16(FP), SI
+	MOVQ lda+24(FP), R9
+	SHLQ $2, R9
+	MOVQ b+32(FP), BX
+	MOVQ ldb+40(FP), R10
+	SHLQ $2, R10
+	MOVQ bias+48(FP), DX
+	MOVQ m+56(FP), R11
+	MOVQ k+64(FP), R12
+	MOVQ n+72(FP), R15
+	CLAMPLANES(R15, 0)
+	TAILMASK8(Y12)
+	CLAMPLANES(R15, 8)
+	TAILMASK8(Y13)
+	CLAMPLANES(R15, 16)
+	TAILMASK8(Y14)
+	CLAMPLANES(R15, 24)
+	TAILMASK8(Y15)
+	VMASKMOVPS (DX), Y12, Y8
+	VMASKMOVPS 32(DX), Y13, Y9
+	VMASKMOVPS 64(DX), Y14, Y10
+	VMASKMOVPS 96(DX), Y15, Y11
+	MOVQ R15, CX
+	ANDQ $7, CX // lanes of the last, partial vector
+smallfwd2_row:
+	TESTQ R11, R11
+	JEQ smallfwd2_done
+	VMOVAPS Y8, Y0
+	VMOVAPS Y9, Y1
+	VMOVAPS Y10, Y2
+	VMOVAPS Y11, Y3
+	MOVQ SI, DX  // a[i, p]
+	MOVQ BX, R13 // b[p, 0]
+	MOVQ R12, R14
+smallfwd2_p:
+	TESTQ R14, R14
+	JEQ smallfwd2_store
+	VBROADCASTSS (DX), Y4
+	VMASKMOVPS (R13), Y12, Y5
+	VMASKMOVPS 32(R13), Y13, Y6
+	VMULPS Y5, Y4, Y5
+	VMULPS Y6, Y4, Y6
+	VADDPS Y5, Y0, Y0
+	VADDPS Y6, Y1, Y1
+	VMASKMOVPS 64(R13), Y14, Y5
+	VMASKMOVPS 96(R13), Y15, Y6
+	VMULPS Y5, Y4, Y5
+	VMULPS Y6, Y4, Y6
+	VADDPS Y5, Y2, Y2
+	VADDPS Y6, Y3, Y3
+	ADDQ $4, DX
+	ADDQ R10, R13
+	DECQ R14
+	JMP smallfwd2_p
+smallfwd2_store:
+	CMPQ R15, $8
+	JLT smallfwd2_tail0
+	VMOVUPS Y0, (DI)
+	CMPQ R15, $16
+	JLT smallfwd2_tail1
+	VMOVUPS Y1, 32(DI)
+	CMPQ R15, $24
+	JLT smallfwd2_tail2
+	VMOVUPS Y2, 64(DI)
+	CMPQ R15, $32
+	JLT smallfwd2_tail3
+	VMOVUPS Y3, 96(DI)
+	JMP smallfwd2_next
+smallfwd2_tail0:
+	VMOVAPS Y0, Y7
+	MOVQ DI, AX
+	JMP smallfwd2_tail
+smallfwd2_tail1:
+	VMOVAPS Y1, Y7
+	LEAQ 32(DI), AX
+	JMP smallfwd2_tail
+smallfwd2_tail2:
+	VMOVAPS Y2, Y7
+	LEAQ 64(DI), AX
+	JMP smallfwd2_tail
+smallfwd2_tail3:
+	VMOVAPS Y3, Y7
+	LEAQ 96(DI), AX
+smallfwd2_tail:
+	STORELANES(Y7, X7, AX, smallfwd2_s4, smallfwd2_s2, smallfwd2_s1)
+smallfwd2_next:
+	ADDQ R8, DI
+	ADDQ R9, SI
+	DECQ R11
+	JMP smallfwd2_row
+smallfwd2_done:
+	VZEROUPPER
+	RET
+
+// func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
+//
+// For p < k and j < 32 (lanes past n ≤ 32 read d as zeros):
+// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order, and
+// acc[k·32+j] += d[i·ldd+j] (acc is k+1 rows of 32). Two rows of d at a time.
+TEXT ·smallWeightGradAVX2(SB), NOSPLIT, $0-64
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	MOVQ d+24(FP), BX
+	MOVQ ldd+32(FP), R10
+	SHLQ $2, R10
+	MOVQ m+40(FP), R11
+	MOVQ k+48(FP), R12
+	MOVQ n+56(FP), R15
+	CLAMPLANES(R15, 0)
+	TAILMASK8(Y12)
+	CLAMPLANES(R15, 8)
+	TAILMASK8(Y13)
+	CLAMPLANES(R15, 16)
+	TAILMASK8(Y14)
+	CLAMPLANES(R15, 24)
+	TAILMASK8(Y15)
+smallgrad2_pair:
+	CMPQ R11, $2
+	JLT smallgrad2_single
+	// two rows of d, in order
+	VMASKMOVPS (BX), Y12, Y0
+	VMASKMOVPS 32(BX), Y13, Y1
+	VMASKMOVPS 64(BX), Y14, Y2
+	VMASKMOVPS 96(BX), Y15, Y3
+	ADDQ R10, BX
+	VMASKMOVPS (BX), Y12, Y4
+	VMASKMOVPS 32(BX), Y13, Y5
+	VMASKMOVPS 64(BX), Y14, Y6
+	VMASKMOVPS 96(BX), Y15, Y7
+	ADDQ R10, BX
+	MOVQ SI, DX  // a[i, p]
+	MOVQ DI, R13 // acc[p]
+	MOVQ R12, R14
+smallgrad2_pair_p:
+	TESTQ R14, R14
+	JEQ smallgrad2_pair_next
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS (DX)(R9*1), Y9
+	VMOVUPS (R13), Y10
+	VMULPS Y0, Y8, Y11
+	VADDPS Y11, Y10, Y10
+	VMULPS Y4, Y9, Y11
+	VADDPS Y11, Y10, Y10
+	VMOVUPS Y10, (R13)
+	VMOVUPS 32(R13), Y10
+	VMULPS Y1, Y8, Y11
+	VADDPS Y11, Y10, Y10
+	VMULPS Y5, Y9, Y11
+	VADDPS Y11, Y10, Y10
+	VMOVUPS Y10, 32(R13)
+	VMOVUPS 64(R13), Y10
+	VMULPS Y2, Y8, Y11
+	VADDPS Y11, Y10, Y10
+	VMULPS Y6, Y9, Y11
+	VADDPS Y11, Y10, Y10
+	VMOVUPS Y10, 64(R13)
+	VMOVUPS 96(R13), Y10
+	VMULPS Y3, Y8, Y11
+	VADDPS Y11, Y10, Y10
+	VMULPS Y7, Y9, Y11
+	VADDPS Y11, Y10, Y10
+	VMOVUPS Y10, 96(R13)
+	ADDQ $4, DX
+	ADDQ $128, R13
+	DECQ R14
+	JMP smallgrad2_pair_p
+smallgrad2_pair_next:
+	VMOVUPS (R13), Y8 // the sums of d, for the bias
+	VMOVUPS 32(R13), Y9
+	VMOVUPS 64(R13), Y10
+	VMOVUPS 96(R13), Y11
+	VADDPS Y0, Y8, Y8
+	VADDPS Y1, Y9, Y9
+	VADDPS Y2, Y10, Y10
+	VADDPS Y3, Y11, Y11
+	VADDPS Y4, Y8, Y8
+	VADDPS Y5, Y9, Y9
+	VADDPS Y6, Y10, Y10
+	VADDPS Y7, Y11, Y11
+	VMOVUPS Y8, (R13)
+	VMOVUPS Y9, 32(R13)
+	VMOVUPS Y10, 64(R13)
+	VMOVUPS Y11, 96(R13)
+	LEAQ (SI)(R9*2), SI
+	SUBQ $2, R11
+	JMP smallgrad2_pair
+smallgrad2_single:
+	TESTQ R11, R11
+	JEQ smallgrad2_done
+	VMASKMOVPS (BX), Y12, Y0
+	VMASKMOVPS 32(BX), Y13, Y1
+	VMASKMOVPS 64(BX), Y14, Y2
+	VMASKMOVPS 96(BX), Y15, Y3
+	MOVQ SI, DX
+	MOVQ DI, R13
+	MOVQ R12, R14
+smallgrad2_single_p:
+	TESTQ R14, R14
+	JEQ smallgrad2_single_next
+	VBROADCASTSS (DX), Y8
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	VMOVUPS 64(R13), Y6
+	VMOVUPS 96(R13), Y7
+	VMULPS Y0, Y8, Y9
+	VMULPS Y1, Y8, Y10
+	VADDPS Y9, Y4, Y4
+	VADDPS Y10, Y5, Y5
+	VMULPS Y2, Y8, Y9
+	VMULPS Y3, Y8, Y10
+	VADDPS Y9, Y6, Y6
+	VADDPS Y10, Y7, Y7
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	VMOVUPS Y6, 64(R13)
+	VMOVUPS Y7, 96(R13)
+	ADDQ $4, DX
+	ADDQ $128, R13
+	DECQ R14
+	JMP smallgrad2_single_p
+smallgrad2_single_next:
+	VMOVUPS (R13), Y4
+	VMOVUPS 32(R13), Y5
+	VMOVUPS 64(R13), Y6
+	VMOVUPS 96(R13), Y7
+	VADDPS Y0, Y4, Y4
+	VADDPS Y1, Y5, Y5
+	VADDPS Y2, Y6, Y6
+	VADDPS Y3, Y7, Y7
+	VMOVUPS Y4, (R13)
+	VMOVUPS Y5, 32(R13)
+	VMOVUPS Y6, 64(R13)
+	VMOVUPS Y7, 96(R13)
+	ADDQ R9, SI
+	DECQ R11
+	JMP smallgrad2_single
+smallgrad2_done:
+	VZEROUPPER
+	RET
