@@ -353,6 +353,45 @@ TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
 	KMOVW CX, K2
 	VMOVUPS.Z (AX), K1, Z28
 	VMOVUPS.Z 64(AX), K2, Z29
+smallfwd_pair: // two rows at a time, so that two chains of dependent adds overlap
+	CMPQ R11, $2
+	JLT smallfwd_row
+	VMOVAPS Z28, Z0
+	VMOVAPS Z29, Z1
+	VMOVAPS Z28, Z5
+	VMOVAPS Z29, Z6
+	MOVQ SI, DX  // a[i, p]
+	MOVQ BX, R13 // b[p, 0]
+	MOVQ R12, R14
+smallfwd_pair_p:
+	TESTQ R14, R14
+	JEQ smallfwd_pair_store
+	VBROADCASTSS (DX), Z2
+	VBROADCASTSS (DX)(R9*1), Z7
+	VMOVUPS.Z (R13), K1, Z8
+	VMOVUPS.Z 64(R13), K2, Z9
+	VMULPS Z8, Z2, Z3
+	VADDPS Z3, Z0, Z0
+	VMULPS Z9, Z2, Z4
+	VADDPS Z4, Z1, Z1
+	VMULPS Z8, Z7, Z3
+	VADDPS Z3, Z5, Z5
+	VMULPS Z9, Z7, Z4
+	VADDPS Z4, Z6, Z6
+	ADDQ $4, DX
+	ADDQ R10, R13
+	DECQ R14
+	JMP smallfwd_pair_p
+smallfwd_pair_store:
+	VMOVUPS Z0, K1, (DI)
+	VMOVUPS Z1, K2, 64(DI)
+	ADDQ R8, DI
+	VMOVUPS Z5, K1, (DI)
+	VMOVUPS Z6, K2, 64(DI)
+	ADDQ R8, DI
+	LEAQ (SI)(R9*2), SI
+	SUBQ $2, R11
+	JMP smallfwd_pair
 smallfwd_row:
 	TESTQ R11, R11
 	JEQ smallfwd_done

@@ -423,7 +423,8 @@ maxpool2_done:
 // func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
 //
 // For i < m and j < n ≤ 32 (four vectors, whose lanes past n are masked):
-// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in
+// order. Two rows at a time, so that two chains of dependent adds overlap.
 TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
@@ -434,7 +435,6 @@ TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
 	MOVQ b+32(FP), BX
 	MOVQ ldb+40(FP), R10
 	SHLQ $2, R10
-	MOVQ bias+48(FP), DX
 	MOVQ m+56(FP), R11
 	MOVQ k+64(FP), R12
 	MOVQ n+72(FP), R15
@@ -446,78 +446,184 @@ TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
 	TAILMASK8(Y14)
 	CLAMPLANES(R15, 24)
 	TAILMASK8(Y15)
-	VMASKMOVPS (DX), Y12, Y8
-	VMASKMOVPS 32(DX), Y13, Y9
-	VMASKMOVPS 64(DX), Y14, Y10
-	VMASKMOVPS 96(DX), Y15, Y11
 	MOVQ R15, CX
 	ANDQ $7, CX // lanes of the last, partial vector
-smallfwd2_row:
-	TESTQ R11, R11
-	JEQ smallfwd2_done
-	VMOVAPS Y8, Y0
-	VMOVAPS Y9, Y1
-	VMOVAPS Y10, Y2
-	VMOVAPS Y11, Y3
+smallfwd2_pair:
+	CMPQ R11, $2
+	JLT smallfwd2_single
+	MOVQ bias+48(FP), AX
+	VMASKMOVPS (AX), Y12, Y0
+	VMASKMOVPS 32(AX), Y13, Y1
+	VMASKMOVPS 64(AX), Y14, Y2
+	VMASKMOVPS 96(AX), Y15, Y3
+	VMOVAPS Y0, Y4
+	VMOVAPS Y1, Y5
+	VMOVAPS Y2, Y6
+	VMOVAPS Y3, Y7
 	MOVQ SI, DX  // a[i, p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
-smallfwd2_p:
+smallfwd2_pair_p:
 	TESTQ R14, R14
-	JEQ smallfwd2_store
-	VBROADCASTSS (DX), Y4
-	VMASKMOVPS (R13), Y12, Y5
-	VMASKMOVPS 32(R13), Y13, Y6
-	VMULPS Y5, Y4, Y5
-	VMULPS Y6, Y4, Y6
-	VADDPS Y5, Y0, Y0
-	VADDPS Y6, Y1, Y1
-	VMASKMOVPS 64(R13), Y14, Y5
-	VMASKMOVPS 96(R13), Y15, Y6
-	VMULPS Y5, Y4, Y5
-	VMULPS Y6, Y4, Y6
-	VADDPS Y5, Y2, Y2
-	VADDPS Y6, Y3, Y3
+	JEQ smallfwd2_pair_store
+	VBROADCASTSS (DX), Y8
+	VBROADCASTSS (DX)(R9*1), Y9
+	VMASKMOVPS (R13), Y12, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y0, Y0
+	VMULPS Y10, Y9, Y11
+	VADDPS Y11, Y4, Y4
+	VMASKMOVPS 32(R13), Y13, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y1, Y1
+	VMULPS Y10, Y9, Y11
+	VADDPS Y11, Y5, Y5
+	VMASKMOVPS 64(R13), Y14, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y2, Y2
+	VMULPS Y10, Y9, Y11
+	VADDPS Y11, Y6, Y6
+	VMASKMOVPS 96(R13), Y15, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y3, Y3
+	VMULPS Y10, Y9, Y11
+	VADDPS Y11, Y7, Y7
 	ADDQ $4, DX
 	ADDQ R10, R13
 	DECQ R14
-	JMP smallfwd2_p
-smallfwd2_store:
+	JMP smallfwd2_pair_p
+smallfwd2_pair_store:
 	CMPQ R15, $8
-	JLT smallfwd2_tail0
+	JLT smallfwd2_r0_t0
 	VMOVUPS Y0, (DI)
 	CMPQ R15, $16
-	JLT smallfwd2_tail1
+	JLT smallfwd2_r0_t1
 	VMOVUPS Y1, 32(DI)
 	CMPQ R15, $24
-	JLT smallfwd2_tail2
+	JLT smallfwd2_r0_t2
 	VMOVUPS Y2, 64(DI)
 	CMPQ R15, $32
-	JLT smallfwd2_tail3
+	JLT smallfwd2_r0_t3
 	VMOVUPS Y3, 96(DI)
-	JMP smallfwd2_next
-smallfwd2_tail0:
-	VMOVAPS Y0, Y7
+	JMP smallfwd2_r0_done
+smallfwd2_r0_t0:
+	VMOVAPS Y0, Y11
 	MOVQ DI, AX
-	JMP smallfwd2_tail
-smallfwd2_tail1:
-	VMOVAPS Y1, Y7
+	JMP smallfwd2_r0_tail
+smallfwd2_r0_t1:
+	VMOVAPS Y1, Y11
 	LEAQ 32(DI), AX
-	JMP smallfwd2_tail
-smallfwd2_tail2:
-	VMOVAPS Y2, Y7
+	JMP smallfwd2_r0_tail
+smallfwd2_r0_t2:
+	VMOVAPS Y2, Y11
 	LEAQ 64(DI), AX
-	JMP smallfwd2_tail
-smallfwd2_tail3:
-	VMOVAPS Y3, Y7
+	JMP smallfwd2_r0_tail
+smallfwd2_r0_t3:
+	VMOVAPS Y3, Y11
 	LEAQ 96(DI), AX
-smallfwd2_tail:
-	STORELANES(Y7, X7, AX, smallfwd2_s4, smallfwd2_s2, smallfwd2_s1)
-smallfwd2_next:
+smallfwd2_r0_tail:
+	STORELANES(Y11, X11, AX, smallfwd2_r0_s4, smallfwd2_r0_s2, smallfwd2_r0_s1)
+smallfwd2_r0_done:
 	ADDQ R8, DI
-	ADDQ R9, SI
-	DECQ R11
-	JMP smallfwd2_row
+	CMPQ R15, $8
+	JLT smallfwd2_r1_t0
+	VMOVUPS Y4, (DI)
+	CMPQ R15, $16
+	JLT smallfwd2_r1_t1
+	VMOVUPS Y5, 32(DI)
+	CMPQ R15, $24
+	JLT smallfwd2_r1_t2
+	VMOVUPS Y6, 64(DI)
+	CMPQ R15, $32
+	JLT smallfwd2_r1_t3
+	VMOVUPS Y7, 96(DI)
+	JMP smallfwd2_r1_done
+smallfwd2_r1_t0:
+	VMOVAPS Y4, Y11
+	MOVQ DI, AX
+	JMP smallfwd2_r1_tail
+smallfwd2_r1_t1:
+	VMOVAPS Y5, Y11
+	LEAQ 32(DI), AX
+	JMP smallfwd2_r1_tail
+smallfwd2_r1_t2:
+	VMOVAPS Y6, Y11
+	LEAQ 64(DI), AX
+	JMP smallfwd2_r1_tail
+smallfwd2_r1_t3:
+	VMOVAPS Y7, Y11
+	LEAQ 96(DI), AX
+smallfwd2_r1_tail:
+	STORELANES(Y11, X11, AX, smallfwd2_r1_s4, smallfwd2_r1_s2, smallfwd2_r1_s1)
+smallfwd2_r1_done:
+	ADDQ R8, DI
+	LEAQ (SI)(R9*2), SI
+	SUBQ $2, R11
+	JMP smallfwd2_pair
+smallfwd2_single:
+	TESTQ R11, R11
+	JEQ smallfwd2_done
+	MOVQ bias+48(FP), AX
+	VMASKMOVPS (AX), Y12, Y0
+	VMASKMOVPS 32(AX), Y13, Y1
+	VMASKMOVPS 64(AX), Y14, Y2
+	VMASKMOVPS 96(AX), Y15, Y3
+	MOVQ SI, DX
+	MOVQ BX, R13
+	MOVQ R12, R14
+smallfwd2_single_p:
+	TESTQ R14, R14
+	JEQ smallfwd2_single_store
+	VBROADCASTSS (DX), Y8
+	VMASKMOVPS (R13), Y12, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y0, Y0
+	VMASKMOVPS 32(R13), Y13, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y1, Y1
+	VMASKMOVPS 64(R13), Y14, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y2, Y2
+	VMASKMOVPS 96(R13), Y15, Y10
+	VMULPS Y10, Y8, Y11
+	VADDPS Y11, Y3, Y3
+	ADDQ $4, DX
+	ADDQ R10, R13
+	DECQ R14
+	JMP smallfwd2_single_p
+smallfwd2_single_store:
+	CMPQ R15, $8
+	JLT smallfwd2_r2_t0
+	VMOVUPS Y0, (DI)
+	CMPQ R15, $16
+	JLT smallfwd2_r2_t1
+	VMOVUPS Y1, 32(DI)
+	CMPQ R15, $24
+	JLT smallfwd2_r2_t2
+	VMOVUPS Y2, 64(DI)
+	CMPQ R15, $32
+	JLT smallfwd2_r2_t3
+	VMOVUPS Y3, 96(DI)
+	JMP smallfwd2_r2_done
+smallfwd2_r2_t0:
+	VMOVAPS Y0, Y11
+	MOVQ DI, AX
+	JMP smallfwd2_r2_tail
+smallfwd2_r2_t1:
+	VMOVAPS Y1, Y11
+	LEAQ 32(DI), AX
+	JMP smallfwd2_r2_tail
+smallfwd2_r2_t2:
+	VMOVAPS Y2, Y11
+	LEAQ 64(DI), AX
+	JMP smallfwd2_r2_tail
+smallfwd2_r2_t3:
+	VMOVAPS Y3, Y11
+	LEAQ 96(DI), AX
+smallfwd2_r2_tail:
+	STORELANES(Y11, X11, AX, smallfwd2_r2_s4, smallfwd2_r2_s2, smallfwd2_r2_s1)
+smallfwd2_r2_done:
+	ADDQ R8, DI
 smallfwd2_done:
 	VZEROUPPER
 	RET
