@@ -128,26 +128,14 @@ func (l *batchNorm) sumBlock(lo, hi int) {
 	c := l.x.C
 	acc := l.partial[lo/rowsPerBlock(c)*c:][:c]
 	clear(acc)
-	x := rowsOf(l.x, lo, hi)
-	for i := 0; i < len(x); i += c {
-		for q, v := range x[i : i+c] {
-			acc[q] += float64(v)
-		}
-	}
+	channelSums(acc, rowsOf(l.x, lo, hi))
 }
 
 func (l *batchNorm) varBlock(lo, hi int) {
 	c := l.x.C
 	acc := l.partial[lo/rowsPerBlock(c)*c:][:c]
 	clear(acc)
-	x := rowsOf(l.x, lo, hi)
-	mean := l.mean[:c]
-	for i := 0; i < len(x); i += c {
-		for q, v := range x[i : i+c] {
-			d := float64(v) - mean[q]
-			acc[q] += d * d
-		}
-	}
+	channelSquares(acc, rowsOf(l.x, lo, hi), l.mean[:c])
 }
 
 // evalBlock normalises with the running statistics.
@@ -166,16 +154,7 @@ func (l *batchNorm) evalBlock(lo, hi int) {
 // trainBlock normalises with the batch statistics and keeps xhat.
 func (l *batchNorm) trainBlock(lo, hi int) {
 	c := l.x.C
-	x, y, xhat := rowsOf(l.x, lo, hi), rowsOf(&l.out, lo, hi), l.xhat[lo*c:hi*c]
-	mean, inv, g, b := l.mean32[:c], l.inv[:c], l.gamma.Value[:c], l.beta.Value[:c]
-	for i := 0; i < len(x); i += c {
-		dst, hs := y[i:i+c], xhat[i:i+c]
-		for q, v := range x[i : i+c] {
-			h := (v - mean[q]) * inv[q]
-			hs[q] = h
-			dst[q] = g[q]*h + b[q]
-		}
-	}
+	normalize(rowsOf(&l.out, lo, hi), l.xhat[lo*c:hi*c], rowsOf(l.x, lo, hi), l.mean32[:c], l.inv[:c], l.gamma.Value[:c], l.beta.Value[:c])
 }
 
 // backward of training mode, with m values per channel:
@@ -227,25 +206,187 @@ func (l *batchNorm) gradSumBlock(lo, hi int) {
 	c := l.dy.C
 	acc := l.partial[lo/rowsPerBlock(c)*2*c:][:2*c]
 	clear(acc)
-	sumD, sumDH := acc[:c], acc[c:]
-	dy, xhat := rowsOf(l.dy, lo, hi), l.xhat[lo*c:hi*c]
-	for i := 0; i < len(dy); i += c {
-		h := xhat[i : i+c]
-		for q, d := range dy[i : i+c] {
-			sumD[q] += float64(d)
-			sumDH[q] += float64(d) * float64(h[q])
-		}
-	}
+	channelGradSums(acc[:c], acc[c:], rowsOf(l.dy, lo, hi), l.xhat[lo*c:hi*c])
 }
 
 func (l *batchNorm) inputGradBlock(lo, hi int) {
 	c := l.dy.C
-	dy, xhat, dx := rowsOf(l.dy, lo, hi), l.xhat[lo*c:hi*c], l.dx.Data[lo*c:hi*c]
-	a, b, d := l.a[:c], l.b[:c], l.d[:c]
-	for i := 0; i < len(dy); i += c {
+	inputGrad(l.dx.Data[lo*c:hi*c], rowsOf(l.dy, lo, hi), l.xhat[lo*c:hi*c], l.a[:c], l.b[:c], l.d[:c])
+}
+
+// The loops of the training forward and backward passes work on a block of
+// rows of c channels. Each has portable Go and vector versions: the vector
+// loops take the channels in strips down all the rows, and the Go loop takes the channels left over. Every channel is
+// summed over the rows in order whichever loop takes it, and each loop
+// repeats the same operations in the same order, so the results are the
+// same bits at every level. The products in the Go loops are rounded
+// explicitly so that no compiler fuses them into an FMA.
+
+// vectorChannels returns how many of c channels the vector loops of the
+// level in use take: a multiple of their strip, 32 channels for AVX-512 and
+// 16 for AVX2, or 0 when there are no rows.
+func vectorChannels(c, rows int) int {
+	if rows == 0 {
+		return 0
+	}
+	switch simd {
+	case simdAVX512:
+		return c &^ 31
+	case simdAVX2:
+		return c &^ 15
+	}
+	return 0
+}
+
+// channelSums adds to acc[q] the values x[r·c+q] of every row r in order,
+// for the c = len(acc) channels.
+func channelSums(acc []float64, x []float32) {
+	c := len(acc)
+	rows := len(x) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		switch simd {
+		case simdAVX512:
+			channelSumsAVX512(&acc[0], &x[0], rows, c, w)
+		case simdAVX2:
+			channelSumsAVX2(&acc[0], &x[0], rows, c, w)
+		}
+	}
+	channelSumsGo(acc, x, w)
+}
+
+// channelSumsGo is channelSums for channels q0 and up.
+func channelSumsGo(acc []float64, x []float32, q0 int) {
+	c := len(acc)
+	for i := 0; i+c <= len(x); i += c {
+		for q, v := range x[i+q0 : i+c] {
+			acc[q0+q] += float64(v)
+		}
+	}
+}
+
+// channelSquares adds to acc[q] the squares of x[r·c+q] − mean[q] of every
+// row r in order, in float64, for the c = len(acc) channels.
+func channelSquares(acc []float64, x []float32, mean []float64) {
+	c := len(acc)
+	rows := len(x) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		_ = mean[c-1]
+		switch simd {
+		case simdAVX512:
+			channelSquaresAVX512(&acc[0], &x[0], &mean[0], rows, c, w)
+		case simdAVX2:
+			channelSquaresAVX2(&acc[0], &x[0], &mean[0], rows, c, w)
+		}
+	}
+	channelSquaresGo(acc, x, mean, w)
+}
+
+// channelSquaresGo is channelSquares for channels q0 and up.
+func channelSquaresGo(acc []float64, x []float32, mean []float64, q0 int) {
+	c := len(acc)
+	mean = mean[:c]
+	for i := 0; i+c <= len(x); i += c {
+		for q, v := range x[i+q0 : i+c] {
+			d := float64(v) - mean[q0+q]
+			acc[q0+q] += float64(d * d)
+		}
+	}
+}
+
+// channelGradSums adds to sumD[q] the values dy[r·c+q] and to sumDH[q] the
+// products dy[r·c+q]·xhat[r·c+q] of every row r in order, in float64, for
+// the c = len(sumD) channels.
+func channelGradSums(sumD, sumDH []float64, dy, xhat []float32) {
+	c := len(sumD)
+	rows := len(dy) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		_, _ = sumDH[c-1], xhat[rows*c-1]
+		switch simd {
+		case simdAVX512:
+			channelGradSumsAVX512(&sumD[0], &sumDH[0], &dy[0], &xhat[0], rows, c, w)
+		case simdAVX2:
+			channelGradSumsAVX2(&sumD[0], &sumDH[0], &dy[0], &xhat[0], rows, c, w)
+		}
+	}
+	channelGradSumsGo(sumD, sumDH, dy, xhat, w)
+}
+
+// channelGradSumsGo is channelGradSums for channels q0 and up.
+func channelGradSumsGo(sumD, sumDH []float64, dy, xhat []float32, q0 int) {
+	c := len(sumD)
+	sumDH = sumDH[:c]
+	for i := 0; i+c <= len(dy); i += c {
+		h := xhat[i : i+c]
+		for q, d := range dy[i+q0 : i+c] {
+			sumD[q0+q] += float64(d)
+			sumDH[q0+q] += float64(float64(d) * float64(h[q0+q]))
+		}
+	}
+}
+
+// normalize sets, for every row r of x and the c = len(mean) channels,
+// xhat = (x − mean)·inv and y = g·xhat + b (r·c+q indices for y, xhat and
+// x, q for the others).
+func normalize(y, xhat, x, mean, inv, g, b []float32) {
+	c := len(mean)
+	rows := len(x) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		_, _, _, _, _ = y[rows*c-1], xhat[rows*c-1], inv[c-1], g[c-1], b[c-1]
+		switch simd {
+		case simdAVX512:
+			normalizeAVX512(&y[0], &xhat[0], &x[0], &mean[0], &inv[0], &g[0], &b[0], rows, c, w)
+		case simdAVX2:
+			normalizeAVX2(&y[0], &xhat[0], &x[0], &mean[0], &inv[0], &g[0], &b[0], rows, c, w)
+		}
+	}
+	normalizeGo(y, xhat, x, mean, inv, g, b, w)
+}
+
+// normalizeGo is normalize for channels q0 and up.
+func normalizeGo(y, xhat, x, mean, inv, g, b []float32, q0 int) {
+	c := len(mean)
+	inv, g, b = inv[:c], g[:c], b[:c]
+	for i := 0; i+c <= len(x); i += c {
+		dst, hs := y[i:i+c], xhat[i:i+c]
+		for q := q0; q < c; q++ {
+			h := (x[i+q] - mean[q]) * inv[q]
+			hs[q] = h
+			dst[q] = float32(g[q]*h) + b[q]
+		}
+	}
+}
+
+// inputGrad sets, for every row r of dy and the c = len(a) channels,
+// dx = a·dy − b − xhat·d (r·c+q indices for dx, dy and xhat, q for the
+// others).
+func inputGrad(dx, dy, xhat, a, b, d []float32) {
+	c := len(a)
+	rows := len(dy) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		_, _, _, _ = dx[rows*c-1], xhat[rows*c-1], b[c-1], d[c-1]
+		switch simd {
+		case simdAVX512:
+			inputGradAVX512(&dx[0], &dy[0], &xhat[0], &a[0], &b[0], &d[0], rows, c, w)
+		case simdAVX2:
+			inputGradAVX2(&dx[0], &dy[0], &xhat[0], &a[0], &b[0], &d[0], rows, c, w)
+		}
+	}
+	inputGradGo(dx, dy, xhat, a, b, d, w)
+}
+
+// inputGradGo is inputGrad for channels q0 and up.
+func inputGradGo(dx, dy, xhat, a, b, d []float32, q0 int) {
+	c := len(a)
+	b, d = b[:c], d[:c]
+	for i := 0; i+c <= len(dy); i += c {
 		h, dst := xhat[i:i+c], dx[i:i+c]
-		for q, v := range dy[i : i+c] {
-			dst[q] = a[q]*v - b[q] - h[q]*d[q]
+		for q := q0; q < c; q++ {
+			dst[q] = float32(a[q]*dy[i+q]) - b[q] - float32(h[q]*d[q])
 		}
 	}
 }

@@ -49,7 +49,8 @@ func (t *elementwise) apply(fn func(dst, a, b []float32, s float32), dst, a, b [
 	t.dst, t.a, t.b = nil, nil, nil // keep no tensor alive longer than needed
 }
 
-// reluForward sets y = max(x, 0) (−0 and negative values give +0).
+// reluForward sets y = max(x, 0): −0 and negative values give +0, and a NaN
+// stays a NaN unless its sign bit is set (the sign bit decides).
 func reluForward(y, x, _ []float32, _ float32) {
 	if len(y) > 0 {
 		_ = x[len(y)-1]

@@ -3,9 +3,9 @@ package nn
 import "github.com/cnnlab/cnnlab/nn/gemm"
 
 // simdLevel names a set of vector loops for the element-wise, row-wise,
-// pooling, optimizer and direct-conv loops of this package. Every level
-// gives the same bits as the portable Go loops; the levels differ only in
-// speed.
+// pooling, batch-norm, optimizer and direct-conv loops of this package.
+// Every level gives the same bits as the portable Go loops (up to which NaN
+// an operation on two NaNs gives); the levels differ only in speed.
 type simdLevel uint8
 
 const (

@@ -43,6 +43,21 @@ func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ld
 //go:noescape
 func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
 
+//go:noescape
+func channelSumsAVX512(acc *float64, x *float32, rows, c, w int)
+
+//go:noescape
+func channelSquaresAVX512(acc *float64, x *float32, mean *float64, rows, c, w int)
+
+//go:noescape
+func channelGradSumsAVX512(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+
+//go:noescape
+func normalizeAVX512(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+
+//go:noescape
+func inputGradAVX512(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+
 // The AVX2 twins of the loops above, in simd_avx2_amd64.s. smallForwardAVX2
 // and smallWeightGradAVX2 take the number of live columns n instead of masks.
 
@@ -69,3 +84,18 @@ func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb 
 
 //go:noescape
 func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
+
+//go:noescape
+func channelSumsAVX2(acc *float64, x *float32, rows, c, w int)
+
+//go:noescape
+func channelSquaresAVX2(acc *float64, x *float32, mean *float64, rows, c, w int)
+
+//go:noescape
+func channelGradSumsAVX2(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+
+//go:noescape
+func normalizeAVX2(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+
+//go:noescape
+func inputGradAVX2(dx, dy, xhat, a, b, d *float32, rows, c, w int)

@@ -548,3 +548,297 @@ smallgrad_single_next:
 smallgrad_done:
 	VZEROUPPER
 	RET
+
+// The per-channel loops of batch norm (batchnorm.go). They take the first w
+// channels, a multiple of a strip of 32, a strip at a time down all the rows;
+// the Go loops take the channels left over, so there are no tails here.
+
+// func channelSumsAVX512(acc *float64, x *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time: acc[q] +=
+// x[r·c+q] in float64, for every row r in order.
+TEXT ·channelSumsAVX512(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ c+24(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+32(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512sum_strip:
+	CMPQ R11, R10
+	JGE bn512sum_done
+	VMOVUPD (DI)(R11*2), Z0
+	VMOVUPD 64(DI)(R11*2), Z1
+	VMOVUPD 128(DI)(R11*2), Z2
+	VMOVUPD 192(DI)(R11*2), Z3
+	LEAQ (SI)(R11*1), DX
+	MOVQ R8, CX
+bn512sum_row:
+	TESTQ CX, CX
+	JEQ bn512sum_store
+	VCVTPS2PD (DX), Z4
+	VCVTPS2PD 32(DX), Z5
+	VCVTPS2PD 64(DX), Z6
+	VCVTPS2PD 96(DX), Z7
+	VADDPD Z4, Z0, Z0
+	VADDPD Z5, Z1, Z1
+	VADDPD Z6, Z2, Z2
+	VADDPD Z7, Z3, Z3
+	ADDQ R9, DX
+	DECQ CX
+	JMP bn512sum_row
+bn512sum_store:
+	VMOVUPD Z0, (DI)(R11*2)
+	VMOVUPD Z1, 64(DI)(R11*2)
+	VMOVUPD Z2, 128(DI)(R11*2)
+	VMOVUPD Z3, 192(DI)(R11*2)
+	ADDQ $128, R11
+	JMP bn512sum_strip
+bn512sum_done:
+	VZEROUPPER
+	RET
+
+// func channelSquaresAVX512(acc *float64, x *float32, mean *float64, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time: d = x[r·c+q] −
+// mean[q] and acc[q] += d·d in float64, for every row r in order.
+TEXT ·channelSquaresAVX512(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ mean+16(FP), BX
+	MOVQ rows+24(FP), R8
+	MOVQ c+32(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+40(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512sq_strip:
+	CMPQ R11, R10
+	JGE bn512sq_done
+	VMOVUPD (DI)(R11*2), Z0
+	VMOVUPD 64(DI)(R11*2), Z1
+	VMOVUPD 128(DI)(R11*2), Z2
+	VMOVUPD 192(DI)(R11*2), Z3
+	VMOVUPD (BX)(R11*2), Z4
+	VMOVUPD 64(BX)(R11*2), Z5
+	VMOVUPD 128(BX)(R11*2), Z6
+	VMOVUPD 192(BX)(R11*2), Z7
+	LEAQ (SI)(R11*1), DX
+	MOVQ R8, CX
+bn512sq_row:
+	TESTQ CX, CX
+	JEQ bn512sq_store
+	VCVTPS2PD (DX), Z8
+	VCVTPS2PD 32(DX), Z9
+	VCVTPS2PD 64(DX), Z10
+	VCVTPS2PD 96(DX), Z11
+	VSUBPD Z4, Z8, Z8
+	VSUBPD Z5, Z9, Z9
+	VSUBPD Z6, Z10, Z10
+	VSUBPD Z7, Z11, Z11
+	VMULPD Z8, Z8, Z8
+	VMULPD Z9, Z9, Z9
+	VMULPD Z10, Z10, Z10
+	VMULPD Z11, Z11, Z11
+	VADDPD Z8, Z0, Z0
+	VADDPD Z9, Z1, Z1
+	VADDPD Z10, Z2, Z2
+	VADDPD Z11, Z3, Z3
+	ADDQ R9, DX
+	DECQ CX
+	JMP bn512sq_row
+bn512sq_store:
+	VMOVUPD Z0, (DI)(R11*2)
+	VMOVUPD Z1, 64(DI)(R11*2)
+	VMOVUPD Z2, 128(DI)(R11*2)
+	VMOVUPD Z3, 192(DI)(R11*2)
+	ADDQ $128, R11
+	JMP bn512sq_strip
+bn512sq_done:
+	VZEROUPPER
+	RET
+
+// func channelGradSumsAVX512(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time: sumD[q] +=
+// dy[r·c+q] and sumDH[q] += dy[r·c+q]·xhat[r·c+q] in float64, for every row r
+// in order.
+TEXT ·channelGradSumsAVX512(SB), NOSPLIT, $0-56
+	MOVQ sumD+0(FP), DI
+	MOVQ sumDH+8(FP), BX
+	MOVQ dy+16(FP), SI
+	MOVQ xhat+24(FP), R12
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+48(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512gs_strip:
+	CMPQ R11, R10
+	JGE bn512gs_done
+	VMOVUPD (DI)(R11*2), Z0
+	VMOVUPD 64(DI)(R11*2), Z1
+	VMOVUPD 128(DI)(R11*2), Z2
+	VMOVUPD 192(DI)(R11*2), Z3
+	VMOVUPD (BX)(R11*2), Z4
+	VMOVUPD 64(BX)(R11*2), Z5
+	VMOVUPD 128(BX)(R11*2), Z6
+	VMOVUPD 192(BX)(R11*2), Z7
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn512gs_row:
+	TESTQ CX, CX
+	JEQ bn512gs_store
+	VCVTPS2PD (SI)(AX*1), Z8
+	VCVTPS2PD 32(SI)(AX*1), Z9
+	VCVTPS2PD 64(SI)(AX*1), Z10
+	VCVTPS2PD 96(SI)(AX*1), Z11
+	VCVTPS2PD (R12)(AX*1), Z12
+	VCVTPS2PD 32(R12)(AX*1), Z13
+	VCVTPS2PD 64(R12)(AX*1), Z14
+	VCVTPS2PD 96(R12)(AX*1), Z15
+	VADDPD Z8, Z0, Z0
+	VADDPD Z9, Z1, Z1
+	VADDPD Z10, Z2, Z2
+	VADDPD Z11, Z3, Z3
+	VMULPD Z12, Z8, Z12
+	VMULPD Z13, Z9, Z13
+	VMULPD Z14, Z10, Z14
+	VMULPD Z15, Z11, Z15
+	VADDPD Z12, Z4, Z4
+	VADDPD Z13, Z5, Z5
+	VADDPD Z14, Z6, Z6
+	VADDPD Z15, Z7, Z7
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn512gs_row
+bn512gs_store:
+	VMOVUPD Z0, (DI)(R11*2)
+	VMOVUPD Z1, 64(DI)(R11*2)
+	VMOVUPD Z2, 128(DI)(R11*2)
+	VMOVUPD Z3, 192(DI)(R11*2)
+	VMOVUPD Z4, (BX)(R11*2)
+	VMOVUPD Z5, 64(BX)(R11*2)
+	VMOVUPD Z6, 128(BX)(R11*2)
+	VMOVUPD Z7, 192(BX)(R11*2)
+	ADDQ $128, R11
+	JMP bn512gs_strip
+bn512gs_done:
+	VZEROUPPER
+	RET
+
+// func normalizeAVX512(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time, and every
+// row r: h = (x[r·c+q] − mean[q])·inv[q], xhat[r·c+q] = h and
+// y[r·c+q] = gamma[q]·h + beta[q].
+TEXT ·normalizeAVX512(SB), NOSPLIT, $0-80
+	MOVQ y+0(FP), DI
+	MOVQ xhat+8(FP), SI
+	MOVQ x+16(FP), BX
+	MOVQ mean+24(FP), R12
+	MOVQ inv+32(FP), R13
+	MOVQ gamma+40(FP), R14
+	MOVQ beta+48(FP), R15
+	MOVQ rows+56(FP), R8
+	MOVQ c+64(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+72(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512nm_strip:
+	CMPQ R11, R10
+	JGE bn512nm_done
+	VMOVUPS (R12)(R11*1), Z0 // mean
+	VMOVUPS (R13)(R11*1), Z2 // inv
+	VMOVUPS (R14)(R11*1), Z4 // gamma
+	VMOVUPS (R15)(R11*1), Z6 // beta
+	VMOVUPS 64(R12)(R11*1), Z1 // mean
+	VMOVUPS 64(R13)(R11*1), Z3 // inv
+	VMOVUPS 64(R14)(R11*1), Z5 // gamma
+	VMOVUPS 64(R15)(R11*1), Z7 // beta
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn512nm_row:
+	TESTQ CX, CX
+	JEQ bn512nm_next
+	VMOVUPS (BX)(AX*1), Z8
+	VSUBPS Z0, Z8, Z8
+	VMULPS Z2, Z8, Z8 // h
+	VMOVUPS Z8, (SI)(AX*1)
+	VMULPS Z8, Z4, Z9
+	VADDPS Z6, Z9, Z9
+	VMOVUPS Z9, (DI)(AX*1)
+	VMOVUPS 64(BX)(AX*1), Z10
+	VSUBPS Z1, Z10, Z10
+	VMULPS Z3, Z10, Z10 // h
+	VMOVUPS Z10, 64(SI)(AX*1)
+	VMULPS Z10, Z5, Z11
+	VADDPS Z7, Z11, Z11
+	VMOVUPS Z11, 64(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn512nm_row
+bn512nm_next:
+	ADDQ $128, R11
+	JMP bn512nm_strip
+bn512nm_done:
+	VZEROUPPER
+	RET
+
+// func inputGradAVX512(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time, and every
+// row r: dx[r·c+q] = a[q]·dy[r·c+q] − b[q] − xhat[r·c+q]·d[q].
+TEXT ·inputGradAVX512(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ xhat+16(FP), BX
+	MOVQ a+24(FP), R12
+	MOVQ b+32(FP), R13
+	MOVQ d+40(FP), R14
+	MOVQ rows+48(FP), R8
+	MOVQ c+56(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+64(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512ig_strip:
+	CMPQ R11, R10
+	JGE bn512ig_done
+	VMOVUPS (R12)(R11*1), Z0 // a
+	VMOVUPS (R13)(R11*1), Z2 // b
+	VMOVUPS (R14)(R11*1), Z4 // d
+	VMOVUPS 64(R12)(R11*1), Z1 // a
+	VMOVUPS 64(R13)(R11*1), Z3 // b
+	VMOVUPS 64(R14)(R11*1), Z5 // d
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn512ig_row:
+	TESTQ CX, CX
+	JEQ bn512ig_next
+	VMULPS (SI)(AX*1), Z0, Z8 // a·dy
+	VSUBPS Z2, Z8, Z8
+	VMOVUPS (BX)(AX*1), Z9
+	VMULPS Z4, Z9, Z9 // xhat·d
+	VSUBPS Z9, Z8, Z8
+	VMOVUPS Z8, (DI)(AX*1)
+	VMULPS 64(SI)(AX*1), Z1, Z10 // a·dy
+	VSUBPS Z3, Z10, Z10
+	VMOVUPS 64(BX)(AX*1), Z11
+	VMULPS Z5, Z11, Z11 // xhat·d
+	VSUBPS Z11, Z10, Z10
+	VMOVUPS Z10, 64(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn512ig_row
+bn512ig_next:
+	ADDQ $128, R11
+	JMP bn512ig_strip
+bn512ig_done:
+	VZEROUPPER
+	RET
+

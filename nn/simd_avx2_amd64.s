@@ -775,3 +775,297 @@ smallgrad2_single_next:
 smallgrad2_done:
 	VZEROUPPER
 	RET
+
+// The per-channel loops of batch norm (batchnorm.go). They take the first w
+// channels, a multiple of a strip of 16, a strip at a time down all the rows;
+// the Go loops take the channels left over, so there are no tails here.
+
+// func channelSumsAVX2(acc *float64, x *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time: acc[q] +=
+// x[r·c+q] in float64, for every row r in order.
+TEXT ·channelSumsAVX2(SB), NOSPLIT, $0-40
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ rows+16(FP), R8
+	MOVQ c+24(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+32(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2sum_strip:
+	CMPQ R11, R10
+	JGE bn2sum_done
+	VMOVUPD (DI)(R11*2), Y0
+	VMOVUPD 32(DI)(R11*2), Y1
+	VMOVUPD 64(DI)(R11*2), Y2
+	VMOVUPD 96(DI)(R11*2), Y3
+	LEAQ (SI)(R11*1), DX
+	MOVQ R8, CX
+bn2sum_row:
+	TESTQ CX, CX
+	JEQ bn2sum_store
+	VCVTPS2PD (DX), Y4
+	VCVTPS2PD 16(DX), Y5
+	VCVTPS2PD 32(DX), Y6
+	VCVTPS2PD 48(DX), Y7
+	VADDPD Y4, Y0, Y0
+	VADDPD Y5, Y1, Y1
+	VADDPD Y6, Y2, Y2
+	VADDPD Y7, Y3, Y3
+	ADDQ R9, DX
+	DECQ CX
+	JMP bn2sum_row
+bn2sum_store:
+	VMOVUPD Y0, (DI)(R11*2)
+	VMOVUPD Y1, 32(DI)(R11*2)
+	VMOVUPD Y2, 64(DI)(R11*2)
+	VMOVUPD Y3, 96(DI)(R11*2)
+	ADDQ $64, R11
+	JMP bn2sum_strip
+bn2sum_done:
+	VZEROUPPER
+	RET
+
+// func channelSquaresAVX2(acc *float64, x *float32, mean *float64, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time: d = x[r·c+q] −
+// mean[q] and acc[q] += d·d in float64, for every row r in order.
+TEXT ·channelSquaresAVX2(SB), NOSPLIT, $0-48
+	MOVQ acc+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ mean+16(FP), BX
+	MOVQ rows+24(FP), R8
+	MOVQ c+32(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+40(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2sq_strip:
+	CMPQ R11, R10
+	JGE bn2sq_done
+	VMOVUPD (DI)(R11*2), Y0
+	VMOVUPD 32(DI)(R11*2), Y1
+	VMOVUPD 64(DI)(R11*2), Y2
+	VMOVUPD 96(DI)(R11*2), Y3
+	VMOVUPD (BX)(R11*2), Y4
+	VMOVUPD 32(BX)(R11*2), Y5
+	VMOVUPD 64(BX)(R11*2), Y6
+	VMOVUPD 96(BX)(R11*2), Y7
+	LEAQ (SI)(R11*1), DX
+	MOVQ R8, CX
+bn2sq_row:
+	TESTQ CX, CX
+	JEQ bn2sq_store
+	VCVTPS2PD (DX), Y8
+	VCVTPS2PD 16(DX), Y9
+	VCVTPS2PD 32(DX), Y10
+	VCVTPS2PD 48(DX), Y11
+	VSUBPD Y4, Y8, Y8
+	VSUBPD Y5, Y9, Y9
+	VSUBPD Y6, Y10, Y10
+	VSUBPD Y7, Y11, Y11
+	VMULPD Y8, Y8, Y8
+	VMULPD Y9, Y9, Y9
+	VMULPD Y10, Y10, Y10
+	VMULPD Y11, Y11, Y11
+	VADDPD Y8, Y0, Y0
+	VADDPD Y9, Y1, Y1
+	VADDPD Y10, Y2, Y2
+	VADDPD Y11, Y3, Y3
+	ADDQ R9, DX
+	DECQ CX
+	JMP bn2sq_row
+bn2sq_store:
+	VMOVUPD Y0, (DI)(R11*2)
+	VMOVUPD Y1, 32(DI)(R11*2)
+	VMOVUPD Y2, 64(DI)(R11*2)
+	VMOVUPD Y3, 96(DI)(R11*2)
+	ADDQ $64, R11
+	JMP bn2sq_strip
+bn2sq_done:
+	VZEROUPPER
+	RET
+
+// func channelGradSumsAVX2(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time: sumD[q] +=
+// dy[r·c+q] and sumDH[q] += dy[r·c+q]·xhat[r·c+q] in float64, for every row r
+// in order.
+TEXT ·channelGradSumsAVX2(SB), NOSPLIT, $0-56
+	MOVQ sumD+0(FP), DI
+	MOVQ sumDH+8(FP), BX
+	MOVQ dy+16(FP), SI
+	MOVQ xhat+24(FP), R12
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+48(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2gs_strip:
+	CMPQ R11, R10
+	JGE bn2gs_done
+	VMOVUPD (DI)(R11*2), Y0
+	VMOVUPD 32(DI)(R11*2), Y1
+	VMOVUPD 64(DI)(R11*2), Y2
+	VMOVUPD 96(DI)(R11*2), Y3
+	VMOVUPD (BX)(R11*2), Y4
+	VMOVUPD 32(BX)(R11*2), Y5
+	VMOVUPD 64(BX)(R11*2), Y6
+	VMOVUPD 96(BX)(R11*2), Y7
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn2gs_row:
+	TESTQ CX, CX
+	JEQ bn2gs_store
+	VCVTPS2PD (SI)(AX*1), Y8
+	VCVTPS2PD 16(SI)(AX*1), Y9
+	VCVTPS2PD 32(SI)(AX*1), Y10
+	VCVTPS2PD 48(SI)(AX*1), Y11
+	VCVTPS2PD (R12)(AX*1), Y12
+	VCVTPS2PD 16(R12)(AX*1), Y13
+	VCVTPS2PD 32(R12)(AX*1), Y14
+	VCVTPS2PD 48(R12)(AX*1), Y15
+	VADDPD Y8, Y0, Y0
+	VADDPD Y9, Y1, Y1
+	VADDPD Y10, Y2, Y2
+	VADDPD Y11, Y3, Y3
+	VMULPD Y12, Y8, Y12
+	VMULPD Y13, Y9, Y13
+	VMULPD Y14, Y10, Y14
+	VMULPD Y15, Y11, Y15
+	VADDPD Y12, Y4, Y4
+	VADDPD Y13, Y5, Y5
+	VADDPD Y14, Y6, Y6
+	VADDPD Y15, Y7, Y7
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn2gs_row
+bn2gs_store:
+	VMOVUPD Y0, (DI)(R11*2)
+	VMOVUPD Y1, 32(DI)(R11*2)
+	VMOVUPD Y2, 64(DI)(R11*2)
+	VMOVUPD Y3, 96(DI)(R11*2)
+	VMOVUPD Y4, (BX)(R11*2)
+	VMOVUPD Y5, 32(BX)(R11*2)
+	VMOVUPD Y6, 64(BX)(R11*2)
+	VMOVUPD Y7, 96(BX)(R11*2)
+	ADDQ $64, R11
+	JMP bn2gs_strip
+bn2gs_done:
+	VZEROUPPER
+	RET
+
+// func normalizeAVX2(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time, and every
+// row r: h = (x[r·c+q] − mean[q])·inv[q], xhat[r·c+q] = h and
+// y[r·c+q] = gamma[q]·h + beta[q].
+TEXT ·normalizeAVX2(SB), NOSPLIT, $0-80
+	MOVQ y+0(FP), DI
+	MOVQ xhat+8(FP), SI
+	MOVQ x+16(FP), BX
+	MOVQ mean+24(FP), R12
+	MOVQ inv+32(FP), R13
+	MOVQ gamma+40(FP), R14
+	MOVQ beta+48(FP), R15
+	MOVQ rows+56(FP), R8
+	MOVQ c+64(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+72(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2nm_strip:
+	CMPQ R11, R10
+	JGE bn2nm_done
+	VMOVUPS (R12)(R11*1), Y0 // mean
+	VMOVUPS (R13)(R11*1), Y2 // inv
+	VMOVUPS (R14)(R11*1), Y4 // gamma
+	VMOVUPS (R15)(R11*1), Y6 // beta
+	VMOVUPS 32(R12)(R11*1), Y1 // mean
+	VMOVUPS 32(R13)(R11*1), Y3 // inv
+	VMOVUPS 32(R14)(R11*1), Y5 // gamma
+	VMOVUPS 32(R15)(R11*1), Y7 // beta
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn2nm_row:
+	TESTQ CX, CX
+	JEQ bn2nm_next
+	VMOVUPS (BX)(AX*1), Y8
+	VSUBPS Y0, Y8, Y8
+	VMULPS Y2, Y8, Y8 // h
+	VMOVUPS Y8, (SI)(AX*1)
+	VMULPS Y8, Y4, Y9
+	VADDPS Y6, Y9, Y9
+	VMOVUPS Y9, (DI)(AX*1)
+	VMOVUPS 32(BX)(AX*1), Y10
+	VSUBPS Y1, Y10, Y10
+	VMULPS Y3, Y10, Y10 // h
+	VMOVUPS Y10, 32(SI)(AX*1)
+	VMULPS Y10, Y5, Y11
+	VADDPS Y7, Y11, Y11
+	VMOVUPS Y11, 32(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn2nm_row
+bn2nm_next:
+	ADDQ $64, R11
+	JMP bn2nm_strip
+bn2nm_done:
+	VZEROUPPER
+	RET
+
+// func inputGradAVX2(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time, and every
+// row r: dx[r·c+q] = a[q]·dy[r·c+q] − b[q] − xhat[r·c+q]·d[q].
+TEXT ·inputGradAVX2(SB), NOSPLIT, $0-72
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ xhat+16(FP), BX
+	MOVQ a+24(FP), R12
+	MOVQ b+32(FP), R13
+	MOVQ d+40(FP), R14
+	MOVQ rows+48(FP), R8
+	MOVQ c+56(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+64(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2ig_strip:
+	CMPQ R11, R10
+	JGE bn2ig_done
+	VMOVUPS (R12)(R11*1), Y0 // a
+	VMOVUPS (R13)(R11*1), Y2 // b
+	VMOVUPS (R14)(R11*1), Y4 // d
+	VMOVUPS 32(R12)(R11*1), Y1 // a
+	VMOVUPS 32(R13)(R11*1), Y3 // b
+	VMOVUPS 32(R14)(R11*1), Y5 // d
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn2ig_row:
+	TESTQ CX, CX
+	JEQ bn2ig_next
+	VMULPS (SI)(AX*1), Y0, Y8 // a·dy
+	VSUBPS Y2, Y8, Y8
+	VMOVUPS (BX)(AX*1), Y9
+	VMULPS Y4, Y9, Y9 // xhat·d
+	VSUBPS Y9, Y8, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	VMULPS 32(SI)(AX*1), Y1, Y10 // a·dy
+	VSUBPS Y3, Y10, Y10
+	VMOVUPS 32(BX)(AX*1), Y11
+	VMULPS Y5, Y11, Y11 // xhat·d
+	VSUBPS Y11, Y10, Y10
+	VMOVUPS Y10, 32(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn2ig_row
+bn2ig_next:
+	ADDQ $64, R11
+	JMP bn2ig_strip
+bn2ig_done:
+	VZEROUPPER
+	RET
+

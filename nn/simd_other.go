@@ -42,3 +42,43 @@ func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb 
 func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int) {
 	panic("nn: no AVX2 loops in this build")
 }
+
+func channelSumsAVX512(acc *float64, x *float32, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func channelSquaresAVX512(acc *float64, x *float32, mean *float64, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func channelGradSumsAVX512(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func normalizeAVX512(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func inputGradAVX512(dx, dy, xhat, a, b, d *float32, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func channelSumsAVX2(acc *float64, x *float32, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func channelSquaresAVX2(acc *float64, x *float32, mean *float64, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func channelGradSumsAVX2(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func normalizeAVX2(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}
+
+func inputGradAVX2(dx, dy, xhat, a, b, d *float32, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}

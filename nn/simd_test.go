@@ -288,6 +288,112 @@ func TestVectorMaxWindowsMatchPortable(t *testing.T) {
 	})
 }
 
+// guarded64 is guardedAt for float64 values.
+func guarded64(t *testing.T, off, n int, seed uint64) ([]float64, func()) {
+	t.Helper()
+	x, _ := guardedAt(t, 0, n, seed)
+	buf := make([]float64, off+n+9)
+	for i := range buf {
+		buf[i] = 12345
+		if i >= off && i < off+n {
+			buf[i] = float64(x[i-off])
+		}
+	}
+	return buf[off : off+n], func() {
+		t.Helper()
+		for i := range buf {
+			if (i < off || i >= off+n) && buf[i] != 12345 {
+				t.Fatalf("n=%d at %d: wrote outside the slice (buffer index %d)", n, off, i)
+			}
+		}
+	}
+}
+
+// sameFloat64s checks that got and want have the same bits, except that any
+// NaN matches any NaN: which NaN an operation on two NaNs gives depends on
+// the order of its operands, which Go does not fix for an addition or a
+// multiplication.
+func sameFloat64s(t *testing.T, what string, got, want []float64) {
+	t.Helper()
+	for i := range got {
+		if math.Float64bits(got[i]) != math.Float64bits(want[i]) && !(math.IsNaN(got[i]) && math.IsNaN(want[i])) {
+			t.Fatalf("%s: index %d of %d: %v %v, portable %v", what, i, len(got), simd, got[i], want[i])
+		}
+	}
+}
+
+// sameFloatsOrNaN is sameFloat64s for float32 values.
+func sameFloatsOrNaN(t *testing.T, what string, got, want []float32) {
+	t.Helper()
+	for i := range got {
+		g, w := float64(got[i]), float64(want[i])
+		if math.Float32bits(got[i]) != math.Float32bits(want[i]) && !(math.IsNaN(g) && math.IsNaN(w)) {
+			t.Fatalf("%s: index %d of %d: %v %v (%#x), portable %v (%#x)", what, i, len(got), simd, got[i], math.Float32bits(got[i]), want[i], math.Float32bits(want[i]))
+		}
+	}
+}
+
+func TestVectorBatchNormLoopsMatchPortable(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		for _, c := range []int{1, 5, 15, 16, 17, 31, 32, 33, 48, 64, 100} {
+			for _, rows := range []int{0, 1, 2, 7, 33} {
+				off := (c + rows) % 3 // unaligned starts too
+				n := rows * c
+				x, _ := guardedAt(t, off, n, 1)
+				sprinkle(x, c%3)
+				mean, _ := guarded64(t, 1, c, 2)
+				what := fmt.Sprintf("c=%d rows=%d", c, rows)
+
+				acc, ok := guarded64(t, off, c, 3)
+				want := append([]float64(nil), acc...)
+				channelSums(acc, x)
+				ok()
+				channelSumsGo(want, x, 0)
+				sameFloat64s(t, "channel sums "+what, acc, want)
+
+				acc, ok = guarded64(t, 2-off, c, 4)
+				want = append([]float64(nil), acc...)
+				channelSquares(acc, x, mean)
+				ok()
+				channelSquaresGo(want, x, mean, 0)
+				sameFloat64s(t, "channel squares "+what, acc, want)
+
+				dy, _ := guardedAt(t, 1, n, 5)
+				sumD, okD := guarded64(t, off, c, 6)
+				sumDH, okDH := guarded64(t, 1, c, 7)
+				wantD, wantDH := append([]float64(nil), sumD...), append([]float64(nil), sumDH...)
+				channelGradSums(sumD, sumDH, dy, x)
+				okD()
+				okDH()
+				channelGradSumsGo(wantD, wantDH, dy, x, 0)
+				sameFloat64s(t, "channel gradient sums of dy "+what, sumD, wantD)
+				sameFloat64s(t, "channel gradient sums of dy·xhat "+what, sumDH, wantDH)
+
+				m, _ := guardedAt(t, 2, c, 8)
+				inv, _ := guardedAt(t, 0, c, 9)
+				g, _ := guardedAt(t, 1, c, 10)
+				b, _ := guardedAt(t, 2, c, 11)
+				y, okY := guardedAt(t, off, n, 12)
+				xhat, okH := guardedAt(t, 2-off, n, 13)
+				wantY, wantH := append([]float32(nil), y...), append([]float32(nil), xhat...)
+				normalize(y, xhat, x, m, inv, g, b)
+				okY()
+				okH()
+				normalizeGo(wantY, wantH, x, m, inv, g, b, 0)
+				sameFloatsOrNaN(t, "normalize y "+what, y, wantY)
+				sameFloatsOrNaN(t, "normalize xhat "+what, xhat, wantH)
+
+				dx, okX := guardedAt(t, 1-off%2, n, 14)
+				wantX := append([]float32(nil), dx...)
+				inputGrad(dx, dy, x, m, inv, g)
+				okX()
+				inputGradGo(wantX, dy, x, m, inv, g, 0)
+				sameFloatsOrNaN(t, "input gradient "+what, dx, wantX)
+			}
+		}
+	})
+}
+
 // TestPortableLoopsTrainTheSameNetwork trains whole networks (one with a
 // layer of every kind, and the seed MNIST network, whose conv runs the loops
 // of smallconv.go) on the portable loops and on those of every other level,
@@ -490,4 +596,28 @@ func BenchmarkSmallConv(b *testing.B) {
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
 	})
+}
+
+// BenchmarkBatchNorm runs a training forward and backward pass of batch norm
+// over 16×16×64 examples (the first batch norm of the seed CIFAR-10 network)
+// and over 512 features (one of its dense blocks), at batch 32.
+func BenchmarkBatchNorm(b *testing.B) {
+	for _, in := range []Shape{{16, 16, 64}, {1, 1, 512}} {
+		const batch = 32
+		net, err := Build(in, []LayerSpec{{Kind: KindBatchNorm}}, 1)
+		if err != nil {
+			b.Fatal(err)
+		}
+		l := net.layers[0].(*batchNorm)
+		x, dy := benchInput(batch, in), benchInput(batch, in)
+		b.Run(fmt.Sprintf("%dx%dx%d", in.H, in.W, in.C), func(b *testing.B) {
+			benchLevels(b, func(b *testing.B) {
+				b.SetBytes(4 * batch * int64(in.Size()))
+				for b.Loop() {
+					l.forward(x, true)
+					l.backward(dy, true)
+				}
+			})
+		})
+	}
 }
