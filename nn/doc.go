@@ -97,12 +97,12 @@
 // products straight into the output, and sum the weight and bias gradients
 // in one pass. The hot element-wise loops (ReLU, bias rows and sums, max
 // pooling, batch norm, Adam, those direct conv loops) have AVX-512 and AVX2
-// versions, and NEON versions on arm64 (batch norm aside), in Go assembly
-// that give the same bits as their portable Go twins (up to which NaN comes
-// out of an operation on two NaNs). One setting chooses them at run time:
-// the level of the gemm micro-kernel, the best the CPU supports unless
-// CNNLAB_GEMM_KERNEL forces one ("avx2" holds both the matrix products and
-// these loops to AVX2, "portable" runs everything as portable Go).
+// versions, and NEON versions on arm64, in Go assembly that give the same
+// bits as their portable Go twins (up to which NaN comes out of an operation
+// on two NaNs). One setting chooses them at run time: the level of the gemm
+// micro-kernel, the best the CPU supports unless CNNLAB_GEMM_KERNEL forces
+// one ("avx2" holds both the matrix products and these loops to AVX2,
+// "portable" runs everything as portable Go).
 //
 // A training step allocates nothing once the buffers have grown to the batch
 // size. SetTiming switches on per-layer timing (Timings reports it), which

@@ -34,3 +34,20 @@ func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb 
 
 //go:noescape
 func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
+
+// Batch norm's loops take the first w channels, a multiple of 16.
+
+//go:noescape
+func channelSumsNEON(acc *float64, x *float32, rows, c, w int)
+
+//go:noescape
+func channelSquaresNEON(acc *float64, x *float32, mean *float64, rows, c, w int)
+
+//go:noescape
+func channelGradSumsNEON(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+
+//go:noescape
+func normalizeNEON(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+
+//go:noescape
+func inputGradNEON(dx, dy, xhat, a, b, d *float32, rows, c, w int)

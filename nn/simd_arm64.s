@@ -3,12 +3,12 @@
 #include "textflag.h"
 
 // NEON versions of the hot element-wise loops of kernels.go, optim.go,
-// pool.go and smallconv.go. Each computes exactly what its portable Go twin
-// computes, with the same operations in the same order and no fused
-// multiply-adds, so both give the same bits (simd_test.go checks it). Full
-// vectors of 4 lanes go through the V registers; the last n%4 values of a
-// loop go through the same operations on scalar registers, which round the
-// same way.
+// pool.go, smallconv.go and batchnorm.go. Each computes exactly what its
+// portable Go twin computes, with the same operations in the same order and
+// no fused multiply-adds, so both give the same bits (simd_test.go checks
+// it). Full vectors of 4 lanes go through the V registers; the last n%4
+// values of a loop go through the same operations on scalar registers, which
+// round the same way (batch norm's loops leave their last channels to Go).
 //
 // Go's arm64 assembler lacks the floating-point vector instructions and a
 // few integer ones; these macros encode them (all on 4 lanes of 32 bits).
@@ -31,6 +31,19 @@
 #define VSSHR31(n, d) WORD $(0x4f210400 | (n)<<5 | (d))
 // BIC Vd.16B, Vn.16B, Vm.16B: Vd = Vn &^ Vm
 #define VBIC(m, n, d) WORD $(0x4e601c00 | (m)<<16 | (n)<<5 | (d))
+
+// The same on 2 lanes of 64 bits, and the conversions from 32 bits.
+
+// FADD Vd.2D, Vn.2D, Vm.2D
+#define VFADDD(m, n, d) WORD $(0x4e60d400 | (m)<<16 | (n)<<5 | (d))
+// FSUB Vd.2D, Vn.2D, Vm.2D
+#define VFSUBD(m, n, d) WORD $(0x4ee0d400 | (m)<<16 | (n)<<5 | (d))
+// FMUL Vd.2D, Vn.2D, Vm.2D
+#define VFMULD(m, n, d) WORD $(0x6e60dc00 | (m)<<16 | (n)<<5 | (d))
+// FCVTL Vd.2D, Vn.2S: lanes 0, 1 of Vn to float64
+#define VFCVTL(n, d) WORD $(0x0e617800 | (n)<<5 | (d))
+// FCVTL2 Vd.2D, Vn.4S: lanes 2, 3 of Vn to float64
+#define VFCVTL2(n, d) WORD $(0x4e617800 | (n)<<5 | (d))
 
 // func reluForwardNEON(y, x *float32, n int)
 //
@@ -727,4 +740,290 @@ smallgrad_1_store:
 	SUB  $1, R6
 	B    smallgrad_1
 smallgrad_done:
+	RET
+
+// Batch norm's loops over a block of rows of c channels. Each takes the
+// first w channels (a multiple of 16), 16 at a time down all the rows,
+// holding the strip's sums or parameters in registers; the Go loops take the
+// channels left over.
+
+// WIDEN converts the 16 float32 values in V16..V19 to float64 in V20..V27.
+#define WIDEN VFCVTL(16, 20); VFCVTL2(16, 21); VFCVTL(17, 22); VFCVTL2(17, 23); VFCVTL(18, 24); VFCVTL2(18, 25); VFCVTL(19, 26); VFCVTL2(19, 27)
+
+// func channelSumsNEON(acc *float64, x *float32, rows, c, w int)
+//
+// acc[q] += x[r·c+q] in float64, for every row r in order.
+TEXT ·channelSumsNEON(SB), NOSPLIT, $0-40
+	MOVD acc+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD rows+16(FP), R2
+	MOVD c+24(FP), R3
+	LSL  $2, R3, R4 // row stride in bytes
+	MOVD w+32(FP), R5
+bnsum_strip:
+	CBZ  R5, bnsum_done
+	ADD  $64, R0, R6
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R6), [V4.D2, V5.D2, V6.D2, V7.D2]
+	MOVD R1, R7
+	MOVD R2, R8
+bnsum_row:
+	CBZ  R8, bnsum_store
+	VLD1 (R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R4, R7
+	WIDEN
+	VFADDD(20, 0, 0)
+	VFADDD(21, 1, 1)
+	VFADDD(22, 2, 2)
+	VFADDD(23, 3, 3)
+	VFADDD(24, 4, 4)
+	VFADDD(25, 5, 5)
+	VFADDD(26, 6, 6)
+	VFADDD(27, 7, 7)
+	SUB  $1, R8
+	B    bnsum_row
+bnsum_store:
+	VST1 [V0.D2, V1.D2, V2.D2, V3.D2], (R0)
+	VST1 [V4.D2, V5.D2, V6.D2, V7.D2], (R6)
+	ADD  $128, R0
+	ADD  $64, R1
+	SUB  $16, R5
+	B    bnsum_strip
+bnsum_done:
+	RET
+
+// func channelSquaresNEON(acc *float64, x *float32, mean *float64, rows, c, w int)
+//
+// acc[q] += (x[r·c+q] − mean[q])² in float64, the square rounded before the
+// add, for every row r in order.
+TEXT ·channelSquaresNEON(SB), NOSPLIT, $0-48
+	MOVD acc+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD mean+16(FP), R9
+	MOVD rows+24(FP), R2
+	MOVD c+32(FP), R3
+	LSL  $2, R3, R4
+	MOVD w+40(FP), R5
+bnsq_strip:
+	CBZ  R5, bnsq_done
+	ADD  $64, R0, R6
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R6), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1.P 64(R9), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1.P 64(R9), [V12.D2, V13.D2, V14.D2, V15.D2]
+	MOVD R1, R7
+	MOVD R2, R8
+bnsq_row:
+	CBZ  R8, bnsq_store
+	VLD1 (R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R4, R7
+	WIDEN
+	VFSUBD(8, 20, 20)
+	VFSUBD(9, 21, 21)
+	VFSUBD(10, 22, 22)
+	VFSUBD(11, 23, 23)
+	VFSUBD(12, 24, 24)
+	VFSUBD(13, 25, 25)
+	VFSUBD(14, 26, 26)
+	VFSUBD(15, 27, 27)
+	VFMULD(20, 20, 20)
+	VFMULD(21, 21, 21)
+	VFMULD(22, 22, 22)
+	VFMULD(23, 23, 23)
+	VFMULD(24, 24, 24)
+	VFMULD(25, 25, 25)
+	VFMULD(26, 26, 26)
+	VFMULD(27, 27, 27)
+	VFADDD(20, 0, 0)
+	VFADDD(21, 1, 1)
+	VFADDD(22, 2, 2)
+	VFADDD(23, 3, 3)
+	VFADDD(24, 4, 4)
+	VFADDD(25, 5, 5)
+	VFADDD(26, 6, 6)
+	VFADDD(27, 7, 7)
+	SUB  $1, R8
+	B    bnsq_row
+bnsq_store:
+	VST1 [V0.D2, V1.D2, V2.D2, V3.D2], (R0)
+	VST1 [V4.D2, V5.D2, V6.D2, V7.D2], (R6)
+	ADD  $128, R0
+	ADD  $64, R1
+	SUB  $16, R5
+	B    bnsq_strip
+bnsq_done:
+	RET
+
+// GRADSUMS adds the 4 float32 values of dy in V(dy) to sumD in V(sd),
+// V(sd+1) and their products with the 4 of xhat in V(h) to sumDH in V(sh),
+// V(sh+1), all in float64; clobbers V24..V27.
+#define GRADSUMS(dy, h, sd, sh) VFCVTL(dy, 24); VFCVTL2(dy, 25); VFCVTL(h, 26); VFCVTL2(h, 27); VFADDD(24, sd, sd); VFADDD(25, sd+1, sd+1); VFMULD(24, 26, 26); VFMULD(25, 27, 27); VFADDD(26, sh, sh); VFADDD(27, sh+1, sh+1)
+
+// func channelGradSumsNEON(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int)
+//
+// sumD[q] += dy[r·c+q] and sumDH[q] += dy[r·c+q]·xhat[r·c+q] in float64,
+// the product rounded before the add, for every row r in order.
+TEXT ·channelGradSumsNEON(SB), NOSPLIT, $0-56
+	MOVD sumD+0(FP), R0
+	MOVD sumDH+8(FP), R9
+	MOVD dy+16(FP), R1
+	MOVD xhat+24(FP), R10
+	MOVD rows+32(FP), R2
+	MOVD c+40(FP), R3
+	LSL  $2, R3, R4
+	MOVD w+48(FP), R5
+bngrad_strip:
+	CBZ  R5, bngrad_done
+	ADD  $64, R0, R6
+	ADD  $64, R9, R11
+	VLD1 (R0), [V0.D2, V1.D2, V2.D2, V3.D2]
+	VLD1 (R6), [V4.D2, V5.D2, V6.D2, V7.D2]
+	VLD1 (R9), [V8.D2, V9.D2, V10.D2, V11.D2]
+	VLD1 (R11), [V12.D2, V13.D2, V14.D2, V15.D2]
+	MOVD R1, R7
+	MOVD R10, R12
+	MOVD R2, R8
+bngrad_row:
+	CBZ  R8, bngrad_store
+	VLD1 (R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1 (R12), [V20.S4, V21.S4, V22.S4, V23.S4]
+	ADD  R4, R7
+	ADD  R4, R12
+	GRADSUMS(16, 20, 0, 8)
+	GRADSUMS(17, 21, 2, 10)
+	GRADSUMS(18, 22, 4, 12)
+	GRADSUMS(19, 23, 6, 14)
+	SUB  $1, R8
+	B    bngrad_row
+bngrad_store:
+	VST1 [V0.D2, V1.D2, V2.D2, V3.D2], (R0)
+	VST1 [V4.D2, V5.D2, V6.D2, V7.D2], (R6)
+	VST1 [V8.D2, V9.D2, V10.D2, V11.D2], (R9)
+	VST1 [V12.D2, V13.D2, V14.D2, V15.D2], (R11)
+	ADD  $128, R0
+	ADD  $128, R9
+	ADD  $64, R1
+	ADD  $64, R10
+	SUB  $16, R5
+	B    bngrad_strip
+bngrad_done:
+	RET
+
+// func normalizeNEON(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
+//
+// xhat = (x − mean)·inv and y = gamma·xhat + beta, the product rounded
+// before the add.
+TEXT ·normalizeNEON(SB), NOSPLIT, $0-80
+	MOVD y+0(FP), R0
+	MOVD xhat+8(FP), R1
+	MOVD x+16(FP), R2
+	MOVD mean+24(FP), R9
+	MOVD inv+32(FP), R10
+	MOVD gamma+40(FP), R11
+	MOVD beta+48(FP), R12
+	MOVD rows+56(FP), R3
+	MOVD c+64(FP), R4
+	LSL  $2, R4
+	MOVD w+72(FP), R5
+bnnorm_strip:
+	CBZ  R5, bnnorm_done
+	VLD1.P 64(R9), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R10), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R11), [V8.S4, V9.S4, V10.S4, V11.S4]
+	VLD1.P 64(R12), [V12.S4, V13.S4, V14.S4, V15.S4]
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R2, R13
+	MOVD R3, R8
+bnnorm_row:
+	CBZ  R8, bnnorm_next
+	VLD1 (R13), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R4, R13
+	VFSUB(0, 16, 16)
+	VFSUB(1, 17, 17)
+	VFSUB(2, 18, 18)
+	VFSUB(3, 19, 19)
+	VFMUL(4, 16, 16)
+	VFMUL(5, 17, 17)
+	VFMUL(6, 18, 18)
+	VFMUL(7, 19, 19)
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R7)
+	ADD  R4, R7
+	VFMUL(16, 8, 20)
+	VFMUL(17, 9, 21)
+	VFMUL(18, 10, 22)
+	VFMUL(19, 11, 23)
+	VFADD(12, 20, 20)
+	VFADD(13, 21, 21)
+	VFADD(14, 22, 22)
+	VFADD(15, 23, 23)
+	VST1 [V20.S4, V21.S4, V22.S4, V23.S4], (R6)
+	ADD  R4, R6
+	SUB  $1, R8
+	B    bnnorm_row
+bnnorm_next:
+	ADD  $64, R0
+	ADD  $64, R1
+	ADD  $64, R2
+	SUB  $16, R5
+	B    bnnorm_strip
+bnnorm_done:
+	RET
+
+// func inputGradNEON(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+//
+// dx = a·dy − b − xhat·d, each product rounded, subtracted left to right.
+TEXT ·inputGradNEON(SB), NOSPLIT, $0-72
+	MOVD dx+0(FP), R0
+	MOVD dy+8(FP), R1
+	MOVD xhat+16(FP), R2
+	MOVD a+24(FP), R9
+	MOVD b+32(FP), R10
+	MOVD d+40(FP), R11
+	MOVD rows+48(FP), R3
+	MOVD c+56(FP), R4
+	LSL  $2, R4
+	MOVD w+64(FP), R5
+bnin_strip:
+	CBZ  R5, bnin_done
+	VLD1.P 64(R9), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R10), [V4.S4, V5.S4, V6.S4, V7.S4]
+	VLD1.P 64(R11), [V8.S4, V9.S4, V10.S4, V11.S4]
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R2, R13
+	MOVD R3, R8
+bnin_row:
+	CBZ  R8, bnin_next
+	VLD1 (R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	VLD1 (R13), [V20.S4, V21.S4, V22.S4, V23.S4]
+	ADD  R4, R7
+	ADD  R4, R13
+	VFMUL(16, 0, 16) // a·dy
+	VFMUL(17, 1, 17)
+	VFMUL(18, 2, 18)
+	VFMUL(19, 3, 19)
+	VFSUB(4, 16, 16) // − b
+	VFSUB(5, 17, 17)
+	VFSUB(6, 18, 18)
+	VFSUB(7, 19, 19)
+	VFMUL(8, 20, 20) // xhat·d
+	VFMUL(9, 21, 21)
+	VFMUL(10, 22, 22)
+	VFMUL(11, 23, 23)
+	VFSUB(20, 16, 16)
+	VFSUB(21, 17, 17)
+	VFSUB(22, 18, 18)
+	VFSUB(23, 19, 19)
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R6)
+	ADD  R4, R6
+	SUB  $1, R8
+	B    bnin_row
+bnin_next:
+	ADD  $64, R0
+	ADD  $64, R1
+	ADD  $64, R2
+	SUB  $16, R5
+	B    bnin_strip
+bnin_done:
 	RET

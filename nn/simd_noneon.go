@@ -22,3 +22,23 @@ func smallForwardNEON(c *float32, ldc int, a *float32, lda int, b *float32, ldb 
 func smallWeightGradNEON(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int) {
 	panic("nn: no NEON loops in this build")
 }
+
+func channelSumsNEON(acc *float64, x *float32, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
+
+func channelSquaresNEON(acc *float64, x *float32, mean *float64, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
+
+func channelGradSumsNEON(sumD, sumDH *float64, dy, xhat *float32, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
+
+func normalizeNEON(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
+
+func inputGradNEON(dx, dy, xhat, a, b, d *float32, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
