@@ -109,8 +109,31 @@ addrows_tail:
 	VMOVUPS.Z (DI), K1, Z1
 	VMOVUPS.Z (BX), K1, Z2
 	VADDPS Z2, Z1, Z1
-	VMOVUPS Z1, K1, (DI)
-	LEAQ (DI)(CX*4), DI
+	// Stored 8, 4, 2 and 1 lanes at a time rather than masked: the next
+	// row's first load overlaps the 64 bytes of a masked store and would
+	// wait for it to reach the cache (several times slower for short rows).
+	TESTQ $8, CX
+	JEQ addrows_s8
+	VMOVUPS Y1, (DI)
+	VEXTRACTF64X4 $1, Z1, Y1
+	ADDQ $32, DI
+addrows_s8:
+	TESTQ $4, CX
+	JEQ addrows_s4
+	VMOVUPS X1, (DI)
+	VEXTRACTF128 $1, Y1, X1
+	ADDQ $16, DI
+addrows_s4:
+	TESTQ $2, CX
+	JEQ addrows_s2
+	VMOVSD X1, (DI)
+	VPSRLDQ $8, X1, X1
+	ADDQ $8, DI
+addrows_s2:
+	TESTQ $1, CX
+	JEQ addrows_next
+	VMOVSS X1, (DI)
+	ADDQ $4, DI
 addrows_next:
 	DECQ R8
 	JMP addrows_row

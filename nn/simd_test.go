@@ -518,7 +518,7 @@ func BenchmarkReLUBackward(b *testing.B) {
 }
 
 func BenchmarkAddRows(b *testing.B) {
-	for _, n := range []int{10, 28, 128} {
+	for _, n := range []int{10, 28, 100, 128} {
 		y, bias := benchFloats(rowsPerBlock(n)*n, 1), benchFloats(n, 2)
 		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
 			benchLevels(b, func(b *testing.B) {
