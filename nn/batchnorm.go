@@ -141,14 +141,7 @@ func (l *batchNorm) varBlock(lo, hi int) {
 // evalBlock normalises with the running statistics.
 func (l *batchNorm) evalBlock(lo, hi int) {
 	c := l.x.C
-	x, y := rowsOf(l.x, lo, hi), rowsOf(&l.out, lo, hi)
-	scale, shift := l.scale[:c], l.shift[:c]
-	for i := 0; i < len(x); i += c {
-		dst := y[i : i+c]
-		for q, v := range x[i : i+c] {
-			dst[q] = scale[q]*v + shift[q]
-		}
-	}
+	scaleShift(rowsOf(&l.out, lo, hi), rowsOf(l.x, lo, hi), l.scale[:c], l.shift[:c])
 }
 
 // trainBlock normalises with the batch statistics and keeps xhat.
@@ -364,6 +357,36 @@ func normalizeGo(y, xhat, x, mean, inv, g, b []float32, q0 int) {
 			h := (x[i+q] - mean[q]) * inv[q]
 			hs[q] = h
 			dst[q] = float32(g[q]*h) + b[q]
+		}
+	}
+}
+
+// scaleShift sets, for every row r of x and the c = len(scale) channels,
+// y = scale·x + shift (r·c+q indices for y and x, q for the others).
+func scaleShift(y, x, scale, shift []float32) {
+	c := len(scale)
+	rows := len(x) / c
+	w := vectorChannels(c, rows)
+	if w > 0 {
+		_, _ = y[rows*c-1], shift[c-1]
+		switch simd {
+		case simdAVX512:
+			scaleShiftAVX512(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
+		case simdAVX2:
+			scaleShiftAVX2(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
+		}
+	}
+	scaleShiftGo(y, x, scale, shift, w)
+}
+
+// scaleShiftGo is scaleShift for channels q0 and up.
+func scaleShiftGo(y, x, scale, shift []float32, q0 int) {
+	c := len(scale)
+	shift = shift[:c]
+	for i := 0; i+c <= len(x); i += c {
+		dst := y[i : i+c]
+		for q := q0; q < c; q++ {
+			dst[q] = float32(scale[q]*x[i+q]) + shift[q]
 		}
 	}
 }

@@ -58,6 +58,9 @@ func normalizeAVX512(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int
 //go:noescape
 func inputGradAVX512(dx, dy, xhat, a, b, d *float32, rows, c, w int)
 
+//go:noescape
+func scaleShiftAVX512(y, x, scale, shift *float32, rows, c, w int)
+
 // The AVX2 twins of the loops above, in simd_avx2_amd64.s. smallForwardAVX2
 // and smallWeightGradAVX2 take the number of live columns n instead of masks.
 
@@ -99,3 +102,6 @@ func normalizeAVX2(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
 
 //go:noescape
 func inputGradAVX2(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+
+//go:noescape
+func scaleShiftAVX2(y, x, scale, shift *float32, rows, c, w int)

@@ -2,10 +2,12 @@
 
 #include "textflag.h"
 
-// AVX-512 versions of the hot element-wise loops of kernels.go, optim.go and
-// pool.go. Each computes exactly what its portable Go twin computes, with the
-// same operations in the same order, so both give the same bits (simd_test.go
-// checks it). A tail shorter than 16 lanes uses masked loads and stores.
+// AVX-512 versions of the hot loops of kernels.go, optim.go, pool.go,
+// smallconv.go and batchnorm.go (their AVX2 twins are in
+// simd_avx2_amd64.s). Each computes exactly what its portable Go twin
+// computes, with the same operations in the same order, so both give the
+// same bits (simd_test.go checks it). A tail shorter than 16 lanes uses
+// masked loads and stores, except where noted.
 
 // TAILMASK sets K to the first n lanes (0 ≤ n < 16, n in CX); clobbers AX.
 #define TAILMASK(K) MOVL $1, AX; SHLL CX, AX; DECL AX; KMOVW AX, K
@@ -865,3 +867,46 @@ bn512ig_done:
 	VZEROUPPER
 	RET
 
+
+// func scaleShiftAVX512(y, x, scale, shift *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 32), 32 at a time, and every
+// row r: y[r·c+q] = scale[q]·x[r·c+q] + shift[q].
+TEXT ·scaleShiftAVX512(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ scale+16(FP), R12
+	MOVQ shift+24(FP), R13
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+48(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn512ss_strip:
+	CMPQ R11, R10
+	JGE bn512ss_done
+	VMOVUPS (R12)(R11*1), Z0 // scale
+	VMOVUPS (R13)(R11*1), Z2 // shift
+	VMOVUPS 64(R12)(R11*1), Z1 // scale
+	VMOVUPS 64(R13)(R11*1), Z3 // shift
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn512ss_row:
+	TESTQ CX, CX
+	JEQ bn512ss_next
+	VMULPS (SI)(AX*1), Z0, Z8
+	VADDPS Z2, Z8, Z8
+	VMOVUPS Z8, (DI)(AX*1)
+	VMULPS 64(SI)(AX*1), Z1, Z9
+	VADDPS Z3, Z9, Z9
+	VMOVUPS Z9, 64(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn512ss_row
+bn512ss_next:
+	ADDQ $128, R11
+	JMP bn512ss_strip
+bn512ss_done:
+	VZEROUPPER
+	RET

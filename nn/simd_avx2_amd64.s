@@ -345,6 +345,10 @@ TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-80
 	MOVQ rowStride+48(FP), R11
 	MOVQ c+56(FP), R12
 	VMOVDQU iota8<>(SB), Y15
+	VMOVD R12, X13
+	VPBROADCASTD X13, Y13 // c: from one column of the window to the next
+	VMOVD R11, X12
+	VPBROADCASTD X12, Y12 // rowStride: from one row to the next
 maxpool2_window:
 	CMPQ count+64(FP), $0
 	JLE maxpool2_done
@@ -359,41 +363,39 @@ maxpool2_q:
 	MOVQ $8, CX
 maxpool2_mask:
 	TAILMASK8(Y5) // CX, the lanes of this vector, stays for the store
-	MOVQ R8, AX
-	ADDQ R13, AX
-	VMASKMOVPS (BX)(AX*4), Y5, Y0 // best: the window's first value
-	VMOVD AX, X1
-	VPBROADCASTD X1, Y1
-	VPADDD Y15, Y1, Y1            // its index
+	MOVQ R8, DX
+	ADDQ R13, DX                  // index of (row, 0) for this vector
+	VMASKMOVPS (BX)(DX*4), Y5, Y0 // best: the window's first value
+	VMOVD DX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD Y15, Y6, Y6            // the indices of (row, 0)
+	VMOVDQA Y6, Y1                // best's indices
 	XORQ R14, R14                 // window row
 maxpool2_r:
 	CMPQ R14, R9
 	JGE maxpool2_store
-	MOVQ R14, DX
-	IMULQ R11, DX
-	ADDQ R8, DX
-	ADDQ R13, DX // index of (row, 0) for this vector
-	XORQ R15, R15 // window column
+	LEAQ (BX)(DX*4), AX // (row, column)
+	VMOVDQA Y6, Y3      // its indices
+	MOVQ R10, R15       // columns left
+	TESTQ R14, R14
+	JNE maxpool2_k
+	LEAQ (AX)(R12*4), AX // (0, 0) is the start
+	VPADDD Y13, Y3, Y3
+	DECQ R15
 maxpool2_k:
-	CMPQ R15, R10
-	JGE maxpool2_nextr
-	MOVQ R14, AX
-	ORQ R15, AX
-	JEQ maxpool2_nextk // (0, 0) is the start
-	MOVQ R15, AX
-	IMULQ R12, AX
-	ADDQ DX, AX
-	VMASKMOVPS (BX)(AX*4), Y5, Y2
+	TESTQ R15, R15
+	JEQ maxpool2_nextr
+	VMASKMOVPS (AX), Y5, Y2
 	VCMPPS $14, Y0, Y2, Y4 // v > best
 	VBLENDVPS Y4, Y2, Y0, Y0
-	VMOVD AX, X3
-	VPBROADCASTD X3, Y3
-	VPADDD Y15, Y3, Y3
 	VBLENDVPS Y4, Y3, Y1, Y1
-maxpool2_nextk:
-	INCQ R15
+	VPADDD Y13, Y3, Y3
+	LEAQ (AX)(R12*4), AX
+	DECQ R15
 	JMP maxpool2_k
 maxpool2_nextr:
+	ADDQ R11, DX
+	VPADDD Y12, Y6, Y6
 	INCQ R14
 	JMP maxpool2_r
 maxpool2_store:
@@ -1069,3 +1071,46 @@ bn2ig_done:
 	VZEROUPPER
 	RET
 
+
+// func scaleShiftAVX2(y, x, scale, shift *float32, rows, c, w int)
+//
+// For the first w channels (a multiple of 16), 16 at a time, and every
+// row r: y[r·c+q] = scale[q]·x[r·c+q] + shift[q].
+TEXT ·scaleShiftAVX2(SB), NOSPLIT, $0-56
+	MOVQ y+0(FP), DI
+	MOVQ x+8(FP), SI
+	MOVQ scale+16(FP), R12
+	MOVQ shift+24(FP), R13
+	MOVQ rows+32(FP), R8
+	MOVQ c+40(FP), R9
+	SHLQ $2, R9 // row stride in bytes
+	MOVQ w+48(FP), R10
+	SHLQ $2, R10
+	XORQ R11, R11 // the strip's first channel, times 4
+bn2ss_strip:
+	CMPQ R11, R10
+	JGE bn2ss_done
+	VMOVUPS (R12)(R11*1), Y0 // scale
+	VMOVUPS (R13)(R11*1), Y2 // shift
+	VMOVUPS 32(R12)(R11*1), Y1 // scale
+	VMOVUPS 32(R13)(R11*1), Y3 // shift
+	MOVQ R11, AX // offset of the row's strip
+	MOVQ R8, CX
+bn2ss_row:
+	TESTQ CX, CX
+	JEQ bn2ss_next
+	VMULPS (SI)(AX*1), Y0, Y8
+	VADDPS Y2, Y8, Y8
+	VMOVUPS Y8, (DI)(AX*1)
+	VMULPS 32(SI)(AX*1), Y1, Y9
+	VADDPS Y3, Y9, Y9
+	VMOVUPS Y9, 32(DI)(AX*1)
+	ADDQ R9, AX
+	DECQ CX
+	JMP bn2ss_row
+bn2ss_next:
+	ADDQ $64, R11
+	JMP bn2ss_strip
+bn2ss_done:
+	VZEROUPPER
+	RET

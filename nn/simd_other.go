@@ -82,3 +82,11 @@ func normalizeAVX2(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int) 
 func inputGradAVX2(dx, dy, xhat, a, b, d *float32, rows, c, w int) {
 	panic("nn: no AVX2 loops in this build")
 }
+
+func scaleShiftAVX512(y, x, scale, shift *float32, rows, c, w int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func scaleShiftAVX2(y, x, scale, shift *float32, rows, c, w int) {
+	panic("nn: no AVX2 loops in this build")
+}

@@ -389,6 +389,13 @@ func TestVectorBatchNormLoopsMatchPortable(t *testing.T) {
 				okX()
 				inputGradGo(wantX, dy, x, m, inv, g, 0)
 				sameFloatsOrNaN(t, "input gradient "+what, dx, wantX)
+
+				y, okY = guardedAt(t, 2-off, n, 15)
+				wantY = append([]float32(nil), y...)
+				scaleShift(y, x, g, b)
+				okY()
+				scaleShiftGo(wantY, x, g, b, 0)
+				sameFloatsOrNaN(t, "scale and shift "+what, y, wantY)
 			}
 		}
 	})
@@ -598,9 +605,10 @@ func BenchmarkSmallConv(b *testing.B) {
 	})
 }
 
-// BenchmarkBatchNorm runs a training forward and backward pass of batch norm
-// over 16×16×64 examples (the first batch norm of the seed CIFAR-10 network)
-// and over 512 features (one of its dense blocks), at batch 32.
+// BenchmarkBatchNorm runs a training forward and backward pass of batch norm,
+// and an eval-mode forward pass, over 16×16×64 examples (the first batch
+// norm of the seed CIFAR-10 network) and over 512 features (one of its dense
+// blocks), at batch 32.
 func BenchmarkBatchNorm(b *testing.B) {
 	for _, in := range []Shape{{16, 16, 64}, {1, 1, 512}} {
 		const batch = 32
@@ -616,6 +624,14 @@ func BenchmarkBatchNorm(b *testing.B) {
 				for b.Loop() {
 					l.forward(x, true)
 					l.backward(dy, true)
+				}
+			})
+		})
+		b.Run(fmt.Sprintf("%dx%dx%d eval", in.H, in.W, in.C), func(b *testing.B) {
+			benchLevels(b, func(b *testing.B) {
+				b.SetBytes(4 * batch * int64(in.Size()))
+				for b.Loop() {
+					l.forward(x, false)
 				}
 			})
 		})
