@@ -374,6 +374,8 @@ func scaleShift(y, x, scale, shift []float32) {
 			scaleShiftAVX512(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
 		case simdAVX2:
 			scaleShiftAVX2(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
+		case simdNEON:
+			scaleShiftNEON(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
 		}
 	}
 	scaleShiftGo(y, x, scale, shift, w)

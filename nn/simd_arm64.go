@@ -51,3 +51,6 @@ func normalizeNEON(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int)
 
 //go:noescape
 func inputGradNEON(dx, dy, xhat, a, b, d *float32, rows, c, w int)
+
+//go:noescape
+func scaleShiftNEON(y, x, scale, shift *float32, rows, c, w int)

@@ -1027,3 +1027,46 @@ bnin_next:
 	B    bnin_strip
 bnin_done:
 	RET
+
+// func scaleShiftNEON(y, x, scale, shift *float32, rows, c, w int)
+//
+// y = scale·x + shift, the product rounded before the add.
+TEXT ·scaleShiftNEON(SB), NOSPLIT, $0-56
+	MOVD y+0(FP), R0
+	MOVD x+8(FP), R1
+	MOVD scale+16(FP), R9
+	MOVD shift+24(FP), R10
+	MOVD rows+32(FP), R3
+	MOVD c+40(FP), R4
+	LSL  $2, R4
+	MOVD w+48(FP), R5
+bnscale_strip:
+	CBZ  R5, bnscale_done
+	VLD1.P 64(R9), [V0.S4, V1.S4, V2.S4, V3.S4]
+	VLD1.P 64(R10), [V4.S4, V5.S4, V6.S4, V7.S4]
+	MOVD R0, R6
+	MOVD R1, R7
+	MOVD R3, R8
+bnscale_row:
+	CBZ  R8, bnscale_next
+	VLD1 (R7), [V16.S4, V17.S4, V18.S4, V19.S4]
+	ADD  R4, R7
+	VFMUL(16, 0, 16)
+	VFMUL(17, 1, 17)
+	VFMUL(18, 2, 18)
+	VFMUL(19, 3, 19)
+	VFADD(4, 16, 16)
+	VFADD(5, 17, 17)
+	VFADD(6, 18, 18)
+	VFADD(7, 19, 19)
+	VST1 [V16.S4, V17.S4, V18.S4, V19.S4], (R6)
+	ADD  R4, R6
+	SUB  $1, R8
+	B    bnscale_row
+bnscale_next:
+	ADD  $64, R0
+	ADD  $64, R1
+	SUB  $16, R5
+	B    bnscale_strip
+bnscale_done:
+	RET

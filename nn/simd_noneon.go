@@ -42,3 +42,7 @@ func normalizeNEON(y, xhat, x, mean, inv, gamma, beta *float32, rows, c, w int) 
 func inputGradNEON(dx, dy, xhat, a, b, d *float32, rows, c, w int) {
 	panic("nn: no NEON loops in this build")
 }
+
+func scaleShiftNEON(y, x, scale, shift *float32, rows, c, w int) {
+	panic("nn: no NEON loops in this build")
+}
