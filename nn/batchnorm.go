@@ -217,7 +217,7 @@ func (l *batchNorm) inputGradBlock(lo, hi int) {
 
 // vectorChannels returns how many of c channels the vector loops of the
 // level in use take: a multiple of their strip, 32 channels for AVX-512 and
-// 16 for AVX2, or 0 when there are no rows.
+// 16 for AVX2 and NEON, or 0 when there are no rows.
 func vectorChannels(c, rows int) int {
 	if rows == 0 {
 		return 0
@@ -225,7 +225,7 @@ func vectorChannels(c, rows int) int {
 	switch simd {
 	case simdAVX512:
 		return c &^ 31
-	case simdAVX2:
+	case simdAVX2, simdNEON:
 		return c &^ 15
 	}
 	return 0
@@ -243,6 +243,8 @@ func channelSums(acc []float64, x []float32) {
 			channelSumsAVX512(&acc[0], &x[0], rows, c, w)
 		case simdAVX2:
 			channelSumsAVX2(&acc[0], &x[0], rows, c, w)
+		case simdNEON:
+			channelSumsNEON(&acc[0], &x[0], rows, c, w)
 		}
 	}
 	channelSumsGo(acc, x, w)
@@ -271,6 +273,8 @@ func channelSquares(acc []float64, x []float32, mean []float64) {
 			channelSquaresAVX512(&acc[0], &x[0], &mean[0], rows, c, w)
 		case simdAVX2:
 			channelSquaresAVX2(&acc[0], &x[0], &mean[0], rows, c, w)
+		case simdNEON:
+			channelSquaresNEON(&acc[0], &x[0], &mean[0], rows, c, w)
 		}
 	}
 	channelSquaresGo(acc, x, mean, w)
@@ -302,6 +306,8 @@ func channelGradSums(sumD, sumDH []float64, dy, xhat []float32) {
 			channelGradSumsAVX512(&sumD[0], &sumDH[0], &dy[0], &xhat[0], rows, c, w)
 		case simdAVX2:
 			channelGradSumsAVX2(&sumD[0], &sumDH[0], &dy[0], &xhat[0], rows, c, w)
+		case simdNEON:
+			channelGradSumsNEON(&sumD[0], &sumDH[0], &dy[0], &xhat[0], rows, c, w)
 		}
 	}
 	channelGradSumsGo(sumD, sumDH, dy, xhat, w)
@@ -334,6 +340,8 @@ func normalize(y, xhat, x, mean, inv, g, b []float32) {
 			normalizeAVX512(&y[0], &xhat[0], &x[0], &mean[0], &inv[0], &g[0], &b[0], rows, c, w)
 		case simdAVX2:
 			normalizeAVX2(&y[0], &xhat[0], &x[0], &mean[0], &inv[0], &g[0], &b[0], rows, c, w)
+		case simdNEON:
+			normalizeNEON(&y[0], &xhat[0], &x[0], &mean[0], &inv[0], &g[0], &b[0], rows, c, w)
 		}
 	}
 	normalizeGo(y, xhat, x, mean, inv, g, b, w)
@@ -366,6 +374,8 @@ func scaleShift(y, x, scale, shift []float32) {
 			scaleShiftAVX512(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
 		case simdAVX2:
 			scaleShiftAVX2(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
+		case simdNEON:
+			scaleShiftNEON(&y[0], &x[0], &scale[0], &shift[0], rows, c, w)
 		}
 	}
 	scaleShiftGo(y, x, scale, shift, w)
@@ -397,6 +407,8 @@ func inputGrad(dx, dy, xhat, a, b, d []float32) {
 			inputGradAVX512(&dx[0], &dy[0], &xhat[0], &a[0], &b[0], &d[0], rows, c, w)
 		case simdAVX2:
 			inputGradAVX2(&dx[0], &dy[0], &xhat[0], &a[0], &b[0], &d[0], rows, c, w)
+		case simdNEON:
+			inputGradNEON(&dx[0], &dy[0], &xhat[0], &a[0], &b[0], &d[0], rows, c, w)
 		}
 	}
 	inputGradGo(dx, dy, xhat, a, b, d, w)

@@ -97,12 +97,12 @@
 // products straight into the output, and sum the weight and bias gradients
 // in one pass. The hot element-wise loops (ReLU, bias rows and sums, max
 // pooling, batch norm, Adam, those direct conv loops) have AVX-512 and AVX2
-// versions in Go assembly that give the same bits as their portable Go
-// twins (up to which NaN comes out of an operation on two NaNs). One setting
-// chooses them at run time: the level of the gemm micro-kernel, the best the
-// CPU supports unless CNNLAB_GEMM_KERNEL forces one ("avx2" holds both the
-// matrix products and these loops to AVX2, "portable" runs everything as
-// portable Go).
+// versions, and NEON versions on arm64, in Go assembly that give the same
+// bits as their portable Go twins (up to which NaN comes out of an operation
+// on two NaNs). One setting chooses them at run time: the level of the gemm
+// micro-kernel, the best the CPU supports unless CNNLAB_GEMM_KERNEL forces
+// one ("avx2" holds both the matrix products and these loops to AVX2,
+// "portable" runs everything as portable Go).
 //
 // A 3×3 stride-1 conv runs instead by Winograd's F(2×2, 3×3) (winograd.go)
 // in its forward and both backward passes when a cost model of its shape

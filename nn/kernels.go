@@ -61,6 +61,9 @@ func reluForward(y, x, _ []float32, _ float32) {
 		case simdAVX2:
 			reluForwardAVX2(&y[0], &x[0], len(y))
 			return
+		case simdNEON:
+			reluForwardNEON(&y[0], &x[0], len(y))
+			return
 		}
 	}
 	reluForwardGo(y, x)
@@ -87,6 +90,9 @@ func reluBackward(dx, dy, y []float32, _ float32) {
 			return
 		case simdAVX2:
 			reluBackwardAVX2(&dx[0], &dy[0], &y[0], len(dx))
+			return
+		case simdNEON:
+			reluBackwardNEON(&dx[0], &dy[0], &y[0], len(dx))
 			return
 		}
 	}
@@ -199,6 +205,9 @@ func addRows(y, b []float32) {
 		case simdAVX2:
 			addRowsAVX2(&y[0], &b[0], len(y)/n, n)
 			return
+		case simdNEON:
+			addRowsNEON(&y[0], &b[0], len(y)/n, n)
+			return
 		}
 	}
 	addRowsGo(y, b)
@@ -276,6 +285,9 @@ func sumRows(s, y []float32) {
 			return
 		case simdAVX2:
 			sumRowsAVX2(&s[0], unsafeData(y), len(y)/n, n)
+			return
+		case simdNEON:
+			sumRowsNEON(&s[0], unsafeData(y), len(y)/n, n)
 			return
 		}
 	}

@@ -263,6 +263,9 @@ func adamUpdate(w, g, m, v []float32, k *adamConsts) {
 		case simdAVX2:
 			adamAVX2(&w[0], &g[0], &m[0], &v[0], len(w), k)
 			return
+		case simdNEON:
+			adamNEON(&w[0], &g[0], &m[0], &v[0], len(w), k)
+			return
 		}
 	}
 	adamUpdateGo(w, g, m, v, k)
@@ -274,7 +277,7 @@ func adamUpdateGo(w, g, m, v []float32, k *adamConsts) {
 	for i, gi := range g {
 		// The conversions round each product before the add, as the
 		// assembly does: without them a compiler may fuse a·b+c into one
-		// FMA (Go does for GOAMD64=v3) and change the bits.
+		// FMA (Go does on arm64 and for GOAMD64=v3) and change the bits.
 		wi := w[i]
 		wi -= float32(decay * wi)
 		mi := float32(b1*m[i]) + float32(ob1*gi)

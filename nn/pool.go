@@ -78,6 +78,9 @@ func maxWindows(best []float32, arg []int32, img []float32, first, rows, cols, r
 	case simdAVX2:
 		maxPoolAVX2(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
 		return
+	case simdNEON:
+		maxPoolNEON(&best[0], &arg[0], &img[0], first, rows, cols, rowStride, c, count, step)
+		return
 	}
 	for w := range count {
 		maxWindowGo(best[w*c:w*c+c], arg[w*c:w*c+c], img, first+w*step, rows, cols, rowStride)

@@ -15,6 +15,8 @@ const (
 	simdAVX2
 	// simdAVX512 runs the AVX-512 loops (amd64 with AVX-512F).
 	simdAVX512
+	// simdNEON runs the NEON loops (arm64).
+	simdNEON
 )
 
 // String returns the level's name, the same as the matching gemm kernel's.
@@ -26,6 +28,8 @@ func (l simdLevel) String() string {
 		return "avx2"
 	case simdAVX512:
 		return "avx512"
+	case simdNEON:
+		return "neon"
 	}
 	return "simdLevel(?)"
 }
@@ -37,13 +41,16 @@ func (l simdLevel) String() string {
 var simd = levelFor(gemm.Kernel())
 
 // levelFor returns the level that matches the gemm kernel of the given
-// name: "avx512" and "avx2" their own level, anything else simdPortable.
+// name: "avx512", "avx2" and "neon" their own level, anything else
+// simdPortable.
 func levelFor(kernel string) simdLevel {
 	switch kernel {
 	case "avx512":
 		return simdAVX512
 	case "avx2":
 		return simdAVX2
+	case "neon":
+		return simdNEON
 	}
 	return simdPortable
 }

@@ -2,11 +2,8 @@
 
 package nn
 
-// availableLevels lists the levels of loops this build can run: without
-// assembly, the portable loops alone.
-func availableLevels() []simdLevel { return []simdLevel{simdPortable} }
-
-// The stubs below are never called: simd is simdPortable in this build.
+// The stubs below are never called: simd is never simdAVX512 or simdAVX2 in
+// this build.
 
 func reluForwardAVX512(y, x *float32, n int)       { panic("nn: no AVX-512 loops in this build") }
 func reluBackwardAVX512(dx, dy, y *float32, n int) { panic("nn: no AVX-512 loops in this build") }

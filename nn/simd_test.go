@@ -31,7 +31,7 @@ func TestLevelFor(t *testing.T) {
 		{"avx2", simdAVX2},
 		{"portable", simdPortable},
 		{"", simdPortable},
-		{"neon", simdPortable},
+		{"neon", simdNEON},
 	} {
 		if got := levelFor(tc.kernel); got != tc.want {
 			t.Errorf("levelFor(%q) = %v, want %v", tc.kernel, got, tc.want)
@@ -49,7 +49,7 @@ func TestLevelFor(t *testing.T) {
 			t.Errorf("availableLevels() = %v, want best first", levels)
 		}
 	}
-	for _, l := range []simdLevel{simdPortable, simdAVX2, simdAVX512} {
+	for _, l := range []simdLevel{simdPortable, simdAVX2, simdAVX512, simdNEON} {
 		if levelFor(l.String()) != l {
 			t.Errorf("levelFor(%v.String()) = %v", l, levelFor(l.String()))
 		}

@@ -41,6 +41,9 @@ func smallForward(c []float32, ldc int, a []float32, lda int, b []float32, ldb i
 	case simdAVX2:
 		smallForwardAVX2(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, n)
 		return
+	case simdNEON:
+		smallForwardNEON(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, n)
+		return
 	}
 	smallForwardGo(c, ldc, a, lda, b, ldb, bias, m, n, k)
 }
@@ -77,6 +80,9 @@ func smallWeightGrad(acc []float32, a []float32, lda int, d []float32, ldd int, 
 		return
 	case simdAVX2:
 		smallWeightGradAVX2(&acc[0], &a[0], lda, &d[0], ldd, m, k, n)
+		return
+	case simdNEON:
+		smallWeightGradNEON(&acc[0], &a[0], lda, &d[0], ldd, m, k, n)
 		return
 	}
 	smallWeightGradGo(acc, a, lda, d, ldd, m, n, k)

@@ -189,6 +189,8 @@ func copyRun(dst, src []float32, off, n int) {
 			*(*[16]float32)(dst) = *(*[16]float32)(s)
 		case 12:
 			*(*[12]float32)(dst) = *(*[12]float32)(s)
+		case 8:
+			*(*[8]float32)(dst) = *(*[8]float32)(s)
 		case 6:
 			*(*[6]float32)(dst) = *(*[6]float32)(s)
 		case 4:

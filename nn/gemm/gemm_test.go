@@ -295,6 +295,51 @@ func TestDeterminism(t *testing.T) {
 	}
 }
 
+// TestTilePositionDoesNotMatter checks that an element of C gets the same
+// bits wherever its tile lies: the product of op(A) from row di and op(B)
+// from column dj equals the matching part of the whole product, though every
+// element sits at another row and column of its tile (and some move between
+// full and partial tiles).
+func TestTilePositionDoesNotMatter(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	shapes := []shape{
+		{m: 37, n: 45, k: 29, alpha: 1.5, beta: 0, pad: 1},
+		{transA: true, m: 37, n: 45, k: 29, alpha: -0.5, beta: 2},
+		{transB: true, m: 30, n: 70, k: 300, alpha: 1, beta: 1, pad: 3},
+		{transA: true, transB: true, m: 26, n: 19, k: 7, alpha: 2, beta: -1},
+	}
+	for _, kern := range testKernels() {
+		for _, s := range shapes {
+			t.Run(fmt.Sprintf("%s/%v", kern.name, s), func(t *testing.T) {
+				useKernel(t, kern)
+				a, b, c0 := s.operands(rng)
+				whole := c0.clone()
+				s.run(a, b, whole)
+				for _, off := range [][2]int{{1, 0}, {0, 1}, {3, 5}, {13, 17}} {
+					di, dj := off[0], off[1]
+					offA, offB := di*a.ld, dj
+					if s.transA {
+						offA = di
+					}
+					if s.transB {
+						offB = dj * b.ld
+					}
+					part := c0.clone()
+					Sgemm(s.transA, s.transB, s.m-di, s.n-dj, s.k, s.alpha, a.data[offA:], a.ld, b.data[offB:], b.ld, s.beta, part.data[di*part.ld+dj:], part.ld)
+					for i := di; i < s.m; i++ {
+						for j := dj; j < s.n; j++ {
+							g, w := part.data[i*part.ld+j], whole.data[i*whole.ld+j]
+							if math.Float32bits(g) != math.Float32bits(w) {
+								t.Fatalf("offset (%d, %d): C[%d][%d] = %v, in the whole product %v", di, dj, i, j, g, w)
+							}
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
 func TestPartition(t *testing.T) {
 	kern := &kernel{mr: 12, nr: 32}
 	tests := []struct {
@@ -395,6 +440,7 @@ func TestChooseKernel(t *testing.T) {
 		{"portable", "portable", ""},
 		{" AVX2 ", map[bool]string{true: "avx2", false: best}[hasKernel("avx2")], map[bool]string{true: "", false: "does not support"}[hasKernel("avx2")]},
 		{"avx512", map[bool]string{true: "avx512", false: best}[hasKernel("avx512")], map[bool]string{true: "", false: "does not support"}[hasKernel("avx512")]},
+		{"neon", map[bool]string{true: "neon", false: best}[hasKernel("neon")], map[bool]string{true: "", false: "does not support"}[hasKernel("neon")]},
 		{"sse", best, "unknown kernel"},
 	}
 	for _, tt := range tests {

@@ -68,7 +68,8 @@ func chooseKernel(want string, available []*kernel, warn io.Writer) *kernel {
 // active is the kernel Sgemm uses.
 var active = chooseKernel(os.Getenv(kernelEnv), platformKernels(), os.Stderr)
 
-// Kernel names the micro-kernel in use: "avx512", "avx2" or "portable".
+// Kernel names the micro-kernel in use: "avx512", "avx2", "neon" or
+// "portable".
 // The environment variable CNNLAB_GEMM_KERNEL forces one of them.
 func Kernel() string { return active.name }
 

@@ -1,4 +1,4 @@
-//go:build !amd64 || purego
+//go:build (!amd64 && !arm64) || purego
 
 package gemm
 
@@ -6,4 +6,4 @@ package gemm
 func platformKernels() []*kernel { return []*kernel{portableKernel} }
 
 // knownKernels names every kernel of this build, available or not.
-var knownKernels = []string{"avx512", "avx2", "portable"}
+var knownKernels = []string{"avx512", "avx2", "neon", "portable"}
