@@ -273,8 +273,12 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	e := &Experiment{File: file}
 	top := d.fields(root, "", "name", "description", "data", "model", "train", "report", "sweep", "extends")
 	e.Name = d.textField(top, "name", "", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
-	if f, ok := top["name"]; ok && !namePattern.MatchString(e.Name) {
-		d.errorf(f.val, "name %q: use letters, digits, '-', '_' and '.', starting with a letter or digit (it names the results folder)", e.Name)
+	if err := CheckName(e.Name); err != nil {
+		if f, ok := top["name"]; ok {
+			d.errorf(f.val, "name %q: %v; e.g. name: %s", e.Name, err, SuggestName(e.Name))
+		} else {
+			d.errorf(root, "without name:, the experiment is named after its file, %q: %v; add a name, e.g. name: %s", e.Name, err, SuggestName(e.Name))
+		}
 	}
 	e.Description = d.textField(top, "description", "", "")
 	_, hasData := top["data"]

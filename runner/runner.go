@@ -31,7 +31,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -147,15 +146,16 @@ func RunID(resolvedYAML []byte) string {
 	return hex.EncodeToString(sum[:])[:10]
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
-
-// folderName makes an experiment name safe as a folder name.
+// folderName is the results folder of an experiment: its name, which
+// experiments.CheckName has accepted, so that two names never share a
+// folder. A name that did not pass (only possible for an Experiment built
+// by hand) is made safe with its characters other than letters, digits, '-',
+// '_' and '.' replaced.
 func folderName(name string) string {
-	s := unsafeName.ReplaceAllString(name, "-")
-	if s == "" || strings.Trim(s, ".") == "" {
-		s = "_" + s
+	if experiments.CheckName(name) == nil {
+		return name
 	}
-	return s
+	return experiments.SuggestName(name)
 }
 
 // Load reads experiment files and lists their runs without running
@@ -181,6 +181,15 @@ func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
 	}
 	if len(other) > 0 {
 		return nil, errors.Join(other...)
+	}
+	// Names that differ only in case share a folder on case-insensitive
+	// file systems (macOS, Windows).
+	for i, a := range exps {
+		for _, b := range exps[:i] {
+			if a.Name != b.Name && strings.EqualFold(a.Name, b.Name) {
+				return nil, fmt.Errorf("%s names its experiment %q and %s names its %q: names that differ only in case would share a results folder on some file systems; rename one", b.File, b.Name, a.File, a.Name)
+			}
+		}
 	}
 	return exps, nil
 }

@@ -1,0 +1,69 @@
+package runner
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cnnlab/cnnlab/runner/record"
+)
+
+// Experiments named after their files keep non-ASCII names readable and
+// each gets its own results folder: ünï.yaml and änö.yaml used to share
+// results/-n-/, and 实验一.yaml and 实验二.yaml results/-/.
+func TestExperimentFoldersAreDistinct(t *testing.T) {
+	dir := t.TempDir()
+	unnamed := strings.Replace(tinyBase, "name: tiny\n", "", 1)
+	unnamed = strings.Replace(unnamed, "epochs: 3", "epochs: 1", 1)
+	var files []string
+	for _, name := range []string{"ünï", "änö", "实验一", "实验二"} {
+		f := filepath.Join(dir, name+".yaml")
+		if err := os.WriteFile(f, []byte(unnamed), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	results := filepath.Join(dir, "results")
+	sum, err := Run(context.Background(), files, Options{Results: results, LoadSet: syntheticLoader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Failed() > 0 {
+		t.Fatalf("%d runs failed", sum.Failed())
+	}
+	for _, name := range []string{"ünï", "änö", "实验一", "实验二"} {
+		runs, err := os.ReadDir(filepath.Join(results, name))
+		if err != nil || len(runs) != 1 {
+			t.Errorf("results/%s: %d runs, %v; want 1", name, len(runs), err)
+			continue
+		}
+		var st record.Status
+		if err := record.ReadJSON(filepath.Join(results, name, runs[0].Name(), record.StatusFile), &st); err != nil || st.Experiment != name {
+			t.Errorf("results/%s holds a run of %q (%v)", name, st.Experiment, err)
+		}
+	}
+}
+
+// Names that differ only in case would share a folder on macOS and Windows;
+// they are refused before any work.
+func TestExperimentNamesDifferingInCase(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, name := range []string{"Exp", "exp"} {
+		f := filepath.Join(dir, name+"-file.yaml")
+		if err := os.WriteFile(f, []byte(strings.Replace(tinyBase, "name: tiny", "name: "+name, 1)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	results := filepath.Join(dir, "results")
+	_, err := Run(context.Background(), files, Options{Results: results, LoadSet: syntheticLoader})
+	if err == nil || !strings.Contains(err.Error(), "differ only in case") {
+		t.Errorf("err = %v, want a refusal", err)
+	}
+	if _, err := os.Stat(results); !os.IsNotExist(err) {
+		t.Errorf("work was done before the refusal: %v", err)
+	}
+}
