@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // decoders for LoadFolder
-	_ "image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -195,14 +193,9 @@ func readPictures(files []labelledFile, size, channels int) (Images, error) {
 // decodeSquare decodes the picture at path and draws its centred square,
 // scaled, onto dst.
 func decodeSquare(path string, dst *image.RGBA) error {
-	f, err := os.Open(path)
+	src, err := decodePicture(path)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	src, _, err := image.Decode(f)
-	if err != nil {
-		return fmt.Errorf("%s: unreadable image: %w", path, err)
 	}
 	b := src.Bounds()
 	if err := checkSides(path, b.Dx(), b.Dy()); err != nil {

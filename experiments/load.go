@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -110,11 +111,18 @@ func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
 		}
 		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
 	}
-	if info.Size() > MaxFileSize {
-		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", info.Size(), MaxFileSize)}}
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
+	data, err := fsutil.ReadFileLimit(file, MaxFileSize)
+	var large *fsutil.TooLargeError
+	switch {
+	case errors.As(err, &large):
+		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", large.Size, MaxFileSize)}}
+	case errors.Is(err, fsutil.ErrNotRegular):
+		msg := "not a regular file (a device, pipe or socket); experiment files are regular files of at most 1 MiB"
+		if named != "" {
+			msg = named + " is " + msg
+		}
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
+	case err != nil:
 		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
 	}
 	return resolveData(file, data, stack)

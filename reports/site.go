@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"html/template"
 	"io"
 	"os"
@@ -262,7 +263,7 @@ func echartsScript(o Options) ([]byte, error) {
 		dir = d
 	}
 	if o.NoFetch {
-		b, err := os.ReadFile(echartsPath(dir))
+		b, err := fsutil.ReadFileLimit(echartsPath(dir), maxEchartsSize)
 		if err != nil {
 			return nil, fmt.Errorf("echarts %s is not cached in %s", echartsVersion, dir)
 		}
@@ -410,7 +411,7 @@ func openSite(root string) (*siteWriter, error) {
 	for _, f := range w.old.Files {
 		w.owned[f] = true
 	}
-	if b, err := os.ReadFile(filepath.Join(root, journalFile)); err == nil {
+	if b, err := fsutil.ReadFileLimit(filepath.Join(root, journalFile), record.MaxRecordSize); err == nil {
 		for _, f := range strings.Split(string(b), "\n") {
 			if f != "" {
 				w.owned[f] = true
@@ -454,7 +455,7 @@ func (w *siteWriter) file(rel string, data []byte) {
 	}
 	w.written[rel] = true
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
-	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, data) && w.owned[rel] {
+	if old, err := fsutil.ReadFileLimit(full, int64(len(data))); err == nil && bytes.Equal(old, data) && w.owned[rel] {
 		return
 	}
 	if w.err = w.own(rel); w.err != nil {

@@ -236,7 +236,7 @@ func (t *trainer) fresh() error {
 // another run) is an error: the run is then done again.
 func (t *trainer) resume() error {
 	j := t.job
-	cfg, err := os.ReadFile(t.path(record.ConfigFile))
+	cfg, err := record.ReadFile(t.path(record.ConfigFile))
 	if err != nil {
 		return err
 	}

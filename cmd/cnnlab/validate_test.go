@@ -181,9 +181,9 @@ model:
 				writeTestFile(t, filepath.Join(root, "pets", p), []byte("not a picture"))
 			}
 		}, []string{
-			"{file}:4:3: data.path: {root}/pets/cat/4.png: unreadable image: image: unknown format\n",
-			"{file}:4:3: data.path: {root}/pets/cat/5.jpg: unreadable image: image: unknown format\n",
-			"{file}:4:3: data.path: {root}/pets/dog/4.png: unreadable image: image: unknown format\n",
+			"{file}:4:3: data.path: {root}/pets/cat/4.png: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
+			"{file}:4:3: data.path: {root}/pets/cat/5.jpg: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
+			"{file}:4:3: data.path: {root}/pets/dog/4.png: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
 			"{file}:4:3: data.path: {root}/pets: and 2 more unreadable pictures (11 pictures in all)\n",
 		}},
 		{"split larger than the folder", "pets", "sweep:\n  grid:\n    data.split.val: [2, 4]\n", good,
