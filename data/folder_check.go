@@ -102,3 +102,13 @@ func plural(n int, word string) string {
 	}
 	return word + "s"
 }
+
+// CountFolder counts the pictures LoadFolder would read from root, without
+// opening any; ok is false when the folder cannot be listed as a data set.
+func CountFolder(root string) (n int, ok bool) {
+	layout, problems := listFolder(root)
+	if len(problems) > 0 {
+		return 0, false
+	}
+	return len(layout.train) + len(layout.test), true
+}

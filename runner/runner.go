@@ -40,6 +40,7 @@ import (
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
+	"github.com/cnnlab/cnnlab/internal/sysmem"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/nn/gemm"
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -70,6 +71,10 @@ type Options struct {
 	// SlurmJob names the Slurm job (array task) training these runs, for
 	// their status.
 	SlurmJob string
+	// Memory tells how much memory the process may use, checked against
+	// the estimate of every run before any is trained; nil uses
+	// sysmem.Current.
+	Memory func() (sysmem.Limit, bool)
 
 	hooks *hooks
 }
@@ -221,6 +226,9 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 		}
 	}
 	parallel := min(max(opts.Parallel, 1), max(len(jobs), 1))
+	if err := checkMemory(jobs, parallel, opts); err != nil {
+		return nil, err
+	}
 	cpus := runtime.NumCPU()
 	if opts.CPUs > 0 {
 		cpus = opts.CPUs

@@ -77,6 +77,12 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, out.String())
 		}
 	}
+	// The memory estimate, part by part, at the file's batch of 32.
+	for _, w := range []string{"memory to train at batch 32 (estimate): ", "  weights and gradients ", "most in dense1 ", "optimizer state (adam)", "activations at batch 32", "data set (mnist, one byte a pixel)", "52.3 MiB\n"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("summary lacks %q:\n%s", w, out.String())
+		}
+	}
 	// Names start at the left edge, numbers end at the right one.
 	for _, w := range []string{"\nlayer ", "\nconv1 ", "\ntotal ", "    607,394  "} {
 		if !strings.Contains(out.String(), w) {
@@ -93,7 +99,7 @@ func TestSummary(t *testing.T) {
 	if len(lines) != 11 || !strings.Contains(lines[0], "8 points × 3 seeds = 24 runs") {
 		t.Fatalf("sweep summary:\n%s", out.String())
 	}
-	if f := strings.Fields(lines[3]); len(f) != 7 || f[0] != "1" || f[2] != "3" || f[3] != "2" || f[5] != "130,722" {
+	if f := strings.Fields(lines[3]); len(f) != 9 || f[0] != "1" || f[2] != "3" || f[3] != "2" || f[5] != "130,722" || f[8] != "MiB" {
 		t.Errorf("row of point 1 (kernel 3, stride 2): %q", f)
 	}
 	if !strings.Contains(lines[9], "16@3x3+16@5x5") {
