@@ -193,3 +193,48 @@ func TestReportNamesThatClash(t *testing.T) {
 	}
 	mustExist(t, filepath.Join(out, "assets", "site.css"))
 }
+
+// A finished run whose records differ from its checksums is left out with a
+// warning and counted, never drawn with charts missing.
+func TestReportLeavesOutDamagedRuns(t *testing.T) {
+	root := t.TempDir()
+	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
+	dirs := tinyRuns(t, results, "exp", "exp", 2)
+	for _, d := range dirs {
+		for _, name := range []string{record.ModelFile, record.BestFile, record.AnalysisFile} {
+			if _, err := os.Stat(filepath.Join(d, name)); err != nil {
+				os.WriteFile(filepath.Join(d, name), []byte("{}"), 0o644)
+			}
+		}
+		status, err := os.ReadFile(filepath.Join(d, record.StatusFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := record.Seal(d, status); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, warn, err := build(t, results, out)
+	if err != nil || sum.Runs != 2 || sum.LeftOut != 0 {
+		t.Fatalf("intact: %+v, %v, warnings %q", sum, err, warn)
+	}
+	p := filepath.Join(dirs[1], record.HistogramsFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := len(b) / 2; i < len(b); i++ { // still valid JSON: a digit changes
+		if b[i] >= '1' && b[i] <= '8' {
+			b[i]++
+			break
+		}
+	}
+	os.WriteFile(p, b, 0o644)
+	sum, warn, err = build(t, results, out)
+	if err != nil || sum.Runs != 1 || sum.LeftOut != 1 {
+		t.Fatalf("damaged: %+v, %v", sum, err)
+	}
+	if !strings.Contains(warn, "damaged records (histograms.json: changed since the run finished") {
+		t.Errorf("warning %q", warn)
+	}
+}

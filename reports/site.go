@@ -58,6 +58,7 @@ type Summary struct {
 	Charts      int  // PNG charts in the site
 	Drawn       int  // PNG charts drawn this time (the others were unchanged)
 	CDN         bool // echarts is loaded from the internet
+	LeftOut     int  // runs left out: records unreadable or damaged (each warned about)
 }
 
 // markerFile marks a folder as a site made by Build and remembers which
@@ -93,13 +94,14 @@ func Build(o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer w.close()
-	results, err := readResults(o.Results, warn)
+	var leftOut int
+	results, err := readResults(o.Results, warn, &leftOut)
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
 	exps := buildExperiments(results)
 
-	sum := &Summary{Experiments: len(exps)}
+	sum := &Summary{Experiments: len(exps), LeftOut: leftOut}
 	host := "" // echarts from the site's own assets folder
 	if js, err := echartsScript(o); err != nil {
 		fmt.Fprintf(warn, "warning: %v\nwarning: the site loads echarts from %s and needs the internet to show charts\n", err, echartsCDN)
@@ -195,8 +197,9 @@ func resolve(p string) (string, error) {
 }
 
 // readResults reads every run under root as record.ReadResults does, but a
-// run whose records cannot be read is left out with a warning instead of
-// stopping the report, and a site folder (one holding the marker, as
+// run whose records cannot be read, or a finished run whose records differ
+// from their checksums (see record.Verify), is left out with a warning
+// (and counted in leftOut) instead of stopping the report, and a site folder (one holding the marker, as
 // earlier versions wrote into results/site) is never read as results.
 // Runs are grouped by folder and by the experiment name their status
 // records, so runs of two experiments that share a folder (names differing
@@ -204,7 +207,7 @@ func resolve(p string) (string, error) {
 // versions) are never shown as one; such a folder's groups are keyed
 // "<folder>/<name>". A run that says it is running although no process trains
 // it is shown as abandoned (see record.Abandoned).
-func readResults(root string, warn io.Writer) (map[string][]*record.Run, error) {
+func readResults(root string, warn io.Writer, leftOut *int) (map[string][]*record.Run, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
@@ -235,7 +238,21 @@ func readResults(root string, warn io.Writer) (map[string][]*record.Run, error) 
 			r, err := record.ReadRun(dir)
 			if err != nil {
 				fmt.Fprintf(warn, "warning: left out of the report: %v\n", err)
+				*leftOut++
 				continue
+			}
+			if r.Status.State == record.StateDone {
+				// Runs finished before checksums were kept are read as
+				// they are: the report needs no model file.
+				if problems, unsealed := record.Verify(dir); !unsealed && len(problems) > 0 {
+					var ps []string
+					for _, p := range problems {
+						ps = append(ps, p.String())
+					}
+					fmt.Fprintf(warn, "warning: left out of the report: run %s: damaged records (%s); cnnlab run trains it again\n", dir, strings.Join(ps, "; "))
+					*leftOut++
+					continue
+				}
 			}
 			if record.Abandoned(dir, r.Status) {
 				r.Status.State = record.StateAbandoned

@@ -433,12 +433,13 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 	}
 	switch st.State {
 	case record.StateDone:
-		if _, err := nn.Load(filepath.Join(j.dir, record.ModelFile)); err != nil {
-			return planFresh, st, fmt.Sprintf("done but %v; running again", err)
-		}
-		var an record.Analysis
-		if err := record.ReadJSON(filepath.Join(j.dir, record.AnalysisFile), &an); err != nil {
-			return planFresh, st, fmt.Sprintf("done but %s unreadable (%v); running again", record.AnalysisFile, err)
+		if problems, unsealed := record.Verify(j.dir); len(problems) > 0 {
+			return planFresh, st, fmt.Sprintf("done but its records are damaged (%s); training it again", joinProblems(problems))
+		} else if unsealed {
+			// Finished before checksums were kept: the model must load.
+			if _, err := nn.Load(filepath.Join(j.dir, record.ModelFile)); err != nil {
+				return planFresh, st, fmt.Sprintf("done but %v; training it again", err)
+			}
 		}
 		return planSkip, st, ""
 	case record.StateDiverged:
@@ -524,6 +525,8 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 		r := j.resultOf(t.status)
 		if t.resumed {
 			r.Note = "resumed"
+		} else if note != "" {
+			r.Note = note
 		}
 		return r
 	case errors.Is(err, errStopped):
@@ -579,4 +582,13 @@ func ShellJoin(args []string) string {
 		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(out, " ")
+}
+
+// joinProblems lists the damaged records of a run for a message.
+func joinProblems(ps []record.Problem) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.String())
+	}
+	return strings.Join(parts, "; ")
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
@@ -619,7 +620,16 @@ func (t *trainer) finish() error {
 	t.status.TestAcc = an.TestAcc
 	t.status.StopReason = t.meta.StopReason
 	t.status.Updated = time.Now().UTC()
-	if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+	// The checksums are written before the status that marks the run done,
+	// so that a run marked done always has them.
+	status, err := record.MarshalStatus(t.status)
+	if err != nil {
+		return err
+	}
+	if err := record.Seal(t.job.dir, status); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(t.path(record.StatusFile), status, 0o644); err != nil {
 		return err
 	}
 	if err := os.Remove(t.path(record.CheckpointFile)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -21,7 +21,9 @@ site to --out (default RESULTS-site, beside the results: results-site): an
 index of experiments, a page per sweep and a page per run. Open index.html in
 a browser; it works offline. Building again rewrites only what changed and
 removes only files an earlier build wrote; a site folder inside the results
-folder is refused.`,
+folder is refused. A run whose records cannot be read or differ from the
+checksums written when it finished is left out with a warning, and the exit
+status is then 1.`,
 		run: runReport,
 	})
 }
@@ -48,6 +50,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		plural(sum.Experiments, "experiment"), plural(sum.Runs, "run"), plural(sum.Pages, "page"), plural(sum.Files, "file"),
 		sum.Written, sum.Drawn, sum.Charts, *out)
 	fmt.Fprintf(stdout, "open %s\n", filepath.Join(*out, "index.html"))
+	if sum.LeftOut > 0 {
+		fmt.Fprintf(stderr, "%s left out of the report (see the warnings above)\n", plural(sum.LeftOut, "run"))
+		return exitError{1}
+	}
 	return nil
 }
 
