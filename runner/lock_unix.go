@@ -5,13 +5,13 @@ package runner
 import (
 	"errors"
 	"fmt"
-	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -65,5 +66,24 @@ func TestExperimentNamesDifferingInCase(t *testing.T) {
 	}
 	if _, err := os.Stat(results); !os.IsNotExist(err) {
 		t.Errorf("work was done before the refusal: %v", err)
+	}
+}
+
+// On a read-only results folder a finished run is still reported done
+// (exit 0), and one that would need training fails with a clear message.
+func TestReadOnlyResults(t *testing.T) {
+	file := writeExperiment(t, strings.Replace(tinyBase, "epochs: 3", "epochs: 1", 1))
+	results := t.TempDir()
+	run(t, context.Background(), file, results, nil, false)
+	readOnlyLock := &hooks{lock: func(dir string) (func(), error) {
+		return nil, &os.PathError{Op: "open", Path: filepath.Join(dir, record.LockFile), Err: syscall.EROFS}
+	}}
+	sum, out := run(t, context.Background(), file, results, readOnlyLock, false)
+	if r := onlyRun(t, sum); !r.Skipped || r.State != record.StateDone || sum.Failed() != 0 {
+		t.Errorf("finished run on a read-only folder: skipped %v, state %s, %d failed\n%s", r.Skipped, r.State, sum.Failed(), out)
+	}
+	sum, out = run(t, context.Background(), file, results, readOnlyLock, true)
+	if r := onlyRun(t, sum); r.State != record.StateFailed || !strings.Contains(out, "cannot write to the results folder") {
+		t.Errorf("--force on a read-only folder: state %s\n%s", r.State, out)
 	}
 }

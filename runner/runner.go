@@ -29,12 +29,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cnnlab/cnnlab/arch"
@@ -83,6 +85,7 @@ type Options struct {
 type hooks struct {
 	afterStep  func(runID string, step int)
 	afterEpoch func(runID string, epoch int)
+	lock       func(dir string) (unlock func(), err error) // replaces lockRun
 }
 
 // Result is the outcome of one run of a sweep.
@@ -93,6 +96,7 @@ type Result struct {
 	Label      string // the swept values, e.g. "kernel=5 stride=2"
 	State      string // a record state, or StateNotRun
 	Skipped    bool   // already finished before this invocation
+	Elsewhere  bool   // not run here: another process was training it
 	Note       string // e.g. "resumed at epoch 3", "same config as run 2"
 	Error      string
 	StopReason string
@@ -112,6 +116,18 @@ const StateNotRun = "not run"
 type Summary struct {
 	Runs        []Result
 	Interrupted bool // the context ended before every run finished
+}
+
+// Elsewhere counts the runs left to another process that was training
+// them: this invocation did not see them end.
+func (s *Summary) Elsewhere() int {
+	n := 0
+	for _, r := range s.Runs {
+		if r.Elsewhere {
+			n++
+		}
+	}
+	return n
 }
 
 // Failed counts the runs that failed or diverged.
@@ -461,10 +477,29 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 // run trains one job to its end and returns its result. Errors become the
 // run's state; nothing here stops the sweep.
 func (s *sweep) run(ctx context.Context, j *job) (res Result) {
-	unlock, err := lockRun(j.dir)
+	lock := lockRun
+	if h := s.opts.hooks; h != nil && h.lock != nil {
+		lock = h.lock
+	}
+	unlock, err := lock(j.dir)
 	if errors.Is(err, errLocked) {
 		r := j.result(StateNotRun)
+		r.Elsewhere = true
 		r.Note = err.Error()
+		s.prog.skipped(r)
+		return r
+	}
+	if err != nil && readOnly(err) {
+		// A results folder that cannot be written to: a finished run is
+		// still done; any other cannot be trained here.
+		if p, st, _ := inspect(j, s.opts.Force); p == planSkip {
+			r := j.resultOf(st)
+			r.Skipped = true
+			s.prog.skipped(r)
+			return r
+		}
+		r := j.result(record.StateFailed)
+		r.Error = fmt.Sprintf("cannot write to the results folder (%v); make it writable or choose another with --results", err)
 		s.prog.skipped(r)
 		return r
 	}
@@ -591,4 +626,10 @@ func joinProblems(ps []record.Problem) string {
 		parts = append(parts, p.String())
 	}
 	return strings.Join(parts, "; ")
+}
+
+// readOnly reports whether err says a file cannot be made or written for
+// want of permission or because the file system is read-only.
+func readOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }

@@ -717,6 +717,9 @@ func TestLockedRunIsLeftToItsOwner(t *testing.T) {
 	if !strings.Contains(out, "another cnnlab process") {
 		t.Errorf("output does not say the run is locked:\n%s", out)
 	}
+	if sum.Elsewhere() != 1 || !r.Elsewhere {
+		t.Errorf("Elsewhere() = %d, want 1", sum.Elsewhere())
+	}
 	after, err := os.ReadFile(filepath.Join(dir, record.EpochsFile))
 	if err != nil || !bytes.Equal(before, after) {
 		t.Errorf("the locked run's records changed (err %v)", err)
