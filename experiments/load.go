@@ -162,6 +162,13 @@ func resolveData(file string, data []byte, stack []string) (*node, Errors) {
 	if !ext.isScalar() || ext.tag != "!!str" {
 		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
 	}
+	// Only experiment files are read: a path to any other file
+	// (extends: /etc/shadow) is refused unread, so its content never
+	// appears in a message.
+	if e := strings.ToLower(filepath.Ext(ext.value)); e != ".yaml" && e != ".yml" {
+		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col,
+			Message: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
+	}
 	basePath := ext.value
 	if !filepath.IsAbs(basePath) {
 		basePath = filepath.Join(filepath.Dir(file), basePath)
