@@ -96,6 +96,19 @@ func (s FolderSummary) CheckSplit(train, val, test int) error {
 	return nil
 }
 
+// TrainImages is how many pictures a split that CheckSplit accepts leaves
+// for training.
+func (s FolderSummary) TrainImages(train, val, test int) int {
+	if train > 0 {
+		return train
+	}
+	pool := s.Train - val
+	if !s.HasTest {
+		pool -= test
+	}
+	return pool
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return word

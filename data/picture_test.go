@@ -141,3 +141,29 @@ func FuzzPictureHeader(f *testing.F) {
 		}
 	})
 }
+
+// A class folder that is a symbolic link to a folder is a class like any
+// other.
+func TestClassFolders(t *testing.T) {
+	root := t.TempDir()
+	elsewhere := t.TempDir()
+	for _, d := range []string{filepath.Join(root, "cat"), filepath.Join(elsewhere, "dog")} {
+		os.MkdirAll(d, 0o755)
+		for _, n := range []string{"1.png", "2.png"} {
+			if err := os.WriteFile(filepath.Join(d, n), smallPNG(t), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := os.Symlink(filepath.Join(elsewhere, "dog"), filepath.Join(root, "dog")); err != nil {
+		t.Skip(err)
+	}
+	sum, err := CheckFolder(root)
+	if err != nil || len(sum.Classes) != 2 || sum.Train != 4 {
+		t.Errorf("with a linked class folder: %+v, %v; want classes cat and dog, 4 pictures", sum, err)
+	}
+	set, err := LoadFolder(root, 4, 1)
+	if err != nil || len(set.Classes) != 2 || set.Train.N != 4 {
+		t.Errorf("LoadFolder with a linked class folder: %v", err)
+	}
+}

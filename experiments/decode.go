@@ -291,6 +291,13 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	e.unchecked = !hasData || !inputOK || len(d.errs) > before
 	d.train(top["train"], &e.Train)
 	d.report(top["report"], &e.Report)
+	if n := e.Data.Split.Train; n > 0 && e.Train.Batch > n {
+		at := root
+		if t := top["train"].val; t != nil && t.get("batch") != nil {
+			at = t.get("batch")
+		}
+		d.errorf(at, "train.batch %d is larger than the %d training images (data.split.train): an epoch would be one step; use a batch of at most %d", e.Train.Batch, n, n)
+	}
 	return e, d.errs
 }
 

@@ -25,7 +25,9 @@ func TestMemoryCheckedBeforeTraining(t *testing.T) {
 		want  []string // in the error; none: it trains
 	}{
 		{"batch 65536 on CIFAR-10", "../experiments/seed/cifar10.yaml", []string{"train.batch=65536"}, 8 * gib,
-			[]string{"training needs about 262.", "but this process may use 8.0 GiB (MemAvailable in /proc/meminfo)", "activations at batch 65536 231.9 GiB (conv2 48.0 GiB", "try a smaller batch, e.g. --set train.batch=1024 (about 4."}},
+			[]string{"train.batch 65536 is larger than the 45000 training images"}},
+		{"batch 32768 on CIFAR-10", "../experiments/seed/cifar10.yaml", []string{"train.batch=32768"}, 8 * gib,
+			[]string{"training needs about 131.", "but this process may use 8.0 GiB (MemAvailable in /proc/meminfo)", "activations at batch 32768 116.0 GiB (conv2 24.0 GiB", "try a smaller batch, e.g. --set train.batch=1024 (about 4."}},
 		{"dense of 300,000 units", mnist("  - conv: {filters: 4, kernel: 3, stride: 2}\n  - flatten\n  - dense: {units: 300000}\n  - dense: {units: 10}\n"), nil, 2 * gib,
 			[]string{"weights and gradients 1.5 GiB (dense1 1.5 GiB", "optimizer state (adam) 1.5 GiB", "even a batch of 1 does not fit: make the network smaller"}},
 		{"conv of a million filters", mnist("  - conv: {filters: 1000000, kernel: 3}\n  - maxpool: {size: 26}\n  - flatten\n  - dense: {units: 10}\n"), nil, 8 * gib,

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/cnnlab/cnnlab/data"
+	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -85,5 +87,36 @@ func TestReadOnlyResults(t *testing.T) {
 	sum, out = run(t, context.Background(), file, results, readOnlyLock, true)
 	if r := onlyRun(t, sum); r.State != record.StateFailed || !strings.Contains(out, "cannot write to the results folder") {
 		t.Errorf("--force on a read-only folder: state %s\n%s", r.State, out)
+	}
+}
+
+// A batch larger than the training images is refused rather than trained
+// as one step an epoch.
+func TestBatchLargerThanTrainingSet(t *testing.T) {
+	file := writeExperiment(t, strings.Replace(tinyBase, "batch: 16", "batch: 100", 1))
+	sum, err := Run(context.Background(), []string{file}, Options{Results: t.TempDir(), LoadSet: syntheticLoader})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := onlyRun(t, sum); r.State != record.StateFailed || !strings.Contains(r.Error, "train.batch 100 is larger than the 90 training images") {
+		t.Errorf("state %s, error %q", r.State, r.Error)
+	}
+}
+
+// A data set of one class is refused, not trained "to 100%".
+func TestOneClassRefused(t *testing.T) {
+	file := writeExperiment(t, strings.Replace(tinyBase, "units: 3", "units: 1", 1))
+	oneClass := func(ctx context.Context, d experiments.Data) (*data.Set, error) {
+		s := syntheticSet(150)
+		s.Classes = s.Classes[:1]
+		clear(s.Train.Labels)
+		return s, nil
+	}
+	sum, err := Run(context.Background(), []string{file}, Options{Results: t.TempDir(), LoadSet: oneClass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := onlyRun(t, sum); r.State != record.StateFailed || !strings.Contains(r.Error, "the data set has 1 class (top); a classifier needs at least two classes") {
+		t.Errorf("state %s, error %q", r.State, r.Error)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cnnlab/cnnlab/data"
@@ -117,6 +118,12 @@ func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(stri
 	t.decay = float32(tr.L2)
 	if tr.Optimizer.Kind != experiments.OptAdamW {
 		t.decay += float32(tr.Optimizer.WeightDecay)
+	}
+	if len(ds.classes) < 2 {
+		return nil, fmt.Errorf("the data set has %d class (%s); a classifier needs at least two classes", len(ds.classes), strings.Join(ds.classes, ""))
+	}
+	if n := ds.train.N; tr.Batch > n {
+		return nil, fmt.Errorf("train.batch %d is larger than the %d training images: an epoch would be one step; use a batch of at most %d", tr.Batch, n, n)
 	}
 	seed := uint64(tr.Seed)
 	var err error

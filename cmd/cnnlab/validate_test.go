@@ -42,8 +42,12 @@ func TestValidate(t *testing.T) {
 		// not there fails before training.
 		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "data.path=no-such-folder"}, 1, nil,
 			[]string{"--set data.path=no-such-folder: data.path: ", "no-such-folder: no such folder\n"}, "folder.yaml: ok"},
-		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 0,
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "train.batch=2"}, 0,
 			[]string{"../../experiments/testdata/good/folder.yaml: ok"}, nil, ""},
+		// Its 6 pictures leave 2 to train on: the default batch of 64 would
+		// make every epoch one step.
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 1, nil,
+			[]string{"train.batch 64 is larger than the 2 training images of ", "use a batch of at most 2\n"}, ""},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -157,6 +161,7 @@ data:
 model:
   - flatten
   - dense: {units: 2}
+train: {batch: 2}
 %s`
 	good := func(root string) {
 		// Any size, grey or RGB: pictures are scaled, cropped and converted.
@@ -175,6 +180,11 @@ model:
 		{"missing folder", "pest", "", good, []string{"{file}:4:3: data.path: {root}/pest: no such folder\n"}},
 		{"a file, not a folder", "pets/cat/1.png", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat/1.png: not a folder"}},
 		{"no class folders", "pets/cat", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat: no class folders"}},
+		{"one class", "pets", "", func(root string) {
+			for i := range 6 {
+				writePNG(t, filepath.Join(root, "pets", "cat", fmt.Sprintf("%d.png", i)), 4, 4, false)
+			}
+		}, []string{"{file}:4:3: data.path: {root}/pets has one class folder (cat); a classifier needs at least two classes\n", "has 1 classes"}},
 		{"empty class folder", "pets", "", func(root string) {
 			good(root)
 			writeTestFile(t, filepath.Join(root, "pets", "emu", "notes.txt"), []byte("no pictures"))
