@@ -275,7 +275,7 @@ func applySet(root *node, s string) (change, Errors) {
 		}
 	}
 	place(v, at)
-	if err := setPath(root, steps, v, at); err != nil {
+	if err := setPath(root, steps, v, at, false); err != nil {
 		return change{}, Errors{{File: at.File, Message: err.Error()}}
 	}
 	return change{steps: steps, val: v, keyAt: at}, nil
