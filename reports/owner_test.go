@@ -238,3 +238,34 @@ func TestReportLeavesOutDamagedRuns(t *testing.T) {
 		t.Errorf("warning %q", warn)
 	}
 }
+
+// A folder of the site replaced by a symbolic link to somewhere else is
+// neither written through nor cleaned through.
+func TestReportWritesOnlyInsideItsFolder(t *testing.T) {
+	root := t.TempDir()
+	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
+	tinyRuns(t, results, "exp", "exp", 1)
+	if _, _, err := build(t, results, out); err != nil {
+		t.Fatal(err)
+	}
+	elsewhere := t.TempDir()
+	mine := filepath.Join(elsewhere, "index.html")
+	os.WriteFile(mine, []byte("mine"), 0o644)
+	if err := os.RemoveAll(filepath.Join(out, "exp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(elsewhere, filepath.Join(out, "exp")); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := build(t, results, out)
+	if err == nil || !strings.Contains(err.Error(), "is a symbolic link; the report writes only inside") {
+		t.Errorf("err = %v", err)
+	}
+	if b, _ := os.ReadFile(mine); string(b) != "mine" {
+		t.Errorf("a file outside the site was changed: %q", b)
+	}
+	entries, _ := os.ReadDir(elsewhere)
+	if len(entries) != 1 {
+		t.Errorf("the report wrote outside its folder: %d entries", len(entries))
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"html/template"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -452,6 +453,18 @@ func openSite(root string) (*siteWriter, error) {
 	return w, nil
 }
 
+// inside refuses to write rel when a folder on its way below the site root
+// is a symbolic link, which would take the write outside the site folder.
+func (w *siteWriter) inside(rel string) error {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		st, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(d)))
+		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("site folder: %s is a symbolic link; the report writes only inside %s, so remove it", filepath.Join(w.root, filepath.FromSlash(d)), w.root)
+		}
+	}
+	return nil
+}
+
 // own notes rel in the journal before the file is first written, unless an
 // earlier build already owns it.
 func (w *siteWriter) own(rel string) error {
@@ -472,6 +485,9 @@ func (w *siteWriter) file(rel string, data []byte) {
 	}
 	w.written[rel] = true
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
+	if w.err = w.inside(rel); w.err != nil {
+		return
+	}
 	if old, err := fsutil.ReadFileLimit(full, int64(len(data))); err == nil && bytes.Equal(old, data) && w.owned[rel] {
 		return
 	}
@@ -517,7 +533,7 @@ func (w *siteWriter) finish() error {
 	}
 	var stale []string
 	for rel := range w.owned {
-		if !w.written[rel] && rel != markerFile && rel != journalFile && safeRel(rel) {
+		if !w.written[rel] && rel != markerFile && rel != journalFile && safeRel(rel) && w.inside(rel) == nil {
 			stale = append(stale, rel)
 		}
 	}

@@ -41,6 +41,9 @@ func (w *siteWriter) drawCharts() error {
 				continue
 			}
 		}
+		if err := w.inside(j.rel); err != nil {
+			return err
+		}
 		if err := w.own(j.rel); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"os"
 	"path/filepath"
 	"strings"
@@ -89,4 +91,32 @@ func TestRunsCheck(t *testing.T) {
 		t.Errorf("the damaged run was not trained again, or not said so:\n%s", out.String())
 	}
 	check(0, "every record is intact")
+}
+
+// A picture whose header claims 100000×100000 pixels is refused by validate
+// and fails its run cleanly, before any decode; the run is listed.
+func TestHugePictureRefused(t *testing.T) {
+	set := writeFolderSet(t, 20)
+	// A PNG header (IHDR) claiming 100000×100000 RGBA pixels; nothing more
+	// is read.
+	ihdr := []byte("IHDR\x00\x01\x86\xa0\x00\x01\x86\xa0\x08\x06\x00\x00\x00")
+	huge := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\x0d"), ihdr...)
+	huge = binary.BigEndian.AppendUint32(huge, crc32.ChecksumIEEE(ihdr))
+	if err := os.WriteFile(filepath.Join(set, "top", "huge.png"), huge, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	file := folderExperiment(t, set, 1, "")
+	results := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate", file}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "huge.png: png image of 100000×100000 = 10000 megapixels; pictures are limited to 50 megapixels") {
+		t.Errorf("validate = %d: %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"run", file, "--results", results}, &out, &errb); code != 1 || !strings.Contains(out.String(), "failed: data set") {
+		t.Errorf("run = %d:\n%s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"runs", "--results", results}, &out, &errb); code != 0 || !strings.Contains(out.String(), "failed") {
+		t.Errorf("runs = %d:\n%s", code, out.String())
+	}
 }
