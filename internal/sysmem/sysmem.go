@@ -28,7 +28,8 @@ type Limit struct {
 	Bytes  int64
 	Source Source
 	// Used is what the cgroup has in use already (memory.current or
-	// memory.usage_in_bytes), 0 when the limit is the available memory.
+	// memory.usage_in_bytes, less the page cache it can drop), 0 when the
+	// limit is the available memory.
 	Used int64
 }
 
@@ -68,13 +69,13 @@ func cgroupLimit(fsys fs.FS) (Limit, bool) {
 			continue
 		}
 		path := strings.TrimPrefix(parts[2], "/")
-		var base, limitFile, usageFile string
+		var base, limitFile, usageFile, cacheKey string
 		var src Source
 		switch {
 		case parts[0] == "0" && parts[1] == "":
-			base, limitFile, usageFile, src = "sys/fs/cgroup", "memory.max", "memory.current", SourceCgroup2
+			base, limitFile, usageFile, cacheKey, src = "sys/fs/cgroup", "memory.max", "memory.current", "inactive_file", SourceCgroup2
 		case contains(strings.Split(parts[1], ","), "memory"):
-			base, limitFile, usageFile, src = "sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes", SourceCgroup1
+			base, limitFile, usageFile, cacheKey, src = "sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file", SourceCgroup1
 		default:
 			continue
 		}
@@ -83,6 +84,8 @@ func cgroupLimit(fsys fs.FS) (Limit, bool) {
 			d := filepath.ToSlash(filepath.Join(base, dir))
 			if n, ok := readNumber(fsys, d+"/"+limitFile); ok && n > 0 && n < 1<<60 {
 				used, _ := readNumber(fsys, d+"/"+usageFile)
+				// Page cache the kernel can drop is not in use.
+				used = max(used-statValue(fsys, d+"/memory.stat", cacheKey), 0)
 				if !found || n-used < best.Free() {
 					best, found = Limit{Bytes: n, Source: src, Used: used}, true
 				}
@@ -102,6 +105,22 @@ func contains(xs []string, x string) bool {
 		}
 	}
 	return false
+}
+
+// statValue reads the value of key in a memory.stat file, 0 if absent.
+func statValue(fsys fs.FS, name, key string) int64 {
+	b, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return 0
+	}
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, " "); ok && k == key {
+			if n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+				return n
+			}
+		}
+	}
+	return 0
 }
 
 // readNumber reads a file holding one number ("max" reads as none).

@@ -17,7 +17,8 @@ func TestDetect(t *testing.T) {
 		{"cgroup v2 limit", map[string]string{
 			"proc/self/cgroup":                            "0::/user.slice/job\n",
 			"sys/fs/cgroup/user.slice/job/memory.max":     "1073741824\n",
-			"sys/fs/cgroup/user.slice/job/memory.current": "104857600\n",
+			"sys/fs/cgroup/user.slice/job/memory.current": "209715200\n",
+			"sys/fs/cgroup/user.slice/job/memory.stat":    "anon 104857600\ninactive_file 104857600\nactive_file 0\n",
 			"proc/meminfo":                                meminfo,
 		}, Limit{Bytes: 1 << 30, Source: SourceCgroup2, Used: 100 << 20}, true},
 		{"cgroup v2 limit on a parent", map[string]string{
