@@ -153,6 +153,31 @@ func topLayers(fp *nn.Footprint, size func(nn.LayerFootprint) int64) []string {
 	return out
 }
 
+// CheckBatch is Check for the network alone at batch size batch, without
+// the data set: what `cnnlab bench` holds.
+func (m *MemoryEstimate) CheckBatch(batch int, limit sysmem.Limit) error {
+	n := *m
+	n.Batch = batch
+	n.Parts = nil
+	for _, p := range m.Parts {
+		switch {
+		case strings.HasPrefix(p.What, "data set"):
+			continue
+		case strings.HasPrefix(p.What, "activations"):
+			p = m.activations(batch)
+		case strings.HasPrefix(p.What, "program"):
+			p.Bytes = m.runtime(batch)
+		}
+		n.Parts = append(n.Parts, p)
+	}
+	n.Total = 0
+	for _, p := range n.Parts {
+		n.Total += p.Bytes
+	}
+	n.fixed = n.Total - n.activations(batch).Bytes - n.runtime(batch)
+	return n.Check(limit)
+}
+
 // Check compares the estimate with the memory this process may use and
 // returns an error naming the biggest consumers and a batch that fits, or
 // nil when it fits or no limit is known.
