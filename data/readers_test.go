@@ -236,3 +236,30 @@ func TestReadIDXBounded(t *testing.T) {
 		t.Errorf("/dev/zero: %v", err)
 	}
 }
+
+// FuzzCIFAR checks that no batch file or class-name file makes the CIFAR-10
+// readers panic. In a plain `go test` it runs the seed corpus only.
+func FuzzCIFAR(f *testing.F) {
+	f.Add(cifarRecords([]byte{0, 1, 2}), []byte("cat\ndog\nbird\n"))
+	f.Add(cifarRecords([]byte{9})[:100], []byte(""))
+	f.Add([]byte{}, []byte("\n\n"))
+	f.Fuzz(func(t *testing.T, batch, meta []byte) {
+		classes, err := parseClassNames("meta", meta)
+		if err != nil {
+			return
+		}
+		n, err := cifarCount("batch", len(batch))
+		if err != nil {
+			return
+		}
+		pixels, labels := make([]uint8, n*3*cifarPlane), make([]uint8, n)
+		if err := decodeCIFAR("batch", batch, pixels, labels, len(classes)); err != nil {
+			return
+		}
+		for _, l := range labels {
+			if int(l) >= len(classes) {
+				t.Fatalf("label %d of %d classes", l, len(classes))
+			}
+		}
+	})
+}
