@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"html/template"
 	"io"
 	"io/fs"
@@ -25,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/cnnlab/cnnlab/internal/cachedir"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
