@@ -21,6 +21,7 @@ type setSpec struct {
 	Classes  []string // nil: read from the files (CIFAR-10's batches.meta.txt)
 	NClasses int
 	H, W, C  int
+	Images   int  // of the official training and test parts together
 	Digits   bool // pictures of digits: a mirror image changes their meaning
 	Files    []fileSpec
 	// sources lists where to get the files, in the order they are tried.
@@ -64,7 +65,7 @@ var catalog = map[string]*setSpec{
 	"mnist": {
 		Name: "mnist", Title: "MNIST handwritten digits",
 		Classes:  []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"},
-		NClasses: 10, H: 28, W: 28, C: 1, Digits: true,
+		NClasses: 10, H: 28, W: 28, C: 1, Images: 70000, Digits: true,
 		Files: mnistFiles,
 		sources: []source{
 			handPlacedGzip(),
@@ -78,7 +79,7 @@ var catalog = map[string]*setSpec{
 		Name: "fashion-mnist", Title: "Fashion-MNIST clothing pictures",
 		Classes: []string{"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
 			"Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"},
-		NClasses: 10, H: 28, W: 28, C: 1,
+		NClasses: 10, H: 28, W: 28, C: 1, Images: 70000,
 		Files: fashionFiles,
 		sources: []source{
 			handPlacedGzip(),
@@ -90,7 +91,7 @@ var catalog = map[string]*setSpec{
 	},
 	"cifar10": {
 		Name: "cifar10", Title: "CIFAR-10 small colour pictures",
-		NClasses: 10, H: 32, W: 32, C: 3,
+		NClasses: 10, H: 32, W: 32, C: 3, Images: 60000,
 		Files: cifarFiles,
 		sources: []source{
 			handPlacedTarball(cifarTarball, cifarTarFolder),
@@ -116,6 +117,7 @@ type Info struct {
 	Title   string
 	H, W, C int
 	Classes int
+	Images  int      // of the official training and test parts together
 	Digits  bool     // horizontal flips are refused
 	Files   []string // file names in the cache folder
 	Bytes   int64    // total size of the files in the cache
@@ -127,7 +129,7 @@ func Describe(name string) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
-	in := Info{Name: s.Name, Title: s.Title, H: s.H, W: s.W, C: s.C, Classes: s.NClasses, Digits: s.Digits}
+	in := Info{Name: s.Name, Title: s.Title, H: s.H, W: s.W, C: s.C, Classes: s.NClasses, Images: s.Images, Digits: s.Digits}
 	for _, f := range s.Files {
 		in.Files = append(in.Files, f.Name)
 		in.Bytes += f.Size

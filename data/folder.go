@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	_ "image/jpeg" // decoders for LoadFolder
-	_ "image/png"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -89,6 +87,7 @@ func listFolder(root string) (folderLayout, []error) {
 	if err != nil {
 		return layout, []error{err}
 	}
+
 	index := map[string]int{}
 	for i, c := range classes {
 		index[c] = i
@@ -124,13 +123,18 @@ func classFolders(dir string) ([]string, error) {
 	}
 	var classes []string
 	for _, e := range entries {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		// A symbolic link to a folder is a class folder too.
+		if e.IsDir() || e.Type()&fs.ModeSymlink != 0 && isDir(filepath.Join(dir, e.Name())) {
 			classes = append(classes, e.Name())
 		}
 	}
 	if len(classes) == 0 {
 		return nil, fmt.Errorf("%s: no class folders (want %s/<class>/*.png or *.jpg)", dir, dir)
 	}
+
 	if len(classes) > 256 {
 		return nil, fmt.Errorf("%s: %d class folders; at most 256 are supported", dir, len(classes))
 	}
@@ -195,14 +199,9 @@ func readPictures(files []labelledFile, size, channels int) (Images, error) {
 // decodeSquare decodes the picture at path and draws its centred square,
 // scaled, onto dst.
 func decodeSquare(path string, dst *image.RGBA) error {
-	f, err := os.Open(path)
+	src, err := decodePicture(path)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	src, _, err := image.Decode(f)
-	if err != nil {
-		return fmt.Errorf("%s: unreadable image: %w", path, err)
 	}
 	b := src.Bounds()
 	if err := checkSides(path, b.Dx(), b.Dy()); err != nil {

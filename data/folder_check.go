@@ -1,10 +1,11 @@
 package data
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
-	"image"
-	"os"
+
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 )
 
 // MaxListedPictures is how many bad pictures of one folder CheckFolder names
@@ -47,18 +48,16 @@ func CheckFolder(root string) (FolderSummary, error) {
 }
 
 // checkPicture reads the header of the picture at path and refuses it as
-// LoadFolder would: an unknown or damaged format, or no pixels.
+// LoadFolder would: not a regular file, an unknown or damaged format, no
+// pixels, or more than MaxPicturePixels.
 func checkPicture(path string) error {
-	f, err := os.Open(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	cfg, _, err := image.DecodeConfig(f)
-	if err != nil {
-		return fmt.Errorf("%s: unreadable image: %w", path, err)
-	}
-	return checkSides(path, cfg.Width, cfg.Height)
+	_, _, err = pictureHeader(path, bufio.NewReader(f))
+	return err
 }
 
 // CheckSplit says whether a folder holds enough pictures for a split of
@@ -97,9 +96,32 @@ func (s FolderSummary) CheckSplit(train, val, test int) error {
 	return nil
 }
 
+// TrainImages is how many pictures a split that CheckSplit accepts leaves
+// for training.
+func (s FolderSummary) TrainImages(train, val, test int) int {
+	if train > 0 {
+		return train
+	}
+	pool := s.Train - val
+	if !s.HasTest {
+		pool -= test
+	}
+	return pool
+}
+
 func plural(n int, word string) string {
 	if n == 1 {
 		return word
 	}
 	return word + "s"
+}
+
+// CountFolder counts the pictures LoadFolder would read from root, without
+// opening any; ok is false when the folder cannot be listed as a data set.
+func CountFolder(root string) (n int, ok bool) {
+	layout, problems := listFolder(root)
+	if len(problems) > 0 {
+		return 0, false
+	}
+	return len(layout.train) + len(layout.test), true
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 )
 
 // IDX is the format of MNIST and Fashion-MNIST: a 4-byte magic number (two
@@ -53,29 +55,53 @@ func parseIDX(b []byte) (dims []int, values []byte, err error) {
 	return dims, b[head:], nil
 }
 
-// readMaybeGzip reads a whole file, decompressing it if it starts with the
-// gzip magic bytes.
+// MaxIDXSize bounds the bytes of an IDX file, compressed or not: 1 GiB,
+// twenty times MNIST's training images, so that a gzip bomb or a device in
+// its place cannot exhaust memory.
+const MaxIDXSize = 1 << 30
+
+// readMaybeGzip reads a whole regular file, decompressing it if it starts
+// with the gzip magic bytes, and refuses more than MaxIDXSize bytes either
+// way.
 func readMaybeGzip(path string) ([]byte, error) {
-	f, err := os.Open(path)
+	f, _, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	br := bufio.NewReader(f)
+	b, err := decodeMaybeGzip(f, MaxIDXSize)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return b, nil
+}
+
+// decodeMaybeGzip reads r to the end, decompressing it if it starts with
+// the gzip magic bytes, and refuses more than limit bytes.
+func decodeMaybeGzip(r io.Reader, limit int64) ([]byte, error) {
+	br := bufio.NewReader(io.LimitReader(r, limit+1))
+	var src io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad gzip data: %w", path, err)
+			return nil, fmt.Errorf("bad gzip data: %w", err)
 		}
-		b, err := io.ReadAll(zr)
+		src = io.LimitReader(zr, limit+1)
+		b, err := io.ReadAll(src)
 		if err != nil {
-			return nil, fmt.Errorf("%s: bad gzip data: %w", path, err)
+			return nil, fmt.Errorf("bad gzip data: %w", err)
+		}
+		if int64(len(b)) > limit {
+			return nil, fmt.Errorf("more than %d bytes once decompressed", limit)
 		}
 		return b, nil
 	}
-	b, err := io.ReadAll(br)
+	b, err := io.ReadAll(src)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("more than %d bytes", limit)
 	}
 	return b, nil
 }
@@ -117,6 +143,9 @@ func idxImages(imgName string, imgBytes []byte, lblName string, lblBytes []byte,
 	}
 	if len(dims) != 3 {
 		return Images{}, fmt.Errorf("%s: images need 3 dimensions (count, height, width), the header has %v", imgName, dims)
+	}
+	if dims[1] < 1 || dims[2] < 1 {
+		return Images{}, fmt.Errorf("%s: images of %d×%d pixels have no pixels", imgName, dims[1], dims[2])
 	}
 	ldims, labels, err := parseIDX(lblBytes)
 	if err != nil {
@@ -196,7 +225,7 @@ func parseClassNames(name string, b []byte) ([]string, error) {
 // as many as there are, at least one) and test_batch.bin (optional).
 func ReadCIFARDir(dir string) (*Set, error) {
 	metaPath := filepath.Join(dir, "batches.meta.txt")
-	meta, err := os.ReadFile(metaPath)
+	meta, err := fsutil.ReadFileLimit(metaPath, 1<<20)
 	if err != nil {
 		return nil, err
 	}
@@ -272,14 +301,13 @@ func readCIFARBatches(paths []string, classes int, read func(path string, buf []
 
 // readFileInto reads the whole file into buf, growing it if needed.
 func readFileInto(path string, buf []byte) ([]byte, error) {
-	f, err := os.Open(path)
+	f, st, err := fsutil.OpenRegular(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	if st.Size() > MaxIDXSize {
+		return nil, &fsutil.TooLargeError{Path: path, Size: st.Size(), Limit: MaxIDXSize}
 	}
 	n := int(st.Size())
 	if cap(buf) < n {

@@ -183,3 +183,83 @@ func TestReadCIFARBadInput(t *testing.T) {
 		})
 	}
 }
+
+// FuzzIDX checks that no pair of files makes the IDX reader panic or return
+// images that disagree with their sizes. In a plain `go test` it runs the
+// seed corpus only.
+func FuzzIDX(f *testing.F) {
+	img, lab := smallIDX(4, 10)
+	f.Add(img, lab)
+	f.Add(gzipBytes(img), gzipBytes(lab))
+	f.Add(img[:10], lab)
+	f.Add(idxBytes([]int{1 << 30, 1 << 30, 1 << 30}, nil), lab)
+	f.Add(idxBytes([]int{0, 0, 0}, nil), idxBytes([]int{0}, nil))
+	f.Fuzz(func(t *testing.T, imgFile, labFile []byte) {
+		ib, err := decodeMaybeGzip(bytes.NewReader(imgFile), 1<<24)
+		if err != nil {
+			return
+		}
+		lb, err := decodeMaybeGzip(bytes.NewReader(labFile), 1<<24)
+		if err != nil {
+			return
+		}
+		im, err := idxImages("img", ib, "lab", lb, 10)
+		if err != nil {
+			return
+		}
+		if im.H < 1 || im.W < 1 || len(im.Pixels) != im.N*im.H*im.W || len(im.Labels) != im.N {
+			t.Fatalf("images %d×%d×%d with %d pixels and %d labels", im.N, im.H, im.W, len(im.Pixels), len(im.Labels))
+		}
+		for _, l := range im.Labels {
+			if l >= 10 {
+				t.Fatalf("label %d of 10 classes", l)
+			}
+		}
+	})
+}
+
+// A gzip bomb and a device in place of an IDX file are refused without
+// reading more than the limit.
+func TestReadIDXBounded(t *testing.T) {
+	if _, err := decodeMaybeGzip(bytes.NewReader(gzipBytes(make([]byte, 1<<20))), 1<<16); err == nil || !strings.Contains(err.Error(), "once decompressed") {
+		t.Errorf("gzip bomb: %v", err)
+	}
+	if _, err := decodeMaybeGzip(bytes.NewReader(make([]byte, 1<<17)), 1<<16); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("too long: %v", err)
+	}
+	dir := t.TempDir()
+	link := filepath.Join(dir, "train-images-idx3-ubyte")
+	if err := os.Symlink("/dev/zero", link); err != nil {
+		t.Skip(err)
+	}
+	if _, err := ReadIDXImages(link, link, 10); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("/dev/zero: %v", err)
+	}
+}
+
+// FuzzCIFAR checks that no batch file or class-name file makes the CIFAR-10
+// readers panic. In a plain `go test` it runs the seed corpus only.
+func FuzzCIFAR(f *testing.F) {
+	f.Add(cifarRecords([]byte{0, 1, 2}), []byte("cat\ndog\nbird\n"))
+	f.Add(cifarRecords([]byte{9})[:100], []byte(""))
+	f.Add([]byte{}, []byte("\n\n"))
+	f.Fuzz(func(t *testing.T, batch, meta []byte) {
+		classes, err := parseClassNames("meta", meta)
+		if err != nil {
+			return
+		}
+		n, err := cifarCount("batch", len(batch))
+		if err != nil {
+			return
+		}
+		pixels, labels := make([]uint8, n*3*cifarPlane), make([]uint8, n)
+		if err := decodeCIFAR("batch", batch, pixels, labels, len(classes)); err != nil {
+			return
+		}
+		for _, l := range labels {
+			if int(l) >= len(classes) {
+				t.Fatalf("label %d of %d classes", l, len(classes))
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -82,7 +83,16 @@ func (d *decoder) intVal(n *node, path string, lo, hi int64) (int64, bool) {
 	v, err := strconv.ParseInt(strings.ReplaceAll(n.value, "_", ""), 0, 64)
 	if err != nil {
 		f, ferr := strconv.ParseFloat(strings.ReplaceAll(n.value, "_", ""), 64)
-		if ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62 {
+		switch {
+		case (ferr == nil || errors.Is(ferr, strconv.ErrRange)) && f == math.Trunc(f) && f > float64(hi):
+			// A whole number too large to hold (1e30): say so, not that it
+			// is not whole.
+			d.errorf(n, "%s must be ≤ %d, got %s", path, hi, n.value)
+			return 0, false
+		case (ferr == nil || errors.Is(ferr, strconv.ErrRange)) && f == math.Trunc(f) && f < float64(lo):
+			d.errorf(n, "%s must be ≥ %d, got %s", path, lo, n.value)
+			return 0, false
+		case ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<62:
 			d.errorf(n, "%s must be a whole number, got %s", path, n.value)
 			return 0, false
 		}
@@ -273,8 +283,12 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	e := &Experiment{File: file}
 	top := d.fields(root, "", "name", "description", "data", "model", "train", "report", "sweep", "extends")
 	e.Name = d.textField(top, "name", "", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
-	if f, ok := top["name"]; ok && !namePattern.MatchString(e.Name) {
-		d.errorf(f.val, "name %q: use letters, digits, '-', '_' and '.', starting with a letter or digit (it names the results folder)", e.Name)
+	if err := CheckName(e.Name); err != nil {
+		if f, ok := top["name"]; ok {
+			d.errorf(f.val, "name %q: %v; e.g. name: %s", e.Name, err, SuggestName(e.Name))
+		} else {
+			d.errorf(root, "without name:, the experiment is named after its file, %q: %v; add a name, e.g. name: %s", e.Name, err, SuggestName(e.Name))
+		}
 	}
 	e.Description = d.textField(top, "description", "", "")
 	_, hasData := top["data"]
@@ -287,6 +301,13 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	e.unchecked = !hasData || !inputOK || len(d.errs) > before
 	d.train(top["train"], &e.Train)
 	d.report(top["report"], &e.Report)
+	if n := e.Data.Split.Train; n > 0 && e.Train.Batch > n {
+		at := root
+		if t := top["train"].val; t != nil && t.get("batch") != nil {
+			at = t.get("batch")
+		}
+		d.errorf(at, "train.batch %d is larger than the %d training images (data.split.train): an epoch would be one step; use a batch of at most %d", e.Train.Batch, n, n)
+	}
 	return e, d.errs
 }
 
@@ -368,6 +389,12 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 		sp.Train = d.intField(sf, "train", "data.split", 0, 0, 1<<31-1)
 		sp.Val = d.intField(sf, "val", "data.split", 0, 1, 1<<31-1)
 		sp.Test = d.intField(sf, "test", "data.split", 0, 1, 1<<31-1)
+	} else {
+		// An unknown or missing set: the split's values are still checked,
+		// so that all their problems show at once.
+		sp.Train = d.intField(sf, "train", "data.split", 0, 0, 1<<31-1)
+		sp.Val = d.intField(sf, "val", "data.split", 0, 0, 1<<31-1)
+		sp.Test = d.intField(sf, "test", "data.split", 0, 0, 1<<31-1)
 	}
 
 	data.Preprocess = PreprocessMinMax

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"gopkg.in/yaml.v3"
 )
 
@@ -110,11 +111,18 @@ func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
 		}
 		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
 	}
-	if info.Size() > MaxFileSize {
-		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", info.Size(), MaxFileSize)}}
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
+	data, err := fsutil.ReadFileLimit(file, MaxFileSize)
+	var large *fsutil.TooLargeError
+	switch {
+	case errors.As(err, &large):
+		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", large.Size, MaxFileSize)}}
+	case errors.Is(err, fsutil.ErrNotRegular):
+		msg := "not a regular file (a device, pipe or socket); experiment files are regular files of at most 1 MiB"
+		if named != "" {
+			msg = named + " is " + msg
+		}
+		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
+	case err != nil:
 		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
 	}
 	return resolveData(file, data, stack)
@@ -153,6 +161,13 @@ func resolveData(file string, data []byte, stack []string) (*node, Errors) {
 	}
 	if !ext.isScalar() || ext.tag != "!!str" {
 		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
+	}
+	// Only experiment files are read: a path to any other file
+	// (extends: /etc/shadow) is refused unread, so its content never
+	// appears in a message.
+	if e := strings.ToLower(filepath.Ext(ext.value)); e != ".yaml" && e != ".yml" {
+		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col,
+			Message: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
 	}
 	basePath := ext.value
 	if !filepath.IsAbs(basePath) {
@@ -260,7 +275,7 @@ func applySet(root *node, s string) (change, Errors) {
 		}
 	}
 	place(v, at)
-	if err := setPath(root, steps, v, at); err != nil {
+	if err := setPath(root, steps, v, at, false); err != nil {
 		return change{}, Errors{{File: at.File, Message: err.Error()}}
 	}
 	return change{steps: steps, val: v, keyAt: at}, nil

@@ -98,8 +98,11 @@ func getPath(root *node, steps []pathStep) *node {
 }
 
 // setPath puts v at path, creating missing mappings on the way. A list index
-// must exist. keyPos places keys it creates.
-func setPath(root *node, steps []pathStep, v *node, keyPos Pos) error {
+// must exist. keyPos places keys it creates. With oneKind, a path through an
+// entry of a list of kinds (model[1].conv.kernel where model[1] is a
+// maxpool) is refused here rather than adding a second kind to the entry,
+// which decoding would blame on the entry's line.
+func setPath(root *node, steps []pathStep, v *node, keyPos Pos, oneKind bool) error {
 	n := root
 	for i, s := range steps {
 		last := i == len(steps)-1
@@ -130,6 +133,13 @@ func setPath(root *node, steps []pathStep, v *node, keyPos Pos) error {
 			} else {
 				return fmt.Errorf("%s is %s, not a mapping with key %q", where, n.describe(), s.key)
 			}
+		}
+		if oneKind && i > 0 && steps[i-1].key == "" && len(n.content) == 2 && n.get(s.key) == nil {
+			// An entry of a list of kinds (a layer, an augmentation) holds
+			// one kind: a path through another kind names the wrong one.
+			kind := n.content[0].value
+			return fmt.Errorf("%s is a %s entry, not %s: name its settings as %s.%s.…, or replace the whole entry, e.g. %s={%s: {…}}",
+				where, kind, s.key, where, kind, where, s.key)
 		}
 		if last {
 			n.set(s.key, v, keyPos)

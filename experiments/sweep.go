@@ -767,7 +767,7 @@ func expand(sw *Sweep, root *node, sets []change) []draft {
 // apply sets one value in the draft's tree, written at keyAt in the sweep
 // entry where, recording a failure.
 func (dr *draft) apply(steps []pathStep, v *node, keyAt Pos, where string) {
-	if err := setPath(dr.tree, steps, v.clone(), keyAt); err != nil {
+	if err := setPath(dr.tree, steps, v.clone(), keyAt, true); err != nil {
 		dr.errs.add(v.pos, "%s: %v", formatPath(steps), err)
 		return
 	}

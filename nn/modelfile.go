@@ -9,7 +9,6 @@ import (
 	"hash/crc32"
 	"io"
 	"math"
-	"os"
 
 	"github.com/cnnlab/cnnlab/internal/fsutil"
 )
@@ -20,6 +19,10 @@ const (
 	ModelVersion = 1 // the model file version this build writes and reads
 	headerSize   = 8 + 4 + 8
 	trailerSize  = 4
+	// MaxModelSize bounds a model file: the largest network's values and
+	// those of an optimizer with two slots per parameter, with room for
+	// the specs and the caller's bytes.
+	MaxModelSize = 3*4*MaxNetworkValues + 64<<20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -122,7 +125,7 @@ func SaveTo(w io.Writer, net *Network, opt Optimizer, meta []byte) error {
 // an error that says which (and wraps ErrNotModel, ErrVersion, ErrTruncated
 // or ErrCorrupted).
 func Load(path string) (*Checkpoint, error) {
-	data, err := os.ReadFile(path)
+	data, err := fsutil.ReadFileLimit(path, MaxModelSize)
 	if err != nil {
 		return nil, fmt.Errorf("nn: load model: %w", err)
 	}
@@ -135,9 +138,12 @@ func Load(path string) (*Checkpoint, error) {
 
 // LoadFrom reads a model file from r (see Load).
 func LoadFrom(r io.Reader) (*Checkpoint, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxModelSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("nn: load model: %w", err)
+	}
+	if len(data) > MaxModelSize {
+		return nil, fmt.Errorf("nn: load model: more than %d bytes", MaxModelSize)
 	}
 	cp, err := decodeModel(data)
 	if err != nil {
@@ -160,7 +166,7 @@ func decodeModel(data []byte) (*Checkpoint, error) {
 	}
 	length := binary.LittleEndian.Uint64(data[12:])
 	want := uint64(headerSize) + length + trailerSize
-	if length > math.MaxInt32*16 || uint64(len(data)) < want {
+	if length > MaxModelSize || uint64(len(data)) < want {
 		return nil, fmt.Errorf("%w: %d bytes, the header says %d", ErrTruncated, len(data), want)
 	}
 	if uint64(len(data)) > want {
@@ -188,6 +194,16 @@ func decodeBody(d *decoder) (*Checkpoint, error) {
 	var specs []LayerSpec
 	if err := json.Unmarshal(specsJSON, &specs); err != nil {
 		return nil, fmt.Errorf("layer specs: %w", err)
+	}
+	// Compare the network's size with the body before building it, so that
+	// specs claiming a huge network allocate nothing: every saved value
+	// takes 4 bytes of what is left.
+	fp, err := Estimate(in, specs)
+	if err != nil {
+		return nil, err
+	}
+	if d.err == nil && fp.Saved() > int64(len(d.buf)/4) {
+		return nil, fmt.Errorf("%w: the network has %d values, the %d bytes left hold at most %d", errMismatching, fp.Saved(), len(d.buf), len(d.buf)/4)
 	}
 	net, err := Build(in, specs, 0)
 	if err != nil {

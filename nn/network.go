@@ -104,6 +104,10 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Sizes are bounded before anything is allocated.
+	if _, err := Estimate(in, specs); err != nil {
+		return nil, err
+	}
 	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
 	initRand := NewRand(seed, StreamInit)
 	dropRand := rand.New(net.dropout)

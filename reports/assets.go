@@ -27,6 +27,7 @@ const (
 	echartsCDN     = "https://cdn.jsdelivr.net/npm/echarts@" + echartsVersion + "/dist/"
 	echartsFile    = "echarts.min.js"
 	echartsInTar   = "package/dist/echarts.min.js"
+	maxEchartsSize = 16 << 20 // bytes; the script is about 1 MB
 )
 
 //go:embed static
@@ -44,7 +45,7 @@ func echartsPath(cacheDir string) string {
 // read back.
 func loadEcharts(cacheDir string) ([]byte, error) {
 	path := echartsPath(cacheDir)
-	if b, err := os.ReadFile(path); err == nil {
+	if b, err := fsutil.ReadFileLimit(path, maxEchartsSize); err == nil {
 		if err := checkEcharts(b); err != nil {
 			return nil, fmt.Errorf("cached %s: %w (delete it to fetch it again)", path, err)
 		}
@@ -96,7 +97,7 @@ func fetchEcharts() ([]byte, error) {
 		return nil, fmt.Errorf("fetch echarts %s: %w", echartsVersion, err)
 	}
 	defer f.Close()
-	b, err := fileFromTgz(f, echartsInTar, 16<<20)
+	b, err := fileFromTgz(f, echartsInTar, maxEchartsSize)
 	if err != nil {
 		return nil, fmt.Errorf("fetch echarts %s: %s: %w", echartsVersion, tgz, err)
 	}

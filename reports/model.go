@@ -71,10 +71,12 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 	}
 	sort.Strings(dirs)
 	var exps []*experiment
-	usedSlugs := map[string]bool{"assets": true}
+	// The site's own files at its top, compared as case-insensitive
+	// file systems do.
+	usedSlugs := map[string]bool{"assets": true, "index.html": true, markerFile: true, journalFile: true}
 	for _, d := range dirs {
 		e := &experiment{Dir: d, Slug: uniqueSlug(d, usedSlugs), Name: d}
-		runSlugs := map[string]bool{"charts": true, "img": true}
+		runSlugs := map[string]bool{"charts": true, "img": true, "index.html": true, "runs.csv": true, "runs.json": true}
 		recs := append([]*record.Run(nil), results[d]...)
 		sort.Slice(recs, func(i, j int) bool { return filepath.Base(recs[i].Dir) < filepath.Base(recs[j].Dir) })
 		for _, rec := range recs {
@@ -103,10 +105,10 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 
 func uniqueSlug(name string, used map[string]bool) string {
 	s := slug(name)
-	for i := 2; used[s]; i++ {
+	for i := 2; used[strings.ToLower(s)]; i++ {
 		s = slug(name) + "-" + strconv.Itoa(i)
 	}
-	used[s] = true
+	used[strings.ToLower(s)] = true
 	return s
 }
 

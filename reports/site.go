@@ -24,6 +24,7 @@ import (
 	"strings"
 
 	"github.com/cnnlab/cnnlab/internal/cachedir"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -58,6 +59,7 @@ type Summary struct {
 	Charts      int  // PNG charts in the site
 	Drawn       int  // PNG charts drawn this time (the others were unchanged)
 	CDN         bool // echarts is loaded from the internet
+	LeftOut     int  // runs left out: records unreadable or damaged (each warned about)
 }
 
 // markerFile marks a folder as a site made by Build and remembers which
@@ -67,7 +69,9 @@ const markerFile = ".cnnlab-site.json"
 // Build reads every run record under o.Results and writes the site to
 // o.Out. Building again from the same records gives the same files and only
 // rewrites what changed. Files an earlier build left that this one does not
-// make are removed; a non-empty folder that Build did not make is refused.
+// make are removed, but never a file no build wrote; a non-empty folder that
+// Build did not make is refused, and so is a site folder inside (or equal
+// to) the results folder.
 func Build(o Options) (*Summary, error) {
 	if o.Results == "" || o.Out == "" {
 		return nil, errors.New("report: both the results folder and the site folder must be given")
@@ -81,17 +85,24 @@ func Build(o Options) (*Summary, error) {
 	} else if !st.IsDir() {
 		return nil, fmt.Errorf("results folder %s is not a folder", o.Results)
 	}
+	if inside, err := within(o.Out, o.Results); err != nil {
+		return nil, err
+	} else if inside {
+		return nil, fmt.Errorf("site folder %s is inside the results folder %s; write the site elsewhere, e.g. --out %s", o.Out, o.Results, DefaultOut(o.Results))
+	}
 	w, err := openSite(o.Out)
 	if err != nil {
 		return nil, err
 	}
-	results, err := readResults(o.Results, o.Out, warn)
+	defer w.close()
+	var leftOut int
+	results, err := readResults(o.Results, warn, &leftOut)
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
 	exps := buildExperiments(results)
 
-	sum := &Summary{Experiments: len(exps)}
+	sum := &Summary{Experiments: len(exps), LeftOut: leftOut}
 	host := "" // echarts from the site's own assets folder
 	if js, err := echartsScript(o); err != nil {
 		fmt.Fprintf(warn, "warning: %v\nwarning: the site loads echarts from %s and needs the internet to show charts\n", err, echartsCDN)
@@ -137,27 +148,86 @@ func Build(o Options) (*Summary, error) {
 	return sum, nil
 }
 
+// DefaultOut is the site folder used when none is given: beside the results
+// folder, never inside it, named after it ("results" → "results-site").
+func DefaultOut(results string) string {
+	clean := filepath.Clean(results)
+	if abs, err := filepath.Abs(clean); err == nil && (clean == "." || clean == ".." || filepath.Base(clean) == "..") {
+		clean = abs
+	}
+	return clean + "-site"
+}
+
+// within reports whether path is dir or lies inside it, after resolving
+// symbolic links of the parts that exist.
+func within(path, dir string) (bool, error) {
+	p, err := resolve(path)
+	if err != nil {
+		return false, err
+	}
+	d, err := resolve(dir)
+	if err != nil {
+		return false, err
+	}
+	rel, err := filepath.Rel(d, p)
+	if err != nil {
+		return false, nil
+	}
+	return rel == "." || rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)), nil
+}
+
+// resolve makes p absolute and resolves the symbolic links of its longest
+// existing prefix.
+func resolve(p string) (string, error) {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		return "", err
+	}
+	var rest []string
+	for cur := abs; ; {
+		if r, err := filepath.EvalSymlinks(cur); err == nil {
+			return filepath.Join(append([]string{r}, rest...)...), nil
+		}
+		parent := filepath.Dir(cur)
+		if parent == cur {
+			return abs, nil
+		}
+		rest = append([]string{filepath.Base(cur)}, rest...)
+		cur = parent
+	}
+}
+
 // readResults reads every run under root as record.ReadResults does, but a
-// run whose records cannot be read is left out with a warning instead of
-// stopping the report, and the site folder itself is never read as results.
-// A run that says it is running although no process trains it is shown as
-// abandoned (see record.Abandoned).
-func readResults(root, out string, warn io.Writer) (map[string][]*record.Run, error) {
+// run whose records cannot be read, or a finished run whose records differ
+// from their checksums (see record.Verify), is left out with a warning
+// (and counted in leftOut) instead of stopping the report, and a site folder (one holding the marker, as
+// earlier versions wrote into results/site) is never read as results.
+// Runs are grouped by folder and by the experiment name their status
+// records, so runs of two experiments that share a folder (names differing
+// only in case on a case-insensitive file system, or folders of earlier
+// versions) are never shown as one; such a folder's groups are keyed
+// "<folder>/<name>". A run that says it is running although no process trains
+// it is shown as abandoned (see record.Abandoned).
+func readResults(root string, warn io.Writer, leftOut *int) (map[string][]*record.Run, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
 		return nil, err
 	}
-	absOut, _ := filepath.Abs(out)
 	results := map[string][]*record.Run{}
 	for _, e := range exps {
 		expDir := filepath.Join(root, e.Name())
-		if abs, _ := filepath.Abs(expDir); !e.IsDir() || abs == absOut {
+		if !e.IsDir() {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(expDir, markerFile)); err == nil {
+			fmt.Fprintf(warn, "warning: %s holds a site built by an earlier cnnlab report; sites are now written beside the results folder, so delete it when you no longer need it\n", expDir)
 			continue
 		}
 		runs, err := os.ReadDir(expDir)
 		if err != nil {
 			return nil, err
 		}
+		byName := map[string][]*record.Run{}
 		for _, rd := range runs {
 			dir := filepath.Join(expDir, rd.Name())
 			if !rd.IsDir() {
@@ -169,12 +239,33 @@ func readResults(root, out string, warn io.Writer) (map[string][]*record.Run, er
 			r, err := record.ReadRun(dir)
 			if err != nil {
 				fmt.Fprintf(warn, "warning: left out of the report: %v\n", err)
+				*leftOut++
 				continue
+			}
+			if r.Status.State == record.StateDone {
+				// Runs finished before checksums were kept are read as
+				// they are: the report needs no model file.
+				if problems, unsealed := record.Verify(dir); !unsealed && len(problems) > 0 {
+					var ps []string
+					for _, p := range problems {
+						ps = append(ps, p.String())
+					}
+					fmt.Fprintf(warn, "warning: left out of the report: run %s: damaged records (%s); cnnlab run trains it again\n", dir, strings.Join(ps, "; "))
+					*leftOut++
+					continue
+				}
 			}
 			if record.Abandoned(dir, r.Status) {
 				r.Status.State = record.StateAbandoned
 			}
-			results[e.Name()] = append(results[e.Name()], r)
+			byName[r.Status.Experiment] = append(byName[r.Status.Experiment], r)
+		}
+		for name, runs := range byName {
+			key := e.Name()
+			if len(byName) > 1 {
+				key += "/" + name
+			}
+			results[key] = runs
 		}
 	}
 	return results, nil
@@ -190,7 +281,7 @@ func echartsScript(o Options) ([]byte, error) {
 		dir = d
 	}
 	if o.NoFetch {
-		b, err := os.ReadFile(echartsPath(dir))
+		b, err := fsutil.ReadFileLimit(echartsPath(dir), maxEchartsSize)
 		if err != nil {
 			return nil, fmt.Errorf("echarts %s is not cached in %s", echartsVersion, dir)
 		}
@@ -281,10 +372,15 @@ func (b *builder) render(rel, name string, data any) error {
 
 // siteWriter writes the files of a site, leaving files whose content is
 // unchanged untouched, and drawing chart PNGs only when their data changed.
+// It removes only files it wrote: those the marker of the previous build
+// lists, and those a build that was interrupted noted in the journal before
+// writing them. Any other file in the site folder is left alone.
 type siteWriter struct {
 	root    string
 	written map[string]bool
-	old     manifest // from the previous build
+	owned   map[string]bool // files earlier builds wrote (marker and journal)
+	journal *os.File        // notes each new file before it is written
+	old     manifest        // from the previous build
 	next    manifest
 	jobs    []pngJob
 	err     error
@@ -295,6 +391,7 @@ type siteWriter struct {
 
 type manifest struct {
 	Charts map[string]string `json:"charts"` // PNG path → hash of the chart data it was drawn from
+	Files  []string          `json:"files"`  // every file the build wrote, slash-separated, relative to the site
 }
 
 type pngJob struct {
@@ -302,11 +399,17 @@ type pngJob struct {
 	c   *Chart
 }
 
+// journalFile lists, one per line, files a build wrote that the marker does
+// not list yet; it exists only while a build runs or after one was
+// interrupted.
+const journalFile = ".cnnlab-site.journal"
+
 // openSite prepares the site folder. A folder that exists, is not empty and
 // was not made by Build is refused, so that a wrong --out cannot delete
-// someone's files.
+// someone's files. The marker is written before any other file, so that a
+// build interrupted at any point leaves a folder the next build accepts.
 func openSite(root string) (*siteWriter, error) {
-	w := &siteWriter{root: root, written: map[string]bool{}, next: manifest{Charts: map[string]string{}}}
+	w := &siteWriter{root: root, written: map[string]bool{}, owned: map[string]bool{}, next: manifest{Charts: map[string]string{}}}
 	entries, err := os.ReadDir(root)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -323,7 +426,56 @@ func openSite(root string) (*siteWriter, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("site folder: %w", err)
 	}
+	for _, f := range w.old.Files {
+		w.owned[f] = true
+	}
+	if b, err := fsutil.ReadFileLimit(filepath.Join(root, journalFile), record.MaxRecordSize); err == nil {
+		for _, f := range strings.Split(string(b), "\n") {
+			if f != "" {
+				w.owned[f] = true
+			}
+		}
+		// The last build was interrupted: a chart may hold what it drew
+		// rather than what the marker says, so every chart is drawn again.
+		w.old.Charts = map[string]string{}
+	}
+	if _, err := os.Lstat(filepath.Join(root, markerFile)); errors.Is(err, os.ErrNotExist) {
+		// A new folder: mark it before writing anything else.
+		if err := record.WriteJSON(filepath.Join(root, markerFile), manifest{Charts: map[string]string{}, Files: []string{}}); err != nil {
+			return nil, fmt.Errorf("site folder: %w", err)
+		}
+	}
+	j, err := os.OpenFile(filepath.Join(root, journalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("site folder: %w", err)
+	}
+	w.journal = j
 	return w, nil
+}
+
+// inside refuses to write rel when a folder on its way below the site root
+// is a symbolic link, which would take the write outside the site folder.
+func (w *siteWriter) inside(rel string) error {
+	for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+		st, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(d)))
+		if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+			return fmt.Errorf("site folder: %s is a symbolic link; the report writes only inside %s, so remove it", filepath.Join(w.root, filepath.FromSlash(d)), w.root)
+		}
+	}
+	return nil
+}
+
+// own notes rel in the journal before the file is first written, unless an
+// earlier build already owns it.
+func (w *siteWriter) own(rel string) error {
+	if w.owned[rel] {
+		return nil
+	}
+	w.owned[rel] = true
+	if _, err := w.journal.WriteString(rel + "\n"); err != nil {
+		return fmt.Errorf("site folder: %w", err)
+	}
+	return nil
 }
 
 // file writes data to rel (a slash-separated path under the site root).
@@ -333,7 +485,13 @@ func (w *siteWriter) file(rel string, data []byte) {
 	}
 	w.written[rel] = true
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
-	if old, err := os.ReadFile(full); err == nil && bytes.Equal(old, data) {
+	if w.err = w.inside(rel); w.err != nil {
+		return
+	}
+	if old, err := fsutil.ReadFileLimit(full, int64(len(data))); err == nil && bytes.Equal(old, data) && w.owned[rel] {
+		return
+	}
+	if w.err = w.own(rel); w.err != nil {
 		return
 	}
 	w.changed++
@@ -347,8 +505,18 @@ func (w *siteWriter) chart(rel string, c *Chart) {
 	w.jobs = append(w.jobs, pngJob{rel, c})
 }
 
-// finish draws the queued charts, writes the marker and removes files an
-// earlier build made that this one did not.
+// close releases the journal of a build that stopped with an error; the
+// journal stays, so the next build knows which files it owns.
+func (w *siteWriter) close() {
+	if w.journal != nil {
+		w.journal.Close()
+		w.journal = nil
+	}
+}
+
+// finish draws the queued charts, writes the marker with every file this
+// build wrote, and removes files an earlier build wrote that this one did
+// not. Files the site folder holds that no build wrote are left alone.
 func (w *siteWriter) finish() error {
 	if w.err != nil {
 		return w.err
@@ -356,45 +524,56 @@ func (w *siteWriter) finish() error {
 	if err := w.drawCharts(); err != nil {
 		return err
 	}
+	for rel := range w.written {
+		w.next.Files = append(w.next.Files, rel)
+	}
+	sort.Strings(w.next.Files)
 	if err := record.WriteJSON(filepath.Join(w.root, markerFile), w.next); err != nil {
 		return err
 	}
-	w.written[markerFile] = true
 	var stale []string
-	err := filepath.WalkDir(w.root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
+	for rel := range w.owned {
+		if !w.written[rel] && rel != markerFile && rel != journalFile && safeRel(rel) && w.inside(rel) == nil {
+			stale = append(stale, rel)
 		}
-		rel, _ := filepath.Rel(w.root, p)
-		if !d.IsDir() && !w.written[filepath.ToSlash(rel)] {
-			stale = append(stale, p)
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("site folder: %w", err)
 	}
-	for _, p := range stale {
-		if err := os.Remove(p); err != nil {
+	sort.Strings(stale)
+	dirs := map[string]bool{}
+	for _, rel := range stale {
+		p := filepath.Join(w.root, filepath.FromSlash(rel))
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return fmt.Errorf("site folder: %w", err)
 		}
+		for d := path.Dir(rel); d != "." && d != "/"; d = path.Dir(d) {
+			dirs[d] = true
+		}
 	}
-	return removeEmptyDirs(w.root)
+	w.close()
+	if err := os.Remove(filepath.Join(w.root, journalFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("site folder: %w", err)
+	}
+	return removeEmptyDirs(w.root, dirs)
 }
 
-// removeEmptyDirs removes empty folders below root, deepest first.
-func removeEmptyDirs(root string) error {
-	var dirs []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.IsDir() && p != root {
-			dirs = append(dirs, p)
-		}
-		return nil
-	})
-	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
-	for _, d := range dirs {
-		if entries, err := os.ReadDir(d); err == nil && len(entries) == 0 {
-			if err := os.Remove(d); err != nil {
+// safeRel reports whether rel, read from the marker or the journal, names
+// a file below the site root.
+func safeRel(rel string) bool {
+	return rel != "" && !path.IsAbs(rel) && path.Clean(rel) == rel && rel != ".." && !strings.HasPrefix(rel, "../")
+}
+
+// removeEmptyDirs removes the folders in dirs (slash-separated, relative to
+// root) that are empty, deepest first: folders that held files a build
+// removed.
+func removeEmptyDirs(root string, dirs map[string]bool) error {
+	list := make([]string, 0, len(dirs))
+	for d := range dirs {
+		list = append(list, d)
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(list)))
+	for _, d := range list {
+		p := filepath.Join(root, filepath.FromSlash(d))
+		if entries, err := os.ReadDir(p); err == nil && len(entries) == 0 {
+			if err := os.Remove(p); err != nil {
 				return fmt.Errorf("site folder: %w", err)
 			}
 		}

@@ -41,6 +41,12 @@ func (w *siteWriter) drawCharts() error {
 				continue
 			}
 		}
+		if err := w.inside(j.rel); err != nil {
+			return err
+		}
+		if err := w.own(j.rel); err != nil {
+			return err
+		}
 		todo = append(todo, j)
 	}
 	w.drawn = len(todo)

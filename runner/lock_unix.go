@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -31,7 +32,7 @@ func lockRun(dir string) (unlock func(), err error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		owner := ""
-		if b, rerr := os.ReadFile(path); rerr == nil {
+		if b, rerr := fsutil.ReadFileLimit(path, 4096); rerr == nil {
 			if pid, perr := strconv.Atoi(strings.TrimSpace(string(b))); perr == nil {
 				owner = fmt.Sprintf(" (pid %d)", pid)
 			}

@@ -29,18 +29,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
+	"github.com/cnnlab/cnnlab/internal/sysmem"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/nn/gemm"
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -71,6 +73,10 @@ type Options struct {
 	// SlurmJob names the Slurm job (array task) training these runs, for
 	// their status.
 	SlurmJob string
+	// Memory tells how much memory the process may use, checked against
+	// the estimate of every run before any is trained; nil uses
+	// sysmem.Current.
+	Memory func() (sysmem.Limit, bool)
 
 	hooks *hooks
 }
@@ -79,6 +85,7 @@ type Options struct {
 type hooks struct {
 	afterStep  func(runID string, step int)
 	afterEpoch func(runID string, epoch int)
+	lock       func(dir string) (unlock func(), err error) // replaces lockRun
 }
 
 // Result is the outcome of one run of a sweep.
@@ -89,6 +96,7 @@ type Result struct {
 	Label      string // the swept values, e.g. "kernel=5 stride=2"
 	State      string // a record state, or StateNotRun
 	Skipped    bool   // already finished before this invocation
+	Elsewhere  bool   // not run here: another process was training it
 	Note       string // e.g. "resumed at epoch 3", "same config as run 2"
 	Error      string
 	StopReason string
@@ -108,6 +116,18 @@ const StateNotRun = "not run"
 type Summary struct {
 	Runs        []Result
 	Interrupted bool // the context ended before every run finished
+}
+
+// Elsewhere counts the runs left to another process that was training
+// them: this invocation did not see them end.
+func (s *Summary) Elsewhere() int {
+	n := 0
+	for _, r := range s.Runs {
+		if r.Elsewhere {
+			n++
+		}
+	}
+	return n
 }
 
 // Failed counts the runs that failed or diverged.
@@ -147,15 +167,16 @@ func RunID(resolvedYAML []byte) string {
 	return hex.EncodeToString(sum[:])[:10]
 }
 
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
-
-// folderName makes an experiment name safe as a folder name.
+// folderName is the results folder of an experiment: its name, which
+// experiments.CheckName has accepted, so that two names never share a
+// folder. A name that did not pass (only possible for an Experiment built
+// by hand) is made safe with its characters other than letters, digits, '-',
+// '_' and '.' replaced.
 func folderName(name string) string {
-	s := unsafeName.ReplaceAllString(name, "-")
-	if s == "" || strings.Trim(s, ".") == "" {
-		s = "_" + s
+	if experiments.CheckName(name) == nil {
+		return name
 	}
-	return s
+	return experiments.SuggestName(name)
 }
 
 // Load reads experiment files and lists their runs without running
@@ -181,6 +202,15 @@ func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
 	}
 	if len(other) > 0 {
 		return nil, errors.Join(other...)
+	}
+	// Names that differ only in case share a folder on case-insensitive
+	// file systems (macOS, Windows).
+	for i, a := range exps {
+		for _, b := range exps[:i] {
+			if a.Name != b.Name && strings.EqualFold(a.Name, b.Name) {
+				return nil, fmt.Errorf("%s names its experiment %q and %s names its %q: names that differ only in case would share a results folder on some file systems; rename one", b.File, b.Name, a.File, a.Name)
+			}
+		}
 	}
 	return exps, nil
 }
@@ -212,6 +242,9 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 		}
 	}
 	parallel := min(max(opts.Parallel, 1), max(len(jobs), 1))
+	if err := checkMemory(jobs, parallel, opts); err != nil {
+		return nil, err
+	}
 	cpus := runtime.NumCPU()
 	if opts.CPUs > 0 {
 		cpus = opts.CPUs
@@ -416,12 +449,13 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 	}
 	switch st.State {
 	case record.StateDone:
-		if _, err := nn.Load(filepath.Join(j.dir, record.ModelFile)); err != nil {
-			return planFresh, st, fmt.Sprintf("done but %v; running again", err)
-		}
-		var an record.Analysis
-		if err := record.ReadJSON(filepath.Join(j.dir, record.AnalysisFile), &an); err != nil {
-			return planFresh, st, fmt.Sprintf("done but %s unreadable (%v); running again", record.AnalysisFile, err)
+		if problems, unsealed := record.Verify(j.dir); len(problems) > 0 {
+			return planFresh, st, fmt.Sprintf("done but its records are damaged (%s); training it again", joinProblems(problems))
+		} else if unsealed {
+			// Finished before checksums were kept: the model must load.
+			if _, err := nn.Load(filepath.Join(j.dir, record.ModelFile)); err != nil {
+				return planFresh, st, fmt.Sprintf("done but %v; training it again", err)
+			}
 		}
 		return planSkip, st, ""
 	case record.StateDiverged:
@@ -443,10 +477,29 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 // run trains one job to its end and returns its result. Errors become the
 // run's state; nothing here stops the sweep.
 func (s *sweep) run(ctx context.Context, j *job) (res Result) {
-	unlock, err := lockRun(j.dir)
+	lock := lockRun
+	if h := s.opts.hooks; h != nil && h.lock != nil {
+		lock = h.lock
+	}
+	unlock, err := lock(j.dir)
 	if errors.Is(err, errLocked) {
 		r := j.result(StateNotRun)
+		r.Elsewhere = true
 		r.Note = err.Error()
+		s.prog.skipped(r)
+		return r
+	}
+	if err != nil && readOnly(err) {
+		// A results folder that cannot be written to: a finished run is
+		// still done; any other cannot be trained here.
+		if p, st, _ := inspect(j, s.opts.Force); p == planSkip {
+			r := j.resultOf(st)
+			r.Skipped = true
+			s.prog.skipped(r)
+			return r
+		}
+		r := j.result(record.StateFailed)
+		r.Error = fmt.Sprintf("cannot write to the results folder (%v); make it writable or choose another with --results", err)
 		s.prog.skipped(r)
 		return r
 	}
@@ -507,6 +560,8 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 		r := j.resultOf(t.status)
 		if t.resumed {
 			r.Note = "resumed"
+		} else if note != "" {
+			r.Note = note
 		}
 		return r
 	case errors.Is(err, errStopped):
@@ -562,4 +617,19 @@ func ShellJoin(args []string) string {
 		out[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
 	return strings.Join(out, " ")
+}
+
+// joinProblems lists the damaged records of a run for a message.
+func joinProblems(ps []record.Problem) string {
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+// readOnly reports whether err says a file cannot be made or written for
+// want of permission or because the file system is read-only.
+func readOnly(err error) bool {
+	return errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS)
 }

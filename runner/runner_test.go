@@ -481,6 +481,20 @@ func TestSkipForceAndHalfWrittenRecords(t *testing.T) {
 			}
 		}
 	}
+	// flip changes one byte in the middle of a record, keeping its size.
+	flip := func(name string) func(t *testing.T) {
+		return func(t *testing.T) {
+			p := filepath.Join(dir, name)
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b[len(b)/2] ^= 0x01
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	copyFile := func(from, to string) func(t *testing.T) {
 		return func(t *testing.T) {
 			b, err := os.ReadFile(filepath.Join(dir, from))
@@ -497,8 +511,17 @@ func TestSkipForceAndHalfWrittenRecords(t *testing.T) {
 		damage []func(t *testing.T)
 		note   string
 	}{
-		{"done but model truncated", []func(*testing.T){truncate(record.ModelFile)}, "running again"},
-		{"done but analysis missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.AnalysisFile)) }}, "running again"},
+		{"done but model truncated", []func(*testing.T){truncate(record.ModelFile)}, "model.cnn: changed since the run finished (checksum differs)); training it again"},
+		{"done but analysis missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.AnalysisFile)) }}, "analysis.json: missing"},
+		{"done but arch.json damaged", []func(*testing.T){flip(record.ArchFile)}, "arch.json: changed since the run finished"},
+		{"done but env.json damaged", []func(*testing.T){flip(record.EnvFile)}, "env.json: changed"},
+		{"done but histograms.json damaged", []func(*testing.T){flip(record.HistogramsFile)}, "histograms.json: changed"},
+		{"done but epochs.jsonl damaged", []func(*testing.T){flip(record.EpochsFile)}, "epochs.jsonl: changed"},
+		{"done but steps.jsonl emptied", []func(*testing.T){truncate(record.StepsFile)}, "steps.jsonl: changed"},
+		{"done but config.yaml damaged", []func(*testing.T){flip(record.ConfigFile)}, "config.yaml: changed"},
+		{"done but best.cnn damaged", []func(*testing.T){flip(record.BestFile)}, "best.cnn: changed"},
+		{"done but best.cnn missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.BestFile)) }}, "best.cnn: missing"},
+		{"done but checksums damaged", []func(*testing.T){truncate(record.ChecksumsFile)}, "checksums.json: unreadable"},
 		{"running without checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2)}, "no checkpoint"},
 		{"running with a corrupt checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2),
 			copyFile(record.ModelFile, record.CheckpointFile), truncate(record.CheckpointFile)}, "cannot resume"},
@@ -693,6 +716,9 @@ func TestLockedRunIsLeftToItsOwner(t *testing.T) {
 	}
 	if !strings.Contains(out, "another cnnlab process") {
 		t.Errorf("output does not say the run is locked:\n%s", out)
+	}
+	if sum.Elsewhere() != 1 || !r.Elsewhere {
+		t.Errorf("Elsewhere() = %d, want 1", sum.Elsewhere())
 	}
 	after, err := os.ReadFile(filepath.Join(dir, record.EpochsFile))
 	if err != nil || !bytes.Equal(before, after) {

@@ -8,10 +8,12 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
@@ -116,6 +118,12 @@ func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(stri
 	t.decay = float32(tr.L2)
 	if tr.Optimizer.Kind != experiments.OptAdamW {
 		t.decay += float32(tr.Optimizer.WeightDecay)
+	}
+	if len(ds.classes) < 2 {
+		return nil, fmt.Errorf("the data set has %d class (%s); a classifier needs at least two classes", len(ds.classes), strings.Join(ds.classes, ""))
+	}
+	if n := ds.train.N; tr.Batch > n {
+		return nil, fmt.Errorf("train.batch %d is larger than the %d training images: an epoch would be one step; use a batch of at most %d", tr.Batch, n, n)
 	}
 	seed := uint64(tr.Seed)
 	var err error
@@ -236,7 +244,7 @@ func (t *trainer) fresh() error {
 // another run) is an error: the run is then done again.
 func (t *trainer) resume() error {
 	j := t.job
-	cfg, err := os.ReadFile(t.path(record.ConfigFile))
+	cfg, err := record.ReadFile(t.path(record.ConfigFile))
 	if err != nil {
 		return err
 	}
@@ -619,7 +627,16 @@ func (t *trainer) finish() error {
 	t.status.TestAcc = an.TestAcc
 	t.status.StopReason = t.meta.StopReason
 	t.status.Updated = time.Now().UTC()
-	if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+	// The checksums are written before the status that marks the run done,
+	// so that a run marked done always has them.
+	status, err := record.MarshalStatus(t.status)
+	if err != nil {
+		return err
+	}
+	if err := record.Seal(t.job.dir, status); err != nil {
+		return err
+	}
+	if err := fsutil.WriteFileAtomic(t.path(record.StatusFile), status, 0o644); err != nil {
 		return err
 	}
 	if err := os.Remove(t.path(record.CheckpointFile)); err != nil && !errors.Is(err, os.ErrNotExist) {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/internal/sysmem"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/nn/gemm"
 	"github.com/cnnlab/cnnlab/runner"
@@ -167,6 +168,14 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 	tr := e.Train
 	if batch == 0 {
 		batch = tr.Batch
+	}
+	// The network and one batch must fit: bench holds no data set.
+	if m, err := runner.EstimateMemory(e, a); err != nil {
+		return nil, err
+	} else if limit, ok := sysmem.Current(); ok {
+		if err := m.CheckBatch(batch, limit); err != nil {
+			return nil, err
+		}
 	}
 	net, err := nn.Build(a.Input, a.Specs, uint64(tr.Seed))
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/internal/sysmem"
 )
 
 const benchYAML = `name: tiny
@@ -97,5 +99,17 @@ func TestThousands(t *testing.T) {
 		if got := thousands(n); got != want {
 			t.Errorf("thousands(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// A batch that cannot fit in memory is refused before anything is built.
+func TestBenchRefusesWhatCannotFit(t *testing.T) {
+	if l, ok := sysmem.Current(); !ok || l.Free() > 150<<30 {
+		t.Skip("this machine could hold the batch")
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"bench", "../../experiments/seed/cifar10.yaml", "--set", "train.batch=40000", "--images", "10"}, &out, &errb)
+	if code != 1 || !strings.Contains(errb.String(), "activations at batch 40000 141.6 GiB") || !strings.Contains(errb.String(), "this process may use") {
+		t.Errorf("bench = %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
 }

@@ -17,9 +17,13 @@ func init() {
 		usage: `  cnnlab report [--results DIR] [--out DIR]
 
 Reads the run records under --results (default results) and writes a static
-site to --out (default results/site): an index of experiments, a page per
-sweep and a page per run. Open index.html in a browser; it works offline.
-Building again rewrites only what changed.`,
+site to --out (default RESULTS-site, beside the results: results-site): an
+index of experiments, a page per sweep and a page per run. Open index.html in
+a browser; it works offline. Building again rewrites only what changed and
+removes only files an earlier build wrote; a site folder inside the results
+folder is refused. A run whose records cannot be read or differ from the
+checksums written when it finished is left out with a warning, and the exit
+status is then 1.`,
 		run: runReport,
 	})
 }
@@ -28,7 +32,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	results := fs.String("results", "results", "the results folder")
-	out := fs.String("out", "", "the site folder (default RESULTS/site)")
+	out := fs.String("out", "", "the site folder (default RESULTS-site)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
@@ -36,7 +40,7 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	if *out == "" {
-		*out = filepath.Join(*results, "site")
+		*out = reports.DefaultOut(*results)
 	}
 	sum, err := reports.Build(reports.Options{Results: *results, Out: *out, Warn: stderr})
 	if err != nil {
@@ -46,6 +50,10 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 		plural(sum.Experiments, "experiment"), plural(sum.Runs, "run"), plural(sum.Pages, "page"), plural(sum.Files, "file"),
 		sum.Written, sum.Drawn, sum.Charts, *out)
 	fmt.Fprintf(stdout, "open %s\n", filepath.Join(*out, "index.html"))
+	if sum.LeftOut > 0 {
+		fmt.Fprintf(stderr, "%s left out of the report (see the warnings above)\n", plural(sum.LeftOut, "run"))
+		return exitError{1}
+	}
 	return nil
 }
 

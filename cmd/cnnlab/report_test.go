@@ -19,7 +19,9 @@ func TestReportCommand(t *testing.T) {
 		{[]string{"report", "--results", filepath.Join(empty, "nosuch")}, 1, "", "results folder"},
 		{[]string{"report", "--bogus"}, 2, "", "flag provided but not defined"},
 		{[]string{"report", "extra"}, 2, "", `unexpected argument "extra"`},
-		{[]string{"report", "--results", empty, "--out", filepath.Join(empty, "site")}, 0, "0 experiments, 0 runs, 1 page,", ""},
+		{[]string{"report", "--results", empty, "--out", filepath.Join(empty, "site")}, 1, "", "is inside the results folder"},
+		{[]string{"report", "--results", empty, "--out", empty}, 1, "", "is inside the results folder"},
+		{[]string{"report", "--results", empty}, 0, "0 experiments, 0 runs, 1 page,", ""},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -31,7 +33,7 @@ func TestReportCommand(t *testing.T) {
 			t.Errorf("run(%q): stdout %q stderr %q; want %q and %q", tt.args, out.String(), errb.String(), tt.inStdout, tt.inStderr)
 		}
 	}
-	if _, err := os.Stat(filepath.Join(empty, "site", "index.html")); err != nil {
+	if _, err := os.Stat(filepath.Join(empty+"-site", "index.html")); err != nil {
 		t.Errorf("report wrote no index: %v", err)
 	}
 }

@@ -31,7 +31,8 @@ checkpoint, and redoes failed or half-written ones.
 Ctrl-C (or SIGTERM) stops cleanly after saving a checkpoint; press it again
 to quit at once. --parallel N trains N runs at once, splitting the cores
 between them. At the end a table lists every run; the exit status is 1 if
-any run failed or diverged, 130 if the sweep was interrupted.
+any run failed or diverged, 3 if a run was left to another process training
+it (run the command again once it ends), 130 if the sweep was interrupted.
 
 --point K trains only point K (0-based, in sweep order) of one file. Inside
 a Slurm job, runs use the CPUs Slurm gave (SLURM_CPUS_PER_TASK) and their
@@ -137,6 +138,10 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		return exitError{130}
 	case sum.Failed() > 0:
 		return exitError{1}
+	case sum.Elsewhere() > 0:
+		fmt.Fprintf(stdout, "%s left to another process training %s: run the same command again once it ends\n",
+			plural(sum.Elsewhere(), "run"), map[bool]string{true: "it", false: "them"}[sum.Elsewhere() == 1])
+		return exitError{3}
 	}
 	return nil
 }

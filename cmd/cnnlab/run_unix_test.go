@@ -173,3 +173,34 @@ func TestRunCommandKill9(t *testing.T) {
 	}
 	t.Logf("killed %d times", killed)
 }
+
+// A run left to another process training it makes cnnlab run exit 3, not
+// 0: this invocation did not see it end.
+func TestRunCommandLeftToAnother(t *testing.T) {
+	set := writeFolderSet(t, 20)
+	file := folderExperiment(t, set, 1, "")
+	results := t.TempDir()
+	var out, errb bytes.Buffer
+	if code := run([]string{"run", file, "--results", results}, &out, &errb); code != 0 {
+		t.Fatalf("run: %d\n%s%s", code, out.String(), errb.String())
+	}
+	locks, _ := filepath.Glob(filepath.Join(results, "e2e", "*", record.LockFile))
+	if len(locks) != 1 {
+		t.Fatalf("lock files %v", locks)
+	}
+	f, err := os.OpenFile(locks[0], os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if code := run([]string{"run", "--force", file, "--results", results}, &out, &errb); code != 3 {
+		t.Errorf("run with the run locked elsewhere = %d, want 3\n%s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "1 run left to another process training it") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}

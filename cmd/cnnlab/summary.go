@@ -10,6 +10,9 @@ import (
 
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/internal/sysmem"
+	"github.com/cnnlab/cnnlab/nn"
+	"github.com/cnnlab/cnnlab/runner"
 )
 
 func init() {
@@ -19,8 +22,10 @@ func init() {
 		usage: `  cnnlab summary FILE [--point N] [--set key.path=value]...
 
 For one network: a table of its layers with output shape, parameters and
-MFLOPs per image. For a sweep: one row per point with its swept values,
-parameters and MFLOPs; --point N prints the layer table of point N.`,
+MFLOPs per image, and an estimate of the memory training needs (weights,
+optimizer state, activations at the batch size, data set) beside the memory
+this process may use. For a sweep: one row per point with its swept values,
+parameters, MFLOPs and memory; --point N prints the layer table of point N.`,
 		run: runSummary,
 	})
 }
@@ -76,6 +81,12 @@ func runSummary(args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "point %d: %s\n", p.Index, p.Label())
 		}
 		writeLayers(stdout, net)
+		m, err := runner.EstimateMemory(p.Experiment, net)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitError{1}
+		}
+		writeMemory(stdout, m)
 		return nil
 	}
 	return writePoints(stdout, e, pts)
@@ -149,7 +160,7 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 	for _, k := range keys {
 		fmt.Fprintf(tw, "%s\t", k)
 	}
-	fmt.Fprintln(tw, "output\tparams\tMFLOPs\t")
+	fmt.Fprintln(tw, "output\tparams\tMFLOPs\tmemory\t")
 	for _, p := range pts {
 		if p.Replicate != 0 {
 			continue
@@ -168,7 +179,11 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 				fmt.Fprintf(tw, "%s\t", v)
 			}
 		}
-		fmt.Fprintf(tw, "%v\t%s\t%s\t\n", net.Layers[len(net.Layers)-1].Output, thousands(net.Params), mflops(net.FLOPs))
+		mem := "-"
+		if m, err := runner.EstimateMemory(p.Experiment, net); err == nil {
+			mem = nn.Bytes(m.Total)
+		}
+		fmt.Fprintf(tw, "%v\t%s\t%s\t%s\t\n", net.Layers[len(net.Layers)-1].Output, thousands(net.Params), mflops(net.FLOPs), mem)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(cnnlab summary FILE --point N prints the layers of point N)")
@@ -176,3 +191,29 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 }
 
 func mflops(f int64) string { return strconv.FormatFloat(float64(f)/1e6, 'f', 3, 64) }
+
+// writeMemory prints the memory estimate of training, part by part, and
+// the memory this process may use.
+func writeMemory(w io.Writer, m *runner.MemoryEstimate) {
+	fmt.Fprintf(w, "\nmemory to train at batch %d (estimate): %s\n", m.Batch, nn.Bytes(m.Total))
+	var rows [][]string
+	for _, p := range m.Parts {
+		rows = append(rows, []string{"  " + p.What, nn.Bytes(p.Bytes)})
+	}
+	var table strings.Builder
+	writeTable(&table, rows, 1)
+	for i, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		if top := m.Parts[i].Top; len(top) > 0 {
+			line += "  most in " + strings.Join(top, ", ")
+		}
+		fmt.Fprintln(w, line)
+	}
+	limit, ok := sysmem.Current()
+	if !ok {
+		return
+	}
+	fmt.Fprintf(w, "this process may use %s (%s)\n", nn.Bytes(limit.Free()), limit.Source)
+	if err := m.Check(limit); err != nil {
+		fmt.Fprintf(w, "warning: %v\n", err)
+	}
+}

@@ -120,12 +120,24 @@ func folderCheck() func(*experiments.Experiment) error {
 			}
 			return errs
 		}
+		if len(c.sum.Classes) == 1 {
+			add(pathAt, fmt.Sprintf("data.path: %s has one class folder (%s); a classifier needs at least two classes", d.Path, c.sum.Classes[0]))
+			return errs
+		}
 		if err := c.sum.CheckSplit(d.Split.Train, d.Split.Val, d.Split.Test); err != nil {
 			at := x.KeyPos("data.split")
 			if at.Line == 0 && at.File == x.File {
 				at = pathAt
 			}
 			add(at, fmt.Sprintf("data.split of %s: %s", d.Path, strings.TrimPrefix(err.Error(), "split: ")))
+			return errs
+		}
+		if train := c.sum.TrainImages(d.Split.Train, d.Split.Val, d.Split.Test); x.Train.Batch > train {
+			at := x.KeyPos("train.batch")
+			if at.Line == 0 && at.File == x.File {
+				at = pathAt
+			}
+			add(at, fmt.Sprintf("train.batch %d is larger than the %d training images of %s: an epoch would be one step; use a batch of at most %d", x.Train.Batch, train, d.Path, train))
 			return errs
 		}
 		return nil

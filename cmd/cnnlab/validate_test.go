@@ -42,8 +42,12 @@ func TestValidate(t *testing.T) {
 		// not there fails before training.
 		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "data.path=no-such-folder"}, 1, nil,
 			[]string{"--set data.path=no-such-folder: data.path: ", "no-such-folder: no such folder\n"}, "folder.yaml: ok"},
-		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 0,
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml", "--set", "train.batch=2"}, 0,
 			[]string{"../../experiments/testdata/good/folder.yaml: ok"}, nil, ""},
+		// Its 6 pictures leave 2 to train on: the default batch of 64 would
+		// make every epoch one step.
+		{[]string{"validate", "../../experiments/testdata/good/folder.yaml"}, 1, nil,
+			[]string{"train.batch 64 is larger than the 2 training images of ", "use a batch of at most 2\n"}, ""},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer
@@ -77,6 +81,12 @@ func TestSummary(t *testing.T) {
 			t.Errorf("summary lacks %q:\n%s", w, out.String())
 		}
 	}
+	// The memory estimate, part by part, at the file's batch of 32.
+	for _, w := range []string{"memory to train at batch 32 (estimate): ", "  weights and gradients ", "most in dense1 ", "optimizer state (adam)", "activations at batch 32", "data set (mnist, one byte a pixel)", "52.3 MiB\n"} {
+		if !strings.Contains(out.String(), w) {
+			t.Errorf("summary lacks %q:\n%s", w, out.String())
+		}
+	}
 	// Names start at the left edge, numbers end at the right one.
 	for _, w := range []string{"\nlayer ", "\nconv1 ", "\ntotal ", "    607,394  "} {
 		if !strings.Contains(out.String(), w) {
@@ -93,7 +103,7 @@ func TestSummary(t *testing.T) {
 	if len(lines) != 11 || !strings.Contains(lines[0], "8 points × 3 seeds = 24 runs") {
 		t.Fatalf("sweep summary:\n%s", out.String())
 	}
-	if f := strings.Fields(lines[3]); len(f) != 7 || f[0] != "1" || f[2] != "3" || f[3] != "2" || f[5] != "130,722" {
+	if f := strings.Fields(lines[3]); len(f) != 9 || f[0] != "1" || f[2] != "3" || f[3] != "2" || f[5] != "130,722" || f[8] != "MiB" {
 		t.Errorf("row of point 1 (kernel 3, stride 2): %q", f)
 	}
 	if !strings.Contains(lines[9], "16@3x3+16@5x5") {
@@ -151,6 +161,7 @@ data:
 model:
   - flatten
   - dense: {units: 2}
+train: {batch: 2}
 %s`
 	good := func(root string) {
 		// Any size, grey or RGB: pictures are scaled, cropped and converted.
@@ -169,6 +180,11 @@ model:
 		{"missing folder", "pest", "", good, []string{"{file}:4:3: data.path: {root}/pest: no such folder\n"}},
 		{"a file, not a folder", "pets/cat/1.png", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat/1.png: not a folder"}},
 		{"no class folders", "pets/cat", "", good, []string{"{file}:4:3: data.path: {root}/pets/cat: no class folders"}},
+		{"one class", "pets", "", func(root string) {
+			for i := range 6 {
+				writePNG(t, filepath.Join(root, "pets", "cat", fmt.Sprintf("%d.png", i)), 4, 4, false)
+			}
+		}, []string{"{file}:4:3: data.path: {root}/pets has one class folder (cat); a classifier needs at least two classes\n", "has 1 classes"}},
 		{"empty class folder", "pets", "", func(root string) {
 			good(root)
 			writeTestFile(t, filepath.Join(root, "pets", "emu", "notes.txt"), []byte("no pictures"))
@@ -181,9 +197,9 @@ model:
 				writeTestFile(t, filepath.Join(root, "pets", p), []byte("not a picture"))
 			}
 		}, []string{
-			"{file}:4:3: data.path: {root}/pets/cat/4.png: unreadable image: image: unknown format\n",
-			"{file}:4:3: data.path: {root}/pets/cat/5.jpg: unreadable image: image: unknown format\n",
-			"{file}:4:3: data.path: {root}/pets/dog/4.png: unreadable image: image: unknown format\n",
+			"{file}:4:3: data.path: {root}/pets/cat/4.png: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
+			"{file}:4:3: data.path: {root}/pets/cat/5.jpg: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
+			"{file}:4:3: data.path: {root}/pets/dog/4.png: unreadable image: an unknown format; pictures must be PNG or JPEG\n",
 			"{file}:4:3: data.path: {root}/pets: and 2 more unreadable pictures (11 pictures in all)\n",
 		}},
 		{"split larger than the folder", "pets", "sweep:\n  grid:\n    data.split.val: [2, 4]\n", good,

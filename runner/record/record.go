@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -218,9 +219,21 @@ func WriteJSON(path string, v any) error {
 	return fsutil.WriteFileAtomic(path, append(b, '\n'), 0o644)
 }
 
+// MaxRecordSize bounds a record file read back: far above what a run
+// writes (its analysis, the largest, holds a few MiB of pictures), so that a
+// damaged or replaced file cannot exhaust memory.
+const MaxRecordSize = 256 << 20
+
+// ReadFile reads a record file: a regular file of at most MaxRecordSize
+// bytes. A device, pipe or socket in its place (a status.json linking to
+// /dev/zero) is refused without reading it.
+func ReadFile(path string) ([]byte, error) {
+	return fsutil.ReadFileLimit(path, MaxRecordSize)
+}
+
 // ReadJSON reads the JSON file at path into v.
 func ReadJSON(path string, v any) error {
-	b, err := os.ReadFile(path)
+	b, err := ReadFile(path)
 	if err != nil {
 		return err
 	}
@@ -245,7 +258,7 @@ func WriteJSONLines[T any](path string, rows []T) error {
 // ReadJSONLines reads a file written by WriteJSONLines. A missing file reads
 // as no rows.
 func ReadJSONLines[T any](path string) ([]T, error) {
-	f, err := os.Open(path)
+	f, st, err := fsutil.OpenRegular(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -253,8 +266,11 @@ func ReadJSONLines[T any](path string) ([]T, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if st.Size() > MaxRecordSize {
+		return nil, &fsutil.TooLargeError{Path: path, Size: st.Size(), Limit: MaxRecordSize}
+	}
 	var rows []T
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(io.LimitReader(f, MaxRecordSize))
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
 	line := 0
 	for sc.Scan() {
@@ -295,7 +311,7 @@ func ReadRun(dir string) (*Run, error) {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
 	var err error
-	if r.Config, err = os.ReadFile(filepath.Join(dir, ConfigFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if r.Config, err = ReadFile(filepath.Join(dir, ConfigFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("run %s: %w", dir, err)
 	}
 	for _, f := range []struct {

@@ -1,0 +1,146 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// MaxNetworkValues bounds the values a network keeps (its parameters and
+// the state of its layers): 2^28 float32 values, 1 GiB, some eighty times
+// the seed CIFAR-10 network. Estimate refuses a bigger network, and so does
+// a model file's reader before building anything.
+const MaxNetworkValues = 1 << 28
+
+// maxPerImage bounds the activation values of one image summed over the
+// layers (2^32, 16 GiB), so that sums stay far from overflowing.
+const maxPerImage = 1 << 32
+
+// LayerFootprint is the memory one layer needs.
+type LayerFootprint struct {
+	Name, Kind string
+	In, Out    Shape
+	Params     int64 // trainable values (each has a gradient beside it)
+	State      int64 // other saved values: batch norm running statistics
+	PerImage   int64 // float32 values kept per image of a training batch: output, input gradient, buffers
+}
+
+// Footprint is the memory a network needs to train, computed from its specs
+// alone, without building it or allocating anything of its size.
+type Footprint struct {
+	Input    Shape
+	Layers   []LayerFootprint
+	Params   int64 // trainable values of all layers
+	State    int64 // other saved values of all layers
+	PerImage int64 // float32 values per image of a batch: the input, every layer's, and the conv scratch
+	Scratch  int64 // of PerImage, the im2col scratch the conv layers share
+}
+
+// Estimate computes the footprint of the network Build would make from in
+// and specs, with the same checks of shapes and settings, and refuses a
+// network of more than MaxNetworkValues values. Sizes are summed without
+// overflow whatever the specs claim (a model file is read from outside).
+func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("nn: network has no layers")
+	}
+	const side = 1 << 20
+	if in.H < 1 || in.W < 1 || in.C < 1 || in.H > side || in.W > side || in.C > side || int64(in.H)*int64(in.W)*int64(in.C) > math.MaxInt32 {
+		return nil, fmt.Errorf("nn: input %d×%d×%d: sides must be 1 to %d and the input at most %d values", in.H, in.W, in.C, side, math.MaxInt32)
+	}
+	names, err := layerNames(specs)
+	if err != nil {
+		return nil, err
+	}
+	f := &Footprint{Input: in, PerImage: int64(in.Size())}
+	cur := in
+	for i, spec := range specs {
+		spec.Name = names[i]
+		s := withDefaults(spec)
+		for _, v := range []int{s.KernelH, s.KernelW, s.StrideH, s.StrideW, s.PadTop, s.PadBottom, s.PadLeft, s.PadRight} {
+			if v > side || v < -side {
+				return nil, fmt.Errorf("nn: layer %d (%s): a window, stride or padding of %d; at most %d", i+1, spec.Name, v, side)
+			}
+		}
+		if s.Filters > MaxNetworkValues || s.Units > MaxNetworkValues {
+			return nil, fmt.Errorf("nn: layer %d (%s): %d outputs; this engine supports at most %d values in a network", i+1, spec.Name, max(s.Filters, s.Units), MaxNetworkValues)
+		}
+		// OutputShape checks the input's size; a huge filter or unit count
+		// is caught below before the next layer sees it.
+		out, err := OutputShape(cur, spec)
+		if err != nil {
+			return nil, fmt.Errorf("nn: layer %d: %w", i+1, err)
+		}
+		l := LayerFootprint{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out}
+		si, so := int64(cur.Size()), int64(out.H)*int64(out.W)*int64(out.C)
+		if out.H > side || out.W > side || out.C > math.MaxInt32 || so > math.MaxInt32 {
+			return nil, fmt.Errorf("nn: layer %d (%s): output %v has more than %d values, more than this engine supports", i+1, spec.Name, out, math.MaxInt32)
+		}
+		l.PerImage = so + si // output and input gradient
+		switch s.Kind {
+		case KindConv:
+			g, _ := windowGeometry(cur, s, false)
+			k := int64(g.kh) * int64(g.kw) * int64(g.c)
+			l.Params = k*int64(s.Filters) + bias(s, int64(s.Filters))
+			if k > MaxNetworkValues {
+				l.Params = MaxNetworkValues + 1
+			}
+			pointwise := g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
+			if !pointwise {
+				col := int64(g.oh) * int64(g.ow) * k
+				l.PerImage += col // im2col kept for backward
+				f.Scratch = max(f.Scratch, col)
+			}
+		case KindDense:
+			l.Params = si*int64(s.Units) + bias(s, int64(s.Units))
+			if si > MaxNetworkValues {
+				l.Params = MaxNetworkValues + 1
+			}
+		case KindBatchNorm:
+			l.Params, l.State = 2*int64(cur.C), 2*int64(cur.C)
+			l.PerImage += si // normalised input kept for backward
+		case KindMaxPool:
+			l.PerImage += so // argmax index (int32)
+		case KindDropout:
+			l.PerImage += si // mask
+		case KindFlatten:
+			l.PerImage = 0 // a view of its input
+		}
+		f.Params += l.Params
+		f.State += l.State
+		f.PerImage += l.PerImage
+		f.Layers = append(f.Layers, l)
+		if f.Params+f.State > MaxNetworkValues {
+			return nil, fmt.Errorf("nn: layer %d (%s) brings the network to %d values (%s of weights); this engine supports at most %d",
+				i+1, spec.Name, f.Params+f.State, Bytes(4*(f.Params+f.State)), MaxNetworkValues)
+		}
+		if f.PerImage > maxPerImage {
+			return nil, fmt.Errorf("nn: layer %d (%s) brings the activations of one image to more than %d values", i+1, spec.Name, int64(maxPerImage))
+		}
+		cur = out
+	}
+	f.PerImage += f.Scratch
+	return f, nil
+}
+
+func bias(s LayerSpec, n int64) int64 {
+	if s.NoBias {
+		return 0
+	}
+	return n
+}
+
+// Saved is the number of float32 values a model file of the network holds.
+func (f *Footprint) Saved() int64 { return f.Params + f.State }
+
+// Bytes formats a byte count for people: "512 B", "3.2 MiB", "1.5 GiB".
+func Bytes(n int64) string {
+	switch {
+	case n < 1<<10:
+		return fmt.Sprintf("%d B", n)
+	case n < 1<<20:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	case n < 1<<30:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	}
+	return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+}
