@@ -48,7 +48,7 @@ func newConv(b base, r *rand.Rand) *conv {
 	l := &conv{base: b, geom: g}
 	l.pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
 	l.direct = g.kh*g.kw*g.c <= smallK
-	if (convChoice == convWinograd || !l.direct) && useWinograd(convChoice, &l.geom, s.Filters) {
+	if convByWinograd(&l.geom, s.Filters) {
 		l.wg, l.direct = newWinograd(&l.geom, s.Filters), false
 	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)

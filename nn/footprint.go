@@ -22,6 +22,7 @@ type LayerFootprint struct {
 	Params     int64 // trainable values (each has a gradient beside it)
 	State      int64 // other saved values: batch norm running statistics
 	PerImage   int64 // float32 values kept per image of a training batch: output, input gradient, buffers
+	Fixed      int64 // float32 buffers whatever the batch: a Winograd conv's transformed weights
 }
 
 // Footprint is the memory a network needs to train, computed from its specs
@@ -33,6 +34,9 @@ type Footprint struct {
 	State    int64 // other saved values of all layers
 	PerImage int64 // float32 values per image of a batch: the input, every layer's, and the conv scratch
 	Scratch  int64 // of PerImage, the im2col scratch the conv layers share
+	// Fixed counts the float32 buffers whatever the batch: the layers' and
+	// the most a Winograd conv asks of the shared scratch buffer.
+	Fixed int64
 }
 
 // Estimate computes the footprint of the network Build would make from in
@@ -53,6 +57,7 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 	}
 	f := &Footprint{Input: in, PerImage: int64(in.Size())}
 	cur := in
+	var winogradScratch int64
 	for i, spec := range specs {
 		spec.Name = names[i]
 		s := withDefaults(spec)
@@ -85,7 +90,14 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 				l.Params = MaxNetworkValues + 1
 			}
 			pointwise := g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
-			if !pointwise {
+			switch {
+			case pointwise:
+			case convByWinograd(&g, s.Filters):
+				per, fixed, scratch := winogradFootprint(&g, s.Filters)
+				l.PerImage += per // the transformed input kept for backward
+				l.Fixed = fixed
+				winogradScratch = max(winogradScratch, scratch)
+			default:
 				col := int64(g.oh) * int64(g.ow) * k
 				l.PerImage += col // im2col kept for backward
 				f.Scratch = max(f.Scratch, col)
@@ -107,6 +119,7 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 		}
 		f.Params += l.Params
 		f.State += l.State
+		f.Fixed += l.Fixed
 		f.PerImage += l.PerImage
 		f.Layers = append(f.Layers, l)
 		if f.Params+f.State > MaxNetworkValues {
@@ -119,6 +132,7 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 		cur = out
 	}
 	f.PerImage += f.Scratch
+	f.Fixed += winogradScratch
 	return f, nil
 }
 

@@ -46,3 +46,58 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+// Estimate counts the buffers a conv layer really keeps, by Winograd and by
+// im2col: after a training step at batch n, each layer's kept buffers equal
+// n times its per-image count plus its fixed count, and the shared scratch
+// buffer is no larger than the estimate allows.
+func TestEstimateCountsConvBuffers(t *testing.T) {
+	const n = 9
+	in := Shape{10, 10, 8}
+	specs := []LayerSpec{
+		{Kind: KindConv, Filters: 16, KernelH: 3, KernelW: 3, Padding: PadSame},
+		{Kind: KindConv, Filters: 4, KernelH: 3, KernelW: 3},
+		{Kind: KindFlatten},
+		{Kind: KindDense, Units: 3},
+	}
+	for _, algo := range []convAlgo{convWinograd, convIm2col} {
+		withConvAlgo(t, algo)
+		fp, err := Estimate(in, specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		net, err := Build(in, specs, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := benchInput(n, in)
+		logits, err := net.Forward(x, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := NewTensor(n, 1, 1, 3)
+		if _, _, err := SoftmaxCrossEntropy(logits, make([]int, n), 0, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := net.Backward(d); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			l, lf := net.layers[i].(*conv), fp.Layers[i]
+			if (l.wg != nil) != (algo == convWinograd) {
+				t.Fatalf("algorithm %v: layer %d by Winograd: %v", algo, i+1, l.wg != nil)
+			}
+			kept, fixed := len(l.col), 0
+			if l.wg != nil {
+				kept, fixed = len(l.wg.v), len(l.wg.u)+len(l.wg.zero)
+			}
+			out := int64(l.out.Len()/n) + int64(l.geom.h*l.geom.w*l.geom.c)
+			if got := int64(kept/n) + out; got != lf.PerImage || int64(fixed) != lf.Fixed {
+				t.Errorf("algorithm %v, layer %d: keeps %d per image and %d fixed; estimate %d and %d", algo, i+1, got, fixed, lf.PerImage, lf.Fixed)
+			}
+		}
+		if scratch, most := int64(len(net.scratch)), fp.Fixed+n*fp.Scratch; scratch > most {
+			t.Errorf("algorithm %v: scratch buffer of %d values; estimate at most %d", algo, scratch, most)
+		}
+	}
+}

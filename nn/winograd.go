@@ -83,6 +83,29 @@ func winogradFits(g *geometry) bool {
 
 // useWinograd decides, under choice, whether a conv of geometry g with f
 // filters runs by Winograd.
+// convByWinograd reports whether a conv layer of geometry g and f filters
+// runs by Winograd: where useWinograd says so, except that the direct loops
+// of smallconv.go keep a layer with short im2col rows unless Winograd is
+// forced.
+func convByWinograd(g *geometry, f int) bool {
+	direct := g.kh*g.kw*g.c <= smallK
+	return (convChoice == convWinograd || !direct) && useWinograd(convChoice, g, f)
+}
+
+// winogradFootprint is the memory a Winograd layer of geometry g and f
+// filters needs, in float32 values: perImage kept per example of a batch
+// (the transformed input, for backward), fixed whatever the batch (the
+// transformed weights and the zeros), and scratch, the most it asks of the
+// network's shared scratch buffer (the products of one chunk of examples).
+func winogradFootprint(g *geometry, f int) (perImage, fixed, scratch int64) {
+	th, tw := int64((g.oh+1)/2), int64((g.ow+1)/2)
+	per, c, ff := th*tw, int64(g.c), int64(f)
+	chunk := max(1, chunkTiles/(th*tw))
+	padded := (2*th + 2) * (2*tw + 2)
+	first := max(16*chunk*per*ff, chunk*padded*c)
+	return 16 * per * c, 16*c*ff + max(c, ff), max(16*chunk*per*ff, first+16*chunk*per*c+16*c*ff)
+}
+
 func useWinograd(choice convAlgo, g *geometry, f int) bool {
 	if !winogradFits(g) {
 		return false

@@ -64,6 +64,10 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 		m.Parts = append(m.Parts, MemoryPart{What: "optimizer state (" + name + ")", Bytes: int64(slots) * 4 * fp.Params,
 			Top: topLayers(fp, func(l nn.LayerFootprint) int64 { return int64(slots) * 4 * l.Params })})
 	}
+	if fp.Fixed > 0 {
+		m.Parts = append(m.Parts, MemoryPart{What: "Winograd conv buffers", Bytes: 4 * fp.Fixed,
+			Top: topLayers(fp, func(l nn.LayerFootprint) int64 { return 4 * l.Fixed })})
+	}
 	m.Parts = append(m.Parts, m.activations(m.Batch))
 	if n := dataBytes(e.Data, net.Input); n > 0 {
 		m.Parts = append(m.Parts, MemoryPart{What: "data set (" + e.Data.Set + ", one byte a pixel)", Bytes: n})
@@ -80,7 +84,7 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 // batch size batch.
 func (m *MemoryEstimate) runtime(batch int) int64 {
 	slots, _ := optimizerSlots(m.opt)
-	network := (8+4*int64(slots))*m.net.Params + 4*m.net.State + m.activations(batch).Bytes
+	network := (8+4*int64(slots))*m.net.Params + 4*m.net.State + 4*m.net.Fixed + m.activations(batch).Bytes
 	return runtimeBytes + network*slackPercent/100
 }
 
