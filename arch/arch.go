@@ -114,7 +114,7 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 				name = l.Name + "_" + l.Activation + strconv.Itoa(k)
 			}
 			taken[name] = true
-			a := nn.LayerSpec{Kind: l.Activation, Name: name}
+			a := nn.LayerSpec{Kind: nn.Kind(l.Activation), Name: name}
 			if a.Kind == nn.KindLeakyReLU {
 				a.Alpha = nn.DefaultAlpha
 			}
@@ -144,7 +144,7 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 				return fail(l.At, "%s: the model passes %s parameters here (%v → %v); the limit is 10⁹", where, human(total), cur, out)
 			}
 			net.Specs = append(net.Specs, s)
-			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail(s), Output: out,
+			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: string(s.Kind), Detail: detail(s), Output: out,
 				Params: int64(params), FLOPs: int64(flops)})
 			net.Params += int64(params)
 			net.FLOPs += int64(math.Min(flops, math.MaxInt64/4))
@@ -200,7 +200,7 @@ func Compiles(x *experiments.Experiment) error {
 
 // spec converts a layer to its nn spec (without its activation shortcut).
 func spec(l experiments.Layer) nn.LayerSpec {
-	s := nn.LayerSpec{Kind: l.Kind, Name: l.Name}
+	s := nn.LayerSpec{Kind: nn.Kind(l.Kind), Name: l.Name}
 	switch l.Kind {
 	case experiments.KindConv, experiments.KindMaxPool, experiments.KindAvgPool:
 		s.Filters = l.Filters

@@ -82,7 +82,7 @@ func TestCompileMNISTSeed(t *testing.T) {
 		if got != w {
 			t.Errorf("layer %d: %+v\nwant %+v", i, got, w)
 		}
-		if net.Specs[i].Name != w.name || net.Specs[i].Kind != w.kind {
+		if net.Specs[i].Name != w.name || string(net.Specs[i].Kind) != w.kind {
 			t.Errorf("spec %d: %+v", i, net.Specs[i])
 		}
 		params += w.params
@@ -258,18 +258,18 @@ func TestRecord(t *testing.T) {
 // alike: spec hands an experiment's kind to nn as it is.
 func TestLayerKindsMatch(t *testing.T) {
 	pairs := [][2]string{
-		{experiments.KindConv, nn.KindConv},
-		{experiments.KindMaxPool, nn.KindMaxPool},
-		{experiments.KindAvgPool, nn.KindAvgPool},
-		{experiments.KindBatchNorm, nn.KindBatchNorm},
-		{experiments.KindDropout, nn.KindDropout},
-		{experiments.KindDense, nn.KindDense},
-		{experiments.KindFlatten, nn.KindFlatten},
-		{experiments.KindReLU, nn.KindReLU},
-		{experiments.KindLeakyReLU, nn.KindLeakyReLU},
-		{experiments.KindSigmoid, nn.KindSigmoid},
-		{experiments.KindTanh, nn.KindTanh},
-		{experiments.KindSoftmax, nn.KindSoftmax},
+		{experiments.KindConv, string(nn.KindConv)},
+		{experiments.KindMaxPool, string(nn.KindMaxPool)},
+		{experiments.KindAvgPool, string(nn.KindAvgPool)},
+		{experiments.KindBatchNorm, string(nn.KindBatchNorm)},
+		{experiments.KindDropout, string(nn.KindDropout)},
+		{experiments.KindDense, string(nn.KindDense)},
+		{experiments.KindFlatten, string(nn.KindFlatten)},
+		{experiments.KindReLU, string(nn.KindReLU)},
+		{experiments.KindLeakyReLU, string(nn.KindLeakyReLU)},
+		{experiments.KindSigmoid, string(nn.KindSigmoid)},
+		{experiments.KindTanh, string(nn.KindTanh)},
+		{experiments.KindSoftmax, string(nn.KindSoftmax)},
 	}
 	for _, p := range pairs {
 		if p[0] != p[1] {

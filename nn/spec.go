@@ -10,21 +10,23 @@ type Shape struct {
 // Size is the number of values in one example of this shape.
 func (s Shape) Size() int { return s.H * s.W * s.C }
 
-// Layer kinds understood by Build. Activations are layers of their own; an
-// experiment's `activation:` shortcut is expanded into one before it reaches nn.
+// Layer kinds understood by Build; each is described by its entry in the
+// table of kinds (see Kinds), in the file of its forward and backward pass.
+// Activations are layers of their own; an experiment's `activation:`
+// shortcut is expanded into one before it reaches nn.
 const (
-	KindConv      = "conv"
-	KindMaxPool   = "maxpool"
-	KindAvgPool   = "avgpool"
-	KindBatchNorm = "batchnorm"
-	KindDropout   = "dropout"
-	KindDense     = "dense"
-	KindFlatten   = "flatten"
-	KindReLU      = "relu"
-	KindLeakyReLU = "leaky_relu"
-	KindSigmoid   = "sigmoid"
-	KindTanh      = "tanh"
-	KindSoftmax   = "softmax"
+	KindConv      Kind = "conv"
+	KindMaxPool   Kind = "maxpool"
+	KindAvgPool   Kind = "avgpool"
+	KindBatchNorm Kind = "batchnorm"
+	KindDropout   Kind = "dropout"
+	KindDense     Kind = "dense"
+	KindFlatten   Kind = "flatten"
+	KindReLU      Kind = "relu"
+	KindLeakyReLU Kind = "leaky_relu"
+	KindSigmoid   Kind = "sigmoid"
+	KindTanh      Kind = "tanh"
+	KindSoftmax   Kind = "softmax"
 )
 
 // Padding modes of conv and pooling layers.
@@ -45,7 +47,7 @@ const (
 // network can be rebuilt without the experiment file. Fields that do not apply
 // to a kind are zero and ignored.
 type LayerSpec struct {
-	Kind string // one of the Kind constants
+	Kind Kind   // one of the Kind constants
 	Name string // unique within a network, e.g. "conv1"; Build names unnamed layers
 
 	// conv: Filters output channels, a KernelH×KernelW kernel.

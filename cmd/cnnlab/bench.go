@@ -153,7 +153,7 @@ type benchResult struct {
 
 // kindTime is the training time of the layers of one kind.
 type kindTime struct {
-	kind              string
+	kind              nn.Kind
 	forward, backward time.Duration
 }
 
@@ -262,7 +262,7 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 
 // kindTimes adds up the layer times by kind, slowest kind first.
 func kindTimes(times []nn.LayerTime) []kindTime {
-	byKind := map[string]*kindTime{}
+	byKind := map[nn.Kind]*kindTime{}
 	var kinds []*kindTime
 	for _, t := range times {
 		k := byKind[t.Kind]
