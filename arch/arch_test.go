@@ -58,9 +58,11 @@ func TestCompileMNISTSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	type row struct {
-		name, kind, detail string
-		out                nn.Shape
-		params, flops      int64
+		name          string
+		kind          nn.Kind
+		detail        string
+		out           nn.Shape
+		params, flops int64
 	}
 	// conv: 3·3·1·28 + 28 params; 26·26·28 outputs of 2·9+1 FLOPs.
 	want := []row{
@@ -82,7 +84,7 @@ func TestCompileMNISTSeed(t *testing.T) {
 		if got != w {
 			t.Errorf("layer %d: %+v\nwant %+v", i, got, w)
 		}
-		if net.Specs[i].Name != w.name || string(net.Specs[i].Kind) != w.kind {
+		if net.Specs[i].Name != w.name || net.Specs[i].Kind != w.kind {
 			t.Errorf("spec %d: %+v", i, net.Specs[i])
 		}
 		params += w.params
@@ -251,29 +253,5 @@ func TestRecord(t *testing.T) {
 	r := net.Record()
 	if r.Input != [3]int{28, 28, 1} || len(r.Layers) != 7 || r.Layers[0].Output != [3]int{26, 26, 28} || r.Params != net.Params || r.FLOPs != net.FLOPs {
 		t.Errorf("record %+v", r)
-	}
-}
-
-// TestLayerKindsMatch checks that experiments and nn spell every layer kind
-// alike: spec hands an experiment's kind to nn as it is.
-func TestLayerKindsMatch(t *testing.T) {
-	pairs := [][2]string{
-		{experiments.KindConv, string(nn.KindConv)},
-		{experiments.KindMaxPool, string(nn.KindMaxPool)},
-		{experiments.KindAvgPool, string(nn.KindAvgPool)},
-		{experiments.KindBatchNorm, string(nn.KindBatchNorm)},
-		{experiments.KindDropout, string(nn.KindDropout)},
-		{experiments.KindDense, string(nn.KindDense)},
-		{experiments.KindFlatten, string(nn.KindFlatten)},
-		{experiments.KindReLU, string(nn.KindReLU)},
-		{experiments.KindLeakyReLU, string(nn.KindLeakyReLU)},
-		{experiments.KindSigmoid, string(nn.KindSigmoid)},
-		{experiments.KindTanh, string(nn.KindTanh)},
-		{experiments.KindSoftmax, string(nn.KindSoftmax)},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("experiments calls a layer %q, nn %q", p[0], p[1])
-		}
 	}
 }
