@@ -56,6 +56,8 @@ type Layer struct {
 	Output nn.Shape
 	Params int64
 	FLOPs  int64
+	Family nn.Family // from the kind's table entry, as About
+	About  string    // what the kind computes, in a line
 }
 
 // Input returns the image shape and the class names of an experiment's data
@@ -140,9 +142,10 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 				return fail(l.At, "model[%d]: %v", i, err)
 			}
 			params, flops := count(s, cur, out)
+			sk := nn.LookupKind(s.Kind)
 			var detail string
-			if k := nn.LookupKind(s.Kind); k.Detail != nil {
-				detail = k.Detail(s)
+			if sk.Detail != nil {
+				detail = sk.Detail(s)
 			}
 			total += params
 			if total > MaxParams {
@@ -150,7 +153,7 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 			}
 			net.Specs = append(net.Specs, s)
 			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail, Output: out,
-				Params: int64(params), FLOPs: int64(flops)})
+				Params: int64(params), FLOPs: int64(flops), Family: sk.Family, About: sk.Doc})
 			net.Params += int64(params)
 			net.FLOPs += int64(math.Min(flops, math.MaxInt64/4))
 			cur = out
@@ -249,7 +252,8 @@ func (n *Network) Record() record.Arch {
 	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
 	for _, l := range n.Layers {
 		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: string(l.Kind), Detail: l.Detail,
-			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs})
+			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs,
+			Family: string(l.Family), About: l.About})
 	}
 	return a
 }
