@@ -49,11 +49,13 @@
 // test must be given and train 0 means all the rest.
 //
 // A layer is a kind alone (`- relu`) or a kind with its parameters
-// (`- conv: {filters: 8, kernel: 3}`); every layer takes an optional name
-// (the k-th layer of a kind, if unnamed, is called conv<k>, pool<k>, bn<k>,
-// dense<k>, relu<k>, …). Flatten is never
-// implicit: a dense layer after a conv or pooling layer needs a flatten layer
-// between them, which arch reports. The `activation:` of a conv or dense layer
+// (`- conv: {filters: 8, kernel: 3}`). The kinds, their keys with types,
+// defaults and bounds, and the order the canonical form writes them in are
+// those of package nn's table of layer kinds (nn.Kinds). Every layer takes
+// an optional name (the k-th layer of a kind, if unnamed, is called conv<k>,
+// pool<k>, bn<k>, dense<k>, relu<k>, …). Flatten is never implicit: a dense
+// layer after a conv or pooling layer needs a flatten layer between them,
+// which arch reports. The `activation:` of a conv or dense layer
 // is a shortcut for an activation layer right after it. The last layer outputs
 // logits: the loss applies softmax itself.
 //

@@ -29,6 +29,10 @@ func init() {
 			if s.StrideW == 0 {
 				s.StrideW = 1
 			}
+			if s.Padding == "" {
+				s.Padding = PadValid
+			}
+			defaultInit(s)
 		},
 		Shape: func(in Shape, s LayerSpec) (Shape, error) {
 			if s.Filters < 1 {

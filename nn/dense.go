@@ -19,6 +19,7 @@ func init() {
 		Input:    FlatInput,
 		Flattens: true,
 		Family:   FamilyDense,
+		Defaults: defaultInit,
 		Shape: func(in Shape, s LayerSpec) (Shape, error) {
 			if s.Units < 1 {
 				return Shape{}, fmt.Errorf("units = %d, want ≥ 1", s.Units)

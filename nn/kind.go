@@ -241,6 +241,13 @@ func padText(s LayerSpec) string {
 	return s.Padding
 }
 
+// defaultInit fills the zero initialisation of a spec with weights.
+func defaultInit(s *LayerSpec) {
+	if s.Init == "" {
+		s.Init = InitHe
+	}
+}
+
 func noBiasText(s LayerSpec) string {
 	if s.NoBias {
 		return ", no bias"

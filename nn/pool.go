@@ -19,6 +19,9 @@ func init() {
 				if s.StrideW == 0 {
 					s.StrideW = s.KernelW
 				}
+				if s.Padding == "" {
+					s.Padding = PadValid
+				}
 			},
 			Shape: func(in Shape, s LayerSpec) (Shape, error) {
 				g, err := windowGeometry(in, s, true)

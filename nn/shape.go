@@ -12,18 +12,12 @@ const (
 	DefaultAlpha    = 0.01 // leaky_relu
 )
 
-// withDefaults returns spec with its zero fields replaced by their defaults:
-// the kind's own (conv stride 1, pooling stride = window, batch-norm
-// momentum and epsilon, leaky-ReLU slope), padding valid, He initialisation.
+// withDefaults returns spec with its zero fields replaced by the defaults of
+// its kind (conv stride 1, pooling stride = window, padding valid, He
+// initialisation, batch-norm momentum and epsilon, leaky-ReLU slope).
 func withDefaults(spec LayerSpec) LayerSpec {
 	if k := LookupKind(spec.Kind); k != nil && k.Defaults != nil {
 		k.Defaults(&spec)
-	}
-	if spec.Padding == "" {
-		spec.Padding = PadValid
-	}
-	if spec.Init == "" {
-		spec.Init = InitHe
 	}
 	return spec
 }
