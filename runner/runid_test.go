@@ -29,6 +29,7 @@ func TestRunIDsPinned(t *testing.T) {
 		"../experiments/testdata/good/anchors.yaml":      {"c7e71bed6b", "a7c366c87cc4642f"},
 		"../experiments/testdata/good/base.yaml":         {"47a5b6dee8", "a1ea139a05e71fc8"},
 		"../experiments/testdata/good/child.yaml":        {"3506f832ef", "dd2964259361d72b"},
+		"../experiments/testdata/good/every-key.yaml":    {"cb84a69d6b", "7e97cd83aa80e8d7"},
 		"../experiments/testdata/good/features.yaml":     {"6b65bae9aa", "2c6e62173d4dd675"},
 		"../experiments/testdata/good/grandchild.yaml":   {"33599a0082", "56a7da2a6eb13c17"},
 		"../experiments/testdata/good/sweep.yaml":        {"1ab35adc72", "282c52564aa3ca44"},
