@@ -90,9 +90,9 @@ func modelNode(layers []Layer) *yaml.Node {
 				}
 				n = str(v.Text)
 			case nn.KeySize2:
-				n = size2(Size2{v.H, v.W})
+				n = size2(v)
 			case nn.KeyPadding:
-				n = paddingNode(Padding{Mode: v.Text, H: v.H, W: v.W})
+				n = paddingNode(v)
 			default:
 				panic(fmt.Sprintf("experiments: key %s of unknown type %d", key.Name, key.Type))
 			}
@@ -137,16 +137,16 @@ func (t Train) yamlNode() *yaml.Node {
 	return mapping(false, kv...)
 }
 
-func size2(s Size2) *yaml.Node {
+func size2(s nn.Value) *yaml.Node {
 	if s.H == s.W {
 		return integer(s.H)
 	}
 	return seqOf(integer(s.H), integer(s.W))
 }
 
-func paddingNode(p Padding) *yaml.Node {
-	if p.Mode != nn.PadExplicit {
-		return str(p.Mode)
+func paddingNode(p nn.Value) *yaml.Node {
+	if p.Text != nn.PadExplicit {
+		return str(p.Text)
 	}
 	if p.H == p.W {
 		return integer(p.H)

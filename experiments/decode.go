@@ -555,11 +555,9 @@ func (d *decoder) keyValue(f map[string]field, key nn.Key, p string, def nn.Valu
 	case nn.KeyActivation:
 		return nn.Value{Text: d.enumField(f, key.Name, p, "activation", def.Text, activationNames())}
 	case nn.KeySize2:
-		s := d.size2(f, key.Name, p, Size2{def.H, def.W}, int64(key.Min), int64(key.Max))
-		return nn.Value{H: s.H, W: s.W}
+		return d.size2(f, key.Name, p, def, int64(key.Min), int64(key.Max))
 	case nn.KeyPadding:
-		pd := d.padding(f, key.Name, p, int64(key.Min), int64(key.Max))
-		return nn.Value{Text: pd.Mode, H: pd.H, W: pd.W}
+		return d.padding(f, key.Name, p, int64(key.Min), int64(key.Max))
 	}
 	panic(fmt.Sprintf("experiments: key %s of unknown type %d", key.Name, key.Type))
 }
@@ -604,17 +602,9 @@ func boundsText(key nn.Key) string {
 	return "in " + lb + g(key.Min) + ", " + g(key.Max) + rb
 }
 
-// Size2 is a height and a width, written as one number when they are equal.
-type Size2 struct{ H, W int }
-
-// Padding of a conv or pooling layer: valid, same, or explicit pixels on each
-// side (H above and below, W left and right).
-type Padding struct {
-	Mode string // nn.PadValid, nn.PadSame or nn.PadExplicit
-	H, W int    // nn.PadExplicit only
-}
-
-func (d *decoder) size2(f map[string]field, key, p string, def Size2, lo, hi int64) Size2 {
+// size2 reads a height and a width in [lo, hi]: one number for both, or
+// [height, width].
+func (d *decoder) size2(f map[string]field, key, p string, def nn.Value, lo, hi int64) nn.Value {
 	fl, ok := f[key]
 	if !ok {
 		return def
@@ -631,19 +621,22 @@ func (d *decoder) size2(f map[string]field, key, p string, def Size2, lo, hi int
 		if !ok1 || !ok2 {
 			return def
 		}
-		return Size2{int(h), int(w)}
+		return nn.Value{H: int(h), W: int(w)}
 	}
 	v, ok := d.intVal(n, kp, lo, hi)
 	if !ok {
 		return def
 	}
-	return Size2{int(v), int(v)}
+	return nn.Value{H: int(v), W: int(v)}
 }
 
-func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) Padding {
+// padding reads a padding: valid, same, or explicit pixels in [lo, hi] on
+// each side (one number, or [height, width]: H above and below, W left and
+// right), as a Value with the mode in Text.
+func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Value {
 	fl, ok := f[key]
 	if !ok {
-		return Padding{Mode: nn.PadValid}
+		return nn.Value{Text: nn.PadValid}
 	}
 	kp := join(p, key)
 	n := fl.val
@@ -651,26 +644,26 @@ func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) Paddi
 	case n.isScalar() && n.tag == "!!int":
 		v, ok := d.intVal(n, kp, lo, hi)
 		if !ok {
-			return Padding{Mode: nn.PadValid}
+			return nn.Value{Text: nn.PadValid}
 		}
-		return Padding{Mode: nn.PadExplicit, H: int(v), W: int(v)}
+		return nn.Value{Text: nn.PadExplicit, H: int(v), W: int(v)}
 	case n.isSeq():
 		if len(n.content) != 2 {
 			d.errorf(n, "%s must be valid, same, a number of pixels or [height, width] pixels, got %d numbers", kp, len(n.content))
-			return Padding{Mode: nn.PadValid}
+			return nn.Value{Text: nn.PadValid}
 		}
 		h, ok1 := d.intVal(n.content[0], kp+"[0]", lo, hi)
 		w, ok2 := d.intVal(n.content[1], kp+"[1]", lo, hi)
 		if !ok1 || !ok2 {
-			return Padding{Mode: nn.PadValid}
+			return nn.Value{Text: nn.PadValid}
 		}
-		return Padding{Mode: nn.PadExplicit, H: int(h), W: int(w)}
+		return nn.Value{Text: nn.PadExplicit, H: int(h), W: int(w)}
 	}
 	mode, ok := d.enumVal(n, kp, "padding", []string{nn.PadValid, nn.PadSame})
 	if !ok {
-		return Padding{Mode: nn.PadValid}
+		return nn.Value{Text: nn.PadValid}
 	}
-	return Padding{Mode: mode}
+	return nn.Value{Text: mode}
 }
 
 var optimizerKeys = map[string][]string{

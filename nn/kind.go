@@ -18,8 +18,13 @@ type Kind string
 // and writes layers from Keys, arch compiles and counts them with Count and
 // Detail, runner and the run records take Family and FeatureMaps from here.
 //
-// A kind whose keys hold nested layer lists (a residual block's body) is a
-// Key of its own type, added to KeyType with its decoding in experiments.
+// A kind whose keys hold nested layer lists (a residual block's body and
+// shortcut) fits the same entry: a KeyType for lists of layers, decoded by
+// experiments into nested layers of its own; LayerSpec fields holding the
+// nested specs (omitted from JSON when empty, so that model files of the
+// other kinds keep their bytes); a Shape rule that runs OutputShape over
+// them; a Count that adds theirs up; and a build that builds them with the
+// same buildEnv.
 type LayerKind struct {
 	Kind Kind
 	Doc  string // one line: what the layer computes
