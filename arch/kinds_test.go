@@ -53,7 +53,7 @@ func testValue(t *testing.T, key nn.Key) (string, nn.Value) {
 		return fmt.Sprintf("[%d, %d]", h, w), nn.Value{H: h, W: w}
 	case nn.KeyPadding:
 		h, w := int(key.Min), int(key.Min)+1 // less than a 2×2 pooling window
-		return fmt.Sprintf("[%d, %d]", h, w), nn.Value{Text: nn.PadExplicit, H: h, W: w}
+		return fmt.Sprintf("[%d, %d]", h, w), nn.Value{Text: string(nn.PadExplicit), H: h, W: w}
 	}
 	t.Fatalf("key %s: no test value for type %d", key.Name, key.Type)
 	return "", nn.Value{}

@@ -145,7 +145,7 @@ func size2(s nn.Value) *yaml.Node {
 }
 
 func paddingNode(p nn.Value) *yaml.Node {
-	if p.Text != nn.PadExplicit {
+	if nn.Padding(p.Text) != nn.PadExplicit {
 		return str(p.Text)
 	}
 	if p.H == p.W {

@@ -636,7 +636,7 @@ func (d *decoder) size2(f map[string]field, key, p string, def nn.Value, lo, hi 
 func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Value {
 	fl, ok := f[key]
 	if !ok {
-		return nn.Value{Text: nn.PadValid}
+		return nn.Value{Text: string(nn.PadValid)}
 	}
 	kp := join(p, key)
 	n := fl.val
@@ -644,24 +644,24 @@ func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Va
 	case n.isScalar() && n.tag == "!!int":
 		v, ok := d.intVal(n, kp, lo, hi)
 		if !ok {
-			return nn.Value{Text: nn.PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
-		return nn.Value{Text: nn.PadExplicit, H: int(v), W: int(v)}
+		return nn.Value{Text: string(nn.PadExplicit), H: int(v), W: int(v)}
 	case n.isSeq():
 		if len(n.content) != 2 {
 			d.errorf(n, "%s must be valid, same, a number of pixels or [height, width] pixels, got %d numbers", kp, len(n.content))
-			return nn.Value{Text: nn.PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
 		h, ok1 := d.intVal(n.content[0], kp+"[0]", lo, hi)
 		w, ok2 := d.intVal(n.content[1], kp+"[1]", lo, hi)
 		if !ok1 || !ok2 {
-			return nn.Value{Text: nn.PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
-		return nn.Value{Text: nn.PadExplicit, H: int(h), W: int(w)}
+		return nn.Value{Text: string(nn.PadExplicit), H: int(h), W: int(w)}
 	}
-	mode, ok := d.enumVal(n, kp, "padding", []string{nn.PadValid, nn.PadSame})
+	mode, ok := d.enumVal(n, kp, "padding", []string{string(nn.PadValid), string(nn.PadSame)})
 	if !ok {
-		return nn.Value{Text: nn.PadValid}
+		return nn.Value{Text: string(nn.PadValid)}
 	}
 	return nn.Value{Text: mode}
 }

@@ -159,7 +159,7 @@ func TestExtendsChain(t *testing.T) {
 		t.Fatalf("model has %d layers, want child's 4", len(e.Model))
 	}
 	l := e.Model[0]
-	if l.Name != "first" || l.Value("kernel") != (nn.Value{H: 3, W: 5}) || l.Value("padding") != (nn.Value{Text: nn.PadExplicit, H: 1, W: 2}) || l.Value("stride") != (nn.Value{H: 1, W: 1}) {
+	if l.Name != "first" || l.Value("kernel") != (nn.Value{H: 3, W: 5}) || l.Value("padding") != (nn.Value{Text: string(nn.PadExplicit), H: 1, W: 2}) || l.Value("stride") != (nn.Value{H: 1, W: 1}) {
 		t.Errorf("first layer %+v", l)
 	}
 	if l.At.File != "testdata/good/child.yaml" || l.At.Line != 7 {
@@ -215,7 +215,7 @@ func TestDefaults(t *testing.T) {
 	if bn := m.Model[1]; bn.Value("momentum").Float != 0.99 || bn.Value("epsilon").Float != 0.001 || bn.Name != "bn1" {
 		t.Errorf("batchnorm %+v", bn)
 	}
-	if c := m.Model[0]; c.Value("bias").Bool || c.Value("init").Text != "glorot" || c.Activation() != nn.KindLeakyReLU || c.Value("padding").Text != nn.PadSame {
+	if c := m.Model[0]; c.Value("bias").Bool || c.Value("init").Text != "glorot" || c.Activation() != nn.KindLeakyReLU || nn.Padding(c.Value("padding").Text) != nn.PadSame {
 		t.Errorf("conv %+v", c)
 	}
 	if s := m.Train.Schedule; s != (Schedule{Kind: ScheduleStep, Every: 2, Factor: 0.5, Warmup: 1}) {

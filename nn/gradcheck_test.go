@@ -154,7 +154,7 @@ func TestGradConv(t *testing.T) {
 }
 
 func convGradCases() []gradCase {
-	conv := func(f, kh, kw, sh, sw int, pad string) LayerSpec {
+	conv := func(f, kh, kw, sh, sw int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad}
 	}
 	explicit := func(s LayerSpec, top, bottom, left, right int) LayerSpec {
@@ -185,7 +185,7 @@ func convGradCases() []gradCase {
 // forced on whatever their shape.
 func TestGradConvWinograd(t *testing.T) {
 	withConvAlgo(t, convWinograd)
-	spec := func(f int, pad string) LayerSpec {
+	spec := func(f int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
 	}
 	noBias := spec(3, PadSame)
@@ -230,7 +230,7 @@ func poolGradCases() []gradCase {
 	for _, kind := range []Kind{KindMaxPool, KindAvgPool} {
 		for _, size := range []int{2, 3} {
 			for _, stride := range []int{1, 2} {
-				for _, pad := range []string{PadValid, PadSame} {
+				for _, pad := range []Padding{PadValid, PadSame} {
 					cases = append(cases, gradCase{
 						name:  fmt.Sprintf("%s %d stride %d %s", kind, size, stride, pad),
 						in:    Shape{7, 5, 2}, // divisible by neither size with stride 2

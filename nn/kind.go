@@ -241,9 +241,9 @@ func padText(s LayerSpec) string {
 	case PadExplicit:
 		return "pad " + pair(s.PadTop, s.PadLeft)
 	case "":
-		return PadValid
+		return string(PadValid)
 	}
-	return s.Padding
+	return string(s.Padding)
 }
 
 // defaultInit fills the zero initialisation of a spec with weights.
@@ -265,16 +265,16 @@ var (
 	keyBias = Key{Name: "bias", Type: KeyBool, Doc: "add a learnable bias", Default: Value{Bool: true},
 		Set: func(s *LayerSpec, v Value) { s.NoBias = !v.Bool }}
 	keyInit = Key{Name: "init", Type: KeyEnum, Doc: "weight initialisation: he (normal, std √(2/fan_in)) or glorot (uniform, limit √(6/(fan_in+fan_out)))",
-		Default: Value{Text: InitHe}, Choices: []string{InitHe, InitGlorot}, What: "initialisation",
-		Set: func(s *LayerSpec, v Value) { s.Init = v.Text }}
+		Default: Value{Text: string(InitHe)}, Choices: []string{string(InitHe), string(InitGlorot)}, What: "initialisation",
+		Set: func(s *LayerSpec, v Value) { s.Init = Init(v.Text) }}
 	keyActivation = Key{Name: "activation", Type: KeyActivation, Doc: "an activation layer to add right after this one"}
 	keyStride     = Key{Name: "stride", Type: KeySize2, Doc: "step between windows: one number or [height, width]", Min: 1, Max: 4096,
 		Set: func(s *LayerSpec, v Value) { s.StrideH, s.StrideW = v.H, v.W }}
 	keyPadding = Key{Name: "padding", Type: KeyPadding, Doc: "valid (none), same (output = input / stride, rounded up), or pixels on each side: one number or [height, width]",
-		Default: Value{Text: PadValid}, Min: 0, Max: 1024,
+		Default: Value{Text: string(PadValid)}, Min: 0, Max: 1024,
 		Set: func(s *LayerSpec, v Value) {
-			s.Padding = v.Text
-			if v.Text == PadExplicit {
+			s.Padding = Padding(v.Text)
+			if s.Padding == PadExplicit {
 				s.PadTop, s.PadBottom = v.H, v.H
 				s.PadLeft, s.PadRight = v.W, v.W
 			}

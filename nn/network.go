@@ -192,7 +192,7 @@ func newParam(layerName, name string, decay bool, shape ...int) *Param {
 }
 
 // initWeights fills w by the spec's initialisation (see the package doc).
-func initWeights(w []float32, init string, fanIn, fanOut int, r *rand.Rand) {
+func initWeights(w []float32, init Init, fanIn, fanOut int, r *rand.Rand) {
 	switch init {
 	case InitGlorot:
 		limit := math.Sqrt(6 / float64(fanIn+fanOut))

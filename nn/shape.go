@@ -60,7 +60,7 @@ func outputShape(in Shape, s LayerSpec) (Shape, error) {
 	return k.Shape(in, s)
 }
 
-func checkInit(init string) error {
+func checkInit(init Init) error {
 	switch init {
 	case InitHe, InitGlorot:
 		return nil

@@ -29,17 +29,23 @@ const (
 	KindSoftmax   Kind = "softmax"
 )
 
-// Padding modes of conv and pooling layers.
+// Padding is the padding mode of a conv or pooling layer.
+type Padding string
+
+// Padding modes.
 const (
-	PadValid    = "valid"    // no padding
-	PadSame     = "same"     // output = ceil(input / stride); extra padding goes to bottom/right
-	PadExplicit = "explicit" // PadTop, PadBottom, PadLeft, PadRight as given
+	PadValid    Padding = "valid"    // no padding
+	PadSame     Padding = "same"     // output = ceil(input / stride); extra padding goes to bottom/right
+	PadExplicit Padding = "explicit" // PadTop, PadBottom, PadLeft, PadRight as given
 )
+
+// Init is a weight initialisation.
+type Init string
 
 // Weight initialisations.
 const (
-	InitHe     = "he"     // normal, std = sqrt(2 / fan_in); the default
-	InitGlorot = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
+	InitHe     Init = "he"     // normal, std = sqrt(2 / fan_in); the default
+	InitGlorot Init = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
 )
 
 // LayerSpec describes one layer completely: it is what arch compiles an
@@ -54,8 +60,8 @@ type LayerSpec struct {
 	// maxpool/avgpool: a KernelH×KernelW window.
 	Filters           int
 	KernelH, KernelW  int
-	StrideH, StrideW  int    // ≥ 1; when zero, 1 for conv and the window size for pooling
-	Padding           string // PadValid, PadSame or PadExplicit ("" = valid)
+	StrideH, StrideW  int     // ≥ 1; when zero, 1 for conv and the window size for pooling
+	Padding           Padding // PadValid, PadSame or PadExplicit ("" = valid)
 	PadTop, PadBottom int
 	PadLeft, PadRight int
 	NoBias            bool // conv, dense: no bias term
@@ -75,5 +81,5 @@ type LayerSpec struct {
 	Alpha float32
 
 	// conv, dense: weight initialisation (InitHe when "").
-	Init string
+	Init Init
 }
