@@ -9,6 +9,10 @@
 // that runs. An `activation:` shortcut becomes a layer of its own, named
 // after its layer (conv1_relu).
 //
+// What arch knows of each kind (its keys, the input it needs, its shape rule,
+// how its parameters and FLOPs are counted, how its settings are described)
+// comes from the table of layer kinds of package nn.
+//
 // Counting: Params are trainable values (weights, biases, batch-norm scale
 // and shift; running statistics are not counted). FLOPs are per image for
 // one forward pass, a multiply-add counting two: conv 2·KH·KW·Cin per output
@@ -47,11 +51,13 @@ type Network struct {
 // Layer is one row of a summary.
 type Layer struct {
 	Name   string
-	Kind   string
+	Kind   nn.Kind
 	Detail string // e.g. "28@3×3 stride 1 valid"
 	Output nn.Shape
 	Params int64
 	FLOPs  int64
+	Family nn.Family // from the kind's table entry, as About
+	About  string    // what the kind computes, in a line
 }
 
 // Input returns the image shape and the class names of an experiment's data
@@ -107,30 +113,27 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 	var total float64
 	for i, l := range e.Model {
 		where := fmt.Sprintf("model[%d] %s", i, l.Name)
-		specs := []nn.LayerSpec{spec(l)}
-		if l.Activation != "" {
-			name := l.Name + "_" + l.Activation
+		kind := nn.LookupKind(l.Kind)
+		specs := []nn.LayerSpec{spec(kind, l)}
+		if act := l.Activation(); act != "" {
+			name := l.Name + "_" + string(act)
 			for k := 2; taken[name]; k++ {
-				name = l.Name + "_" + l.Activation + strconv.Itoa(k)
+				name = l.Name + "_" + string(act) + strconv.Itoa(k)
 			}
 			taken[name] = true
-			a := nn.LayerSpec{Kind: l.Activation, Name: name}
-			if a.Kind == nn.KindLeakyReLU {
-				a.Alpha = nn.DefaultAlpha
-			}
-			specs = append(specs, a)
+			specs = append(specs, defaultSpec(nn.LookupKind(act), name))
 		}
-		switch l.Kind {
-		case experiments.KindConv, experiments.KindMaxPool, experiments.KindAvgPool:
+		switch kind.Input {
+		case nn.ImageInput:
 			if flattened {
 				return fail(l.At, "%s: a %s layer needs an image-shaped input, but it comes after flatten or dense (input %v)", where, l.Kind, cur)
 			}
-		case experiments.KindDense:
+		case nn.FlatInput:
 			if !cur.Flat() {
-				return fail(l.At, "%s: dense after a %v feature map needs a flatten layer before it", where, cur)
+				return fail(l.At, "%s: %s after a %v feature map needs a flatten layer before it", where, l.Kind, cur)
 			}
-			flattened = true
-		case experiments.KindFlatten:
+		}
+		if kind.Flattens {
 			flattened = true
 		}
 		for _, s := range specs {
@@ -139,13 +142,18 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 				return fail(l.At, "model[%d]: %v", i, err)
 			}
 			params, flops := count(s, cur, out)
+			sk := nn.LookupKind(s.Kind)
+			var detail string
+			if sk.Detail != nil {
+				detail = sk.Detail(s)
+			}
 			total += params
 			if total > MaxParams {
 				return fail(l.At, "%s: the model passes %s parameters here (%v → %v); the limit is 10⁹", where, human(total), cur, out)
 			}
 			net.Specs = append(net.Specs, s)
-			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail(s), Output: out,
-				Params: int64(params), FLOPs: int64(flops)})
+			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail, Output: out,
+				Params: int64(params), FLOPs: int64(flops), Family: sk.Family, About: sk.Doc})
 			net.Params += int64(params)
 			net.FLOPs += int64(math.Min(flops, math.MaxInt64/4))
 			cur = out
@@ -198,32 +206,26 @@ func Compiles(x *experiments.Experiment) error {
 	return err
 }
 
-// spec converts a layer to its nn spec (without its activation shortcut).
-func spec(l experiments.Layer) nn.LayerSpec {
+// spec converts a layer of kind k to its nn spec (without its activation
+// shortcut): each key of the kind writes its value.
+func spec(k *nn.LayerKind, l experiments.Layer) nn.LayerSpec {
 	s := nn.LayerSpec{Kind: l.Kind, Name: l.Name}
-	switch l.Kind {
-	case experiments.KindConv, experiments.KindMaxPool, experiments.KindAvgPool:
-		s.Filters = l.Filters
-		s.KernelH, s.KernelW = l.Kernel.H, l.Kernel.W
-		s.StrideH, s.StrideW = l.Stride.H, l.Stride.W
-		s.Padding = l.Padding.Mode
-		if l.Padding.Mode == experiments.PadExplicit {
-			s.PadTop, s.PadBottom = l.Padding.H, l.Padding.H
-			s.PadLeft, s.PadRight = l.Padding.W, l.Padding.W
+	for _, key := range k.Keys {
+		if key.Set != nil {
+			key.Set(&s, l.Values[key.Name])
 		}
-		s.NoBias = l.NoBias
-		s.Init = l.Init
-	case experiments.KindDense:
-		s.Units = l.Units
-		s.NoBias = l.NoBias
-		s.Init = l.Init
-	case experiments.KindDropout:
-		s.Rate = float32(l.Rate)
-	case experiments.KindBatchNorm:
-		s.Momentum = float32(l.Momentum)
-		s.Epsilon = float32(l.Epsilon)
-	case experiments.KindLeakyReLU:
-		s.Alpha = float32(l.Alpha)
+	}
+	return s
+}
+
+// defaultSpec is a layer of kind k with the defaults of its keys (the layer
+// an activation: shortcut adds).
+func defaultSpec(k *nn.LayerKind, name string) nn.LayerSpec {
+	s := nn.LayerSpec{Kind: k.Kind, Name: name}
+	for _, key := range k.Keys {
+		if key.Set != nil && !key.Required {
+			key.Set(&s, key.Default)
+		}
 	}
 	return s
 }
@@ -231,66 +233,10 @@ func spec(l experiments.Layer) nn.LayerSpec {
 // count returns the parameters and forward FLOPs per image of a layer, in
 // float64 so that absurd sizes are caught rather than overflowing.
 func count(s nn.LayerSpec, in, out nn.Shape) (params, flops float64) {
-	outSize := float64(out.H) * float64(out.W) * float64(out.C)
-	bias := 1.0
-	if s.NoBias {
-		bias = 0
+	if k := nn.LookupKind(s.Kind); k.Count != nil {
+		return k.Count(s, in, out)
 	}
-	switch s.Kind {
-	case nn.KindConv:
-		perOut := float64(s.KernelH) * float64(s.KernelW) * float64(in.C)
-		params = perOut*float64(s.Filters) + bias*float64(s.Filters)
-		flops = outSize * (2*perOut + bias)
-	case nn.KindDense:
-		inSize := float64(in.Size())
-		params = inSize*float64(s.Units) + bias*float64(s.Units)
-		flops = float64(s.Units) * (2*inSize + bias)
-	case nn.KindMaxPool, nn.KindAvgPool:
-		flops = outSize * float64(s.KernelH) * float64(s.KernelW)
-	case nn.KindBatchNorm:
-		params = 2 * float64(in.C)
-		flops = 2 * outSize
-	case nn.KindDropout, nn.KindFlatten:
-	default:
-		flops = outSize
-	}
-	return params, flops
-}
-
-// detail describes a layer's settings in a few words.
-func detail(s nn.LayerSpec) string {
-	pair := func(h, w int) string {
-		if h == w {
-			return strconv.Itoa(h)
-		}
-		return fmt.Sprintf("%d×%d", h, w)
-	}
-	pad := func() string {
-		switch s.Padding {
-		case nn.PadExplicit:
-			return "pad " + pair(s.PadTop, s.PadLeft)
-		case "":
-			return nn.PadValid
-		}
-		return s.Padding
-	}
-	var d string
-	switch s.Kind {
-	case nn.KindConv:
-		d = fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), pad())
-	case nn.KindMaxPool, nn.KindAvgPool:
-		d = fmt.Sprintf("%d×%d stride %s %s", s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), pad())
-	case nn.KindDense:
-		d = fmt.Sprintf("%d units", s.Units)
-	case nn.KindDropout:
-		d = "rate " + strconv.FormatFloat(float64(s.Rate), 'g', 4, 32)
-	case nn.KindLeakyReLU:
-		d = "alpha " + strconv.FormatFloat(float64(s.Alpha), 'g', 4, 32)
-	}
-	if s.NoBias && (s.Kind == nn.KindConv || s.Kind == nn.KindDense) {
-		d += ", no bias"
-	}
-	return d
+	return 0, 0
 }
 
 // human writes a large count as "1.2 billion" or "3,400,000".
@@ -305,8 +251,9 @@ func human(f float64) string {
 func (n *Network) Record() record.Arch {
 	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
 	for _, l := range n.Layers {
-		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: l.Kind, Detail: l.Detail,
-			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs})
+		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: string(l.Kind), Detail: l.Detail,
+			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs,
+			Family: string(l.Family), About: l.About})
 	}
 	return a
 }

@@ -58,9 +58,11 @@ func TestCompileMNISTSeed(t *testing.T) {
 		t.Fatal(err)
 	}
 	type row struct {
-		name, kind, detail string
-		out                nn.Shape
-		params, flops      int64
+		name          string
+		kind          nn.Kind
+		detail        string
+		out           nn.Shape
+		params, flops int64
 	}
 	// conv: 3·3·1·28 + 28 params; 26·26·28 outputs of 2·9+1 FLOPs.
 	want := []row{
@@ -251,29 +253,5 @@ func TestRecord(t *testing.T) {
 	r := net.Record()
 	if r.Input != [3]int{28, 28, 1} || len(r.Layers) != 7 || r.Layers[0].Output != [3]int{26, 26, 28} || r.Params != net.Params || r.FLOPs != net.FLOPs {
 		t.Errorf("record %+v", r)
-	}
-}
-
-// TestLayerKindsMatch checks that experiments and nn spell every layer kind
-// alike: spec hands an experiment's kind to nn as it is.
-func TestLayerKindsMatch(t *testing.T) {
-	pairs := [][2]string{
-		{experiments.KindConv, nn.KindConv},
-		{experiments.KindMaxPool, nn.KindMaxPool},
-		{experiments.KindAvgPool, nn.KindAvgPool},
-		{experiments.KindBatchNorm, nn.KindBatchNorm},
-		{experiments.KindDropout, nn.KindDropout},
-		{experiments.KindDense, nn.KindDense},
-		{experiments.KindFlatten, nn.KindFlatten},
-		{experiments.KindReLU, nn.KindReLU},
-		{experiments.KindLeakyReLU, nn.KindLeakyReLU},
-		{experiments.KindSigmoid, nn.KindSigmoid},
-		{experiments.KindTanh, nn.KindTanh},
-		{experiments.KindSoftmax, nn.KindSoftmax},
-	}
-	for _, p := range pairs {
-		if p[0] != p[1] {
-			t.Errorf("experiments calls a layer %q, nn %q", p[0], p[1])
-		}
 	}
 }

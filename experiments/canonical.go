@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/cnnlab/cnnlab/nn"
 	"gopkg.in/yaml.v3"
 )
 
@@ -65,30 +66,40 @@ func (d Data) yamlNode() *yaml.Node {
 	return mapping(false, kv...)
 }
 
+// modelNode writes every key of each layer in the order of its kind's table
+// entry, then its name; an activation shortcut only when there is one.
 func modelNode(layers []Layer) *yaml.Node {
 	out := seq(false)
 	for _, l := range layers {
 		var kv []any
-		switch l.Kind {
-		case KindConv:
-			kv = []any{"filters", integer(l.Filters), "kernel", size2(l.Kernel), "stride", size2(l.Stride),
-				"padding", paddingNode(l.Padding), "bias", boolean(!l.NoBias), "init", str(l.Init)}
-		case KindDense:
-			kv = []any{"units", integer(l.Units), "bias", boolean(!l.NoBias), "init", str(l.Init)}
-		case KindMaxPool, KindAvgPool:
-			kv = []any{"size", size2(l.Kernel), "stride", size2(l.Stride), "padding", paddingNode(l.Padding)}
-		case KindBatchNorm:
-			kv = []any{"momentum", float(l.Momentum), "epsilon", float(l.Epsilon)}
-		case KindDropout:
-			kv = []any{"rate", float(l.Rate)}
-		case KindLeakyReLU:
-			kv = []any{"alpha", float(l.Alpha)}
-		}
-		if l.Activation != "" {
-			kv = append(kv, "activation", str(l.Activation))
+		for _, key := range nn.LookupKind(l.Kind).Keys {
+			v := l.Values[key.Name]
+			var n *yaml.Node
+			switch key.Type {
+			case nn.KeyInt:
+				n = integer(v.Int)
+			case nn.KeyFloat:
+				n = float(v.Float)
+			case nn.KeyBool:
+				n = boolean(v.Bool)
+			case nn.KeyEnum:
+				n = str(v.Text)
+			case nn.KeyActivation:
+				if v.Text == "" {
+					continue
+				}
+				n = str(v.Text)
+			case nn.KeySize2:
+				n = size2(v)
+			case nn.KeyPadding:
+				n = paddingNode(v)
+			default:
+				panic(fmt.Sprintf("experiments: key %s of unknown type %d", key.Name, key.Type))
+			}
+			kv = append(kv, key.Name, n)
 		}
 		kv = append(kv, "name", str(l.Name))
-		out.Content = append(out.Content, mapping(false, l.Kind, mapping(true, kv...)))
+		out.Content = append(out.Content, mapping(false, string(l.Kind), mapping(true, kv...)))
 	}
 	return out
 }
@@ -126,16 +137,16 @@ func (t Train) yamlNode() *yaml.Node {
 	return mapping(false, kv...)
 }
 
-func size2(s Size2) *yaml.Node {
+func size2(s nn.Value) *yaml.Node {
 	if s.H == s.W {
 		return integer(s.H)
 	}
 	return seqOf(integer(s.H), integer(s.W))
 }
 
-func paddingNode(p Padding) *yaml.Node {
-	if p.Mode != PadExplicit {
-		return str(p.Mode)
+func paddingNode(p nn.Value) *yaml.Node {
+	if nn.Padding(p.Text) != nn.PadExplicit {
+		return str(p.Text)
 	}
 	if p.H == p.W {
 		return integer(p.H)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/nn"
 )
 
 // shapes is a small stand-in for arch.Check's shape arithmetic: it follows
@@ -13,13 +15,17 @@ import (
 func shapes(x *Experiment) error {
 	size := x.Data.Size
 	for i, l := range x.Model {
+		kernel := l.Value("kernel").H
 		switch l.Kind {
-		case KindConv, KindMaxPool:
-			if l.Kernel.H > size {
+		case nn.KindMaxPool:
+			kernel = l.Value("size").H
+			fallthrough
+		case nn.KindConv:
+			if kernel > size {
 				return Errors{{File: l.At.File, Line: l.At.Line, Col: l.At.Col,
-					Message: fmt.Sprintf("model[%d]: %s %q: input %d×%d: the %d×%d window does not fit", i, l.Kind, l.Name, size, size, l.Kernel.H, l.Kernel.H)}}
+					Message: fmt.Sprintf("model[%d]: %s %q: input %d×%d: the %d×%d window does not fit", i, l.Kind, l.Name, size, size, kernel, kernel)}}
 			}
-			size = (size-l.Kernel.H)/l.Stride.H + 1
+			size = (size-kernel)/l.Value("stride").H + 1
 		}
 	}
 	return nil

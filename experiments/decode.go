@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/cnnlab/cnnlab/nn"
 )
 
 // decoder turns a resolved node tree into an Experiment, collecting every
@@ -447,25 +449,23 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	return inputOK
 }
 
-// layerKeys lists the parameters of each layer kind.
-var layerKeys = map[string][]string{
-	KindConv:      {"filters", "kernel", "stride", "padding", "bias", "init", "activation", "name"},
-	KindMaxPool:   {"size", "stride", "padding", "name"},
-	KindAvgPool:   {"size", "stride", "padding", "name"},
-	KindBatchNorm: {"momentum", "epsilon", "name"},
-	KindDropout:   {"rate", "name"},
-	KindDense:     {"units", "bias", "init", "activation", "name"},
-	KindFlatten:   {"name"},
-	KindReLU:      {"name"},
-	KindLeakyReLU: {"alpha", "name"},
-	KindSigmoid:   {"name"},
-	KindTanh:      {"name"},
-	KindSoftmax:   {"name"},
+// layerKindNames lists the layer kinds of package nn's table, in its order.
+func layerKindNames() []string {
+	var out []string
+	for _, k := range nn.Kinds() {
+		out = append(out, string(k.Kind))
+	}
+	return out
 }
 
-// LayerKinds lists the layer kinds in the order the documentation gives them.
-var LayerKinds = []string{KindConv, KindMaxPool, KindAvgPool, KindBatchNorm, KindDropout, KindDense,
-	KindFlatten, KindReLU, KindLeakyReLU, KindSigmoid, KindTanh, KindSoftmax}
+// activationNames lists the kinds an activation: shortcut may name.
+func activationNames() []string {
+	var out []string
+	for _, k := range nn.ActivationKinds() {
+		out = append(out, string(k))
+	}
+	return out
+}
 
 func (d *decoder) model(fl field, root *node, e *Experiment) {
 	if fl.val == nil || fl.val.isNull() {
@@ -491,11 +491,11 @@ func (d *decoder) model(fl field, root *node, e *Experiment) {
 		if !ok {
 			continue
 		}
-		kind, ok := d.enumVal(kn, p, "layer kind", LayerKinds)
+		kind, ok := d.enumVal(kn, p, "layer kind", layerKindNames())
 		if !ok {
 			continue
 		}
-		l := d.layer(kind, kn, params, p+"."+kind)
+		l := d.layer(nn.LookupKind(nn.Kind(kind)), kn, params, p+"."+kind)
 		l.At = item.pos
 		if l.Name != "" {
 			if prev, dup := names[l.Name]; dup {
@@ -528,19 +528,17 @@ func (d *decoder) model(fl field, root *node, e *Experiment) {
 }
 
 // namePrefix is the stem of the names given to unnamed layers.
-func namePrefix(kind string) string {
-	switch kind {
-	case KindMaxPool, KindAvgPool:
-		return "pool"
-	case KindBatchNorm:
-		return "bn"
-	}
-	return kind
-}
+func namePrefix(kind nn.Kind) string { return nn.LookupKind(kind).Prefix() }
 
-func (d *decoder) layer(kind string, kindNode, params *node, p string) Layer {
-	l := Layer{Kind: kind}
-	f := d.fields(params, p, layerKeys[kind]...)
+// layer decodes the settings of one layer of kind k by the keys of its table
+// entry, filling in their defaults.
+func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string) Layer {
+	l := Layer{Kind: k.Kind, Values: map[string]nn.Value{}}
+	allowed := make([]string, 0, len(k.Keys)+1)
+	for _, key := range k.Keys {
+		allowed = append(allowed, key.Name)
+	}
+	f := d.fields(params, p, append(allowed, "name")...)
 	if x, ok := f["name"]; ok {
 		if s, ok := d.text(x.val, p+".name"); ok {
 			if !namePattern.MatchString(s) {
@@ -550,49 +548,90 @@ func (d *decoder) layer(kind string, kindNode, params *node, p string) Layer {
 			}
 		}
 	}
-	required := func(key string) {
-		if _, ok := f[key]; !ok && !contains(d.suggested[params], key) {
+	for _, key := range k.Keys {
+		if _, ok := f[key.Name]; key.Required && !ok && !contains(d.suggested[params], key.Name) {
 			at := params
 			if at == nil || !at.isMap() {
 				at = kindNode
 			}
-			d.errorf(at, "%s: missing %s", p, key)
+			d.errorf(at, "%s: missing %s", p, key.Name)
 		}
 	}
-	switch kind {
-	case KindConv:
-		required("filters")
-		required("kernel")
-		l.Filters = d.intField(f, "filters", p, 0, 1, 1<<20)
-		l.Kernel = d.size2(f, "kernel", p, Size2{})
-		l.Stride = d.size2(f, "stride", p, Size2{1, 1})
-		l.Padding = d.padding(f, p)
-		l.NoBias = !d.boolField(f, "bias", p, true)
-		l.Init = d.enumField(f, "init", p, "initialisation", "he", []string{"he", "glorot"})
-		l.Activation = d.enumField(f, "activation", p, "activation", "", Activations)
-	case KindMaxPool, KindAvgPool:
-		l.Kernel = d.size2(f, "size", p, Size2{2, 2})
-		l.Stride = d.size2(f, "stride", p, l.Kernel)
-		l.Padding = d.padding(f, p)
-	case KindBatchNorm:
-		l.Momentum = d.floatField(f, "momentum", p, 0.9, unitOpen)
-		l.Epsilon = d.floatField(f, "epsilon", p, 1e-5, positive)
-	case KindDropout:
-		required("rate")
-		l.Rate = d.floatField(f, "rate", p, 0, unitOpen)
-	case KindDense:
-		required("units")
-		l.Units = d.intField(f, "units", p, 0, 1, 1<<24)
-		l.NoBias = !d.boolField(f, "bias", p, true)
-		l.Init = d.enumField(f, "init", p, "initialisation", "he", []string{"he", "glorot"})
-		l.Activation = d.enumField(f, "activation", p, "activation", "", Activations)
-	case KindLeakyReLU:
-		l.Alpha = d.floatField(f, "alpha", p, 0.01, unitOpen)
+	for _, key := range k.Keys {
+		def := key.Default
+		if key.DefaultFrom != "" {
+			def = l.Values[key.DefaultFrom]
+		}
+		l.Values[key.Name] = d.keyValue(f, key, p, def)
 	}
 	return l
 }
 
-func (d *decoder) size2(f map[string]field, key, p string, def Size2) Size2 {
+// keyValue decodes the value of key from f, or returns def when it is absent
+// or wrong (the problem is reported).
+func (d *decoder) keyValue(f map[string]field, key nn.Key, p string, def nn.Value) nn.Value {
+	switch key.Type {
+	case nn.KeyInt:
+		return nn.Value{Int: d.intField(f, key.Name, p, def.Int, int64(key.Min), int64(key.Max))}
+	case nn.KeyFloat:
+		return nn.Value{Float: d.boundedFloatField(f, key, p, def.Float)}
+	case nn.KeyBool:
+		return nn.Value{Bool: d.boolField(f, key.Name, p, def.Bool)}
+	case nn.KeyEnum:
+		return nn.Value{Text: d.enumField(f, key.Name, p, key.What, def.Text, key.Choices)}
+	case nn.KeyActivation:
+		return nn.Value{Text: d.enumField(f, key.Name, p, "activation", def.Text, activationNames())}
+	case nn.KeySize2:
+		return d.size2(f, key.Name, p, def, int64(key.Min), int64(key.Max))
+	case nn.KeyPadding:
+		return d.padding(f, key.Name, p, int64(key.Min), int64(key.Max))
+	}
+	panic(fmt.Sprintf("experiments: key %s of unknown type %d", key.Name, key.Type))
+}
+
+// boundedFloatField reads a float key within the key's bounds.
+func (d *decoder) boundedFloatField(f map[string]field, key nn.Key, path string, def float64) float64 {
+	fl, ok := f[key.Name]
+	if !ok {
+		return def
+	}
+	p := join(path, key.Name)
+	v, ok := d.floatVal(fl.val, p)
+	if !ok {
+		return def
+	}
+	low := v < key.Min || (key.MinOpen && v == key.Min)
+	high := v > key.Max || (key.MaxOpen && v == key.Max)
+	if low || high {
+		d.errorf(fl.val, "%s must be %s, got %s", p, boundsText(key), fl.val.value)
+		return def
+	}
+	return v
+}
+
+// boundsText writes a float key's bounds as messages give them: "> 0",
+// "≥ 0", "in [0, 1)".
+func boundsText(key nn.Key) string {
+	g := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	if math.IsInf(key.Max, 1) {
+		if key.MinOpen {
+			return "> " + g(key.Min)
+		}
+		return "≥ " + g(key.Min)
+	}
+	lb, rb := "[", "]"
+	if key.MinOpen {
+		lb = "("
+	}
+	if key.MaxOpen {
+		rb = ")"
+	}
+	return "in " + lb + g(key.Min) + ", " + g(key.Max) + rb
+}
+
+// size2 reads a height and a width in [lo, hi]: one number for both, or
+// [height, width].
+func (d *decoder) size2(f map[string]field, key, p string, def nn.Value, lo, hi int64) nn.Value {
 	fl, ok := f[key]
 	if !ok {
 		return def
@@ -604,51 +643,54 @@ func (d *decoder) size2(f map[string]field, key, p string, def Size2) Size2 {
 			d.errorf(n, "%s must be one number or [height, width], got %d numbers", kp, len(n.content))
 			return def
 		}
-		h, ok1 := d.intVal(n.content[0], kp+"[0]", 1, 4096)
-		w, ok2 := d.intVal(n.content[1], kp+"[1]", 1, 4096)
+		h, ok1 := d.intVal(n.content[0], kp+"[0]", lo, hi)
+		w, ok2 := d.intVal(n.content[1], kp+"[1]", lo, hi)
 		if !ok1 || !ok2 {
 			return def
 		}
-		return Size2{int(h), int(w)}
+		return nn.Value{H: int(h), W: int(w)}
 	}
-	v, ok := d.intVal(n, kp, 1, 4096)
+	v, ok := d.intVal(n, kp, lo, hi)
 	if !ok {
 		return def
 	}
-	return Size2{int(v), int(v)}
+	return nn.Value{H: int(v), W: int(v)}
 }
 
-func (d *decoder) padding(f map[string]field, p string) Padding {
-	fl, ok := f["padding"]
+// padding reads a padding: valid, same, or explicit pixels in [lo, hi] on
+// each side (one number, or [height, width]: H above and below, W left and
+// right), as a Value with the mode in Text.
+func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Value {
+	fl, ok := f[key]
 	if !ok {
-		return Padding{Mode: PadValid}
+		return nn.Value{Text: string(nn.PadValid)}
 	}
-	kp := p + ".padding"
+	kp := join(p, key)
 	n := fl.val
 	switch {
 	case n.isScalar() && n.tag == "!!int":
-		v, ok := d.intVal(n, kp, 0, 1024)
+		v, ok := d.intVal(n, kp, lo, hi)
 		if !ok {
-			return Padding{Mode: PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
-		return Padding{Mode: PadExplicit, H: int(v), W: int(v)}
+		return nn.Value{Text: string(nn.PadExplicit), H: int(v), W: int(v)}
 	case n.isSeq():
 		if len(n.content) != 2 {
 			d.errorf(n, "%s must be valid, same, a number of pixels or [height, width] pixels, got %d numbers", kp, len(n.content))
-			return Padding{Mode: PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
-		h, ok1 := d.intVal(n.content[0], kp+"[0]", 0, 1024)
-		w, ok2 := d.intVal(n.content[1], kp+"[1]", 0, 1024)
+		h, ok1 := d.intVal(n.content[0], kp+"[0]", lo, hi)
+		w, ok2 := d.intVal(n.content[1], kp+"[1]", lo, hi)
 		if !ok1 || !ok2 {
-			return Padding{Mode: PadValid}
+			return nn.Value{Text: string(nn.PadValid)}
 		}
-		return Padding{Mode: PadExplicit, H: int(h), W: int(w)}
+		return nn.Value{Text: string(nn.PadExplicit), H: int(h), W: int(w)}
 	}
-	mode, ok := d.enumVal(n, kp, "padding", []string{PadValid, PadSame})
+	mode, ok := d.enumVal(n, kp, "padding", []string{string(nn.PadValid), string(nn.PadSame)})
 	if !ok {
-		return Padding{Mode: PadValid}
+		return nn.Value{Text: string(nn.PadValid)}
 	}
-	return Padding{Mode: mode}
+	return nn.Value{Text: mode}
 }
 
 var optimizerKeys = map[string][]string{

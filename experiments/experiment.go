@@ -49,11 +49,13 @@
 // test must be given and train 0 means all the rest.
 //
 // A layer is a kind alone (`- relu`) or a kind with its parameters
-// (`- conv: {filters: 8, kernel: 3}`); every layer takes an optional name
-// (the k-th layer of a kind, if unnamed, is called conv<k>, pool<k>, bn<k>,
-// dense<k>, relu<k>, …). Flatten is never
-// implicit: a dense layer after a conv or pooling layer needs a flatten layer
-// between them, which arch reports. The `activation:` of a conv or dense layer
+// (`- conv: {filters: 8, kernel: 3}`). The kinds, their keys with types,
+// defaults and bounds, and the order the canonical form writes them in are
+// those of package nn's table of layer kinds (nn.Kinds). Every layer takes
+// an optional name (the k-th layer of a kind, if unnamed, is called conv<k>,
+// pool<k>, bn<k>, dense<k>, relu<k>, …). Flatten is never implicit: a dense
+// layer after a conv or pooling layer needs a flatten layer between them,
+// which arch reports. The `activation:` of a conv or dense layer
 // is a shortcut for an activation layer right after it. The last layer outputs
 // logits: the loss applies softmax itself.
 //
@@ -61,6 +63,8 @@
 // inherited one; a list (such as model) replaces the inherited list whole; a
 // key set to null removes the inherited key.
 package experiments
+
+import "github.com/cnnlab/cnnlab/nn"
 
 // Experiment is one fully checked experiment. Load fills in every default.
 type Experiment struct {
@@ -139,68 +143,25 @@ var BuiltinSets = map[string]BuiltinSet{
 		Classes: []string{"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"}},
 }
 
-// Layer is one entry of the model list. Parameters that do not apply to its
-// Kind are zero.
+// Layer is one entry of the model list. Its keys are those of its kind in
+// the table of package nn (nn.LookupKind(Kind).Keys).
 type Layer struct {
-	Kind string // conv, maxpool, avgpool, batchnorm, dropout, dense, flatten, relu, leaky_relu, sigmoid, tanh, softmax
-	Name string // unique in the model; the k-th unnamed conv is conv<k> (pool<k> for pooling, bn<k> for batchnorm)
+	Kind nn.Kind
+	Name string // unique in the model; the k-th unnamed layer of a kind is named after its kind's prefix: conv<k>, pool<k>, bn<k>, …
 
-	Filters int     // conv: output channels
-	Kernel  Size2   // conv: kernel; maxpool, avgpool: window (the "size" key)
-	Stride  Size2   // conv: default 1; pooling: default the window
-	Padding Padding // conv, pooling
-	NoBias  bool    // conv, dense: "bias: false"
-	Init    string  // conv, dense: he (default) or glorot
-
-	Units int // dense
-
-	Rate float64 // dropout: probability of dropping a value, 0 ≤ Rate < 1
-
-	Momentum float64 // batchnorm: running = Momentum·running + (1−Momentum)·batch; default 0.9
-	Epsilon  float64 // batchnorm: default 1e-5
-
-	Alpha float64 // leaky_relu (and activation: leaky_relu): negative slope, default 0.01
-
-	Activation string // conv, dense: an activation layer to add after this one ("" = none)
+	// Values holds every key of the kind, as given or defaulted; a key
+	// that does not apply to a kind is absent.
+	Values map[string]nn.Value
 
 	At Pos // where the layer is written
 }
 
-// Size2 is a height and a width, written as one number when they are equal.
-type Size2 struct{ H, W int }
+// Value returns the value of the layer's key (zero if its kind has no such key).
+func (l Layer) Value(key string) nn.Value { return l.Values[key] }
 
-// Padding of a conv or pooling layer: valid, same, or explicit pixels on each
-// side (H above and below, W left and right).
-type Padding struct {
-	Mode string // PadValid, PadSame or PadExplicit
-	H, W int    // PadExplicit only
-}
-
-// Padding modes, the same words as package nn.
-const (
-	PadValid    = "valid"
-	PadSame     = "same"
-	PadExplicit = "explicit"
-)
-
-// Layer kinds.
-const (
-	KindConv      = "conv"
-	KindMaxPool   = "maxpool"
-	KindAvgPool   = "avgpool"
-	KindBatchNorm = "batchnorm"
-	KindDropout   = "dropout"
-	KindDense     = "dense"
-	KindFlatten   = "flatten"
-	KindReLU      = "relu"
-	KindLeakyReLU = "leaky_relu"
-	KindSigmoid   = "sigmoid"
-	KindTanh      = "tanh"
-	KindSoftmax   = "softmax"
-)
-
-// Activations are the kinds an activation: shortcut may name.
-var Activations = []string{KindReLU, KindLeakyReLU, KindSigmoid, KindTanh, KindSoftmax}
+// Activation is the kind of the activation layer the `activation:`
+// shortcut adds after this one, or "" for none.
+func (l Layer) Activation() nn.Kind { return nn.Kind(l.Values["activation"].Text) }
 
 // Train says how to train.
 type Train struct {

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/cnnlab/cnnlab/nn"
 )
 
 // loadErrors loads a file and returns its error lines.
@@ -157,7 +159,7 @@ func TestExtendsChain(t *testing.T) {
 		t.Fatalf("model has %d layers, want child's 4", len(e.Model))
 	}
 	l := e.Model[0]
-	if l.Name != "first" || l.Kernel != (Size2{3, 5}) || l.Padding != (Padding{PadExplicit, 1, 2}) || l.Stride != (Size2{1, 1}) {
+	if l.Name != "first" || l.Value("kernel") != (nn.Value{H: 3, W: 5}) || l.Value("padding") != (nn.Value{Text: string(nn.PadExplicit), H: 1, W: 2}) || l.Value("stride") != (nn.Value{H: 1, W: 1}) {
 		t.Errorf("first layer %+v", l)
 	}
 	if l.At.File != "testdata/good/child.yaml" || l.At.Line != 7 {
@@ -207,13 +209,13 @@ func TestDefaults(t *testing.T) {
 		t.Errorf("augment %+v", m.Data.Augment)
 	}
 	pool := m.Model[2]
-	if pool.Kind != KindAvgPool || pool.Kernel != (Size2{2, 2}) || pool.Stride != (Size2{2, 2}) || pool.Name != "pool1" {
+	if pool.Kind != nn.KindAvgPool || pool.Value("size") != (nn.Value{H: 2, W: 2}) || pool.Value("stride") != (nn.Value{H: 2, W: 2}) || pool.Name != "pool1" {
 		t.Errorf("avgpool %+v", pool)
 	}
-	if bn := m.Model[1]; bn.Momentum != 0.99 || bn.Epsilon != 0.001 || bn.Name != "bn1" {
+	if bn := m.Model[1]; bn.Value("momentum").Float != 0.99 || bn.Value("epsilon").Float != 0.001 || bn.Name != "bn1" {
 		t.Errorf("batchnorm %+v", bn)
 	}
-	if c := m.Model[0]; !c.NoBias || c.Init != "glorot" || c.Activation != KindLeakyReLU || c.Padding.Mode != PadSame {
+	if c := m.Model[0]; c.Value("bias").Bool || c.Value("init").Text != "glorot" || c.Activation() != nn.KindLeakyReLU || nn.Padding(c.Value("padding").Text) != nn.PadSame {
 		t.Errorf("conv %+v", c)
 	}
 	if s := m.Train.Schedule; s != (Schedule{Kind: ScheduleStep, Every: 2, Factor: 0.5, Warmup: 1}) {
@@ -264,14 +266,14 @@ func TestSweepOrder(t *testing.T) {
 	}
 	// The values reach the experiments.
 	wide := pts[7].Experiment
-	if wide.Model[0].Filters != 16 || wide.Train.Optimizer.LR != 0.01 || wide.Train.Optimizer.Momentum != 0.5 || wide.Train.Batch != 16 {
+	if wide.Model[0].Value("filters").Int != 16 || wide.Train.Optimizer.LR != 0.01 || wide.Train.Optimizer.Momentum != 0.5 || wide.Train.Batch != 16 {
 		t.Errorf("point 7: %+v %+v", wide.Model[0], wide.Train)
 	}
-	if inc := pts[9].Experiment; inc.Train.Epochs != 2 || inc.Model[0].Filters != 16 {
-		t.Errorf("include point: epochs %d filters %d, want 2 and 16 (from variant wide)", inc.Train.Epochs, inc.Model[0].Filters)
+	if inc := pts[9].Experiment; inc.Train.Epochs != 2 || inc.Model[0].Value("filters").Int != 16 {
+		t.Errorf("include point: epochs %d filters %d, want 2 and 16 (from variant wide)", inc.Train.Epochs, inc.Model[0].Value("filters").Int)
 	}
-	if small := pts[0].Experiment; small.Model[0].Filters != 4 || small.Train.Epochs != 1 {
-		t.Errorf("point 0: filters %d epochs %d", small.Model[0].Filters, small.Train.Epochs)
+	if small := pts[0].Experiment; small.Model[0].Value("filters").Int != 4 || small.Train.Epochs != 1 {
+		t.Errorf("point 0: filters %d epochs %d", small.Model[0].Value("filters").Int, small.Train.Epochs)
 	}
 	// The base experiment describes the sweep.
 	if e.Sweep == nil || e.Sweep.Seeds != 2 || len(e.Sweep.Grid) != 2 || e.Sweep.Grid[0].Key != "model[0].conv.kernel" ||
@@ -296,7 +298,7 @@ func TestSetOverrides(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Train.Epochs != 2 || e.Model[0].Kernel != (Size2{5, 5}) || e.Train.Optimizer.Kind != OptAdam || e.Train.Optimizer.LR != 0.01 ||
+	if e.Train.Epochs != 2 || e.Model[0].Value("kernel") != (nn.Value{H: 5, W: 5}) || e.Train.Optimizer.Kind != OptAdam || e.Train.Optimizer.LR != 0.01 ||
 		len(e.Data.Augment) != 1 || e.Name != "renamed" {
 		t.Errorf("overrides not applied: %+v %+v %+v", e.Train, e.Model[0], e.Data.Augment)
 	}

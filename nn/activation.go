@@ -1,5 +1,37 @@
 package nn
 
+import (
+	"fmt"
+	"strconv"
+)
+
+func init() {
+	activationKind := func(kind Kind, doc string, keys ...Key) *LayerKind {
+		return &LayerKind{Kind: kind, Doc: doc, Keys: keys, Family: FamilyActivation, Activation: true, ElementWise: true,
+			Shape: sameShape, Count: perValue,
+			build: func(b base, env *buildEnv) layer { return &activation{base: b} }}
+	}
+	registerKind(activationKind(KindReLU, "max(x, 0)"))
+	leaky := activationKind(KindLeakyReLU, "x for x > 0, alpha·x otherwise",
+		Key{Name: "alpha", Type: KeyFloat, Doc: "slope for negative inputs", Default: Value{Float: DefaultAlpha}, Min: 0, Max: 1, MaxOpen: true,
+			Set: func(s *LayerSpec, v Value) { s.Alpha = float32(v.Float) }})
+	leaky.Defaults = func(s *LayerSpec) {
+		if s.Alpha == 0 {
+			s.Alpha = DefaultAlpha
+		}
+	}
+	leaky.Shape = func(in Shape, s LayerSpec) (Shape, error) {
+		if !(s.Alpha >= 0 && s.Alpha < 1) {
+			return Shape{}, fmt.Errorf("alpha = %v, want 0 ≤ alpha < 1", s.Alpha)
+		}
+		return in, nil
+	}
+	leaky.Detail = func(s LayerSpec) string { return "alpha " + strconv.FormatFloat(float64(s.Alpha), 'g', 4, 32) }
+	registerKind(leaky)
+	registerKind(activationKind(KindSigmoid, "1/(1+e^−x)"))
+	registerKind(activationKind(KindTanh, "tanh(x)"))
+}
+
 // activation applies an element-wise function: relu max(x, 0), leaky_relu
 // (x for x > 0, alpha·x otherwise), sigmoid 1/(1+e^−x) or tanh.
 type activation struct {

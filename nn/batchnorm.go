@@ -1,6 +1,44 @@
 package nn
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindBatchNorm,
+		Doc:  "batch normalisation per channel, with a learned scale and shift; running statistics for evaluation",
+		Keys: []Key{
+			{Name: "momentum", Type: KeyFloat, Doc: "running = momentum·running + (1−momentum)·batch", Default: Value{Float: DefaultMomentum},
+				Min: 0, Max: 1, MaxOpen: true, Set: func(s *LayerSpec, v Value) { s.Momentum = float32(v.Float) }},
+			{Name: "epsilon", Type: KeyFloat, Doc: "added to the variance before its square root", Default: Value{Float: DefaultEpsilon},
+				Min: 0, Max: math.Inf(1), MinOpen: true, Set: func(s *LayerSpec, v Value) { s.Epsilon = float32(v.Float) }},
+		},
+		NamePrefix: "bn",
+		Family:     FamilyRegularise,
+		Defaults: func(s *LayerSpec) {
+			if s.Momentum == 0 {
+				s.Momentum = DefaultMomentum
+			}
+			if s.Epsilon == 0 {
+				s.Epsilon = DefaultEpsilon
+			}
+		},
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			if !(s.Momentum >= 0 && s.Momentum < 1) {
+				return Shape{}, fmt.Errorf("momentum = %v, want 0 ≤ momentum < 1", s.Momentum)
+			}
+			if !(s.Epsilon > 0) {
+				return Shape{}, fmt.Errorf("epsilon = %v, want > 0", s.Epsilon)
+			}
+			return in, nil
+		},
+		// 2 learnable values per channel (scale and shift), 2 FLOPs per value.
+		Count: func(s LayerSpec, in, out Shape) (params, flops float64) { return 2 * float64(in.C), 2 * sizeOf(out) },
+		build: func(b base, env *buildEnv) layer { return newBatchNorm(b) },
+	})
+}
 
 // batchNorm normalises each channel (the last axis: a conv's channels, a
 // dense layer's features) over the batch and the spatial positions, then

@@ -1,10 +1,65 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/cnnlab/cnnlab/nn/gemm"
 )
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindConv,
+		Doc:  "2-D convolution: each filter slides a kernel over all input channels and adds a bias",
+		Keys: []Key{
+			{Name: "filters", Type: KeyInt, Doc: "output channels", Required: true, Min: 1, Max: 1 << 20,
+				Set: func(s *LayerSpec, v Value) { s.Filters = v.Int }},
+			{Name: "kernel", Type: KeySize2, Doc: "kernel size: one number or [height, width]", Required: true, Min: 1, Max: 4096,
+				Set: func(s *LayerSpec, v Value) { s.KernelH, s.KernelW = v.H, v.W }},
+			withDefault(keyStride, Value{H: 1, W: 1}),
+			keyPadding, keyBias, keyInit, keyActivation,
+		},
+		Input:       ImageInput,
+		Family:      FamilyConv,
+		FeatureMaps: true,
+		Defaults: func(s *LayerSpec) {
+			if s.StrideH == 0 {
+				s.StrideH = 1
+			}
+			if s.StrideW == 0 {
+				s.StrideW = 1
+			}
+			if s.Padding == "" {
+				s.Padding = PadValid
+			}
+			defaultInit(s)
+		},
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			if s.Filters < 1 {
+				return Shape{}, fmt.Errorf("filters = %d, want ≥ 1", s.Filters)
+			}
+			g, err := windowGeometry(in, s, false)
+			if err != nil {
+				return Shape{}, err
+			}
+			return Shape{H: g.oh, W: g.ow, C: s.Filters}, nil
+		},
+		// 2·KH·KW·Cin FLOPs per output value, +1 for the bias.
+		Count: func(s LayerSpec, in, out Shape) (params, flops float64) {
+			perOut := float64(s.KernelH) * float64(s.KernelW) * float64(in.C)
+			bias := biasTerms(s)
+			return perOut*float64(s.Filters) + bias*float64(s.Filters), sizeOf(out) * (2*perOut + bias)
+		},
+		Detail: func(s LayerSpec) string {
+			return fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), padText(s)) + noBiasText(s)
+		},
+		build: func(b base, env *buildEnv) layer {
+			l := newConv(b, env.init)
+			l.scratch = env.scratch
+			return l
+		},
+	})
+}
 
 // conv is a 2-D convolution (strictly, a cross-correlation) over NHWC input:
 //

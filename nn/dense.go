@@ -1,10 +1,46 @@
 package nn
 
 import (
+	"fmt"
 	"math/rand/v2"
 
 	"github.com/cnnlab/cnnlab/nn/gemm"
 )
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindDense,
+		Doc:  "fully connected layer on a flat input: y = x·W + b",
+		Keys: []Key{
+			{Name: "units", Type: KeyInt, Doc: "output features", Required: true, Min: 1, Max: 1 << 24,
+				Set: func(s *LayerSpec, v Value) { s.Units = v.Int }},
+			keyBias, keyInit, keyActivation,
+		},
+		Input:    FlatInput,
+		Flattens: true,
+		Family:   FamilyDense,
+		Defaults: defaultInit,
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			if s.Units < 1 {
+				return Shape{}, fmt.Errorf("units = %d, want ≥ 1", s.Units)
+			}
+			if !in.Flat() {
+				return Shape{}, fmt.Errorf("dense needs a flat input (1×1×n); put a flatten layer before it")
+			}
+			if err := checkInit(s.Init); err != nil {
+				return Shape{}, err
+			}
+			return Shape{H: 1, W: 1, C: s.Units}, nil
+		},
+		// 2·In FLOPs per unit, +1 for the bias.
+		Count: func(s LayerSpec, in, out Shape) (params, flops float64) {
+			inSize, bias := sizeOf(in), biasTerms(s)
+			return inSize*float64(s.Units) + bias*float64(s.Units), float64(s.Units) * (2*inSize + bias)
+		},
+		Detail: func(s LayerSpec) string { return fmt.Sprintf("%d units", s.Units) + noBiasText(s) },
+		build:  func(b base, env *buildEnv) layer { return newDense(b, env.init) },
+	})
+}
 
 // dense is a fully connected layer on flat input: y = x·W + b, with x a
 // batch of In features per row and W an In×Units matrix.

@@ -9,6 +9,15 @@
 // row h, column w, channel c is Data[((n·H+h)·W+w)·C+c]. A flat vector of
 // features is a Tensor with H = W = 1.
 //
+// # Layer kinds
+//
+// Kinds lists the layer kinds: for each, its name, description, the keys an
+// experiment file may give it (types, defaults, bounds, how each is written
+// into a LayerSpec), its shape rule, its parameter and FLOP count, and the
+// constructor of its layer. Each entry is registered from the file of its
+// layer's forward and backward pass; the packages that read experiment files,
+// compile them and report on them take what they know of a kind from it.
+//
 // # Building a network
 //
 // Build turns a list of LayerSpec into a Network. It checks every layer

@@ -1,6 +1,30 @@
 package nn
 
-import "math/rand/v2"
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+)
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindDropout,
+		Doc:  "inverted dropout: in training, zeroes each value with probability rate and scales the rest by 1/(1−rate)",
+		Keys: []Key{
+			{Name: "rate", Type: KeyFloat, Doc: "the probability of dropping a value", Required: true, Min: 0, Max: 1, MaxOpen: true,
+				Set: func(s *LayerSpec, v Value) { s.Rate = float32(v.Float) }},
+		},
+		Family: FamilyRegularise,
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			if !(s.Rate >= 0 && s.Rate < 1) {
+				return Shape{}, fmt.Errorf("rate = %v, want 0 ≤ rate < 1", s.Rate)
+			}
+			return in, nil
+		},
+		Detail: func(s LayerSpec) string { return "rate " + strconv.FormatFloat(float64(s.Rate), 'g', 4, 32) },
+		build:  func(b base, env *buildEnv) layer { return &dropout{base: b, rand: env.dropout} },
+	})
+}
 
 // dropout zeroes each value with probability Rate in training mode and scales
 // the kept ones by 1/(1−Rate) (inverted dropout), so eval mode is the

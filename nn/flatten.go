@@ -1,5 +1,16 @@
 package nn
 
+func init() {
+	registerKind(&LayerKind{
+		Kind:     KindFlatten,
+		Doc:      "reshapes an H×W×C feature map into a flat vector of H·W·C features",
+		Flattens: true,
+		Family:   FamilyReshape,
+		Shape:    func(in Shape, s LayerSpec) (Shape, error) { return Shape{H: 1, W: 1, C: in.Size()}, nil },
+		build:    func(b base, env *buildEnv) layer { return &flatten{base: b} },
+	})
+}
+
 // flatten reshapes each H×W×C example into a vector of H·W·C features (in
 // NHWC order). It copies nothing: its output and input gradient share the
 // data of its input and output gradient.

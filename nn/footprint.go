@@ -17,12 +17,13 @@ const maxPerImage = 1 << 32
 
 // LayerFootprint is the memory one layer needs.
 type LayerFootprint struct {
-	Name, Kind string
-	In, Out    Shape
-	Params     int64 // trainable values (each has a gradient beside it)
-	State      int64 // other saved values: batch norm running statistics
-	PerImage   int64 // float32 values kept per image of a training batch: output, input gradient, buffers
-	Fixed      int64 // float32 buffers whatever the batch: a Winograd conv's transformed weights
+	Name     string
+	Kind     Kind
+	In, Out  Shape
+	Params   int64 // trainable values (each has a gradient beside it)
+	State    int64 // other saved values: batch norm running statistics
+	PerImage int64 // float32 values kept per image of a training batch: output, input gradient, buffers
+	Fixed    int64 // float32 buffers whatever the batch: a Winograd conv's transformed weights
 }
 
 // Footprint is the memory a network needs to train, computed from its specs

@@ -148,7 +148,13 @@ func runGradCheck(t *testing.T, c gradCase) {
 }
 
 func TestGradConv(t *testing.T) {
-	conv := func(f, kh, kw, sh, sw int, pad string) LayerSpec {
+	for _, c := range convGradCases() {
+		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+	}
+}
+
+func convGradCases() []gradCase {
+	conv := func(f, kh, kw, sh, sw int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad}
 	}
 	explicit := func(s LayerSpec, top, bottom, left, right int) LayerSpec {
@@ -159,7 +165,7 @@ func TestGradConv(t *testing.T) {
 	noBias.NoBias = true
 	glorot := conv(2, 5, 3, 1, 2, PadValid)
 	glorot.Init = InitGlorot
-	cases := []gradCase{
+	return []gradCase{
 		{name: "k1 s1 valid (pointwise)", in: Shape{5, 7, 3}, specs: []LayerSpec{conv(4, 1, 1, 1, 1, PadValid)}},
 		{name: "k1 s2 same", in: Shape{5, 6, 2}, specs: []LayerSpec{conv(3, 1, 1, 2, 2, PadSame)}},
 		{name: "k3 s1 same", in: Shape{6, 5, 2}, specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame)}},
@@ -173,16 +179,13 @@ func TestGradConv(t *testing.T) {
 		{name: "k5x3 s1x2 glorot", in: Shape{6, 7, 2}, specs: []LayerSpec{glorot}},
 		{name: "two convs", in: Shape{8, 8, 2}, specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame), conv(2, 3, 3, 2, 2, PadValid)}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
-	}
 }
 
 // TestGradConvWinograd checks the Winograd passes of 3×3 stride-1 convs,
 // forced on whatever their shape.
 func TestGradConvWinograd(t *testing.T) {
 	withConvAlgo(t, convWinograd)
-	spec := func(f int, pad string) LayerSpec {
+	spec := func(f int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
 	}
 	noBias := spec(3, PadSame)
@@ -217,11 +220,17 @@ func TestGradConvWinograd(t *testing.T) {
 }
 
 func TestGradPool(t *testing.T) {
+	for _, c := range poolGradCases() {
+		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+	}
+}
+
+func poolGradCases() []gradCase {
 	var cases []gradCase
-	for _, kind := range []string{KindMaxPool, KindAvgPool} {
+	for _, kind := range []Kind{KindMaxPool, KindAvgPool} {
 		for _, size := range []int{2, 3} {
 			for _, stride := range []int{1, 2} {
-				for _, pad := range []string{PadValid, PadSame} {
+				for _, pad := range []Padding{PadValid, PadSame} {
 					cases = append(cases, gradCase{
 						name:  fmt.Sprintf("%s %d stride %d %s", kind, size, stride, pad),
 						in:    Shape{7, 5, 2}, // divisible by neither size with stride 2
@@ -233,26 +242,32 @@ func TestGradPool(t *testing.T) {
 		}
 		cases = append(cases,
 			gradCase{
-				name:  kind + " default stride",
+				name:  string(kind) + " default stride",
 				in:    Shape{7, 8, 3},
 				specs: []LayerSpec{{Kind: kind, KernelH: 3, KernelW: 2}},
 				input: distinctInput,
 			},
 			gradCase{
-				name:  kind + " explicit padding",
+				name:  string(kind) + " explicit padding",
 				in:    Shape{6, 5, 2},
 				specs: []LayerSpec{{Kind: kind, KernelH: 3, KernelW: 3, StrideH: 2, StrideW: 2, Padding: PadExplicit, PadTop: 1, PadBottom: 2, PadLeft: 2, PadRight: 1}},
 				input: distinctInput,
 			})
 	}
-	for _, c := range cases {
+	return cases
+}
+
+func TestGradLayers(t *testing.T) {
+	for _, c := range layerGradCases() {
 		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
 	}
 }
 
-func TestGradLayers(t *testing.T) {
+// layerGradCases checks the layers other than conv and pooling; a new kind
+// adds its cases here (or a list of its own to gradCaseLists).
+func layerGradCases() []gradCase {
 	flat := []LayerSpec{{Kind: KindFlatten}}
-	cases := []gradCase{
+	return []gradCase{
 		{name: "dense", in: Shape{1, 1, 7}, specs: []LayerSpec{{Kind: KindDense, Units: 5}}},
 		{name: "dense no bias glorot", in: Shape{1, 1, 6}, specs: []LayerSpec{{Kind: KindDense, Units: 4, NoBias: true, Init: InitGlorot}}},
 		{name: "flatten dense", in: Shape{3, 4, 2}, specs: append(flat, LayerSpec{Kind: KindDense, Units: 3})},
@@ -284,8 +299,27 @@ func TestGradLayers(t *testing.T) {
 			{Kind: KindDense, Units: 3},
 		}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+}
+
+// gradCaseLists are the gradient checks that TestEveryKindGradChecked
+// searches for every kind of the table.
+var gradCaseLists = map[string]func() []gradCase{"conv": convGradCases, "pool": poolGradCases, "layers": layerGradCases}
+
+// TestEveryKindGradChecked fails when a kind of the table appears in no
+// gradient check.
+func TestEveryKindGradChecked(t *testing.T) {
+	checked := map[Kind]bool{}
+	for _, list := range gradCaseLists {
+		for _, c := range list() {
+			for _, s := range c.specs {
+				checked[s.Kind] = true
+			}
+		}
+	}
+	for _, k := range Kinds() {
+		if !checked[k.Kind] {
+			t.Errorf("layer kind %q has no gradient check: add cases to layerGradCases in gradcheck_test.go", k.Kind)
+		}
 	}
 }
 

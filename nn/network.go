@@ -26,7 +26,7 @@ func (p *Param) key() string { return p.Layer + "." + p.Name }
 // LayerInfo describes one layer of a built network.
 type LayerInfo struct {
 	Name   string
-	Kind   string
+	Kind   Kind
 	In     Shape
 	Out    Shape
 	Params int // number of learnable values
@@ -72,7 +72,7 @@ type Network struct {
 // (including BackwardInput and Activations) since timing was switched on.
 type LayerTime struct {
 	Name     string
-	Kind     string
+	Kind     Kind
 	Forward  time.Duration
 	Backward time.Duration
 }
@@ -109,8 +109,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		return nil, err
 	}
 	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
-	initRand := NewRand(seed, StreamInit)
-	dropRand := rand.New(net.dropout)
+	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: rand.New(net.dropout), scratch: &net.scratch}
 	cur := in
 	for i, spec := range specs {
 		spec.Name = names[i]
@@ -118,10 +117,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		if err != nil {
 			return nil, fmt.Errorf("nn: layer %d: %w", i+1, err)
 		}
-		l := newLayer(withDefaults(spec), cur, out, initRand, dropRand)
-		if c, ok := l.(*conv); ok {
-			c.scratch = &net.scratch
-		}
+		l := LookupKind(spec.Kind).build(base{spec: withDefaults(spec), in: cur, out: out}, env) // OutputShape has checked the kind
 		n := 0
 		for _, p := range l.params() {
 			n += len(p.Value)
@@ -137,14 +133,11 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 }
 
 // namePrefix is the stem of the names Build gives unnamed layers.
-func namePrefix(kind string) string {
-	switch kind {
-	case KindMaxPool, KindAvgPool:
-		return "pool"
-	case KindBatchNorm:
-		return "bn"
+func namePrefix(kind Kind) string {
+	if k := LookupKind(kind); k != nil {
+		return k.Prefix()
 	}
-	return kind
+	return string(kind)
 }
 
 // layerNames returns the names of the layers: their own, or prefix+k for the
@@ -184,31 +177,6 @@ func layerNames(specs []LayerSpec) ([]string, error) {
 	return names, nil
 }
 
-// newLayer makes the layer of a checked spec (defaults applied).
-func newLayer(s LayerSpec, in, out Shape, initRand, dropRand *rand.Rand) layer {
-	b := base{spec: s, in: in, out: out}
-	switch s.Kind {
-	case KindConv:
-		return newConv(b, initRand)
-	case KindMaxPool:
-		return newMaxPool(b)
-	case KindAvgPool:
-		return newAvgPool(b)
-	case KindBatchNorm:
-		return newBatchNorm(b)
-	case KindDropout:
-		return &dropout{base: b, rand: dropRand}
-	case KindDense:
-		return newDense(b, initRand)
-	case KindFlatten:
-		return &flatten{base: b}
-	case KindSoftmax:
-		return &softmax{base: b}
-	default: // the element-wise activations; OutputShape has checked the kind
-		return &activation{base: b}
-	}
-}
-
 // base holds what every layer knows about itself.
 type base struct {
 	spec    LayerSpec // defaults applied
@@ -228,7 +196,7 @@ func newParam(layerName, name string, decay bool, shape ...int) *Param {
 }
 
 // initWeights fills w by the spec's initialisation (see the package doc).
-func initWeights(w []float32, init string, fanIn, fanOut int, r *rand.Rand) {
+func initWeights(w []float32, init Init, fanIn, fanOut int, r *rand.Rand) {
 	switch init {
 	case InitGlorot:
 		limit := math.Sqrt(6 / float64(fanIn+fanOut))

@@ -10,7 +10,7 @@ import (
 )
 
 func TestOutputShape(t *testing.T) {
-	conv := func(k, s int, pad string) LayerSpec {
+	conv := func(k, s int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: 8, KernelH: k, KernelW: k, StrideH: s, StrideW: s, Padding: pad}
 	}
 	tests := []struct {

@@ -1,5 +1,50 @@
 package nn
 
+import "fmt"
+
+func init() {
+	poolKind := func(kind Kind, doc string, build func(b base, env *buildEnv) layer) *LayerKind {
+		return &LayerKind{Kind: kind, Doc: doc,
+			Keys: []Key{
+				{Name: "size", Type: KeySize2, Doc: "window size: one number or [height, width]", Default: Value{H: 2, W: 2}, Min: 1, Max: 4096,
+					Set: func(s *LayerSpec, v Value) { s.KernelH, s.KernelW = v.H, v.W }},
+				withDefaultFrom(keyStride, "size"),
+				keyPadding,
+			},
+			NamePrefix: "pool", Input: ImageInput, Family: FamilyPool, FeatureMaps: true,
+			Defaults: func(s *LayerSpec) {
+				if s.StrideH == 0 {
+					s.StrideH = s.KernelH
+				}
+				if s.StrideW == 0 {
+					s.StrideW = s.KernelW
+				}
+				if s.Padding == "" {
+					s.Padding = PadValid
+				}
+			},
+			Shape: func(in Shape, s LayerSpec) (Shape, error) {
+				g, err := windowGeometry(in, s, true)
+				if err != nil {
+					return Shape{}, err
+				}
+				return Shape{H: g.oh, W: g.ow, C: in.C}, nil
+			},
+			// KH·KW FLOPs per output value.
+			Count: func(s LayerSpec, in, out Shape) (params, flops float64) {
+				return 0, sizeOf(out) * float64(s.KernelH) * float64(s.KernelW)
+			},
+			Detail: func(s LayerSpec) string {
+				return fmt.Sprintf("%d×%d stride %s %s", s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), padText(s))
+			},
+			build: build}
+	}
+	registerKind(poolKind(KindMaxPool, "the largest value of each window, channel by channel",
+		func(b base, env *buildEnv) layer { return newMaxPool(b) }))
+	registerKind(poolKind(KindAvgPool, "the mean of each window's input values (padding not counted), channel by channel",
+		func(b base, env *buildEnv) layer { return newAvgPool(b) }))
+}
+
 // maxPool takes the largest value of each KH×KW window, channel by channel.
 // Padded positions are skipped, so they never win; ties go to the first
 // value in (kh, kw) order.

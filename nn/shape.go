@@ -12,42 +12,12 @@ const (
 	DefaultAlpha    = 0.01 // leaky_relu
 )
 
-// withDefaults returns spec with its zero fields replaced by their defaults:
-// conv stride 1, pooling stride = window, padding valid, batch-norm momentum
-// and epsilon, leaky-ReLU slope, He initialisation.
+// withDefaults returns spec with its zero fields replaced by the defaults of
+// its kind (conv stride 1, pooling stride = window, padding valid, He
+// initialisation, batch-norm momentum and epsilon, leaky-ReLU slope).
 func withDefaults(spec LayerSpec) LayerSpec {
-	switch spec.Kind {
-	case KindConv:
-		if spec.StrideH == 0 {
-			spec.StrideH = 1
-		}
-		if spec.StrideW == 0 {
-			spec.StrideW = 1
-		}
-	case KindMaxPool, KindAvgPool:
-		if spec.StrideH == 0 {
-			spec.StrideH = spec.KernelH
-		}
-		if spec.StrideW == 0 {
-			spec.StrideW = spec.KernelW
-		}
-	case KindBatchNorm:
-		if spec.Momentum == 0 {
-			spec.Momentum = DefaultMomentum
-		}
-		if spec.Epsilon == 0 {
-			spec.Epsilon = DefaultEpsilon
-		}
-	case KindLeakyReLU:
-		if spec.Alpha == 0 {
-			spec.Alpha = DefaultAlpha
-		}
-	}
-	if spec.Padding == "" {
-		spec.Padding = PadValid
-	}
-	if spec.Init == "" {
-		spec.Init = InitHe
+	if k := LookupKind(spec.Kind); k != nil && k.Defaults != nil {
+		k.Defaults(&spec)
 	}
 	return spec
 }
@@ -55,7 +25,7 @@ func withDefaults(spec LayerSpec) LayerSpec {
 // layerLabel names a layer in errors: `conv "conv1"`, or just the kind.
 func layerLabel(spec LayerSpec) string {
 	if spec.Name == "" {
-		return spec.Kind
+		return string(spec.Kind)
 	}
 	return fmt.Sprintf("%s %q", spec.Kind, spec.Name)
 }
@@ -80,63 +50,17 @@ func outputShape(in Shape, s LayerSpec) (Shape, error) {
 	if in.Size() > math.MaxInt32 {
 		return Shape{}, fmt.Errorf("input has %d values, more than this engine supports", in.Size())
 	}
-	switch s.Kind {
-	case KindConv:
-		if s.Filters < 1 {
-			return Shape{}, fmt.Errorf("filters = %d, want ≥ 1", s.Filters)
-		}
-		g, err := windowGeometry(in, s, false)
-		if err != nil {
-			return Shape{}, err
-		}
-		return Shape{H: g.oh, W: g.ow, C: s.Filters}, nil
-	case KindMaxPool, KindAvgPool:
-		g, err := windowGeometry(in, s, true)
-		if err != nil {
-			return Shape{}, err
-		}
-		return Shape{H: g.oh, W: g.ow, C: in.C}, nil
-	case KindDense:
-		if s.Units < 1 {
-			return Shape{}, fmt.Errorf("units = %d, want ≥ 1", s.Units)
-		}
-		if !in.Flat() {
-			return Shape{}, fmt.Errorf("dense needs a flat input (1×1×n); put a flatten layer before it")
-		}
-		if err := checkInit(s.Init); err != nil {
-			return Shape{}, err
-		}
-		return Shape{H: 1, W: 1, C: s.Units}, nil
-	case KindFlatten:
-		return Shape{H: 1, W: 1, C: in.Size()}, nil
-	case KindBatchNorm:
-		if !(s.Momentum >= 0 && s.Momentum < 1) {
-			return Shape{}, fmt.Errorf("momentum = %v, want 0 ≤ momentum < 1", s.Momentum)
-		}
-		if !(s.Epsilon > 0) {
-			return Shape{}, fmt.Errorf("epsilon = %v, want > 0", s.Epsilon)
-		}
-		return in, nil
-	case KindDropout:
-		if !(s.Rate >= 0 && s.Rate < 1) {
-			return Shape{}, fmt.Errorf("rate = %v, want 0 ≤ rate < 1", s.Rate)
-		}
-		return in, nil
-	case KindLeakyReLU:
-		if !(s.Alpha >= 0 && s.Alpha < 1) {
-			return Shape{}, fmt.Errorf("alpha = %v, want 0 ≤ alpha < 1", s.Alpha)
-		}
-		return in, nil
-	case KindReLU, KindSigmoid, KindTanh, KindSoftmax:
-		return in, nil
-	case "":
+	if s.Kind == "" {
 		return Shape{}, fmt.Errorf("layer kind is empty")
-	default:
+	}
+	k := LookupKind(s.Kind)
+	if k == nil {
 		return Shape{}, fmt.Errorf("unknown layer kind %q", s.Kind)
 	}
+	return k.Shape(in, s)
 }
 
-func checkInit(init string) error {
+func checkInit(init Init) error {
 	switch init {
 	case InitHe, InitGlorot:
 		return nil

@@ -2,6 +2,18 @@ package nn
 
 import "math"
 
+func init() {
+	registerKind(&LayerKind{
+		Kind:       KindSoftmax,
+		Doc:        "softmax over the channels: exponentials normalised to sum to 1",
+		Family:     FamilyActivation,
+		Activation: true,
+		Shape:      sameShape,
+		Count:      perValue,
+		build:      func(b base, env *buildEnv) layer { return &softmax{base: b} },
+	})
+}
+
 // softmax turns each row of C values (the channels at one position; for a
 // flat input, the features of one example) into probabilities:
 //

@@ -10,34 +10,42 @@ type Shape struct {
 // Size is the number of values in one example of this shape.
 func (s Shape) Size() int { return s.H * s.W * s.C }
 
-// Layer kinds understood by Build. Activations are layers of their own; an
-// experiment's `activation:` shortcut is expanded into one before it reaches nn.
+// Layer kinds understood by Build; each is described by its entry in the
+// table of kinds (see Kinds), in the file of its forward and backward pass.
+// Activations are layers of their own; an experiment's `activation:`
+// shortcut is expanded into one before it reaches nn.
 const (
-	KindConv      = "conv"
-	KindMaxPool   = "maxpool"
-	KindAvgPool   = "avgpool"
-	KindBatchNorm = "batchnorm"
-	KindDropout   = "dropout"
-	KindDense     = "dense"
-	KindFlatten   = "flatten"
-	KindReLU      = "relu"
-	KindLeakyReLU = "leaky_relu"
-	KindSigmoid   = "sigmoid"
-	KindTanh      = "tanh"
-	KindSoftmax   = "softmax"
+	KindConv      Kind = "conv"
+	KindMaxPool   Kind = "maxpool"
+	KindAvgPool   Kind = "avgpool"
+	KindBatchNorm Kind = "batchnorm"
+	KindDropout   Kind = "dropout"
+	KindDense     Kind = "dense"
+	KindFlatten   Kind = "flatten"
+	KindReLU      Kind = "relu"
+	KindLeakyReLU Kind = "leaky_relu"
+	KindSigmoid   Kind = "sigmoid"
+	KindTanh      Kind = "tanh"
+	KindSoftmax   Kind = "softmax"
 )
 
-// Padding modes of conv and pooling layers.
+// Padding is the padding mode of a conv or pooling layer.
+type Padding string
+
+// Padding modes.
 const (
-	PadValid    = "valid"    // no padding
-	PadSame     = "same"     // output = ceil(input / stride); extra padding goes to bottom/right
-	PadExplicit = "explicit" // PadTop, PadBottom, PadLeft, PadRight as given
+	PadValid    Padding = "valid"    // no padding
+	PadSame     Padding = "same"     // output = ceil(input / stride); extra padding goes to bottom/right
+	PadExplicit Padding = "explicit" // PadTop, PadBottom, PadLeft, PadRight as given
 )
+
+// Init is a weight initialisation.
+type Init string
 
 // Weight initialisations.
 const (
-	InitHe     = "he"     // normal, std = sqrt(2 / fan_in); the default
-	InitGlorot = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
+	InitHe     Init = "he"     // normal, std = sqrt(2 / fan_in); the default
+	InitGlorot Init = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
 )
 
 // LayerSpec describes one layer completely: it is what arch compiles an
@@ -45,15 +53,15 @@ const (
 // network can be rebuilt without the experiment file. Fields that do not apply
 // to a kind are zero and ignored.
 type LayerSpec struct {
-	Kind string // one of the Kind constants
+	Kind Kind   // one of the Kind constants
 	Name string // unique within a network, e.g. "conv1"; Build names unnamed layers
 
 	// conv: Filters output channels, a KernelH×KernelW kernel.
 	// maxpool/avgpool: a KernelH×KernelW window.
 	Filters           int
 	KernelH, KernelW  int
-	StrideH, StrideW  int    // ≥ 1; when zero, 1 for conv and the window size for pooling
-	Padding           string // PadValid, PadSame or PadExplicit ("" = valid)
+	StrideH, StrideW  int     // ≥ 1; when zero, 1 for conv and the window size for pooling
+	Padding           Padding // PadValid, PadSame or PadExplicit ("" = valid)
 	PadTop, PadBottom int
 	PadLeft, PadRight int
 	NoBias            bool // conv, dense: no bias term
@@ -73,5 +81,5 @@ type LayerSpec struct {
 	Alpha float32
 
 	// conv, dense: weight initialisation (InitHe when "").
-	Init string
+	Init Init
 }

@@ -149,7 +149,7 @@ const winogradErrBound = 1e-5
 // both against a float64 reference, relative to the sum of absolute terms,
 // and against each other.
 func TestWinogradMatchesReference(t *testing.T) {
-	convSpec := func(f int, pad string) LayerSpec {
+	convSpec := func(f int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
 	}
 	explicit := LayerSpec{Kind: KindConv, Filters: 5, KernelH: 3, KernelW: 3, Padding: PadExplicit, PadTop: 2, PadBottom: 0, PadLeft: 1, PadRight: 3}

@@ -13,8 +13,8 @@ import (
 type banner struct{ Class, Title, Text, Detail string }
 
 type archRow struct {
-	Name, Kind, Detail, Output, Params, FLOPs, Class string
-	Width                                            int
+	Name, Kind, Detail, Output, Params, FLOPs, Class, About string
+	Width                                                   int
 }
 
 type exampleView struct {
@@ -85,14 +85,23 @@ type keyValue struct{ Key, Value string }
 
 type runLink struct{ Label, Href string }
 
-// layerClass maps a layer kind to one of the diagram's colour classes.
-func layerClass(kind string) string {
-	switch kind {
-	case "conv", "maxpool", "avgpool", "dense", "batchnorm", "dropout", "flatten":
-		return kind
+// layerClass returns the diagram's colour class of a layer: its kind's
+// family, as arch.json records it.
+func layerClass(l record.ArchLayer) string {
+	if l.Family != "" {
+		return l.Family
 	}
-	return "act"
+	if f, ok := legacyFamilies[l.Kind]; ok {
+		return f
+	}
+	return "activation"
 }
+
+// legacyFamilies are the families of the kinds that existed before arch.json
+// recorded them, for the records written then. Newer kinds always come
+// with their family.
+var legacyFamilies = map[string]string{"conv": "conv", "maxpool": "pool", "avgpool": "pool",
+	"batchnorm": "regularise", "dropout": "regularise", "dense": "dense", "flatten": "reshape"}
 
 func (b *builder) run(r *run, prev, next *run) error {
 	e := r.Exp
@@ -171,7 +180,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 			}
 			data.Arch = append(data.Arch, archRow{
 				Name: l.Name, Kind: l.Kind, Detail: l.Detail, Output: shape(l.Output),
-				Params: thousands(l.Params), FLOPs: thousands(l.FLOPs), Class: layerClass(l.Kind), Width: min(max(width, 30), 100),
+				Params: thousands(l.Params), FLOPs: thousands(l.FLOPs), Class: layerClass(l), About: l.About, Width: min(max(width, 30), 100),
 			})
 		}
 	}

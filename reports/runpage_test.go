@@ -2,6 +2,7 @@ package reports
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -53,6 +54,36 @@ func TestHistogramColorsTellFirstAndLastApart(t *testing.T) {
 			if i > 0 && i < n-1 && (seriesColor(s, i) == seriesColor(first, 0) || seriesColor(s, i) == seriesColor(last, n-1)) {
 				t.Errorf("n=%d: epoch %d has the colour of the first or last epoch", n, i)
 			}
+		}
+	}
+}
+
+// TestLayerClass checks that the diagram colours a layer by the family its
+// record gives, that records written before families were recorded keep
+// their colours, and that every class has a rule in the style sheet.
+func TestLayerClass(t *testing.T) {
+	tests := []struct {
+		layer record.ArchLayer
+		want  string
+	}{
+		{record.ArchLayer{Kind: "conv", Family: "conv"}, "conv"},
+		{record.ArchLayer{Kind: "some_new_pool", Family: "pool"}, "pool"},
+		{record.ArchLayer{Kind: "maxpool"}, "pool"},
+		{record.ArchLayer{Kind: "dropout"}, "regularise"},
+		{record.ArchLayer{Kind: "flatten"}, "reshape"},
+		{record.ArchLayer{Kind: "leaky_relu"}, "activation"},
+	}
+	css, err := static.ReadFile("static/site.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		got := layerClass(tt.layer)
+		if got != tt.want {
+			t.Errorf("%+v: class %q, want %q", tt.layer, got, tt.want)
+		}
+		if !strings.Contains(string(css), ".layer."+got+" {") {
+			t.Errorf("site.css has no rule for .layer.%s", got)
 		}
 	}
 }

@@ -164,12 +164,9 @@ func pickImages(im data.Images, classes, n int) []int {
 	return out
 }
 
-// activationKinds are the layers whose output a conv's feature maps show
-// when one follows it directly (the conv's activation).
-var activationKinds = map[string]bool{nn.KindReLU: true, nn.KindLeakyReLU: true, nn.KindSigmoid: true, nn.KindTanh: true}
-
-// featureMaps returns, for each chosen image, the output of every conv and
-// pooling layer (a conv's after the activation right behind it, if any).
+// featureMaps returns, for each chosen image, the output of every layer whose
+// kind shows feature maps (conv, pooling), after the element-wise activation
+// right behind it when the layer takes an activation: shortcut (a conv).
 func featureMaps(net *nn.Network, im data.Images, pre data.Preprocessor, idx []int) ([]record.FeatureMaps, error) {
 	if len(idx) == 0 {
 		return nil, nil
@@ -191,16 +188,19 @@ func featureMaps(net *nn.Network, im data.Images, pre data.Preprocessor, idx []i
 		out[j] = record.FeatureMaps{Index: i, True: int(im.Labels[i]), Image: imageOf(im, i)}
 	}
 	for l, s := range specs {
-		if s.Kind != nn.KindConv && s.Kind != nn.KindMaxPool && s.Kind != nn.KindAvgPool {
+		kind := nn.LookupKind(s.Kind)
+		if kind == nil || !kind.FeatureMaps {
 			continue
 		}
 		act, activation := acts[l], ""
-		if s.Kind == nn.KindConv && l+1 < len(specs) && activationKinds[specs[l+1].Kind] {
-			act, activation = acts[l+1], specs[l+1].Kind
+		if _, takesActivation := kind.Key("activation"); takesActivation && l+1 < len(specs) {
+			if next := nn.LookupKind(specs[l+1].Kind); next != nil && next.Activation && next.ElementWise {
+				act, activation = acts[l+1], string(next.Kind)
+			}
 		}
 		for j := range idx {
 			lm := scaleMaps(act.Example(j), act.H, act.W, act.C)
-			lm.Layer, lm.Kind, lm.Activation = s.Name, s.Kind, activation
+			lm.Layer, lm.Kind, lm.Activation = s.Name, string(s.Kind), activation
 			out[j].Layers = append(out[j].Layers, lm)
 		}
 	}

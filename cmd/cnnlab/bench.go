@@ -154,7 +154,7 @@ type benchResult struct {
 
 // kindTime is the training time of the layers of one kind.
 type kindTime struct {
-	kind              string
+	kind              nn.Kind
 	forward, backward time.Duration
 }
 
@@ -271,7 +271,7 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 
 // kindTimes adds up the layer times by kind, slowest kind first.
 func kindTimes(times []nn.LayerTime) []kindTime {
-	byKind := map[string]*kindTime{}
+	byKind := map[nn.Kind]*kindTime{}
 	var kinds []*kindTime
 	for _, t := range times {
 		k := byKind[t.Kind]

@@ -105,7 +105,7 @@ func describe(e *experiments.Experiment, net *arch.Network) string {
 func writeLayers(w io.Writer, net *arch.Network) {
 	rows := [][]string{{"layer", "kind", "detail", "output", "params", "MFLOPs"}, {"input", "", "", net.Input.String(), "", ""}}
 	for _, l := range net.Layers {
-		rows = append(rows, []string{l.Name, l.Kind, l.Detail, l.Output.String(), thousands(l.Params), mflops(l.FLOPs)})
+		rows = append(rows, []string{l.Name, string(l.Kind), l.Detail, l.Output.String(), thousands(l.Params), mflops(l.FLOPs)})
 	}
 	rows = append(rows, []string{"total", "", "", "", thousands(net.Params), mflops(net.FLOPs)})
 	writeTable(w, rows, 3)

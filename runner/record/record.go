@@ -132,6 +132,12 @@ type ArchLayer struct {
 	Output [3]int `json:"output"` // H, W, C
 	Params int64  `json:"params"`
 	FLOPs  int64  `json:"flops"`
+	// Family groups the kinds a diagram draws alike (conv, pool,
+	// regularise, dense, reshape, activation) and About says in a line what
+	// the kind computes; both come from the table of layer kinds, and are
+	// absent from records written before they were added.
+	Family string `json:"family,omitempty"`
+	About  string `json:"about,omitempty"`
 }
 
 // Histograms holds, for every weight and bias tensor, its value histogram at
