@@ -22,6 +22,7 @@
 package arch
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -43,7 +44,7 @@ type Network struct {
 	Classes    int      // 0 when unknown (a folder that does not exist yet)
 	ClassNames []string // when known
 	Specs      []nn.LayerSpec
-	Layers     []Layer // one per spec
+	Layers     []Layer // one per spec, each followed by the layers nested in it
 	Params     int64
 	FLOPs      int64 // per image, forward pass
 }
@@ -58,6 +59,14 @@ type Layer struct {
 	FLOPs  int64
 	Family nn.Family // from the kind's table entry, as About
 	About  string    // what the kind computes, in a line
+
+	// Depth is 0 for a layer of the model, 1 for one nested in a block of
+	// the model (a residual's body or shortcut), and so on; Branch names the
+	// list of its block it is in ("body", "shortcut"), "" at depth 0. The
+	// rows of a block's layers follow the block's row; its Params and FLOPs
+	// include theirs.
+	Depth  int
+	Branch string
 }
 
 // Input returns the image shape and the class names of an experiment's data
@@ -104,59 +113,17 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 	if in.H < 1 || in.W < 1 || in.C < 1 {
 		return fail(experiments.Pos{File: e.File}, "data: input shape %v is not an image", in)
 	}
-	taken := map[string]bool{}
-	for _, l := range e.Model {
-		taken[l.Name] = true
+	var c compiler
+	specs, rows, cur, err := c.list(e.Model, in, "model", 0, false)
+	if err != nil {
+		errs = append(errs, *err)
+		return nil, errs
 	}
-	cur := in
-	flattened := false // a flatten or dense layer came before
-	var total float64
-	for i, l := range e.Model {
-		where := fmt.Sprintf("model[%d] %s", i, l.Name)
-		kind := nn.LookupKind(l.Kind)
-		specs := []nn.LayerSpec{spec(kind, l)}
-		if act := l.Activation(); act != "" {
-			name := l.Name + "_" + string(act)
-			for k := 2; taken[name]; k++ {
-				name = l.Name + "_" + string(act) + strconv.Itoa(k)
-			}
-			taken[name] = true
-			specs = append(specs, defaultSpec(nn.LookupKind(act), name))
-		}
-		switch kind.Input {
-		case nn.ImageInput:
-			if flattened {
-				return fail(l.At, "%s: a %s layer needs an image-shaped input, but it comes after flatten or dense (input %v)", where, l.Kind, cur)
-			}
-		case nn.FlatInput:
-			if !cur.Flat() {
-				return fail(l.At, "%s: %s after a %v feature map needs a flatten layer before it", where, l.Kind, cur)
-			}
-		}
-		if kind.Flattens {
-			flattened = true
-		}
-		for _, s := range specs {
-			out, err := nn.OutputShape(cur, s)
-			if err != nil {
-				return fail(l.At, "model[%d]: %v", i, err)
-			}
-			params, flops := count(s, cur, out)
-			sk := nn.LookupKind(s.Kind)
-			var detail string
-			if sk.Detail != nil {
-				detail = sk.Detail(s)
-			}
-			total += params
-			if total > MaxParams {
-				return fail(l.At, "%s: the model passes %s parameters here (%v → %v); the limit is 10⁹", where, human(total), cur, out)
-			}
-			net.Specs = append(net.Specs, s)
-			net.Layers = append(net.Layers, Layer{Name: s.Name, Kind: s.Kind, Detail: detail, Output: out,
-				Params: int64(params), FLOPs: int64(flops), Family: sk.Family, About: sk.Doc})
-			net.Params += int64(params)
-			net.FLOPs += int64(math.Min(flops, math.MaxInt64/4))
-			cur = out
+	net.Specs, net.Layers = specs, rows
+	for _, r := range rows {
+		if r.Depth == 0 {
+			net.Params += r.Params
+			net.FLOPs += r.FLOPs
 		}
 	}
 	last := e.Model[len(e.Model)-1]
@@ -170,6 +137,103 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 		return fail(last.At, "model[%d] %s: the last layer has %d outputs but %s has %d classes", len(e.Model)-1, last.Name, cur.C, setName(e.Data), net.Classes)
 	}
 	return net, nil
+}
+
+// compiler compiles lists of layers, the model and those nested in blocks.
+type compiler struct {
+	total float64 // parameters of the model's layers so far
+}
+
+// list compiles the layers of a list taking in: their specs, their rows
+// (each followed by the rows of the layers nested in it, one level deeper),
+// and the output shape. p names the list in messages; flattened says a
+// flatten or dense layer came before it.
+func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth int, flattened bool) ([]nn.LayerSpec, []Layer, nn.Shape, *experiments.Error) {
+	fail := func(at experiments.Pos, format string, args ...any) ([]nn.LayerSpec, []Layer, nn.Shape, *experiments.Error) {
+		return nil, nil, nn.Shape{}, &experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf(format, args...)}
+	}
+	taken := map[string]bool{}
+	for _, l := range layers {
+		taken[l.Name] = true
+	}
+	var specs []nn.LayerSpec
+	var rows []Layer
+	cur := in
+	for i, l := range layers {
+		where := fmt.Sprintf("%s[%d] %s", p, i, l.Name)
+		kind := nn.LookupKind(l.Kind)
+		switch kind.Input {
+		case nn.ImageInput:
+			if flattened {
+				return fail(l.At, "%s: a %s layer needs an image-shaped input, but it comes after flatten or dense (input %v)", where, l.Kind, cur)
+			}
+		case nn.FlatInput:
+			if !cur.Flat() {
+				return fail(l.At, "%s: %s after a %v feature map needs a flatten layer before it", where, l.Kind, cur)
+			}
+		}
+		first := spec(kind, l)
+		var nested []Layer
+		for _, key := range kind.Keys {
+			if key.Type != nn.KeyLayers {
+				continue
+			}
+			kp := fmt.Sprintf("%s[%d].%s.%s", p, i, l.Kind, key.Name)
+			s, r, _, err := c.list(l.Lists[key.Name], cur, kp, depth+1, flattened)
+			if err != nil {
+				return nil, nil, nn.Shape{}, err
+			}
+			for j := range r {
+				if r[j].Depth == depth+1 {
+					r[j].Branch = key.Name
+				}
+			}
+			key.SetLayers(&first, s)
+			nested = append(nested, r...)
+		}
+		if kind.Flattens {
+			flattened = true
+		}
+		layerSpecs := []nn.LayerSpec{first}
+		if act := l.Activation(); act != "" {
+			name := l.Name + "_" + string(act)
+			for k := 2; taken[name]; k++ {
+				name = l.Name + "_" + string(act) + strconv.Itoa(k)
+			}
+			taken[name] = true
+			layerSpecs = append(layerSpecs, defaultSpec(nn.LookupKind(act), name))
+		}
+		for j, s := range layerSpecs {
+			out, err := nn.OutputShape(cur, s)
+			if err != nil {
+				var bm *nn.BranchMismatch
+				if errors.As(err, &bm) {
+					return fail(l.At, "%s: %v", where, bm)
+				}
+				return fail(l.At, "%s[%d]: %v", p, i, err)
+			}
+			params, flops := count(s, cur, out)
+			sk := nn.LookupKind(s.Kind)
+			var detail string
+			if sk.Detail != nil {
+				detail = sk.Detail(s)
+			}
+			if depth == 0 {
+				c.total += params
+				if c.total > MaxParams {
+					return fail(l.At, "%s: the model passes %s parameters here (%v → %v); the limit is 10⁹", where, human(c.total), cur, out)
+				}
+			}
+			specs = append(specs, s)
+			rows = append(rows, Layer{Name: s.Name, Kind: s.Kind, Detail: detail, Output: out,
+				Params: int64(params), FLOPs: int64(math.Min(flops, math.MaxInt64/4)), Family: sk.Family, About: sk.Doc, Depth: depth})
+			if j == 0 {
+				rows = append(rows, nested...)
+			}
+			cur = out
+		}
+	}
+	return specs, rows, cur, nil
 }
 
 func isDir(p string) bool {

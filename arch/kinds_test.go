@@ -54,6 +54,8 @@ func testValue(t *testing.T, key nn.Key) (string, nn.Value) {
 	case nn.KeyPadding:
 		h, w := int(key.Min), int(key.Min)+1 // less than a 2×2 pooling window
 		return fmt.Sprintf("[%d, %d]", h, w), nn.Value{Text: string(nn.PadExplicit), H: h, W: w}
+	case nn.KeyLayers:
+		return "[relu]", nn.Value{} // the layers are in Layer.Lists
 	}
 	t.Fatalf("key %s: no test value for type %d", key.Name, key.Type)
 	return "", nn.Value{}

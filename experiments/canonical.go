@@ -68,10 +68,15 @@ func (d Data) yamlNode() *yaml.Node {
 
 // modelNode writes every key of each layer in the order of its kind's table
 // entry, then its name; an activation shortcut only when there is one.
+//
+// A kind with nested lists of layers (residual) writes its settings in
+// block style, its lists as modelNode does; the other kinds keep the flow
+// style that run ids of earlier results hash.
 func modelNode(layers []Layer) *yaml.Node {
 	out := seq(false)
 	for _, l := range layers {
 		var kv []any
+		flow := true
 		for _, key := range nn.LookupKind(l.Kind).Keys {
 			v := l.Values[key.Name]
 			var n *yaml.Node
@@ -93,13 +98,18 @@ func modelNode(layers []Layer) *yaml.Node {
 				n = size2(v)
 			case nn.KeyPadding:
 				n = paddingNode(v)
+			case nn.KeyLayers:
+				n, flow = modelNode(l.Lists[key.Name]), false
+				if len(n.Content) == 0 {
+					n.Style = yaml.FlowStyle // []
+				}
 			default:
 				panic(fmt.Sprintf("experiments: key %s of unknown type %d", key.Name, key.Type))
 			}
 			kv = append(kv, key.Name, n)
 		}
 		kv = append(kv, "name", str(l.Name))
-		out.Content = append(out.Content, mapping(false, string(l.Kind), mapping(true, kv...)))
+		out.Content = append(out.Content, mapping(false, string(l.Kind), mapping(flow, kv...)))
 	}
 	return out
 }

@@ -484,33 +484,45 @@ func (d *decoder) model(fl field, root *node, e *Experiment) {
 		d.errorf(fl.val, "model: the list of layers is empty")
 		return
 	}
+	e.Model = d.layerList(fl.val.content, "model", 0)
+}
+
+// maxNesting bounds how deeply lists of layers nest (residual blocks within
+// residual blocks), as package nn does.
+const maxNesting = 32
+
+// layerList decodes a list of layers (the model, or a list nested in a
+// layer), names its unnamed layers and checks that its names are unique.
+// p names the list in messages ("model", "model[2].residual.body").
+func (d *decoder) layerList(items []*node, p string, depth int) []Layer {
+	var out []Layer
 	names := map[string]*node{}
-	for i, item := range fl.val.content {
-		p := fmt.Sprintf("model[%d]", i)
-		kn, params, ok := d.kindAndParams(item, p, "layer kind")
+	for i, item := range items {
+		ip := fmt.Sprintf("%s[%d]", p, i)
+		kn, params, ok := d.kindAndParams(item, ip, "layer kind")
 		if !ok {
 			continue
 		}
-		kind, ok := d.enumVal(kn, p, "layer kind", layerKindNames())
+		kind, ok := d.enumVal(kn, ip, "layer kind", layerKindNames())
 		if !ok {
 			continue
 		}
-		l := d.layer(nn.LookupKind(nn.Kind(kind)), kn, params, p+"."+kind)
+		l := d.layer(nn.LookupKind(nn.Kind(kind)), kn, params, ip+"."+kind, depth)
 		l.At = item.pos
 		if l.Name != "" {
 			if prev, dup := names[l.Name]; dup {
-				d.errorf(params.get("name"), "%s: layer name %q is already used at line %d", p, l.Name, prev.pos.Line)
+				d.errorf(params.get("name"), "%s: layer name %q is already used at line %d", ip, l.Name, prev.pos.Line)
 			}
 			names[l.Name] = item
 		}
-		e.Model = append(e.Model, l)
+		out = append(out, l)
 	}
 	// Name unnamed layers as package nn does: the k-th layer of a kind is
 	// called kind+k (pool for both poolings, bn for batchnorm), skipping
 	// names already taken.
 	count := map[string]int{}
-	for i := range e.Model {
-		l := &e.Model[i]
+	for i := range out {
+		l := &out[i]
 		prefix := namePrefix(l.Kind)
 		count[prefix]++
 		if l.Name != "" {
@@ -525,6 +537,7 @@ func (d *decoder) model(fl field, root *node, e *Experiment) {
 			}
 		}
 	}
+	return out
 }
 
 // namePrefix is the stem of the names given to unnamed layers.
@@ -532,7 +545,7 @@ func namePrefix(kind nn.Kind) string { return nn.LookupKind(kind).Prefix() }
 
 // layer decodes the settings of one layer of kind k by the keys of its table
 // entry, filling in their defaults.
-func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string) Layer {
+func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string, depth int) Layer {
 	l := Layer{Kind: k.Kind, Values: map[string]nn.Value{}}
 	allowed := make([]string, 0, len(k.Keys)+1)
 	for _, key := range k.Keys {
@@ -562,9 +575,40 @@ func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string) Layer
 		if key.DefaultFrom != "" {
 			def = l.Values[key.DefaultFrom]
 		}
+		if key.Type == nn.KeyLayers {
+			l.Values[key.Name] = nn.Value{}
+			if l.Lists == nil {
+				l.Lists = map[string][]Layer{}
+			}
+			l.Lists[key.Name] = d.nestedList(f, key, p, depth)
+			continue
+		}
 		l.Values[key.Name] = d.keyValue(f, key, p, def)
 	}
 	return l
+}
+
+// nestedList decodes the list of layers of a key of type nn.KeyLayers; an
+// absent or empty list is no layers.
+func (d *decoder) nestedList(f map[string]field, key nn.Key, p string, depth int) []Layer {
+	fl, ok := f[key.Name]
+	if !ok || fl.val.isNull() {
+		return nil
+	}
+	kp := join(p, key.Name)
+	if !fl.val.isSeq() {
+		d.errorf(fl.val, "%s must be a list of layers, e.g. [{conv: {filters: 8, kernel: 3}}, relu], got %s", kp, fl.val.describe())
+		return nil
+	}
+	if len(fl.val.content) < int(key.Min) {
+		d.errorf(fl.val, "%s: the list of layers is empty; it needs at least %d", kp, int(key.Min))
+		return nil
+	}
+	if depth+1 >= maxNesting {
+		d.errorf(fl.val, "%s: layers nested more than %d deep", kp, maxNesting)
+		return nil
+	}
+	return d.layerList(fl.val.content, kp, depth+1)
 }
 
 // keyValue decodes the value of key from f, or returns def when it is absent

@@ -57,7 +57,10 @@
 // layer after a conv or pooling layer needs a flatten layer between them,
 // which arch reports. The `activation:` of a conv or dense layer
 // is a shortcut for an activation layer right after it. The last layer outputs
-// logits: the loss applies softmax itself.
+// logits: the loss applies softmax itself. A residual layer holds two lists
+// of layers, `body` and `shortcut` (empty: the identity), decoded like the
+// model into Layer.Lists; the names of their layers are unique within each
+// list.
 //
 // A mapping in a file that extends another is merged key by key into the
 // inherited one; a list (such as model) replaces the inherited list whole; a
@@ -150,8 +153,13 @@ type Layer struct {
 	Name string // unique in the model; the k-th unnamed layer of a kind is named after its kind's prefix: conv<k>, pool<k>, bn<k>, …
 
 	// Values holds every key of the kind, as given or defaulted; a key
-	// that does not apply to a kind is absent.
+	// that does not apply to a kind is absent. A key of type nn.KeyLayers
+	// has a zero value here and its layers in Lists.
 	Values map[string]nn.Value
+	// Lists holds the nested layers of the keys of type nn.KeyLayers (a
+	// residual block's body and shortcut), each list named on its own
+	// (conv1, bn1, … within it); nil for kinds without such keys.
+	Lists map[string][]Layer
 
 	At Pos // where the layer is written
 }

@@ -27,6 +27,14 @@
 // seed. A dense layer needs a flat input: after a conv or pooling layer put a
 // flatten layer before it; Build refuses a dense layer on a spatial input.
 //
+// A residual layer holds two nested lists of specs (LayerSpec.Residual): a
+// body and a shortcut (the identity when empty), both fed the layer's input;
+// its output is the sum of theirs, which must have the same shape. Backward
+// hands the output gradient to both and sums their input gradients. The
+// nested layers are named within their list as above and their parameters
+// after the block: res1.body.conv1.weight, res1.shortcut.bn1.gamma. Blocks
+// nest up to 32 deep.
+//
 // Output sizes, for an input of size I, window K, stride S along one axis:
 //
 //	valid:    O = floor((I − K) / S) + 1
@@ -131,7 +139,8 @@
 // file, atomically; Load reads it back. The format is
 //
 //	magic    "CNNLABNN" (8 bytes)
-//	version  uint32, little-endian (currently 1)
+//	version  uint32, little-endian (currently 2; files of version 1, written
+//	         before residual layers, have the same layout and still load)
 //	length   uint64, the number of bytes of body that follow
 //	body     input shape, layer specs (JSON), dropout stream state, every
 //	         tensor (weights, biases, batch-norm scales, shifts and running

@@ -52,34 +52,72 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 	if in.H < 1 || in.W < 1 || in.C < 1 || in.H > side || in.W > side || in.C > side || int64(in.H)*int64(in.W)*int64(in.C) > math.MaxInt32 {
 		return nil, fmt.Errorf("nn: input %d×%d×%d: sides must be 1 to %d and the input at most %d values", in.H, in.W, in.C, side, math.MaxInt32)
 	}
-	names, err := layerNames(specs)
-	if err != nil {
+	f := &Footprint{Input: in, PerImage: int64(in.Size())}
+	e := estimator{f: f}
+	if _, err := e.list(in, specs, "", 0); err != nil {
 		return nil, err
 	}
-	f := &Footprint{Input: in, PerImage: int64(in.Size())}
+	f.PerImage += f.Scratch
+	f.Fixed += e.winogradScratch
+	return f, nil
+}
+
+// estimator adds up the footprints of the layers of a network, those
+// nested in blocks included.
+type estimator struct {
+	f               *Footprint
+	winogradScratch int64
+}
+
+// list adds the footprints of a list of layers taking in, each named prefix
+// + its name (a block's layers: res1.body.conv1), and returns its output
+// shape. The layers nested in a block come before the block in f.Layers.
+func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) (Shape, error) {
+	const side = 1 << 20
+	f := e.f
+	names, err := layerNames(specs)
+	if err != nil {
+		return Shape{}, err
+	}
 	cur := in
-	var winogradScratch int64
 	for i, spec := range specs {
 		spec.Name = names[i]
+		name := prefix + spec.Name
 		s := withDefaults(spec)
 		for _, v := range []int{s.KernelH, s.KernelW, s.StrideH, s.StrideW, s.PadTop, s.PadBottom, s.PadLeft, s.PadRight} {
 			if v > side || v < -side {
-				return nil, fmt.Errorf("nn: layer %d (%s): a window, stride or padding of %d; at most %d", i+1, spec.Name, v, side)
+				return Shape{}, fmt.Errorf("nn: layer %d (%s): a window, stride or padding of %d; at most %d", i+1, name, v, side)
 			}
 		}
 		if s.Filters > MaxNetworkValues || s.Units > MaxNetworkValues {
-			return nil, fmt.Errorf("nn: layer %d (%s): %d outputs; this engine supports at most %d values in a network", i+1, spec.Name, max(s.Filters, s.Units), MaxNetworkValues)
+			return Shape{}, fmt.Errorf("nn: layer %d (%s): %d outputs; this engine supports at most %d values in a network", i+1, name, max(s.Filters, s.Units), MaxNetworkValues)
+		}
+		if s.Kind == KindResidual {
+			// The nested layers are checked one by one before the block's
+			// shape rule runs over them.
+			if depth >= maxNesting {
+				return Shape{}, fmt.Errorf("nn: layer %d (%s): residual blocks nested more than %d deep", i+1, name, maxNesting)
+			}
+			if _, err := e.list(cur, s.Residual.body(), name+".body.", depth+1); err != nil {
+				return Shape{}, err
+			}
+			if _, err := e.list(cur, s.Residual.shortcut(), name+".shortcut.", depth+1); err != nil {
+				return Shape{}, err
+			}
 		}
 		// OutputShape checks the input's size; a huge filter or unit count
 		// is caught below before the next layer sees it.
 		out, err := OutputShape(cur, spec)
 		if err != nil {
-			return nil, fmt.Errorf("nn: layer %d: %w", i+1, err)
+			if prefix != "" {
+				return Shape{}, fmt.Errorf("nn: layer %d of %s: %w", i+1, prefix[:len(prefix)-1], err)
+			}
+			return Shape{}, fmt.Errorf("nn: layer %d: %w", i+1, err)
 		}
-		l := LayerFootprint{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out}
+		l := LayerFootprint{Name: name, Kind: spec.Kind, In: cur, Out: out}
 		si, so := int64(cur.Size()), int64(out.H)*int64(out.W)*int64(out.C)
 		if out.H > side || out.W > side || out.C > math.MaxInt32 || so > math.MaxInt32 {
-			return nil, fmt.Errorf("nn: layer %d (%s): output %v has more than %d values, more than this engine supports", i+1, spec.Name, out, math.MaxInt32)
+			return Shape{}, fmt.Errorf("nn: layer %d (%s): output %v has more than %d values, more than this engine supports", i+1, name, out, math.MaxInt32)
 		}
 		l.PerImage = so + si // output and input gradient
 		switch s.Kind {
@@ -97,7 +135,7 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 				per, fixed, scratch := winogradFootprint(&g, s.Filters)
 				l.PerImage += per // the transformed input kept for backward
 				l.Fixed = fixed
-				winogradScratch = max(winogradScratch, scratch)
+				e.winogradScratch = max(e.winogradScratch, scratch)
 			default:
 				col := int64(g.oh) * int64(g.ow) * k
 				l.PerImage += col // im2col kept for backward
@@ -124,17 +162,15 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 		f.PerImage += l.PerImage
 		f.Layers = append(f.Layers, l)
 		if f.Params+f.State > MaxNetworkValues {
-			return nil, fmt.Errorf("nn: layer %d (%s) brings the network to %d values (%s of weights); this engine supports at most %d",
-				i+1, spec.Name, f.Params+f.State, Bytes(4*(f.Params+f.State)), MaxNetworkValues)
+			return Shape{}, fmt.Errorf("nn: layer %d (%s) brings the network to %d values (%s of weights); this engine supports at most %d",
+				i+1, name, f.Params+f.State, Bytes(4*(f.Params+f.State)), MaxNetworkValues)
 		}
 		if f.PerImage > maxPerImage {
-			return nil, fmt.Errorf("nn: layer %d (%s) brings the activations of one image to more than %d values", i+1, spec.Name, int64(maxPerImage))
+			return Shape{}, fmt.Errorf("nn: layer %d (%s) brings the activations of one image to more than %d values", i+1, name, int64(maxPerImage))
 		}
 		cur = out
 	}
-	f.PerImage += f.Scratch
-	f.Fixed += winogradScratch
-	return f, nil
+	return cur, nil
 }
 
 func bias(s LayerSpec, n int64) int64 {

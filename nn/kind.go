@@ -18,13 +18,13 @@ type Kind string
 // and writes layers from Keys, arch compiles and counts them with Count and
 // Detail, runner and the run records take Family and FeatureMaps from here.
 //
-// A kind whose keys hold nested layer lists (a residual block's body and
-// shortcut) fits the same entry: a KeyType for lists of layers, decoded by
-// experiments into nested layers of its own; LayerSpec fields holding the
-// nested specs (omitted from JSON when empty, so that model files of the
-// other kinds keep their bytes); a Shape rule that runs OutputShape over
-// them; a Count that adds theirs up; and a build that builds them with the
-// same buildEnv.
+// A kind whose keys hold nested layer lists (residual: body and shortcut)
+// gives them the type KeyLayers: experiments decodes them into nested
+// layers of their own (Layer.Lists), arch compiles them and hands the specs
+// to the key's SetLayers, which keeps them in a LayerSpec field omitted from
+// JSON when empty (so that model files of the other kinds keep their
+// bytes); its Shape rule runs OutputShape over them, its Count adds theirs
+// up, and its build builds them with the same buildEnv.
 type LayerKind struct {
 	Kind Kind
 	Doc  string // one line: what the layer computes
@@ -88,9 +88,10 @@ const (
 	FamilyDense      Family = "dense"
 	FamilyReshape    Family = "reshape"
 	FamilyActivation Family = "activation"
+	FamilyBlock      Family = "block" // a block of nested layers: residual
 )
 
-var familyOrder = []Family{FamilyConv, FamilyPool, FamilyRegularise, FamilyDense, FamilyReshape, FamilyActivation}
+var familyOrder = []Family{FamilyConv, FamilyPool, FamilyRegularise, FamilyDense, FamilyReshape, FamilyActivation, FamilyBlock}
 
 // KeyType is the type of a key's value in an experiment file.
 type KeyType int
@@ -103,6 +104,7 @@ const (
 	KeySize2                         // a whole number in [Min, Max], or [height, width] of them
 	KeyPadding                       // valid, same, pixels in [Min, Max], or [height, width] pixels
 	KeyActivation                    // the kind of an activation layer to add after this one
+	KeyLayers                        // a list of layers (at least Min of them), nested in this one
 )
 
 // Key is one setting of a layer kind.
@@ -127,8 +129,10 @@ type Key struct {
 	What    string   // KeyEnum: what a choice is called in messages, e.g. "initialisation"
 
 	// Set writes the value into the engine's spec; nil for a key that is not
-	// a setting of the layer itself (activation adds a layer after it).
-	Set func(s *LayerSpec, v Value)
+	// a setting of the layer itself (activation adds a layer after it) and
+	// for KeyLayers, whose compiled specs SetLayers writes.
+	Set       func(s *LayerSpec, v Value)
+	SetLayers func(s *LayerSpec, specs []LayerSpec)
 }
 
 // Value is the value of a key, in the field its Type uses: Int, Float,
@@ -186,7 +190,7 @@ func registerKind(k *LayerKind) {
 }
 
 // Kinds returns the table of layer kinds: conv and pooling first, then
-// regularisation, dense, reshaping, and the activations.
+// regularisation, dense, reshaping, the activations and the blocks.
 func Kinds() []*LayerKind { return slices.Clone(kinds) }
 
 // LookupKind returns the entry of kind k, or nil if there is none.

@@ -69,6 +69,10 @@ func TestKindTable(t *testing.T) {
 				if key.Set == nil {
 					t.Errorf("%s: no Set", where)
 				}
+			case KeyLayers:
+				if key.Set != nil || key.SetLayers == nil || key.Default != (Value{}) {
+					t.Errorf("%s: a list of layers has SetLayers, no Set and no default", where)
+				}
 			case KeyActivation:
 				if key.Set != nil || key.Default.Text != "" {
 					t.Errorf("%s: an activation shortcut adds a layer: no Set, no default", where)

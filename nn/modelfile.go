@@ -15,10 +15,14 @@ import (
 
 // Model file framing; the layout is in the package documentation.
 const (
-	modelMagic   = "CNNLABNN"
-	ModelVersion = 1 // the model file version this build writes and reads
-	headerSize   = 8 + 4 + 8
-	trailerSize  = 4
+	modelMagic = "CNNLABNN"
+	// ModelVersion is the model file version this build writes. Version 2
+	// added residual blocks (nested specs); version 1 files, written before
+	// them, have the same layout and still load.
+	ModelVersion       = 2
+	oldestModelVersion = 1
+	headerSize         = 8 + 4 + 8
+	trailerSize        = 4
 	// MaxModelSize bounds a model file: the largest network's values and
 	// those of an optimizer with two slots per parameter, with room for
 	// the specs and the caller's bytes.
@@ -161,8 +165,8 @@ func decodeModel(data []byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%w: %d bytes, shorter than the %d-byte header", ErrTruncated, len(data), headerSize)
 	}
 	version := binary.LittleEndian.Uint32(data[8:])
-	if version != ModelVersion {
-		return nil, fmt.Errorf("%w %d: this build reads version %d", ErrVersion, version, ModelVersion)
+	if version < oldestModelVersion || version > ModelVersion {
+		return nil, fmt.Errorf("%w %d: this build reads versions %d to %d", ErrVersion, version, oldestModelVersion, ModelVersion)
 	}
 	length := binary.LittleEndian.Uint64(data[12:])
 	want := uint64(headerSize) + length + trailerSize

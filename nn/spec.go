@@ -82,4 +82,8 @@ type LayerSpec struct {
 
 	// conv, dense: weight initialisation (InitHe when "").
 	Init Init
+
+	// residual: the nested layers. A pointer, so that specs stay
+	// comparable; left out of model files for the other kinds.
+	Residual *Branches `json:",omitempty"`
 }

@@ -313,9 +313,9 @@ func TestLoadRefusesBadFiles(t *testing.T) {
 		t.Fatalf("last byte missing: err = %v", err)
 	}
 	wrongVersion := append([]byte(nil), good...)
-	wrongVersion[8] = 2
+	wrongVersion[8] = ModelVersion + 1
 	if err := load(wrongVersion); !errors.Is(err, ErrVersion) {
-		t.Errorf("version 2: err = %v", err)
+		t.Errorf("version %d: err = %v", ModelVersion+1, err)
 	}
 	if err := load([]byte("P5\n28 28\n255\n")); !errors.Is(err, ErrNotModel) {
 		t.Errorf("another file: err = %v", err)
@@ -361,6 +361,7 @@ func TestDeterminismAcrossThreads(t *testing.T) {
 		{"mnist adam", Shape{28, 28, 1}, mnistSpecs(), func() Optimizer { return NewAdam(AdamConfig{}) }},
 		{"all kinds sgd", Shape{24, 24, 3}, allKindsSpecs(), func() Optimizer { return NewSGD(SGDConfig{Momentum: 0.9, Nesterov: true}) }},
 		{"all kinds adamw", Shape{24, 24, 3}, allKindsSpecs(), func() Optimizer { return NewAdamW(AdamWConfig{WeightDecay: 0.01}) }},
+		{"residual adam", Shape{24, 24, 3}, residualSpecs(), func() Optimizer { return NewAdam(AdamConfig{}) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			train := func(threads int) []*Param {
@@ -427,6 +428,7 @@ func TestTrainStepAllocatesNothing(t *testing.T) {
 		{"mnist adam", Shape{28, 28, 1}, mnistSpecs(), NewAdam(AdamConfig{})},
 		{"all kinds sgd", Shape{24, 24, 3}, allKindsSpecs(), NewSGD(SGDConfig{Momentum: 0.9})},
 		{"all kinds adamw", Shape{24, 24, 3}, allKindsSpecs(), NewAdamW(AdamWConfig{WeightDecay: 0.01})},
+		{"residual sgd", Shape{24, 24, 3}, residualSpecs(), NewSGD(SGDConfig{Momentum: 0.9})},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			net, err := Build(tc.in, tc.specs, 3)

@@ -1,0 +1,257 @@
+package nn
+
+import (
+	"fmt"
+	"strconv"
+)
+
+// KindResidual adds the output of a body of layers to that of a shortcut
+// (the identity when it has no layers), both fed the block's input.
+const KindResidual Kind = "residual"
+
+// Branches are the nested layer lists of a residual block.
+type Branches struct {
+	Body     []LayerSpec // at least one layer in an experiment; empty is the identity
+	Shortcut []LayerSpec // empty: the identity
+}
+
+// maxNesting bounds how deeply residual blocks nest, so that a model file
+// cannot make the recursion over its specs run deep.
+const maxNesting = 32
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindResidual,
+		Doc:  "adds the output of its body to that of its shortcut (the identity when empty), both fed the block's input",
+		Keys: []Key{
+			{Name: "body", Type: KeyLayers, Doc: "the layers of the main path", Required: true, Min: 1,
+				SetLayers: func(s *LayerSpec, l []LayerSpec) { s.branches().Body = l }},
+			{Name: "shortcut", Type: KeyLayers, Doc: "the layers of the skip path: [] is the identity, or a projection such as a 1×1 conv with stride 2 when the shapes change",
+				SetLayers: func(s *LayerSpec, l []LayerSpec) { s.branches().Shortcut = l }},
+		},
+		NamePrefix: "res",
+		Family:     FamilyBlock,
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			out, _, err := branchShapes(in, s, 0)
+			return out, err
+		},
+		Count: func(s LayerSpec, in, out Shape) (params, flops float64) {
+			p, f := chainCount(in, s.Residual.body())
+			sp, sf := chainCount(in, s.Residual.shortcut())
+			return p + sp, f + sf + sizeOf(out) // one addition per output value
+		},
+		Detail: func(s LayerSpec) string {
+			text := layersText(len(s.Residual.body()))
+			if n := len(s.Residual.shortcut()); n > 0 {
+				return text + ", shortcut of " + layersText(n)
+			}
+			return text + ", identity shortcut"
+		},
+		build: func(b base, env *buildEnv) layer { return newResidual(b, env) },
+	})
+}
+
+// branches returns the spec's branches, allocating them if need be.
+func (s *LayerSpec) branches() *Branches {
+	if s.Residual == nil {
+		s.Residual = &Branches{}
+	}
+	return s.Residual
+}
+
+func (b *Branches) body() []LayerSpec {
+	if b == nil {
+		return nil
+	}
+	return b.Body
+}
+
+func (b *Branches) shortcut() []LayerSpec {
+	if b == nil {
+		return nil
+	}
+	return b.Shortcut
+}
+
+func layersText(n int) string {
+	if n == 1 {
+		return "1 layer"
+	}
+	return strconv.Itoa(n) + " layers"
+}
+
+// branchShapes returns the output shapes of the body and the shortcut of a
+// residual spec, or an error when a layer of either cannot take its input or
+// the two shapes differ.
+func branchShapes(in Shape, s LayerSpec, depth int) (body, short Shape, err error) {
+	if depth >= maxNesting {
+		return Shape{}, Shape{}, fmt.Errorf("residual blocks nested more than %d deep", maxNesting)
+	}
+	body, err = chainShape(in, s.Residual.body(), "body", depth)
+	if err != nil {
+		return Shape{}, Shape{}, err
+	}
+	short, err = chainShape(in, s.Residual.shortcut(), "shortcut", depth)
+	if err != nil {
+		return Shape{}, Shape{}, err
+	}
+	if body != short {
+		return Shape{}, Shape{}, &BranchMismatch{In: in, Body: body, Shortcut: short, Identity: len(s.Residual.shortcut()) == 0}
+	}
+	return body, short, nil
+}
+
+// BranchMismatch is the error of a residual block whose body and shortcut
+// give different shapes.
+type BranchMismatch struct {
+	In, Body, Shortcut Shape
+	Identity           bool // the shortcut has no layers
+}
+
+func (e *BranchMismatch) Error() string {
+	what := "the shortcut"
+	if e.Identity {
+		what = "the identity shortcut"
+	}
+	msg := fmt.Sprintf("the body gives %v but %s gives %v; they must be equal to be added", e.Body, what, e.Shortcut)
+	if e.In.H%e.Body.H == 0 && e.In.W%e.Body.W == 0 && e.In.H/e.Body.H == e.In.W/e.Body.W {
+		stride := e.In.H / e.Body.H
+		return msg + fmt.Sprintf("; a projection shortcut makes them so: shortcut: [{conv: {filters: %d, kernel: 1, stride: %d}}]", e.Body.C, stride)
+	}
+	return msg + "; give the shortcut layers (a projection, e.g. a 1×1 conv) that produce the body's shape"
+}
+
+// chainShape runs OutputShape over a list of layers nested in a block.
+func chainShape(in Shape, specs []LayerSpec, what string, depth int) (Shape, error) {
+	names, err := layerNames(specs)
+	if err != nil {
+		return Shape{}, fmt.Errorf("%s: %w", what, err)
+	}
+	cur := in
+	for i, s := range specs {
+		s.Name = names[i]
+		var out Shape
+		if s.Kind == KindResidual {
+			out, _, err = branchShapes(cur, withDefaults(s), depth+1)
+			if err != nil {
+				err = fmt.Errorf("%s: input %v: %w", layerLabel(s), cur, err)
+			}
+		} else {
+			out, err = OutputShape(cur, s)
+		}
+		if err != nil {
+			return Shape{}, fmt.Errorf("%s layer %d: %w", what, i+1, err)
+		}
+		cur = out
+	}
+	return cur, nil
+}
+
+// chainCount sums the parameters and FLOPs of a checked list of layers.
+func chainCount(in Shape, specs []LayerSpec) (params, flops float64) {
+	cur := in
+	for _, s := range specs {
+		out, err := OutputShape(cur, s)
+		if err != nil {
+			return params, flops
+		}
+		if k := LookupKind(s.Kind); k != nil && k.Count != nil {
+			p, f := k.Count(withDefaults(s), cur, out)
+			params += p
+			flops += f
+		}
+		cur = out
+	}
+	return params, flops
+}
+
+// residual runs its body and shortcut on the same input and adds their
+// outputs; backward hands the output gradient to both and adds their input
+// gradients. The layers of the branches are named after the block:
+// res1.body.conv1, res1.shortcut.conv1.
+type residual struct {
+	base
+	body, shortcut []layer
+	out, dx        Tensor
+}
+
+func newResidual(b base, env *buildEnv) *residual {
+	l := &residual{base: b}
+	// The shape rule has checked the branches.
+	l.body, _ = buildChain(b.in, b.spec.Residual.body(), b.spec.Name+".body.", env)
+	l.shortcut, _ = buildChain(b.in, b.spec.Residual.shortcut(), b.spec.Name+".shortcut.", env)
+	return l
+}
+
+// buildChain builds a list of checked specs nested in a block, each layer
+// named prefix + its name in the list.
+func buildChain(in Shape, specs []LayerSpec, prefix string, env *buildEnv) ([]layer, Shape) {
+	names, _ := layerNames(specs)
+	var ls []layer
+	cur := in
+	for i, s := range specs {
+		s.Name = prefix + names[i]
+		out, _ := OutputShape(cur, s)
+		ls = append(ls, LookupKind(s.Kind).build(base{spec: withDefaults(s), in: cur, out: out}, env))
+		cur = out
+	}
+	return ls, cur
+}
+
+func (l *residual) forward(x *Tensor, train bool) *Tensor {
+	b := x
+	for _, s := range l.body {
+		b = s.forward(b, train)
+	}
+	c := x
+	for _, s := range l.shortcut {
+		c = s.forward(c, train)
+	}
+	l.out.resize(x.N, l.base.out.H, l.base.out.W, l.base.out.C)
+	n := l.out.Len()
+	addScaled(l.out.Data[:n], b.Data[:n], c.Data[:n], 1)
+	return &l.out
+}
+
+func (l *residual) backward(dy *Tensor, needDx bool) *Tensor {
+	db := dy
+	for i := len(l.body) - 1; i >= 0; i-- {
+		db = l.body[i].backward(db, i > 0 || needDx)
+	}
+	dc := dy
+	for i := len(l.shortcut) - 1; i >= 0; i-- {
+		dc = l.shortcut[i].backward(dc, i > 0 || needDx)
+	}
+	if !needDx {
+		return nil
+	}
+	l.dx.resize(dy.N, l.in.H, l.in.W, l.in.C)
+	n := l.dx.Len()
+	addScaled(l.dx.Data[:n], db.Data[:n], dc.Data[:n], 1)
+	return &l.dx
+}
+
+func (l *residual) params() []*Param {
+	var ps []*Param
+	for _, s := range l.body {
+		ps = append(ps, s.params()...)
+	}
+	for _, s := range l.shortcut {
+		ps = append(ps, s.params()...)
+	}
+	return ps
+}
+
+func (l *residual) state() []*Param {
+	var ps []*Param
+	for _, s := range l.body {
+		ps = append(ps, s.state()...)
+	}
+	for _, s := range l.shortcut {
+		ps = append(ps, s.state()...)
+	}
+	return ps
+}
+
+// sublayers are the layers of the branches, for walks over every layer.
+func (l *residual) sublayers() []layer { return append(append([]layer(nil), l.body...), l.shortcut...) }

@@ -1,0 +1,250 @@
+package nn
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func init() { gradCaseLists["residual"] = residualGradCases }
+
+func conv3(filters, stride int) LayerSpec {
+	return LayerSpec{Kind: KindConv, Filters: filters, KernelH: 3, KernelW: 3, StrideH: stride, StrideW: stride, Padding: PadSame}
+}
+
+func conv1(filters, stride int) LayerSpec {
+	return LayerSpec{Kind: KindConv, Filters: filters, KernelH: 1, KernelW: 1, StrideH: stride, StrideW: stride}
+}
+
+func res(body, shortcut []LayerSpec) LayerSpec {
+	return LayerSpec{Kind: KindResidual, Residual: &Branches{Body: body, Shortcut: shortcut}}
+}
+
+func TestGradResidual(t *testing.T) {
+	for _, c := range residualGradCases() {
+		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+	}
+}
+
+// residualGradCases check the residual add: the gradient reaches the input
+// through the body and the shortcut, and the parameters of both.
+func residualGradCases() []gradCase {
+	return []gradCase{
+		{name: "residual identity", in: Shape{5, 5, 2}, specs: []LayerSpec{
+			res([]LayerSpec{conv3(2, 1), {Kind: KindBatchNorm}, {Kind: KindTanh}, conv3(2, 1)}, nil),
+		}},
+		{name: "residual projection", in: Shape{6, 6, 2}, specs: []LayerSpec{
+			res([]LayerSpec{conv3(3, 2), {Kind: KindTanh}, conv3(3, 1)}, []LayerSpec{conv1(3, 2), {Kind: KindBatchNorm}}),
+		}},
+		{name: "residual nested", in: Shape{4, 4, 2}, input: halfNormal, specs: []LayerSpec{
+			res([]LayerSpec{res([]LayerSpec{conv3(2, 1), {Kind: KindTanh}}, nil), conv3(3, 1)}, []LayerSpec{conv1(3, 1)}),
+		}},
+		{name: "residual in a network", in: Shape{6, 6, 2}, input: halfNormal, specs: []LayerSpec{
+			conv3(3, 1),
+			res([]LayerSpec{{Kind: KindTanh}, conv3(3, 1)}, nil),
+			{Kind: KindSigmoid},
+			res([]LayerSpec{{Kind: KindAvgPool, KernelH: 2, KernelW: 2}}, []LayerSpec{conv1(3, 2)}),
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 3},
+		}},
+	}
+}
+
+// halfNormal fills x with normal values of standard deviation 1/2, which
+// keeps the tanh of stacked branches off its flat tails, where float32
+// rounding swamps the finite differences.
+func halfNormal(r *rand.Rand, x []float32) {
+	for i := range x {
+		x[i] = float32(r.NormFloat64() / 2)
+	}
+}
+
+// residualSpecs is a small ResNet: a stem, an identity block, a projection
+// block with dropout in its body and a nested block, then the classifier.
+func residualSpecs() []LayerSpec {
+	bn, relu := LayerSpec{Kind: KindBatchNorm}, LayerSpec{Kind: KindReLU}
+	return []LayerSpec{
+		conv3(8, 1), bn, relu,
+		res([]LayerSpec{conv3(8, 1), bn, relu, conv3(8, 1), bn}, nil), relu,
+		res([]LayerSpec{conv3(16, 2), bn, relu, {Kind: KindDropout, Rate: 0.2}, conv3(16, 1), bn}, []LayerSpec{conv1(16, 2), bn}), relu,
+		res([]LayerSpec{res([]LayerSpec{conv3(16, 1), bn}, nil), relu}, nil),
+		{Kind: KindAvgPool, KernelH: 12, KernelW: 12},
+		{Kind: KindFlatten},
+		{Kind: KindDense, Units: 10},
+	}
+}
+
+func TestResidualParams(t *testing.T) {
+	net, err := Build(Shape{24, 24, 3}, residualSpecs(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	seen := map[string]bool{}
+	for _, p := range net.Params() {
+		if seen[p.key()] {
+			t.Errorf("parameter %s appears twice", p.key())
+		}
+		seen[p.key()] = true
+		keys = append(keys, p.key())
+	}
+	for _, want := range []string{"conv1.weight", "res1.body.conv1.weight", "res1.body.bn2.beta",
+		"res2.shortcut.conv1.weight", "res2.shortcut.bn1.gamma", "res3.body.res1.body.conv1.bias"} {
+		if !slices.Contains(keys, want) {
+			t.Errorf("no parameter %s among %v", want, keys)
+		}
+	}
+	// 3·3·3·8+8 + 2·8 (stem), 2·(3·3·8·8+8+2·8) (block 1),
+	// 3·3·8·16+16 + 2·16 + 3·3·16·16+16 + 2·16 + 8·16+16 + 2·16 (block 2),
+	// 3·3·16·16+16 + 2·16 (block 3), 16·10+10.
+	want := (224 + 16) + 2*(584+16) + (1168 + 32 + 2320 + 32 + 144 + 32) + (2320 + 32) + 170
+	if got := net.NumParams(); got != want {
+		t.Errorf("%d parameters, want %d", got, want)
+	}
+	fp, err := Estimate(Shape{24, 24, 3}, residualSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fp.Params != int64(want) {
+		t.Errorf("Estimate counts %d parameters, want %d", fp.Params, want)
+	}
+	var count float64
+	cur := net.Input()
+	for _, s := range net.Specs() {
+		out, _ := OutputShape(cur, s)
+		if k := LookupKind(s.Kind); k.Count != nil {
+			p, _ := k.Count(withDefaults(s), cur, out)
+			count += p
+		}
+		cur = out
+	}
+	if count != float64(want) {
+		t.Errorf("the table's Count gives %v parameters, want %d", count, want)
+	}
+}
+
+func TestResidualShapeErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		in    Shape
+		spec  LayerSpec
+		wants []string
+	}{
+		{"identity after a stride", Shape{8, 8, 4}, res([]LayerSpec{conv3(8, 2)}, nil),
+			[]string{"the body gives 4×4×8 but the identity shortcut gives 8×8×4", "shortcut: [{conv: {filters: 8, kernel: 1, stride: 2}}]"}},
+		{"projection of the wrong width", Shape{8, 8, 4}, res([]LayerSpec{conv3(8, 1)}, []LayerSpec{conv1(6, 1)}),
+			[]string{"the body gives 8×8×8 but the shortcut gives 8×8×6", "filters: 8, kernel: 1, stride: 1"}},
+		{"a bad layer in the body", Shape{4, 4, 2}, res([]LayerSpec{{Kind: KindConv, Filters: 2, KernelH: 5, KernelW: 5}}, nil),
+			[]string{"layer 1 of res1.body: conv \"conv1\"", "does not fit"}},
+		{"a nested mismatch", Shape{8, 8, 4}, res([]LayerSpec{res([]LayerSpec{conv3(4, 2)}, nil)}, nil),
+			[]string{"layer 1 of res1.body: residual \"res1\"", "the body gives 4×4×4 but the identity shortcut gives 8×8×4"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Build(tc.in, []LayerSpec{tc.spec}, 1)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range tc.wants {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			var bm *BranchMismatch
+			if strings.Contains(tc.wants[0], "the body gives") && !errors.As(err, &bm) {
+				t.Errorf("error %q is no BranchMismatch", err)
+			}
+		})
+	}
+}
+
+// TestModelFileKeepsChainBytes checks that a network without residual
+// blocks stores its specs as before they existed: no Residual field.
+func TestModelFileKeepsChainBytes(t *testing.T) {
+	specs, err := json.Marshal(mnistSpecs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(specs, []byte("Residual")) {
+		t.Errorf("the specs of a chain mention Residual: %s", specs)
+	}
+}
+
+// TestSaveLoadResidual checks that a residual network comes back from its
+// model file: nested specs, every tensor, the same predictions.
+func TestSaveLoadResidual(t *testing.T) {
+	in := Shape{24, 24, 3}
+	net, err := Build(in, residualSpecs(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := benchInput(4, in)
+	if _, err := net.Forward(x, true); err != nil { // moves the batch-norm statistics
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := SaveTo(&buf, net, NewAdam(AdamConfig{}), nil); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := LoadFrom(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := net.savedTensors(), cp.Net.savedTensors()
+	if len(a) != len(b) {
+		t.Fatalf("%d tensors, want %d", len(b), len(a))
+	}
+	for i := range a {
+		if a[i].key() != b[i].key() || !sameBits(a[i].Value, b[i].Value) {
+			t.Errorf("tensor %s came back as %s or with other values", a[i].key(), b[i].key())
+		}
+	}
+	p1, _ := net.Probabilities(x)
+	p2, _ := cp.Net.Probabilities(x)
+	if !sameBits(p1.Data, p2.Data) {
+		t.Error("the loaded network predicts differently")
+	}
+}
+
+// TestLoadVersion1 loads a model file written by the version before
+// residual blocks (testdata/v1.cnn, a small network trained two steps with
+// Adam) and checks its predictions against those recorded when it was
+// written (testdata/v1.probs.json, for benchInput(3, its input)).
+func TestLoadVersion1(t *testing.T) {
+	cp, err := Load(filepath.Join("testdata", "v1.cnn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join("testdata", "v1.probs.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []float32
+	if err := json.Unmarshal(raw, &want); err != nil {
+		t.Fatal(err)
+	}
+	p, err := cp.Net.Probabilities(benchInput(3, cp.Net.Input()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within rounding: the kernels of another machine may sum in another order.
+	got := p.Data[:p.Len()]
+	if len(got) != len(want) {
+		t.Fatalf("%d probabilities, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+			t.Errorf("version 1 model predicts %v, it predicted %v when written", got, want)
+			break
+		}
+	}
+	if cp.Optimizer == nil || cp.Optimizer.(*Adam).Steps() != 2 || string(cp.Meta) != `{"epoch":1}` {
+		t.Errorf("optimizer %v, meta %q", cp.Optimizer, cp.Meta)
+	}
+}
