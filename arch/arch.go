@@ -311,13 +311,23 @@ func human(f float64) string {
 	return strconv.FormatFloat(f, 'f', 0, 64)
 }
 
+// Output is the shape of the network's output: that of its last layer.
+func (n *Network) Output() nn.Shape {
+	for i := len(n.Layers) - 1; i >= 0; i-- {
+		if n.Layers[i].Depth == 0 {
+			return n.Layers[i].Output
+		}
+	}
+	return n.Input
+}
+
 // Record returns the network as the run record's arch.json describes it.
 func (n *Network) Record() record.Arch {
 	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
 	for _, l := range n.Layers {
 		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: string(l.Kind), Detail: l.Detail,
 			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs,
-			Family: string(l.Family), About: l.About})
+			Family: string(l.Family), About: l.About, Depth: l.Depth, Branch: l.Branch})
 	}
 	return a
 }

@@ -105,7 +105,13 @@ func describe(e *experiments.Experiment, net *arch.Network) string {
 func writeLayers(w io.Writer, net *arch.Network) {
 	rows := [][]string{{"layer", "kind", "detail", "output", "params", "MFLOPs"}, {"input", "", "", net.Input.String(), "", ""}}
 	for _, l := range net.Layers {
-		rows = append(rows, []string{l.Name, string(l.Kind), l.Detail, l.Output.String(), thousands(l.Params), mflops(l.FLOPs)})
+		// The layers of a block are indented under it and named after the
+		// list they are in; the block's numbers include theirs.
+		name := l.Name
+		if l.Depth > 0 {
+			name = strings.Repeat("  ", l.Depth) + l.Branch + "." + l.Name
+		}
+		rows = append(rows, []string{name, string(l.Kind), l.Detail, l.Output.String(), thousands(l.Params), mflops(l.FLOPs)})
 	}
 	rows = append(rows, []string{"total", "", "", "", thousands(net.Params), mflops(net.FLOPs)})
 	writeTable(w, rows, 3)
@@ -183,7 +189,7 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 		if m, err := runner.EstimateMemory(p.Experiment, net); err == nil {
 			mem = nn.Bytes(m.Total)
 		}
-		fmt.Fprintf(tw, "%v\t%s\t%s\t%s\t\n", net.Layers[len(net.Layers)-1].Output, thousands(net.Params), mflops(net.FLOPs), mem)
+		fmt.Fprintf(tw, "%v\t%s\t%s\t%s\t\n", net.Output(), thousands(net.Params), mflops(net.FLOPs), mem)
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "(cnnlab summary FILE --point N prints the layers of point N)")

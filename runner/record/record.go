@@ -138,6 +138,12 @@ type ArchLayer struct {
 	// absent from records written before they were added.
 	Family string `json:"family,omitempty"`
 	About  string `json:"about,omitempty"`
+	// Depth is how deeply the layer is nested in blocks (0 for a layer of
+	// the model) and Branch the list of its block it belongs to ("body",
+	// "shortcut"); the rows of a block's layers follow the block's row.
+	// Both are absent for the layers of a model without blocks.
+	Depth  int    `json:"depth,omitempty"`
+	Branch string `json:"branch,omitempty"`
 }
 
 // Histograms holds, for every weight and bias tensor, its value histogram at
