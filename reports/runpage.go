@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,46 @@ type banner struct{ Class, Title, Text, Detail string }
 type archRow struct {
 	Name, Kind, Detail, Output, Params, FLOPs, Class, About string
 	Width                                                   int
+	Indent                                                  string // CSS padding of a layer nested in a block, "" at the top
+}
+
+// archNode is a layer of the diagram: a box, and for a block the lists of
+// layers it forks its input into, side by side, before the box that joins
+// them.
+type archNode struct {
+	Row      archRow
+	Branches []archBranch
+}
+
+// archBranch is one list of a block: its layers, or a plain line for a
+// shortcut without layers (the identity).
+type archBranch struct {
+	Name     string
+	Nodes    []archNode
+	Identity bool
+}
+
+// archTree arranges the rows of arch.json (each block followed by the rows
+// of its layers, one level deeper, list by list) as a tree, from row *i on:
+// the rows at depth in the list called branch. A block whose rows name no
+// shortcut gets an identity one. A row deeper than it should be (a damaged
+// record) is taken as it comes, so that every row is drawn once.
+func archTree(layers []record.ArchLayer, rows []archRow, i *int, depth int, branch string) []archNode {
+	var nodes []archNode
+	for *i < len(layers) && (layers[*i].Depth > depth || layers[*i].Depth == depth && layers[*i].Branch == branch) {
+		n := archNode{Row: rows[*i]}
+		block := layers[*i].Family == "block"
+		*i++
+		for *i < len(layers) && layers[*i].Depth == depth+1 {
+			name := layers[*i].Branch
+			n.Branches = append(n.Branches, archBranch{Name: name, Nodes: archTree(layers, rows, i, depth+1, name)})
+		}
+		if block && !slices.ContainsFunc(n.Branches, func(b archBranch) bool { return b.Name == "shortcut" }) {
+			n.Branches = append(n.Branches, archBranch{Name: "shortcut", Identity: true})
+		}
+		nodes = append(nodes, n)
+	}
+	return nodes
 }
 
 type exampleView struct {
@@ -124,6 +165,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Params                 string
 		Swept                  []record.KeyValue
 		Arch                   []archRow
+		Diagram                []archNode
 		Input, FLOPs           string
 		Loss                   []chartView
 		L2Note                 string
@@ -178,11 +220,18 @@ func (b *builder) run(r *run, prev, next *run) error {
 			if maxSize > 1 && size >= 1 {
 				width = 30 + int(70*math.Log(size)/math.Log(maxSize))
 			}
-			data.Arch = append(data.Arch, archRow{
+			row := archRow{
 				Name: l.Name, Kind: l.Kind, Detail: l.Detail, Output: shape(l.Output),
 				Params: thousands(l.Params), FLOPs: thousands(l.FLOPs), Class: layerClass(l), About: l.About, Width: min(max(width, 30), 100),
-			})
+			}
+			if l.Depth > 0 {
+				row.Name = l.Branch + "." + l.Name
+				row.Indent = strconv.FormatFloat(0.5+1.2*float64(min(l.Depth, 16)), 'f', 1, 64) + "em"
+			}
+			data.Arch = append(data.Arch, row)
 		}
+		i := 0
+		data.Diagram = archTree(a.Layers, data.Arch, &i, 0, "")
 	}
 
 	// 2 learning curve, 3 accuracy
