@@ -128,6 +128,13 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 	}
 	last := e.Model[len(e.Model)-1]
 	lastSpec := net.Specs[len(net.Specs)-1]
+	if last.Use != "" {
+		fail = func(at experiments.Pos, format string, args ...any) (*Network, error) {
+			msg := fmt.Sprintf(format, args...) + " (in " + last.Use + ")"
+			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+			return nil, errs
+		}
+	}
 	switch {
 	case lastSpec.Kind == nn.KindSoftmax:
 		return fail(last.At, "model[%d] %s: the network must end with logits; the loss applies softmax itself, so remove the softmax", len(e.Model)-1, last.Name)
@@ -149,8 +156,13 @@ type compiler struct {
 // and the output shape. p names the list in messages; flattened says a
 // flatten or dense layer came before it.
 func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth int, flattened bool) ([]nn.LayerSpec, []Layer, nn.Shape, *experiments.Error) {
+	var use string // of the layer being compiled
 	fail := func(at experiments.Pos, format string, args ...any) ([]nn.LayerSpec, []Layer, nn.Shape, *experiments.Error) {
-		return nil, nil, nn.Shape{}, &experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf(format, args...)}
+		msg := fmt.Sprintf(format, args...)
+		if use != "" {
+			msg += " (in " + use + ")"
+		}
+		return nil, nil, nn.Shape{}, &experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg}
 	}
 	taken := map[string]bool{}
 	for _, l := range layers {
@@ -161,6 +173,7 @@ func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth
 	cur := in
 	for i, l := range layers {
 		where := fmt.Sprintf("%s[%d] %s", p, i, l.Name)
+		use = l.Use
 		kind := nn.LookupKind(l.Kind)
 		switch kind.Input {
 		case nn.ImageInput:

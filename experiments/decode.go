@@ -22,6 +22,10 @@ type decoder struct {
 }
 
 func (d *decoder) errorf(n *node, format string, args ...any) {
+	if n.use != nil {
+		format += " (in %s)"
+		args = append(args, n.use)
+	}
 	d.errs.add(n.pos, format, args...)
 }
 
@@ -283,7 +287,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	d := &decoder{}
 	e := &Experiment{File: file}
-	top := d.fields(root, "", "name", "description", "data", "model", "train", "report", "sweep", "extends")
+	top := d.fields(root, "", "name", "description", "data", "blocks", "model", "train", "report", "sweep", "extends")
 	e.Name = d.textField(top, "name", "", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
 	if err := CheckName(e.Name); err != nil {
 		if f, ok := top["name"]; ok {
@@ -299,6 +303,18 @@ func decodeExperiment(root *node, file string) (*Experiment, Errors) {
 	}
 	inputOK := d.data(top["data"], &e.Data)
 	before := len(d.errs)
+	if m := top["model"].val; m != nil && m.isSeq() {
+		// The uses of blocks are replaced by copies of their layers, in a
+		// copy of the model: the tree keeps them for later points and sets.
+		defs := d.blockDefs(top["blocks"])
+		model := top["model"]
+		model.val = m.clone()
+		budget := maxNodes
+		d.expandBlocks(model.val, "model", defs, nil, 0, &budget)
+		top["model"] = model
+	} else {
+		d.blockDefs(top["blocks"])
+	}
 	d.model(top["model"], root, e)
 	e.unchecked = !hasData || !inputOK || len(d.errs) > before
 	d.train(top["train"], &e.Train)
@@ -509,6 +525,9 @@ func (d *decoder) layerList(items []*node, p string, depth int) []Layer {
 		}
 		l := d.layer(nn.LookupKind(nn.Kind(kind)), kn, params, ip+"."+kind, depth)
 		l.At = item.pos
+		if item.use != nil {
+			l.Use = item.use.String()
+		}
 		if l.Name != "" {
 			if prev, dup := names[l.Name]; dup {
 				d.errorf(params.get("name"), "%s: layer name %q is already used at line %d", ip, l.Name, prev.pos.Line)

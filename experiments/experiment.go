@@ -17,6 +17,7 @@
 //	  split: {train: 55000, val: 5000, test: 10000}
 //	  preprocess: minmax          # minmax | standardize | none
 //	  augment: []                 # flip | {crop: {pad: 4}} | {cutout: {size: 8}}
+//	blocks: {}                    # named lists of layers with parameters (see blocks.go)
 //	model:
 //	  - conv: {filters: 28, kernel: 3, stride: 1, padding: valid}
 //	  - relu
@@ -162,6 +163,10 @@ type Layer struct {
 	Lists map[string][]Layer
 
 	At Pos // where the layer is written
+	// Use names the use of a block the layer comes from ("block basic used
+	// at model[3], line 40"), "" for a layer written in place; messages
+	// about the layer, at its line in the block, add it.
+	Use string
 }
 
 // Value returns the value of the layer's key (zero if its kind has no such key).

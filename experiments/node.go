@@ -31,6 +31,7 @@ type node struct {
 	value   string    // scalar text
 	content []*node   // mapping: key, value, key, value, …; sequence: items
 	pos     Pos
+	use     *useSite // the use of a block this node was copied for, or nil
 }
 
 func (n *node) isMap() bool    { return n.kind == yaml.MappingNode }
