@@ -169,6 +169,11 @@ type buildEnv struct {
 	init    *rand.Rand // the initialisation stream
 	dropout *rand.Rand // the dropout stream
 	scratch *[]float32 // a buffer the layers share in Backward
+
+	// The network's timing switch and its per-layer times; a layer that runs
+	// layers of its own (residual) adds a slot for each and times them.
+	timing *bool
+	times  *[]LayerTime
 }
 
 var kinds []*LayerKind

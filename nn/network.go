@@ -65,7 +65,8 @@ type Network struct {
 	batch   int  // its batch size
 
 	timing bool        // SetTiming(true) was called
-	times  []LayerTime // one per layer
+	times  []LayerTime // one per layer, those nested in blocks before their block
+	slots  []int       // the index in times of each layer of the network
 }
 
 // LayerTime is the wall-clock time one layer spent in Forward and Backward
@@ -90,7 +91,9 @@ func (net *Network) SetTiming(on bool) {
 }
 
 // Timings returns the time each layer has spent since timing was last
-// switched on, in layer order (all zero if it never was).
+// switched on, in layer order (all zero if it never was). The layers nested
+// in a block (res1.body.conv1) come before the block, whose own time is
+// then what it spends besides them (adding the branches).
 func (net *Network) Timings() []LayerTime { return append([]LayerTime(nil), net.times...) }
 
 // Build checks the layers against the input shape in, names unnamed layers
@@ -109,7 +112,8 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		return nil, err
 	}
 	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
-	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: rand.New(net.dropout), scratch: &net.scratch}
+	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: rand.New(net.dropout), scratch: &net.scratch,
+		timing: &net.timing, times: &net.times}
 	cur := in
 	for i, spec := range specs {
 		spec.Name = names[i]
@@ -126,6 +130,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		net.layers = append(net.layers, l)
 		net.params = append(net.params, l.params()...)
 		net.infos = append(net.infos, LayerInfo{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out, Params: n})
+		net.slots = append(net.slots, len(net.times))
 		net.times = append(net.times, LayerTime{Name: spec.Name, Kind: spec.Kind})
 		cur = out
 	}
@@ -261,7 +266,7 @@ func (net *Network) backward(dy *Tensor, needInput bool) (*Tensor, error) {
 		}
 		start := time.Now()
 		dy = net.layers[i].backward(dy, i > 0 || needInput)
-		net.times[i].Backward += time.Since(start)
+		net.times[net.slots[i]].Backward += time.Since(start)
 	}
 	return dy, nil
 }
@@ -273,7 +278,7 @@ func (net *Network) forwardLayer(i int, x *Tensor, train bool) *Tensor {
 	}
 	start := time.Now()
 	y := net.layers[i].forward(x, train)
-	net.times[i].Forward += time.Since(start)
+	net.times[net.slots[i]].Forward += time.Since(start)
 	return y
 }
 

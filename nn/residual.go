@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"strconv"
+	"time"
 )
 
 // KindResidual adds the output of a body of layers to that of a shortcut
@@ -173,40 +174,85 @@ type residual struct {
 	base
 	body, shortcut []layer
 	out, dx        Tensor
+
+	// Timing: the network's switch and times, the slots of the layers of
+	// the body and the shortcut, and the block's own slot, which the
+	// network fills with the block's whole time and the block lessens by
+	// that of its layers.
+	timing                *bool
+	times                 *[]LayerTime
+	bodySlots, shortSlots []int
+	self                  int
 }
 
 func newResidual(b base, env *buildEnv) *residual {
-	l := &residual{base: b}
+	l := &residual{base: b, timing: env.timing, times: env.times}
 	// The shape rule has checked the branches.
-	l.body, _ = buildChain(b.in, b.spec.Residual.body(), b.spec.Name+".body.", env)
-	l.shortcut, _ = buildChain(b.in, b.spec.Residual.shortcut(), b.spec.Name+".shortcut.", env)
+	l.body, l.bodySlots = buildChain(b.in, b.spec.Residual.body(), b.spec.Name+".body.", env)
+	l.shortcut, l.shortSlots = buildChain(b.in, b.spec.Residual.shortcut(), b.spec.Name+".shortcut.", env)
+	l.self = len(*l.times) // the builder adds the block's slot next
 	return l
 }
 
 // buildChain builds a list of checked specs nested in a block, each layer
-// named prefix + its name in the list.
-func buildChain(in Shape, specs []LayerSpec, prefix string, env *buildEnv) ([]layer, Shape) {
+// named prefix + its name in the list, and returns the layers and their
+// slots among the network's times.
+func buildChain(in Shape, specs []LayerSpec, prefix string, env *buildEnv) ([]layer, []int) {
 	names, _ := layerNames(specs)
 	var ls []layer
+	var slots []int
 	cur := in
 	for i, s := range specs {
 		s.Name = prefix + names[i]
 		out, _ := OutputShape(cur, s)
 		ls = append(ls, LookupKind(s.Kind).build(base{spec: withDefaults(s), in: cur, out: out}, env))
+		slots = append(slots, len(*env.times))
+		*env.times = append(*env.times, LayerTime{Name: s.Name, Kind: s.Kind})
 		cur = out
 	}
-	return ls, cur
+	return ls, slots
+}
+
+// runForward runs a branch on x.
+func (l *residual) runForward(ls []layer, slots []int, x *Tensor, train bool) *Tensor {
+	if !*l.timing {
+		for _, s := range ls {
+			x = s.forward(x, train)
+		}
+		return x
+	}
+	times := *l.times
+	for j, s := range ls {
+		start := time.Now()
+		x = s.forward(x, train)
+		d := time.Since(start)
+		times[slots[j]].Forward += d
+		times[l.self].Forward -= d
+	}
+	return x
+}
+
+// runBackward runs a branch backward from dy.
+func (l *residual) runBackward(ls []layer, slots []int, dy *Tensor, needDx bool) *Tensor {
+	timing := *l.timing
+	times := *l.times
+	for i := len(ls) - 1; i >= 0; i-- {
+		if !timing {
+			dy = ls[i].backward(dy, i > 0 || needDx)
+			continue
+		}
+		start := time.Now()
+		dy = ls[i].backward(dy, i > 0 || needDx)
+		d := time.Since(start)
+		times[slots[i]].Backward += d
+		times[l.self].Backward -= d
+	}
+	return dy
 }
 
 func (l *residual) forward(x *Tensor, train bool) *Tensor {
-	b := x
-	for _, s := range l.body {
-		b = s.forward(b, train)
-	}
-	c := x
-	for _, s := range l.shortcut {
-		c = s.forward(c, train)
-	}
+	b := l.runForward(l.body, l.bodySlots, x, train)
+	c := l.runForward(l.shortcut, l.shortSlots, x, train)
 	l.out.resize(x.N, l.base.out.H, l.base.out.W, l.base.out.C)
 	n := l.out.Len()
 	addScaled(l.out.Data[:n], b.Data[:n], c.Data[:n], 1)
@@ -214,14 +260,8 @@ func (l *residual) forward(x *Tensor, train bool) *Tensor {
 }
 
 func (l *residual) backward(dy *Tensor, needDx bool) *Tensor {
-	db := dy
-	for i := len(l.body) - 1; i >= 0; i-- {
-		db = l.body[i].backward(db, i > 0 || needDx)
-	}
-	dc := dy
-	for i := len(l.shortcut) - 1; i >= 0; i-- {
-		dc = l.shortcut[i].backward(dc, i > 0 || needDx)
-	}
+	db := l.runBackward(l.body, l.bodySlots, dy, needDx)
+	dc := l.runBackward(l.shortcut, l.shortSlots, dy, needDx)
 	if !needDx {
 		return nil
 	}

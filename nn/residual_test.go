@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func init() { gradCaseLists["residual"] = residualGradCases }
@@ -246,5 +247,63 @@ func TestLoadVersion1(t *testing.T) {
 	}
 	if cp.Optimizer == nil || cp.Optimizer.(*Adam).Steps() != 2 || string(cp.Meta) != `{"epoch":1}` {
 		t.Errorf("optimizer %v, meta %q", cp.Optimizer, cp.Meta)
+	}
+}
+
+// TestResidualTiming checks that the layers of blocks are timed on their
+// own, before their block, and that the block keeps only its own time.
+func TestResidualTiming(t *testing.T) {
+	in := Shape{24, 24, 3}
+	net, err := Build(in, residualSpecs(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := benchInput(8, in)
+	d := NewTensor(8, 1, 1, 10)
+	step := func() {
+		logits, err := net.Forward(x, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := SoftmaxCrossEntropy(logits, []int{0, 1, 2, 3, 4, 5, 6, 7}, 0, d); err != nil {
+			t.Fatal(err)
+		}
+		if err := net.Backward(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	net.SetTiming(true)
+	start := time.Now()
+	step()
+	elapsed := time.Since(start)
+	times := net.Timings()
+	index := map[string]int{}
+	var total time.Duration
+	for i, lt := range times {
+		index[lt.Name] = i
+		if lt.Forward < 0 || lt.Backward < 0 {
+			t.Errorf("%s: negative time %v, %v", lt.Name, lt.Forward, lt.Backward)
+		}
+		total += lt.Forward + lt.Backward
+	}
+	for _, name := range []string{"res1.body.conv1", "res2.shortcut.conv1", "res3.body.res1.body.conv1"} {
+		i, ok := index[name]
+		if !ok {
+			t.Errorf("no timing for %s", name)
+			continue
+		}
+		if lt := times[i]; lt.Kind != KindConv || lt.Forward <= 0 || lt.Backward <= 0 {
+			t.Errorf("%s: %+v, want a conv with positive times", name, lt)
+		}
+	}
+	if !(index["res1.body.conv1"] < index["res1"] && index["res3.body.res1"] < index["res3"] && index["res3.body.res1.body.conv1"] < index["res3.body.res1"]) {
+		t.Errorf("the layers of a block are not timed before it: %v", index)
+	}
+	// Each moment is counted once: the times add up to less than the step.
+	if total > elapsed {
+		t.Errorf("the layer times add up to %v, more than the %v of the step", total, elapsed)
+	}
+	if len(times) != len(net.Layers())+5+6+4+2 {
+		t.Errorf("%d timings, want one per layer, nested ones included", len(times))
 	}
 }
