@@ -174,6 +174,9 @@ type buildEnv struct {
 	// layers of its own (residual) adds a slot for each and times them.
 	timing *bool
 	times  *[]LayerTime
+	// Likewise the switch of Outputs and the outputs it keeps, by slot.
+	tracing *bool
+	outputs *[]*Tensor
 }
 
 var kinds []*LayerKind

@@ -67,6 +67,9 @@ type Network struct {
 	timing bool        // SetTiming(true) was called
 	times  []LayerTime // one per layer, those nested in blocks before their block
 	slots  []int       // the index in times of each layer of the network
+
+	tracing bool      // Outputs is running
+	outputs []*Tensor // its copies of the outputs, by slot of times
 }
 
 // LayerTime is the wall-clock time one layer spent in Forward and Backward
@@ -74,6 +77,7 @@ type Network struct {
 type LayerTime struct {
 	Name     string
 	Kind     Kind
+	List     string // the list of layers it is in: "" for the network's, "res1.body" for a block's body
 	Forward  time.Duration
 	Backward time.Duration
 }
@@ -113,7 +117,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 	}
 	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
 	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: rand.New(net.dropout), scratch: &net.scratch,
-		timing: &net.timing, times: &net.times}
+		timing: &net.timing, times: &net.times, tracing: &net.tracing, outputs: &net.outputs}
 	cur := in
 	for i, spec := range specs {
 		spec.Name = names[i]
@@ -310,6 +314,37 @@ func (net *Network) Activations(x *Tensor) ([]*Tensor, error) {
 	}
 	net.trained, net.batch = false, x.N
 	return acts, nil
+}
+
+// LayerOutput is the output of one layer for a batch.
+type LayerOutput struct {
+	Name string // res1.body.conv1 for a layer nested in a block
+	Kind Kind
+	List string // the list of layers it is in, as LayerTime.List
+	Out  *Tensor
+}
+
+// Outputs runs the network on x in eval mode and returns a copy of the
+// output of every layer, those nested in blocks included, in the order of
+// Timings: the layers of a block before the block, its body before its
+// shortcut. For a network without blocks it is Activations with names.
+func (net *Network) Outputs(x *Tensor) ([]LayerOutput, error) {
+	if err := checkTensor("nn: network input", x, net.input); err != nil {
+		return nil, err
+	}
+	net.outputs = make([]*Tensor, len(net.times))
+	net.tracing = true
+	defer func() { net.tracing, net.outputs = false, nil }()
+	for i := range net.layers {
+		x = net.forwardLayer(i, x, false)
+		net.outputs[net.slots[i]] = x.Clone()
+	}
+	net.trained, net.batch = false, x.N
+	out := make([]LayerOutput, len(net.times))
+	for i, t := range net.times {
+		out[i] = LayerOutput{Name: t.Name, Kind: t.Kind, List: t.List, Out: net.outputs[i]}
+	}
+	return out, nil
 }
 
 // Params returns the learnable tensors, layer by layer. The slice and the

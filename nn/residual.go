@@ -183,10 +183,14 @@ type residual struct {
 	times                 *[]LayerTime
 	bodySlots, shortSlots []int
 	self                  int
+
+	// Outputs: the network's switch and its copies of the outputs by slot.
+	tracing *bool
+	outputs *[]*Tensor
 }
 
 func newResidual(b base, env *buildEnv) *residual {
-	l := &residual{base: b, timing: env.timing, times: env.times}
+	l := &residual{base: b, timing: env.timing, times: env.times, tracing: env.tracing, outputs: env.outputs}
 	// The shape rule has checked the branches.
 	l.body, l.bodySlots = buildChain(b.in, b.spec.Residual.body(), b.spec.Name+".body.", env)
 	l.shortcut, l.shortSlots = buildChain(b.in, b.spec.Residual.shortcut(), b.spec.Name+".shortcut.", env)
@@ -207,7 +211,7 @@ func buildChain(in Shape, specs []LayerSpec, prefix string, env *buildEnv) ([]la
 		out, _ := OutputShape(cur, s)
 		ls = append(ls, LookupKind(s.Kind).build(base{spec: withDefaults(s), in: cur, out: out}, env))
 		slots = append(slots, len(*env.times))
-		*env.times = append(*env.times, LayerTime{Name: s.Name, Kind: s.Kind})
+		*env.times = append(*env.times, LayerTime{Name: s.Name, Kind: s.Kind, List: prefix[:len(prefix)-1]})
 		cur = out
 	}
 	return ls, slots
@@ -215,6 +219,13 @@ func buildChain(in Shape, specs []LayerSpec, prefix string, env *buildEnv) ([]la
 
 // runForward runs a branch on x.
 func (l *residual) runForward(ls []layer, slots []int, x *Tensor, train bool) *Tensor {
+	if *l.tracing {
+		for j, s := range ls {
+			x = s.forward(x, train)
+			(*l.outputs)[slots[j]] = x.Clone()
+		}
+		return x
+	}
 	if !*l.timing {
 		for _, s := range ls {
 			x = s.forward(x, train)

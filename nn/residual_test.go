@@ -307,3 +307,59 @@ func TestResidualTiming(t *testing.T) {
 		t.Errorf("%d timings, want one per layer, nested ones included", len(times))
 	}
 }
+
+// TestResidualOutputs checks that Outputs gives the output of every layer,
+// nested ones included, and that a block's output is the sum of its
+// branches'.
+func TestResidualOutputs(t *testing.T) {
+	in := Shape{24, 24, 3}
+	net, err := Build(in, residualSpecs(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := benchInput(2, in)
+	outs, err := net.Outputs(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := net.Activations(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]*Tensor{}
+	for _, o := range outs {
+		byName[o.Name] = o.Out
+	}
+	if len(outs) != len(net.Timings()) || len(byName) != len(outs) {
+		t.Fatalf("%d outputs with %d names, want one per timed layer (%d)", len(outs), len(byName), len(net.Timings()))
+	}
+	for i, info := range net.Layers() {
+		if got := byName[info.Name]; got == nil || !sameBits(got.Data, acts[i].Data) {
+			t.Errorf("%s: Outputs and Activations differ", info.Name)
+		}
+	}
+	// res1 = its body's last output + its input (relu1's output).
+	body, input, sum := byName["res1.body.bn2"], byName["relu1"], byName["res1"]
+	for i := range sum.Data {
+		if sum.Data[i] != body.Data[i]+input.Data[i] {
+			t.Fatalf("res1[%d] = %v, want %v + %v", i, sum.Data[i], body.Data[i], input.Data[i])
+		}
+	}
+	// res2 = body + shortcut.
+	body, short, sum := byName["res2.body.bn2"], byName["res2.shortcut.bn1"], byName["res2"]
+	for i := range sum.Data {
+		if sum.Data[i] != body.Data[i]+short.Data[i] {
+			t.Fatalf("res2[%d] = %v, want %v + %v", i, sum.Data[i], body.Data[i], short.Data[i])
+		}
+	}
+	lists := map[string]string{}
+	for _, o := range outs {
+		lists[o.Name] = o.List
+	}
+	for name, list := range map[string]string{"conv1": "", "res1": "", "res1.body.conv1": "res1.body", "res2.shortcut.bn1": "res2.shortcut",
+		"res3.body.res1": "res3.body", "res3.body.res1.body.conv1": "res3.body.res1.body"} {
+		if got, ok := lists[name]; !ok || got != list {
+			t.Errorf("%s is in list %q, want %q", name, got, list)
+		}
+	}
+}

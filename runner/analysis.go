@@ -178,29 +178,29 @@ func featureMaps(net *nn.Network, im data.Images, pre data.Preprocessor, idx []i
 			return nil, err
 		}
 	}
-	acts, err := net.Activations(x)
+	// Every layer, those nested in blocks included (res1.body.conv1).
+	outs, err := net.Outputs(x)
 	if err != nil {
 		return nil, err
 	}
-	specs := net.Specs()
 	out := make([]record.FeatureMaps, len(idx))
 	for j, i := range idx {
 		out[j] = record.FeatureMaps{Index: i, True: int(im.Labels[i]), Image: imageOf(im, i)}
 	}
-	for l, s := range specs {
-		kind := nn.LookupKind(s.Kind)
+	for l, o := range outs {
+		kind := nn.LookupKind(o.Kind)
 		if kind == nil || !kind.FeatureMaps {
 			continue
 		}
-		act, activation := acts[l], ""
-		if _, takesActivation := kind.Key("activation"); takesActivation && l+1 < len(specs) {
-			if next := nn.LookupKind(specs[l+1].Kind); next != nil && next.Activation && next.ElementWise {
-				act, activation = acts[l+1], string(next.Kind)
+		act, activation := o.Out, ""
+		if _, takesActivation := kind.Key("activation"); takesActivation && l+1 < len(outs) && outs[l+1].List == o.List {
+			if next := nn.LookupKind(outs[l+1].Kind); next != nil && next.Activation && next.ElementWise {
+				act, activation = outs[l+1].Out, string(next.Kind)
 			}
 		}
 		for j := range idx {
 			lm := scaleMaps(act.Example(j), act.H, act.W, act.C)
-			lm.Layer, lm.Kind, lm.Activation = s.Name, string(s.Kind), activation
+			lm.Layer, lm.Kind, lm.Activation = o.Name, string(o.Kind), activation
 			out[j].Layers = append(out[j].Layers, lm)
 		}
 	}
