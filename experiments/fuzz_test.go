@@ -12,6 +12,8 @@ import (
 func FuzzLoad(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*/*.yaml")
 	more, _ := filepath.Glob("seed/*.yaml")
+	examples, _ := filepath.Glob("examples/*.yaml")
+	more = append(more, examples...)
 	for _, s := range append(append(seeds, more...), "demo.yaml") {
 		if data, err := os.ReadFile(s); err == nil {
 			f.Add(data)
@@ -19,6 +21,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("model: [flatten, {dense: {units: 10}}]\nsweep: {grid: {train.epochs: [1, 2]}, seeds: 2}\n"))
 	f.Add([]byte("a: &a [1]\nb: {<<: *a}\n"))
+	f.Add([]byte("data: {set: mnist}\nblocks: {b: {params: {f: 2}, layers: [{conv: {filters: $f, kernel: 3}}]}}\nmodel: [{residual: {body: [{block: {use: b}}], shortcut: [{conv: {filters: 2, kernel: 3}}]}}, flatten, {dense: {units: 10}}]\n"))
 	dir := f.TempDir()
 	name := filepath.Join(dir, "fuzz.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {

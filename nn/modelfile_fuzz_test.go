@@ -86,6 +86,17 @@ func FuzzModelFile(f *testing.F) {
 	good := buf.Bytes()
 	f.Add(good[headerSize : len(good)-trailerSize])
 	f.Add(modelBody(Shape{1, 1, 10}, []LayerSpec{{Kind: KindDense, Units: 1 << 40}}, nil))
+	// A residual network, and one claiming a huge layer inside a block.
+	resNet, err := Build(Shape{4, 4, 2}, []LayerSpec{res([]LayerSpec{conv3(2, 1), {Kind: KindBatchNorm}}, []LayerSpec{conv1(2, 1)}), {Kind: KindFlatten}, {Kind: KindDense, Units: 2}}, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	buf.Reset()
+	if err := SaveTo(&buf, resNet, nil, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append([]byte(nil), buf.Bytes()[headerSize:buf.Len()-trailerSize]...))
+	f.Add(modelBody(Shape{8, 8, 2}, []LayerSpec{res([]LayerSpec{{Kind: KindConv, Filters: 1 << 30, KernelH: 3, KernelW: 3}}, nil)}, nil))
 	f.Add(modelBody(Shape{28, 28, 1}, []LayerSpec{{Kind: KindFlatten}, {Kind: KindDense, Units: 300000}}, make([]byte, 64)))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		cp, err := LoadFrom(bytes.NewReader(frameModel(body)))
