@@ -129,3 +129,47 @@ func TestEveryKindTrains(t *testing.T) {
 		})
 	}
 }
+
+// TestKeptCountsBuffers checks the Kept of the kinds that keep a buffer for
+// their backward pass against the buffer after a training step.
+func TestKeptCountsBuffers(t *testing.T) {
+	const batch = 5
+	in := Shape{6, 7, 3}
+	for _, tc := range []struct {
+		spec LayerSpec
+		kept func(l layer) int
+	}{
+		{LayerSpec{Kind: KindMaxPool, KernelH: 2, KernelW: 3}, func(l layer) int { return len(l.(*maxPool).arg) }},
+		{LayerSpec{Kind: KindGlobalMaxPool}, func(l layer) int { return len(l.(*maxPool).arg) }},
+		{LayerSpec{Kind: KindGELU}, func(l layer) int { return len(l.(*gelu).deriv) }},
+		{LayerSpec{Kind: KindGELU, Approximate: ApproxTanh}, func(l layer) int { return len(l.(*gelu).deriv) }},
+		{LayerSpec{Kind: KindSiLU}, func(l layer) int { return len(l.(*silu).deriv) }},
+	} {
+		specs := []LayerSpec{tc.spec, {Kind: KindFlatten}, {Kind: KindDense, Units: 2}}
+		net, err := Build(in, specs, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := benchInput(batch, in)
+		logits, err := net.Forward(x, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := NewTensor(batch, 1, 1, 2)
+		if _, _, err := SoftmaxCrossEntropy(logits, make([]int, batch), 0, d); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := net.BackwardInput(d); err != nil {
+			t.Fatal(err)
+		}
+		fp, err := Estimate(in, specs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := fp.Layers[0]
+		want := l.PerImage - int64(l.In.Size()) - int64(l.Out.Size()) // beside input gradient and output
+		if got := tc.kept(net.layers[0]); int64(got) != batch*want {
+			t.Errorf("%s: keeps %d values at batch %d; the estimate counts %d per image", layerLabel(withDefaults(tc.spec)), got, batch, want)
+		}
+	}
+}

@@ -76,7 +76,8 @@ func TestSummaryOfPoolingAndActivationKinds(t *testing.T) {
 
 // TestValidateGlobalPoolingAndScale checks the messages for global pooling,
 // GELU and scale layers used where they cannot stand or with bad settings,
-// and that a global pooling may give the logits itself.
+// and that a global pooling may give the logits itself or be followed by a
+// 1×1 conv.
 func TestValidateGlobalPoolingAndScale(t *testing.T) {
 	dir := t.TempDir()
 	for _, tc := range []struct{ model, want string }{
@@ -85,6 +86,7 @@ func TestValidateGlobalPoolingAndScale(t *testing.T) {
 		{"[flatten, {dense: {units: 10}}, {scale: {}}]", "model[2].scale: missing factor"},
 		{"[{gelu: {approximate: erf}}, flatten, {dense: {units: 10}}]", `unknown approximation "erf"`},
 		{"[{conv: {filters: 10, kernel: 3}}, globalmaxpool]", ": ok"},
+		{"[{conv: {filters: 8, kernel: 3}}, globalavgpool, {conv: {filters: 10, kernel: 1}}]", ": ok"},
 	} {
 		file := filepath.Join(dir, "bad.yaml")
 		writeTestFile(t, file, []byte("data: {set: mnist}\nmodel: "+tc.model+"\n"))
