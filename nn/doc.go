@@ -25,7 +25,8 @@
 // allocating anything), names unnamed layers after their kind and position
 // (conv1, pool1, bn1, dense1, relu1, ...) and initialises the weights from the
 // seed. A dense layer needs a flat input: after a conv or pooling layer put a
-// flatten layer before it; Build refuses a dense layer on a spatial input.
+// flatten layer before it (the 1×1×C output of global pooling is flat
+// already); Build refuses a dense layer on a spatial input.
 //
 // A residual layer holds two nested lists of specs (LayerSpec.Residual): a
 // body and a shortcut (the identity when empty), both fed the layer's input;

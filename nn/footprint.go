@@ -149,12 +149,13 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 		case KindBatchNorm:
 			l.Params, l.State = 2*int64(cur.C), 2*int64(cur.C)
 			l.PerImage += si // normalised input kept for backward
-		case KindMaxPool:
-			l.PerImage += so // argmax index (int32)
 		case KindDropout:
 			l.PerImage += si // mask
 		case KindFlatten:
 			l.PerImage = 0 // a view of its input
+		}
+		if k := LookupKind(s.Kind); k.Kept != nil { // OutputShape has checked the kind
+			l.PerImage += k.Kept(s, cur, out)
 		}
 		f.Params += l.Params
 		f.State += l.State

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -254,7 +255,92 @@ func poolGradCases() []gradCase {
 				input: distinctInput,
 			})
 	}
+	for _, kind := range []Kind{KindGlobalAvgPool, KindGlobalMaxPool} {
+		cases = append(cases,
+			gradCase{name: string(kind), in: Shape{5, 4, 3}, specs: []LayerSpec{{Kind: kind}}, input: distinctInput},
+			gradCase{name: string(kind) + " 1×1 input", in: Shape{1, 1, 4}, specs: []LayerSpec{{Kind: kind}}, input: distinctInput},
+			// The classifier head of an all-conv net: dense straight after it.
+			gradCase{name: string(kind) + " between conv and dense", in: Shape{6, 5, 2}, input: distinctInput, specs: []LayerSpec{
+				{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, Padding: PadSame},
+				{Kind: kind},
+				{Kind: KindDense, Units: 4},
+			}})
+	}
 	return cases
+}
+
+// TestGlobalMaxPoolTies checks global max pooling where finite differences
+// cannot: at ties the whole gradient goes to the first position holding the
+// maximum, in row-major order, exactly as it does for maxpool with a window
+// the size of the input, and NaNs behave as they do there. Both give the
+// same bits at every level of vector loops.
+func TestGlobalMaxPoolTies(t *testing.T) {
+	const n = 3
+	in := Shape{4, 5, 19} // 19 channels: full vectors and a tail at every level
+	nan := float32(math.NaN())
+	x := NewTensor(n, in.H, in.W, in.C)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range x.Data {
+		x.Data[i] = float32(r.IntN(3)) // many ties
+	}
+	at := func(e, p, q int) *float32 { return &x.Data[(e*in.H*in.W+p)*in.C+q] }
+	for p := range in.H * in.W {
+		*at(0, p, 0) = 7 // one channel all equal
+	}
+	*at(1, 0, 1) = nan // a NaN first
+	*at(1, 6, 2) = nan // a NaN later
+	*at(2, 3, 3), *at(2, 9, 3) = 5, 5
+	dy := NewTensor(n, 1, 1, in.C)
+	for i := range dy.Data {
+		dy.Data[i] = float32(i%7) - 2.5
+	}
+	forEachLevel(t, func(t *testing.T) {
+		run := func(spec LayerSpec) (y, dx []float32) {
+			net, err := Build(in, []LayerSpec{spec}, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The layer itself: Forward refuses NaN inputs.
+			l := net.layers[0]
+			out := l.forward(x, true)
+			y = slices.Clone(out.Data[:out.Len()])
+			d := l.backward(dy, true)
+			return y, slices.Clone(d.Data[:d.Len()])
+		}
+		y, dx := run(LayerSpec{Kind: KindGlobalMaxPool})
+		wantY, wantDx := run(LayerSpec{Kind: KindMaxPool, KernelH: in.H, KernelW: in.W})
+		if !sameBits(y, wantY) || !sameBits(dx, wantDx) {
+			t.Errorf("globalmaxpool and maxpool %d×%d differ:\noutput %v\nwant   %v", in.H, in.W, y, wantY)
+		}
+		for e := range n {
+			for q := range in.C {
+				if e == 1 && q <= 2 {
+					continue // the NaN channels: as maxpool, checked above
+				}
+				first := -1
+				for p := range in.H * in.W {
+					if first < 0 || *at(e, p, q) > *at(e, first, q) {
+						first = p
+					}
+				}
+				if got := y[e*in.C+q]; got != *at(e, first, q) {
+					t.Errorf("example %d channel %d: max %v, want %v", e, q, got, *at(e, first, q))
+				}
+				for p := range in.H * in.W {
+					want := float32(0)
+					if p == first {
+						want = dy.Data[e*in.C+q]
+					}
+					if got := dx[(e*in.H*in.W+p)*in.C+q]; math.Float32bits(got) != math.Float32bits(want) {
+						t.Errorf("example %d channel %d position %d: gradient %v, want %v (the first maximum is at %d)", e, q, p, got, want, first)
+					}
+				}
+			}
+		}
+		if y[in.C+1] == y[in.C+1] { // a NaN first in its window wins, as in maxpool
+			t.Errorf("a NaN at the first position gives %v", y[in.C+1])
+		}
+	})
 }
 
 func TestGradLayers(t *testing.T) {
@@ -275,6 +361,13 @@ func layerGradCases() []gradCase {
 		{name: "leaky_relu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindLeakyReLU, Alpha: 0.2}}, input: awayFromZero},
 		{name: "sigmoid", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindSigmoid}}},
 		{name: "tanh", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindTanh}}},
+		{name: "gelu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindGELU}}},
+		{name: "gelu tanh", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindGELU, Approximate: ApproxTanh}}},
+		{name: "gelu wide inputs", in: Shape{1, 1, 40}, specs: []LayerSpec{{Kind: KindGELU}}, input: distinctInput},
+		{name: "silu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindSiLU}}},
+		{name: "silu wide inputs", in: Shape{1, 1, 40}, specs: []LayerSpec{{Kind: KindSiLU}}, input: distinctInput},
+		{name: "scale", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindScale, Factor: 0.125}}},
+		{name: "dense scale", in: Shape{1, 1, 5}, specs: []LayerSpec{{Kind: KindDense, Units: 4}, {Kind: KindScale, Factor: 3}}},
 		{name: "softmax flat", in: Shape{1, 1, 6}, specs: []LayerSpec{{Kind: KindSoftmax}}},
 		{name: "softmax per position", in: Shape{2, 3, 4}, specs: []LayerSpec{{Kind: KindSoftmax}}},
 		{name: "batchnorm per channel", in: Shape{4, 3, 3}, specs: []LayerSpec{{Kind: KindBatchNorm}}},

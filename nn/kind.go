@@ -63,6 +63,10 @@ type LayerKind struct {
 	// Detail describes the settings in a few words ("28@3×3 stride 1
 	// valid"); nil for none.
 	Detail func(s LayerSpec) string
+	// Kept counts the values per image the layer keeps for its backward
+	// pass besides its output and input gradient (a max pool's winners),
+	// for the memory estimate; nil for none.
+	Kept func(s LayerSpec, in, out Shape) int64
 
 	// build makes the engine layer of a checked spec (defaults applied).
 	build func(b base, env *buildEnv) layer
@@ -228,6 +232,12 @@ func sameShape(in Shape, s LayerSpec) (Shape, error) { return in, nil }
 
 // perValue counts one FLOP per output value and no parameters.
 func perValue(s LayerSpec, in, out Shape) (params, flops float64) { return 0, sizeOf(out) }
+
+// keptPerOutput is the Kept of a layer that keeps one value per output
+// value for its backward pass.
+func keptPerOutput(s LayerSpec, in, out Shape) int64 {
+	return int64(out.H) * int64(out.W) * int64(out.C)
+}
 
 func sizeOf(s Shape) float64 { return float64(s.H) * float64(s.W) * float64(s.C) }
 

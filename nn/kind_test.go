@@ -85,7 +85,8 @@ func TestKindTable(t *testing.T) {
 }
 
 // defaultSpec is a spec of kind k with its required keys at their smallest
-// values and the other keys at their defaults, set through the table.
+// values (a number inside an open bound) and the other keys at their
+// defaults, set through the table.
 func defaultSpec(k *LayerKind) LayerSpec {
 	s := LayerSpec{Kind: k.Kind}
 	values := map[string]Value{}
@@ -95,8 +96,11 @@ func defaultSpec(k *LayerKind) LayerSpec {
 		case key.DefaultFrom != "":
 			v = values[key.DefaultFrom]
 		case key.Required:
-			m := int(key.Min)
-			v = Value{Int: m, Float: key.Min, H: m, W: m}
+			m, f := int(key.Min), key.Min
+			if key.MinOpen { // a number inside the bounds
+				f = min(key.Min+1, (key.Min+key.Max)/2)
+			}
+			v = Value{Int: m, Float: f, H: m, W: m}
 		}
 		values[key.Name] = v
 		if key.Set != nil {

@@ -39,10 +39,53 @@ func init() {
 			},
 			build: build}
 	}
-	registerKind(poolKind(KindMaxPool, "the largest value of each window, channel by channel",
-		func(b base, env *buildEnv) layer { return newMaxPool(b) }))
+	maxKind := poolKind(KindMaxPool, "the largest value of each window, channel by channel",
+		func(b base, env *buildEnv) layer { return newMaxPool(b) })
+	maxKind.Kept = keptPerOutput // the winner of each window
+	registerKind(maxKind)
 	registerKind(poolKind(KindAvgPool, "the mean of each window's input values (padding not counted), channel by channel",
 		func(b base, env *buildEnv) layer { return newAvgPool(b) }))
+
+	// Global pooling is pooling with one window the size of the input. Its
+	// 1×1×C output is flat: dense may follow it directly, and so may a
+	// flatten (which changes nothing) or a 1×1 conv.
+	globalKind := func(kind Kind, doc string, build func(b base, env *buildEnv) layer) *LayerKind {
+		return &LayerKind{Kind: kind, Doc: doc,
+			NamePrefix: "pool", Input: ImageInput, Family: FamilyPool,
+			Shape: func(in Shape, s LayerSpec) (Shape, error) { return Shape{H: 1, W: 1, C: in.C}, nil },
+			// H·W FLOPs per channel.
+			Count: func(s LayerSpec, in, out Shape) (params, flops float64) { return 0, sizeOf(in) },
+			build: build}
+	}
+	registerKind(globalKind(KindGlobalAvgPool, "the mean of each channel over the whole feature map: H×W×C to 1×1×C",
+		func(b base, env *buildEnv) layer {
+			l := &avgPool{base: b, geom: globalGeometry(b.in)}
+			l.fwd, l.bwd = funcTask(l.forwardExamples), funcTask(l.backwardExamples)
+			return l
+		}))
+	globalMax := globalKind(KindGlobalMaxPool, "the largest value of each channel over the whole feature map: H×W×C to 1×1×C",
+		func(b base, env *buildEnv) layer {
+			l := &maxPool{base: b, geom: globalGeometry(b.in)}
+			l.fwd, l.bwd = funcTask(l.forwardExamples), funcTask(l.backwardExamples)
+			return l
+		})
+	globalMax.Kept = keptPerOutput // the winner of each window
+	registerKind(globalMax)
+}
+
+// The global pooling kinds.
+const (
+	KindGlobalAvgPool Kind = "globalavgpool"
+	KindGlobalMaxPool Kind = "globalmaxpool"
+)
+
+// globalGeometry is the geometry of one window covering the whole input:
+// global pooling runs as a max or average pool over it, so it has the same
+// passes, ties, NaN behaviour and rounding as maxpool and avgpool with
+// size [H, W].
+func globalGeometry(in Shape) geometry {
+	g, _ := windowGeometry(in, LayerSpec{KernelH: in.H, KernelW: in.W, StrideH: 1, StrideW: 1, Padding: PadValid}, true)
+	return g
 }
 
 // maxPool takes the largest value of each KH×KW window, channel by channel.

@@ -80,6 +80,14 @@ type LayerSpec struct {
 	// leaky_relu: slope for negative inputs (default 0.01 when zero).
 	Alpha float32
 
+	// gelu: ApproxNone (the exact erf form; the default when "") or
+	// ApproxTanh. This field and the next are left out of model files when
+	// zero, so that the files of the other kinds keep their bytes.
+	Approximate Approximation `json:",omitempty"`
+
+	// scale: the factor every value is multiplied by (> 0).
+	Factor float32 `json:",omitempty"`
+
 	// conv, dense: weight initialisation (InitHe when "").
 	Init Init
 

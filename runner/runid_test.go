@@ -18,6 +18,7 @@ func TestRunIDsPinned(t *testing.T) {
 	want := map[string][2]string{
 		"../experiments/best/cifar10.yaml":               {"f39588279f", "2d105dd197638f81"},
 		"../experiments/best/mnist.yaml":                 {"478573b1cb", "d9d45e40522dbebe"},
+		"../experiments/examples/allconv.yaml":           {"ef80a4cb24", "1adbc3e8a279c8f7"},
 		"../experiments/seed/cifar10-l2.yaml":            {"b0abe74fb4", "285cd423b1a101d7"},
 		"../experiments/seed/cifar10-preprocess.yaml":    {"49554def59", "03ddffee4191af9f"},
 		"../experiments/seed/cifar10-stride-filter.yaml": {"768ca21cf1", "eb73d5a213aa23b8"},

@@ -6,39 +6,80 @@ import (
 	"testing"
 )
 
-// benchShapes are the products the seed networks spend their time in, with
-// the operand layouts package nn uses (im2col rows × weights, weights stored
-// in×out).
-var benchShapes = []struct {
+// benchShape is one product to time.
+type benchShape struct {
 	name string
 	s    shape
-}{
+}
+
+// benchShapes are square products and every product of the seed networks'
+// layers (see seedProducts).
+var benchShapes = append([]benchShape{
 	{"square1024", shape{m: 1024, n: 1024, k: 1024, alpha: 1}},
 	{"square256", shape{m: 256, n: 256, k: 256, alpha: 1}},
 	{"square128", shape{m: 128, n: 128, k: 128, alpha: 1}},
 	{"square32", shape{m: 32, n: 32, k: 32, alpha: 1}},
 	{"square8", shape{m: 8, n: 8, k: 8, alpha: 1}},
-	// MNIST conv 28 filters 3×3 at batch 64: im2col rows × weights.
-	{"mnistConvFwd", shape{m: 64 * 26 * 26, n: 28, k: 9, alpha: 1}},
-	{"mnistConvGradW", shape{transA: true, m: 9, n: 28, k: 64 * 26 * 26, alpha: 1}},
-	{"mnistConvGradX", shape{transB: true, m: 64 * 26 * 26, n: 9, k: 28, alpha: 1}},
-	// MNIST dense 5408→128 at batch 64.
-	{"mnistDenseFwd", shape{m: 64, n: 128, k: 5408, alpha: 1}},
-	{"mnistDenseFwdWT", shape{transB: true, m: 64, n: 128, k: 5408, alpha: 1}}, // weights stored out×in
-	{"mnistDenseGradW", shape{transA: true, m: 5408, n: 128, k: 64, alpha: 1}},
-	{"mnistDenseGradX", shape{transB: true, m: 64, n: 5408, k: 128, alpha: 1}},
-	{"dense128to10", shape{m: 64, n: 10, k: 128, alpha: 1}},
-	// CIFAR conv 64→128 3×3 on 16×16 at batch 128.
-	{"cifarConvFwd", shape{m: 128 * 16 * 16, n: 128, k: 64 * 9, alpha: 1}},
-	{"cifarConvGradW", shape{transA: true, m: 64 * 9, n: 128, k: 128 * 16 * 16, alpha: 1}},
-	{"cifarConvGradX", shape{transB: true, m: 128 * 16 * 16, n: 64 * 9, k: 128, alpha: 1}},
-	{"cifarConv4Fwd", shape{m: 128 * 4 * 4, n: 512, k: 256 * 9, alpha: 1}},
+}, seedProducts()...)
+
+// seedLayer is a layer of a seed network as package nn multiplies it: rows
+// of the input (batch × output positions, im2col rows for a convolution),
+// the depth of a row (in for dense, kh·kw·c for conv) and the outputs.
+type seedLayer struct {
+	name          string
+	rows, in, out int
+	first         bool // no gradient with respect to the input
 }
 
+// seedProducts lists the products of the seed MNIST (batch 64) and CIFAR-10
+// (batch 128) networks with the operand layouts of nn/conv.go and
+// nn/dense.go: forward Y = X·W, dW = Xᵀ·dY and dX = dY·Wᵀ, weights stored
+// in×out. The MNIST convolution (9 weights a filter) uses nn's direct loops
+// and is left out.
+func seedProducts() []benchShape {
+	layers := []seedLayer{
+		{"mnist.dense1", 64, 13 * 13 * 28, 128, false},
+		{"mnist.dense2", 64, 128, 10, false},
+		{"cifar.conv1", 128 * 32 * 32, 3 * 9, 64, true},
+		{"cifar.conv2", 128 * 16 * 16, 64 * 9, 128, false},
+		{"cifar.conv3", 128 * 8 * 8, 128 * 9, 256, false},
+		{"cifar.conv4", 128 * 4 * 4, 256 * 9, 512, false},
+		{"cifar.dense1", 128, 512 * 2 * 2, 128, false},
+		{"cifar.dense2", 128, 128, 256, false},
+		{"cifar.dense3", 128, 256, 512, false},
+		{"cifar.dense4", 128, 512, 1024, false},
+		{"cifar.dense5", 128, 1024, 10, false},
+	}
+	var out []benchShape
+	for _, l := range layers {
+		out = append(out,
+			benchShape{l.name + ".fwd", shape{m: l.rows, n: l.out, k: l.in, alpha: 1}},
+			benchShape{l.name + ".dW", shape{transA: true, m: l.in, n: l.out, k: l.rows, alpha: 1}})
+		if !l.first {
+			out = append(out, benchShape{l.name + ".dX", shape{transB: true, m: l.rows, n: l.in, k: l.out, alpha: 1}})
+		}
+	}
+	return out
+}
+
+// dims spells s as MxNxK:TT (T is N or T for each of A and B), the form
+// bench/numpy/sgemm.py takes.
+func (s shape) dims() string {
+	t := func(b bool) string {
+		if b {
+			return "T"
+		}
+		return "N"
+	}
+	return fmt.Sprintf("%dx%dx%d:%s%s", s.m, s.n, s.k, t(s.transA), t(s.transB))
+}
+
+// BenchmarkSgemm times every kernel on benchShapes with the default thread
+// count. Sub-benchmarks are named kernel/shape/MxNxK:TT.
 func BenchmarkSgemm(b *testing.B) {
 	for _, kern := range platformKernels() {
 		for _, bs := range benchShapes {
-			b.Run(fmt.Sprintf("%s/%s", kern.name, bs.name), func(b *testing.B) {
+			b.Run(fmt.Sprintf("%s/%s/%s", kern.name, bs.name, bs.s.dims()), func(b *testing.B) {
 				useKernel(b, kern)
 				s := bs.s
 				rng := rand.New(rand.NewPCG(1, 1))

@@ -40,7 +40,7 @@ func main() {
 	w.WriteString("//go:build amd64 && !purego\n\n")
 	w.WriteString("#include \"textflag.h\"\n\n")
 	avx512(&w, "kernelAVX512", 12, 32, 1, true)
-	avx2(&w, 6, 16)
+	avx2(&w, 6, 16, 4, 384, 16)
 	transpose512(&w)
 	copyRuns512(&w)
 	transpose256(&w)
@@ -181,34 +181,81 @@ func avx512(w *asm, name string, mr, nr, unroll int, bcastReg bool) {
 }
 
 // avx2 writes kernelAVX2: a 6×16 tile in 12 ymm accumulators, B in Y12/Y13,
-// the broadcast A value in Y14. Partial columns use VMASKMOVPS with masks
-// taken from avx2Masks (8 words of -1 then 8 of 0).
-func avx2(w *asm, mr, nr int) {
-	if nr != 16 || 2*mr > 12 {
+// the broadcast A value in Y14. The k loop is unrolled unroll times (4 steps
+// of a 6×16 tile are 96 bytes of A and 256 of B) and prefetches A aDist bytes
+// ahead, and the C tile below this one is prefetched; all three only when
+// k ≥ longK. The order of the FMAs into each accumulator is the plain k
+// order, so unrolling does not change results.
+// Partial columns use VMASKMOVPS with masks taken from avx2Masks (8 words of
+// -1 then 8 of 0).
+func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
+	if nr != 16 || 2*mr > 12 || unroll < 1 || unroll&(unroll-1) != 0 || longK < unroll {
 		log.Fatal("avx2: unsupported tile")
 	}
 	name := "kernelAVX2"
 	fmt.Fprintf(&w.Buffer, "// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)\n", name)
 	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, %s\n", name, frame)
 	loadArgs(w)
+	// Prefetch the mr rows of the next C tile down (the driver's next call;
+	// a 64-byte row may straddle two lines), so that its stores, or loads
+	// when beta ≠ 0, find C in cache. Not when k is very short: then the
+	// prefetches only delay this tile's stores (measured on small products).
+	w.f("CMPQ CX, $%d", longK)
+	w.f("JLT avx2_zero")
+	w.f("MOVQ R8, R12")
+	w.f("IMULQ $%d, R12", mr)
+	w.f("ADDQ DI, R12")
+	for r := 0; r < mr; r++ {
+		w.f("PREFETCHT0 (R12)")
+		w.f("PREFETCHT0 60(R12)")
+		if r < mr-1 {
+			w.f("ADDQ R8, R12")
+		}
+	}
+	w.label("avx2_zero")
 	acc := 2 * mr
 	for i := 0; i < acc; i++ {
 		w.f("VXORPS Y%d, Y%d, Y%d", i, i, i)
 	}
+	step := func(u int) {
+		w.f("VMOVUPS %d(BX), Y12", 4*nr*u)
+		w.f("VMOVUPS %d(BX), Y13", 4*nr*u+32)
+		for r := 0; r < mr; r++ {
+			w.f("VBROADCASTSS %d(AX), Y14", 4*(mr*u+r))
+			w.f("VFMADD231PS Y12, Y14, Y%d", 2*r)
+			w.f("VFMADD231PS Y13, Y14, Y%d", 2*r+1)
+		}
+	}
+	if unroll > 1 {
+		// Short products take the plain loop: on them the unrolled one
+		// measured slower.
+		w.f("CMPQ CX, $%d", longK)
+		w.f("JLT avx2_tail")
+		w.f("MOVQ CX, R12")
+		w.f("SHRQ $%d, R12", log2(unroll))
+		w.label("avx2_loop")
+		// One prefetch per 64 bytes of A consumed.
+		for off := 0; aDist > 0 && off < 4*mr*unroll; off += 64 {
+			w.f("PREFETCHT0 %d(AX)", aDist+off)
+		}
+		for u := 0; u < unroll; u++ {
+			step(u)
+		}
+		w.f("ADDQ $%d, AX", 4*mr*unroll)
+		w.f("ADDQ $%d, BX", 4*nr*unroll)
+		w.f("DECQ R12")
+		w.f("JNE avx2_loop")
+		w.f("ANDQ $%d, CX", unroll-1)
+		w.label("avx2_tail")
+	}
 	w.f("TESTQ CX, CX")
 	w.f("JEQ avx2_store")
-	w.label("avx2_loop")
-	w.f("VMOVUPS (BX), Y12")
-	w.f("VMOVUPS 32(BX), Y13")
-	for r := 0; r < mr; r++ {
-		w.f("VBROADCASTSS %d(AX), Y14", 4*r)
-		w.f("VFMADD231PS Y12, Y14, Y%d", 2*r)
-		w.f("VFMADD231PS Y13, Y14, Y%d", 2*r+1)
-	}
+	w.label("avx2_loop1")
+	step(0)
 	w.f("ADDQ $%d, AX", 4*mr)
 	w.f("ADDQ $%d, BX", 4*nr)
 	w.f("DECQ CX")
-	w.f("JNE avx2_loop")
+	w.f("JNE avx2_loop1")
 
 	w.label("avx2_store")
 	w.f("VBROADCASTSS alpha+40(FP), Y14")
@@ -333,7 +380,11 @@ func transpose512(w *asm) {
 	w.f("SHLL CX, AX")
 	w.f("DECL AX")
 	w.f("KMOVW AX, K2")
+	// As in transposeAVX2: fetch the next panel's rows while reading these.
+	w.f("MOVQ R9, R12")
+	w.f("IMULQ R8, R12")
 	for r := 0; r < 16; r++ {
+		w.f("PREFETCHT0 (SI)(R12*1)")
 		w.f("VMOVUPS.Z (SI), K1, Z%d", r)
 		if r < 15 {
 			w.f("CMPQ R9, $%d", r+1)
@@ -446,6 +497,15 @@ func copyRuns512(w *asm) {
 	w.WriteString("\n")
 }
 
+// log2 returns the base-2 logarithm of n, a power of two.
+func log2(n int) int {
+	l := 0
+	for ; n > 1; n >>= 1 {
+		l++
+	}
+	return l
+}
+
 // maskAVX2 loads into reg the VMASKMOVPS mask selecting the first n (in
 // register nreg, 0 ≤ n ≤ 8) lanes, from avx2Masks; it clobbers tmp.
 func maskAVX2(w *asm, nreg, tmp, reg string) {
@@ -474,7 +534,13 @@ func transpose256(w *asm) {
 	w.f("MOVQ rows+32(FP), R9")
 	w.f("MOVQ cols+40(FP), R11")
 	maskAVX2(w, "R11", "AX", "Y15")
+	// Packing walks a panel's rows only kc values at a time, too short a
+	// run for the hardware prefetcher: while this block is read, fetch the
+	// same columns of the rows after it (the next panel's), rows·lds on.
+	w.f("MOVQ R9, R12")
+	w.f("IMULQ R8, R12")
 	for r := 0; r < 8; r++ {
+		w.f("PREFETCHT0 (SI)(R12*1)")
 		w.f("VMASKMOVPS (SI), Y15, Y%d", r)
 		if r < 7 {
 			w.f("CMPQ R9, $%d", r+1)
@@ -505,16 +571,39 @@ func transpose256(w *asm) {
 		w.f("VPERM2F128 $0x20, Y%d, Y%d, Y%d", 4+e, e, 8+e)
 		w.f("VPERM2F128 $0x31, Y%d, Y%d, Y%d", 4+e, e, 12+e)
 	}
+	// Widths 8 (panels of B) and 6 (panels of A) store with plain moves:
+	// VMASKMOVPS stores are slow on AMD cores. Other widths store masked.
 	w.f("MOVQ width+48(FP), CX")
+	w.f("CMPQ CX, $8")
+	w.f("JEQ tr2_w8")
+	w.f("CMPQ CX, $6")
+	w.f("JEQ tr2_w6")
 	maskAVX2(w, "CX", "AX", "Y0")
-	for c := 0; c < 8; c++ {
-		w.f("VMASKMOVPS Y%d, Y0, (DI)", 8+c)
-		if c < 7 {
-			w.f("CMPQ R11, $%d", c+1)
-			w.f("JEQ tr2_done")
-			w.f("ADDQ R10, DI")
+	storeCols := func(kind string) {
+		w.label("tr2_" + kind)
+		for c := 0; c < 8; c++ {
+			y := 8 + c
+			switch kind {
+			case "w8":
+				w.f("VMOVUPS Y%d, (DI)", y)
+			case "w6":
+				w.f("VEXTRACTF128 $1, Y%d, X0", y)
+				w.f("VMOVUPS X%d, (DI)", y)
+				w.f("VMOVSD X0, 16(DI)")
+			default:
+				w.f("VMASKMOVPS Y%d, Y0, (DI)", y)
+			}
+			if c < 7 {
+				w.f("CMPQ R11, $%d", c+1)
+				w.f("JEQ tr2_done")
+				w.f("ADDQ R10, DI")
+			}
 		}
+		w.f("JMP tr2_done")
 	}
+	storeCols("masked")
+	storeCols("w8")
+	storeCols("w6")
 	w.label("tr2_done")
 	w.f("VZEROUPPER")
 	w.f("RET")
@@ -553,6 +642,8 @@ func copyRuns256(w *asm) {
 	w.f("JEQ cr2_done")
 	w.f("CMPQ R10, $64")
 	w.f("JEQ cr2_full")
+	w.f("CMPQ R10, $24")
+	w.f("JEQ cr2_six")
 	w.label("cr2_loop")
 	w.f("VMASKMOVPS (SI), Y12, Y0")
 	w.f("VMASKMOVPS 32(SI), Y13, Y1")
@@ -565,6 +656,7 @@ func copyRuns256(w *asm) {
 	w.f("JMP cr2_done")
 	// Width 16: plain stores.
 	w.label("cr2_full")
+	w.f("PREFETCHT0 64(SI)")
 	w.f("VMASKMOVPS (SI), Y12, Y0")
 	w.f("VMASKMOVPS 32(SI), Y13, Y1")
 	w.f("VMOVUPS Y0, (DI)")
@@ -573,6 +665,32 @@ func copyRuns256(w *asm) {
 	w.f("ADDQ R10, DI")
 	w.f("DECQ DX")
 	w.f("JNE cr2_full")
+	w.f("JMP cr2_done")
+	// Width 6 (panels of A): the masked load zeroes lanes n..7, so plain
+	// stores of 4 and 2 values write the zero padding too.
+	w.label("cr2_six")
+	w.f("CMPQ n+32(FP), $6")
+	w.f("JEQ cr2_six_full")
+	w.label("cr2_six_part")
+	w.f("VMASKMOVPS (SI), Y12, Y0")
+	w.f("VEXTRACTF128 $1, Y0, X1")
+	w.f("VMOVUPS X0, (DI)")
+	w.f("VMOVSD X1, 16(DI)")
+	w.f("ADDQ R8, SI")
+	w.f("ADDQ $24, DI")
+	w.f("DECQ DX")
+	w.f("JNE cr2_six_part")
+	w.f("JMP cr2_done")
+	w.label("cr2_six_full")
+	w.f("PREFETCHT0 64(SI)")
+	w.f("VMOVUPS (SI), X0")
+	w.f("VMOVSD 16(SI), X1")
+	w.f("VMOVUPS X0, (DI)")
+	w.f("VMOVSD X1, 16(DI)")
+	w.f("ADDQ R8, SI")
+	w.f("ADDQ $24, DI")
+	w.f("DECQ DX")
+	w.f("JNE cr2_six_full")
 	w.label("cr2_done")
 	w.f("VZEROUPPER")
 	w.f("RET")

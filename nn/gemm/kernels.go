@@ -19,9 +19,8 @@ type microKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr,
 
 // kernel is a micro-kernel with its tile shape and the cache blocking that
 // suits it: mc rows of A and kc steps of k are packed per block (mc·kc should
-// sit in L2), nc columns of B per block. A large kc pays even when a packed
-// kc×nr panel of B spills from L1 to L2: each block of k costs a load and
-// store of the C tile, and Zen-class L2 feeds the kernel fast enough.
+// sit in L2), nc columns of B per block; a packed kc×nr panel of B is reused
+// from L1 across the mc/mr tiles of a block (see each kernel's comment).
 type kernel struct {
 	name       string
 	mr, nr     int

@@ -1,0 +1,141 @@
+package nn
+
+import (
+	"fmt"
+	"math"
+)
+
+// KindGELU is the Gaussian error linear unit, x·Φ(x).
+const KindGELU Kind = "gelu"
+
+// Approximation is how a gelu layer computes Φ.
+type Approximation string
+
+// The forms of GELU.
+const (
+	ApproxNone Approximation = "none" // the exact form, with erf; the default
+	ApproxTanh Approximation = "tanh" // the tanh approximation of Hendrycks and Gimpel
+)
+
+func init() {
+	registerKind(&LayerKind{
+		Kind: KindGELU,
+		Doc:  "x·Φ(x), Φ the standard normal distribution function: exactly 0.5·x·(1+erf(x/√2)), or its tanh approximation",
+		Keys: []Key{{Name: "approximate", Type: KeyEnum,
+			Doc:     "none (the exact erf form) or tanh (0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))))",
+			Default: Value{Text: string(ApproxNone)}, Choices: []string{string(ApproxNone), string(ApproxTanh)}, What: "approximation",
+			Set: func(s *LayerSpec, v Value) { s.Approximate = Approximation(v.Text) }}},
+		Family:      FamilyActivation,
+		Activation:  true, // an `activation: gelu` shortcut gives the exact form
+		ElementWise: true,
+		Defaults: func(s *LayerSpec) {
+			if s.Approximate == "" {
+				s.Approximate = ApproxNone
+			}
+		},
+		Shape: func(in Shape, s LayerSpec) (Shape, error) {
+			if s.Approximate != ApproxNone && s.Approximate != ApproxTanh {
+				return Shape{}, fmt.Errorf("unknown approximation %q (want %q or %q)", s.Approximate, ApproxNone, ApproxTanh)
+			}
+			return in, nil
+		},
+		Count: perValue,
+		Kept:  keptPerOutput, // the derivative
+		Detail: func(s LayerSpec) string {
+			if s.Approximate == ApproxTanh {
+				return "tanh approximation"
+			}
+			return "exact (erf)"
+		},
+		build: func(b base, env *buildEnv) layer { return &gelu{base: b} },
+	})
+}
+
+// gelu computes y = x·Φ(x) value by value, Φ the standard normal
+// distribution function, in float64 and rounded once to float32. Its
+// derivative is Φ(x) + x·φ(x), φ the normal density; a training forward
+// keeps it for backward. The tanh form replaces Φ(x) by
+// 0.5·(1+tanh(u)) = sigmoid(2u), u = √(2/π)·(x+0.044715·x³), and
+// differentiates that exactly.
+type gelu struct {
+	base
+	deriv []float32 // dy/dx of the last training forward
+	task  elementwise
+	out   Tensor
+	dx    Tensor
+}
+
+func (l *gelu) forward(x *Tensor, train bool) *Tensor {
+	n := x.Len()
+	l.out.resize(x.N, x.H, x.W, x.C)
+	fn, deriv := geluForward, []float32(nil)
+	if train {
+		l.deriv = grow(l.deriv, n)
+		deriv = l.deriv
+	}
+	if l.spec.Approximate == ApproxTanh {
+		fn = geluTanhForward
+	}
+	l.task.apply(fn, l.out.Data, x.Data[:n], deriv, 0)
+	return &l.out
+}
+
+func (l *gelu) backward(dy *Tensor, needDx bool) *Tensor {
+	if !needDx {
+		return nil
+	}
+	l.dx.resize(dy.N, dy.H, dy.W, dy.C)
+	l.task.apply(multiply, l.dx.Data, dy.Data[:dy.Len()], l.deriv, 0)
+	return &l.dx
+}
+
+// geluForward sets y = x·Φ(x) = 0.5·x·(1+erf(x/√2)), and deriv (when not
+// nil) to the derivative Φ(x) + x·φ(x).
+func geluForward(y, x, deriv []float32, _ float32) {
+	x = x[:len(y)]
+	if deriv == nil {
+		for i, v := range x {
+			f := float64(v)
+			y[i] = float32(f * (0.5 * math.Erfc(-f*invSqrt2))) // Φ as normal computes it
+		}
+		return
+	}
+	deriv = deriv[:len(y)]
+	for i, v := range x {
+		f := float64(v)
+		cdf, pdf := normal(f)
+		y[i] = float32(f * cdf)
+		deriv[i] = float32(cdf + f*pdf)
+	}
+}
+
+// geluTanhForward sets y = x·sigmoid(2u), u = √(2/π)·(x+0.044715·x³), which
+// is 0.5·x·(1+tanh(u)), and deriv (when not nil) to its derivative
+// s + 2x·s·(1−s)·u′, s = sigmoid(2u), u′ = √(2/π)·(1+3·0.044715·x²).
+func geluTanhForward(y, x, deriv []float32, _ float32) {
+	x = x[:len(y)]
+	if deriv != nil {
+		deriv = deriv[:len(y)]
+	}
+	for i, v := range x {
+		f := float64(v)
+		s := 1 / (1 + math.Exp(-2*sqrt2OverPi*(f+geluCubic*f*f*f)))
+		y[i] = float32(f * s)
+		if deriv != nil {
+			deriv[i] = float32(s + 2*f*s*(1-s)*sqrt2OverPi*(1+3*geluCubic*f*f))
+		}
+	}
+}
+
+const (
+	invSqrt2    = 1 / math.Sqrt2
+	invSqrt2Pi  = 0.3989422804014327 // 1/√(2π)
+	sqrt2OverPi = 0.7978845608028654 // √(2/π)
+	geluCubic   = 0.044715
+)
+
+// normal returns Φ(x) = erfc(−x/√2)/2, accurate for the tiny Φ of x far
+// below zero too, and φ(x) = e^(−x²/2)/√(2π).
+func normal(x float64) (cdf, pdf float64) {
+	return 0.5 * math.Erfc(-x*invSqrt2), invSqrt2Pi * math.Exp(-0.5*x*x)
+}
