@@ -106,6 +106,9 @@ func defaultSpec(k *LayerKind) LayerSpec {
 		if key.Set != nil {
 			key.Set(&s, v)
 		}
+		if key.Type == KeyLayers && key.Required {
+			key.SetLayers(&s, []LayerSpec{{Kind: KindTanh}}) // the shortest list
+		}
 	}
 	return s
 }

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"bytes"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -104,7 +105,7 @@ func TestEveryKindTrains(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !slices.Equal(cp.Net.Specs(), firstNet.Specs()) {
+			if !reflect.DeepEqual(cp.Net.Specs(), firstNet.Specs()) { // the nested specs of a block too
 				t.Errorf("loaded specs %+v, want %+v", cp.Net.Specs(), firstNet.Specs())
 			}
 			p1, err := firstNet.Probabilities(x)

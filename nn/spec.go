@@ -92,6 +92,8 @@ type LayerSpec struct {
 	Init Init
 
 	// residual: the nested layers. A pointer, so that specs stay
-	// comparable; left out of model files for the other kinds.
+	// comparable with == (which compares it as a pointer: reflect.DeepEqual
+	// compares the nested specs); left out of model files for the other
+	// kinds.
 	Residual *Branches `json:",omitempty"`
 }

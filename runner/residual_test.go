@@ -128,8 +128,8 @@ func TestResNet20Runs(t *testing.T) {
 	if blocks != 9 {
 		t.Errorf("arch.json records %d residual blocks, want 9", blocks)
 	}
-	// Feature maps reach into the blocks: the stem and the 21 convs in them
-	// (19 in bodies, 2 projections).
+	// Feature maps reach into the blocks: the 19 convs of the 20 layers
+	// the name counts (the stem and 18 in bodies) and the 2 projections.
 	var an record.Analysis
 	if err := record.ReadJSON(r.Dir+"/"+record.AnalysisFile, &an); err != nil {
 		t.Fatal(err)
@@ -141,7 +141,7 @@ func TestResNet20Runs(t *testing.T) {
 	for _, l := range an.FeatureMaps[0].Layers {
 		names = append(names, l.Layer)
 	}
-	if len(names) != 22 || names[0] != "conv1" || names[1] != "res1.body.conv1" || !slices.Contains(names, "res4.shortcut.conv1") {
+	if len(names) != 21 || names[0] != "conv1" || names[1] != "res1.body.conv1" || !slices.Contains(names, "res4.shortcut.conv1") {
 		t.Errorf("feature maps of %v", names)
 	}
 	t.Logf("one epoch of ResNet-20 on 96 images: %v", time.Since(start))
