@@ -5,12 +5,39 @@ import (
 	"sync"
 )
 
-// Pools of tasks for the functions that are not methods of a layer or an
-// optimizer, so that they allocate nothing in steady state.
+// Free lists of tasks for the functions that are not methods of a layer or
+// an optimizer (L2 and gradient clipping), so that they allocate nothing in
+// steady state. Not sync.Pools: the garbage collector empties those, and an
+// object put back on one processor is not found from another.
 var (
-	elementwisePool = sync.Pool{New: func() any { return new(elementwise) }}
-	sumSquaresPool  = sync.Pool{New: func() any { return new(sumSquares) }}
+	elementwiseTasks freeList[elementwise]
+	sumSquaresTasks  freeList[sumSquares]
 )
+
+// freeList keeps the values of type T no longer in use for the next get.
+type freeList[T any] struct {
+	mu   sync.Mutex
+	free []*T
+}
+
+// get takes a value from the list, or makes one.
+func (l *freeList[T]) get() *T {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n := len(l.free); n > 0 {
+		t := l.free[n-1]
+		l.free = l.free[:n-1]
+		return t
+	}
+	return new(T)
+}
+
+// put returns t to the list.
+func (l *freeList[T]) put(t *T) {
+	l.mu.Lock()
+	l.free = append(l.free, t)
+	l.mu.Unlock()
+}
 
 // This file holds the element-wise and row-wise loops the layers share, and
 // the tasks that run them over blocks in parallel (see parallel.go).

@@ -3,8 +3,8 @@ package nn
 // L2Penalty returns (λ/2)·Σw² over the params with Decay set (conv and dense
 // weights), summed in float64.
 func L2Penalty(params []*Param, lambda float64) float64 {
-	t := sumSquaresPool.Get().(*sumSquares)
-	defer sumSquaresPool.Put(t)
+	t := sumSquaresTasks.get()
+	defer sumSquaresTasks.put(t)
 	var sum float64
 	for _, p := range params {
 		if p.Decay {
@@ -20,8 +20,8 @@ func AddL2Grad(params []*Param, lambda float32) {
 	if lambda == 0 {
 		return
 	}
-	t := elementwisePool.Get().(*elementwise)
-	defer elementwisePool.Put(t)
+	t := elementwiseTasks.get()
+	defer elementwiseTasks.put(t)
 	for _, p := range params {
 		if p.Decay {
 			t.apply(addScaled, p.Grad, p.Grad, p.Value, lambda)

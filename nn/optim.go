@@ -352,16 +352,16 @@ func newOptimizer(kind string, cfg []byte) (Optimizer, error) {
 // (over all values of all gradients) is at most maxNorm, and returns the norm
 // before scaling. maxNorm ≤ 0 only measures the norm.
 func ClipGradNorm(params []*Param, maxNorm float64) float64 {
-	t := sumSquaresPool.Get().(*sumSquares)
-	defer sumSquaresPool.Put(t)
+	t := sumSquaresTasks.get()
+	defer sumSquaresTasks.put(t)
 	var sum float64
 	for _, p := range params {
 		sum += t.sum(p.Grad)
 	}
 	norm := math.Sqrt(sum)
 	if maxNorm > 0 && norm > maxNorm {
-		e := elementwisePool.Get().(*elementwise)
-		defer elementwisePool.Put(e)
+		e := elementwiseTasks.get()
+		defer elementwiseTasks.put(e)
 		scale := float32(maxNorm / norm)
 		for _, p := range params {
 			e.apply(scaleBy, p.Grad, p.Grad, nil, scale)

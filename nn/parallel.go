@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -43,13 +44,27 @@ func parallelFor(n, grain int, t rangeTask) {
 	}
 	j := takeJob()
 	j.task, j.n, j.grain, j.blocks = t, n, grain, int32(blocks)
+	j.busy.Store(int32(threads - 1))
 	startHelpers(threads - 1)
 	for range threads - 1 {
 		helpers.jobs <- j
 	}
 	j.work()
-	for range threads - 1 {
-		<-j.done
+	// Wait for the helpers without parking: a parked goroutine holds a
+	// runtime sudog, which the runtime allocates when the cache of the
+	// processor it parks on is empty; they drift between processors as
+	// goroutines wake up on other ones, and the garbage collector drops
+	// the central cache, so parking here allocated now and then. Yield
+	// while a helper has not joined (it may be waiting for this
+	// processor) or there are fewer processors than threads; otherwise
+	// spin, since a yielding caller sits on the global run queue where a
+	// helper preempted in mid-block can trade processors with it, which
+	// drifts the caches the helpers' own parking draws on.
+	crowded := threads > runtime.GOMAXPROCS(0)
+	for j.busy.Load() > 0 {
+		if crowded || j.joined.Load() < int32(threads-1) {
+			runtime.Gosched()
+		}
 	}
 	j.task = nil
 	putJob(j)
@@ -69,7 +84,8 @@ type parJob struct {
 	grain  int
 	blocks int32
 	next   atomic.Int32
-	done   chan struct{} // one token per woken helper, sent when it has finished
+	joined atomic.Int32 // woken helpers that have started on the job
+	busy   atomic.Int32 // woken helpers that have not finished with the job
 }
 
 func (j *parJob) work() {
@@ -98,8 +114,9 @@ func startHelpers(n int) {
 	for helpers.started < n {
 		go func() {
 			for j := range helpers.jobs {
+				j.joined.Add(1)
 				j.work()
-				j.done <- struct{}{}
+				j.busy.Add(-1) // the last use of j
 			}
 		}()
 		helpers.started++
@@ -115,11 +132,12 @@ func takeJob() *parJob {
 		helpers.free = helpers.free[:n-1]
 		return j
 	}
-	return &parJob{done: make(chan struct{}, 64)}
+	return new(parJob)
 }
 
 func putJob(j *parJob) {
 	j.next.Store(0)
+	j.joined.Store(0)
 	helpers.mu.Lock()
 	helpers.free = append(helpers.free, j)
 	helpers.mu.Unlock()

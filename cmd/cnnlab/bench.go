@@ -241,6 +241,11 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 	res.steps, res.images = steps, steps*batch
 	net.SetTiming(true)
 	timed = true
+	// Collect the warm-up's garbage first: otherwise a collection cycle it
+	// sets off can run during the steps, and what the runtime allocates for
+	// itself then (its mark workers wait on semaphores, its scavenger sets
+	// timers) counts as allocations of the steps.
+	runtime.GC()
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()

@@ -53,10 +53,7 @@ func kcFor(kern *kernel, k int) int {
 func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
 	mr, nr := kern.mr, kern.nr
 	kc := kcFor(kern, p.k)
-	mcMax := min(kern.mc, roundUp(r.i1-r.i0, mr))
-	ncMax := min(kern.nc, roundUp(r.j1-r.j0, nr))
-	ws.a = grow(ws.a, mcMax*kc)
-	ws.b = grow(ws.b, ncMax*kc)
+	ws.reserve(kern, p, r)
 	micro := kern.micro
 	for jc := r.j0; jc < r.j1; jc += kern.nc {
 		nc := min(kern.nc, r.j1-jc)
@@ -80,6 +77,14 @@ func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
 			}
 		}
 	}
+}
+
+// reserve sizes the packing buffers for computing the part r of p (or any
+// part as large).
+func (ws *workspace) reserve(kern *kernel, p *problem, r rect) {
+	kc := kcFor(kern, p.k)
+	ws.a = grow(ws.a, min(kern.mc, roundUp(r.i1-r.i0, kern.mr))*kc)
+	ws.b = grow(ws.b, min(kern.nc, roundUp(r.j1-r.j0, kern.nr))*kc)
 }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }

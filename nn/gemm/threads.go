@@ -44,14 +44,19 @@ func Threads() int {
 // job is one call split into parts, shared by the caller and the workers
 // it woke. Each takes parts until none are left.
 type job struct {
-	kern  *kernel
-	prob  problem
-	parts []rect
-	next  atomic.Int32
-	done  chan struct{} // one token per woken worker, sent when it has finished
+	kern   *kernel
+	prob   problem
+	parts  []rect
+	most   rect // as many rows and columns as the largest part
+	next   atomic.Int32
+	joined atomic.Int32 // woken workers that have started on the job
+	busy   atomic.Int32 // woken workers that have not finished with the job
 }
 
 func (j *job) work(ws *workspace) {
+	// Sized for the largest part whichever parts this thread takes, so
+	// that taking a larger one than last time never allocates.
+	ws.reserve(j.kern, &j.prob, j.most)
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= len(j.parts) {
@@ -78,8 +83,9 @@ func init() {
 func worker() {
 	ws := new(workspace)
 	for j := range pool.jobs {
+		j.joined.Add(1)
 		j.work(ws)
-		j.done <- struct{}{}
+		j.busy.Add(-1) // the last use of j
 	}
 }
 
@@ -92,7 +98,7 @@ func getJob() *job {
 		pool.freeJobs = pool.freeJobs[:n-1]
 		return j
 	}
-	return &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, maxParts)}
+	return &job{parts: make([]rect, 0, maxParts)}
 }
 
 func putJob(j *job) {
@@ -142,8 +148,15 @@ func run(kern *kernel, p problem) {
 	j := getJob()
 	j.kern, j.prob = kern, p
 	j.parts = partition(j.parts[:0], kern, p.m, p.n, p.k, Threads())
+	j.most = rect{}
+	for _, r := range j.parts {
+		j.most.i1 = max(j.most.i1, r.i1-r.i0)
+		j.most.j1 = max(j.most.j1, r.j1-r.j0)
+	}
 	j.next.Store(0)
+	j.joined.Store(0)
 	helpers := len(j.parts) - 1
+	j.busy.Store(int32(helpers))
 	if helpers > 0 {
 		startWorkers(helpers)
 		for range helpers {
@@ -151,8 +164,18 @@ func run(kern *kernel, p problem) {
 		}
 	}
 	j.work(ws)
-	for range helpers {
-		<-j.done
+	// Wait without parking, which would take a runtime sudog: the runtime
+	// allocates one now and then, when the cache of the processor the
+	// caller parks on has run dry. Yield while a worker has not joined (it
+	// may be waiting for this processor) or there are fewer processors
+	// than threads; otherwise spin, as a yielding caller lets a worker
+	// preempted in mid-part trade processors with it, which drifts the
+	// caches the workers' own parking draws on.
+	crowded := helpers >= runtime.GOMAXPROCS(0)
+	for j.busy.Load() > 0 {
+		if crowded || j.joined.Load() < int32(helpers) {
+			runtime.Gosched()
+		}
 	}
 	putJob(j)
 }
