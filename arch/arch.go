@@ -32,7 +32,6 @@ import (
 
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/nn"
-	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 // MaxParams is the largest model compiled.
@@ -332,15 +331,4 @@ func (n *Network) Output() nn.Shape {
 		}
 	}
 	return n.Input
-}
-
-// Record returns the network as the run record's arch.json describes it.
-func (n *Network) Record() record.Arch {
-	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
-	for _, l := range n.Layers {
-		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: string(l.Kind), Detail: l.Detail,
-			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs,
-			Family: string(l.Family), About: l.About, Depth: l.Depth, Branch: l.Branch})
-	}
-	return a
 }

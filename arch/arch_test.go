@@ -244,14 +244,3 @@ func TestMoreShapeErrors(t *testing.T) {
 		}
 	}
 }
-
-func TestRecord(t *testing.T) {
-	net, err := Compile(load(t, "../experiments/seed/mnist.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := net.Record()
-	if r.Input != [3]int{28, 28, 1} || len(r.Layers) != 7 || r.Layers[0].Output != [3]int{26, 26, 28} || r.Params != net.Params || r.FLOPs != net.FLOPs {
-		t.Errorf("record %+v", r)
-	}
-}
