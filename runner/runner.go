@@ -20,6 +20,10 @@
 // the last epoch is kept as model.cnn. Training, validation and test images
 // are chosen with one fixed seed, the same for every run, so that the runs
 // of a sweep, replicates included, are measured on the same images.
+//
+// Points and SweepStatus lay a sweep out for other executors: package
+// runner/slurm sends the points to a Slurm cluster, whose tasks train them
+// here with Options.Points.
 package runner
 
 import (

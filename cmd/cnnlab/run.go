@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cnnlab/cnnlab/runner"
+	"github.com/cnnlab/cnnlab/runner/slurm"
 )
 
 func init() {
@@ -119,7 +120,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}()
 
 	opts := runner.Options{Results: *results, Sets: sets, Parallel: *parallel, Force: *force, Out: stdout,
-		CPUs: runner.SlurmCPUsFromEnv(), SlurmJob: runner.SlurmJobFromEnv()}
+		CPUs: slurm.CPUsFromEnv(), SlurmJob: slurm.JobFromEnv()}
 	if pointSet {
 		opts.Points = []int{*point}
 	}

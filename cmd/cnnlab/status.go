@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
+	"github.com/cnnlab/cnnlab/runner/slurm"
 )
 
 func init() {
@@ -41,7 +42,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{"no experiment file"}
 	}
-	points, err := runner.SweepStatus(context.Background(), files, runner.StatusOptions{Results: *results, Sets: sets})
+	points, err := slurm.Status(context.Background(), files, slurm.StatusOptions{Results: *results, Sets: sets})
 	if err != nil {
 		return reportProblems(err, stderr)
 	}
