@@ -19,6 +19,10 @@
 // value (+1 for the bias), dense 2·In per unit (+1), pooling KH·KW per output
 // value, batch norm 2 per value, other element-wise layers 1 per value,
 // dropout and flatten 0.
+//
+// Beside the layers, arch translates the rest of what the engine is given
+// to train: the optimizer, its learning-rate schedule and the coupled
+// weight decay (Optimizer, Schedule, L2).
 package arch
 
 import (

@@ -182,7 +182,7 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 		return nil, err
 	}
 	classes := net.Output().Size()
-	opt, err := runner.NewOptimizer(tr.Optimizer)
+	opt, err := arch.Optimizer(tr.Optimizer)
 	if err != nil {
 		return nil, err
 	}
