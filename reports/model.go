@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
@@ -37,7 +38,7 @@ type experiment struct {
 }
 
 type stateCount struct {
-	State string
+	State record.State
 	N     int
 }
 
@@ -57,10 +58,10 @@ type run struct {
 }
 
 // State is the run's state as recorded.
-func (r *run) State() string { return r.Rec.Status.State }
+func (r *run) State() record.State { return r.Rec.Status.State }
 
 // stateOrder lists run states in the order the index shows them.
-var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
+var stateOrder = []record.State{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
 
 // buildExperiments turns what record.ReadResults returned into experiments,
 // sorted by folder name, with runs sorted by their swept values.
@@ -377,7 +378,7 @@ func shortNames(keys []string) map[string]string {
 // test set only reports on the choice, so its accuracy stays an honest
 // estimate.
 func (e *experiment) count() {
-	n := map[string]int{}
+	n := map[record.State]int{}
 	for _, r := range e.Runs {
 		n[r.State()]++
 		if r.HasResult && (e.Best == nil || r.BestVal > e.Best.BestVal ||
@@ -391,11 +392,7 @@ func (e *experiment) count() {
 			delete(n, s)
 		}
 	}
-	var other []string
-	for s := range n {
-		other = append(other, s)
-	}
-	sort.Strings(other)
+	other := slices.Sorted(maps.Keys(n))
 	for _, s := range other {
 		e.Counts = append(e.Counts, stateCount{s, n[s]})
 	}

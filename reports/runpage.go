@@ -177,7 +177,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Command, Config        string
 		Env                    []keyValue
 	}{
-		Exp: e.Name, Label: r.Label, ID: r.ID, State: st.State, Seed: st.Seed,
+		Exp: e.Name, Label: r.Label, ID: r.ID, State: string(st.State), Seed: st.Seed,
 		Started: stamp(st.Started), Updated: stamp(st.Updated),
 		TestAcc: "–", BestVal: "–", Time: duration(st.Seconds),
 		Epoch: max(st.Epoch, len(rec.Epochs)), Epochs: st.Epochs, Swept: st.Swept,
@@ -373,7 +373,7 @@ func runBanner(st record.Status, epochs int) *banner {
 		}
 		return nil
 	}
-	return &banner{"stopped", "State " + st.State + ":", fmt.Sprintf("%d of %d epochs done.", done, st.Epochs), st.Error}
+	return &banner{"stopped", "State " + string(st.State) + ":", fmt.Sprintf("%d of %d epochs done.", done, st.Epochs), st.Error}
 }
 
 func joinNonEmpty(a, b, sep string) string {

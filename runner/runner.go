@@ -97,11 +97,11 @@ type Result struct {
 	Experiment string
 	RunID      string
 	Dir        string
-	Label      string // the swept values, e.g. "kernel=5 stride=2"
-	State      string // a record state, or StateNotRun
-	Skipped    bool   // already finished before this invocation
-	Elsewhere  bool   // not run here: another process was training it
-	Note       string // e.g. "resumed at epoch 3", "same config as run 2"
+	Label      string       // the swept values, e.g. "kernel=5 stride=2"
+	State      record.State // a record state, or StateNotRun
+	Skipped    bool         // already finished before this invocation
+	Elsewhere  bool         // not run here: another process was training it
+	Note       string       // e.g. "resumed at epoch 3", "same config as run 2"
 	Error      string
 	StopReason string
 	Epoch      int
@@ -114,7 +114,7 @@ type Result struct {
 
 // StateNotRun is the state of a run an interruption kept from starting, or
 // a duplicate of another point of the sweep.
-const StateNotRun = "not run"
+const StateNotRun record.State = "not run"
 
 // Summary lists the runs of one invocation in sweep order.
 type Summary struct {
@@ -391,7 +391,7 @@ func (j *job) newStatus(started time.Time) record.Status {
 	return st
 }
 
-func (j *job) result(state string) Result {
+func (j *job) result(state record.State) Result {
 	return Result{Experiment: j.exp.Name, RunID: j.id, Dir: j.dir, Label: j.label, State: state, Epochs: j.exp.Train.Epochs}
 }
 
@@ -584,7 +584,7 @@ func (s *sweep) fail(j *job, t *trainer, err error) Result {
 
 // end records a run that ended in state with err, keeping the records
 // written so far.
-func (s *sweep) end(j *job, t *trainer, state string, err error) Result {
+func (s *sweep) end(j *job, t *trainer, state record.State, err error) Result {
 	var st record.Status
 	if t != nil {
 		st = t.status

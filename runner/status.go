@@ -52,15 +52,15 @@ func FolderName(name string) string { return folderName(name) }
 // Settled reports whether the run of a point needs no training, as a local
 // run would decide: it is done (its records intact) or it diverged. state is
 // the run's recorded state. With force, nothing is settled.
-func Settled(p Point, force bool) (settled bool, state string) {
+func Settled(p Point, force bool) (settled bool, state record.State) {
 	pl, st, _ := inspect(&job{id: p.RunID, dir: p.Dir}, force)
 	return pl == planSkip, st.State
 }
 
 // Point states beyond those of package record.
 const (
-	StatePending = "pending" // neither started nor queued
-	StateQueued  = "queued"  // waiting in a batch system's queue
+	StatePending record.State = "pending" // neither started nor queued
+	StateQueued  record.State = "queued"  // waiting in a batch system's queue
 )
 
 // PointStatus says where one point of a sweep stands.
@@ -72,7 +72,7 @@ type PointStatus struct {
 	Label      string
 	// State is StatePending, StateQueued or a record state (running,
 	// stopped, done, failed, diverged).
-	State      string
+	State      record.State
 	SlurmJob   string // the array task that trains it, when known
 	Epoch      int
 	Epochs     int

@@ -48,7 +48,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tPOINT\tRUN\tSTATE\tSLURM JOB\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tNOTE")
-	counts := map[string]int{}
+	counts := map[record.State]int{}
 	for _, p := range points {
 		counts[p.State]++
 		job, label, best, test := "-", p.Label, "-", "-"
@@ -75,7 +75,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var parts []string
-	for _, s := range []string{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
+	for _, s := range []record.State{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
 		record.StateDone, record.StateFailed, record.StateDiverged} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))

@@ -156,7 +156,7 @@ func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 				continue
 			}
 			if settled, state := runner.Settled(p, opts.Force); settled {
-				skip(state)
+				skip(string(state))
 				continue
 			}
 			a.Tasks = append(a.Tasks, Task{Index: len(a.Tasks), Point: p.Index, RunID: p.RunID, Label: p.Label})

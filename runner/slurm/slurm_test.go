@@ -350,7 +350,10 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ state, job, note string }{
+	want := []struct {
+		state     record.State
+		job, note string
+	}{
 		{record.StateRunning, "4242_0", ""},
 		{runner.StateQueued, "4242_1", "resumes at epoch 3"},
 		{runner.StateQueued, "4242_2", "resumes at epoch 2"},
@@ -455,7 +458,7 @@ func TestPlanSkipsDoneRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := arrays[0]
-	if len(a.Tasks) != 1 || a.Tasks[0].Point != 1 || len(a.Skipped) != 1 || a.Skipped[0].Reason != record.StateDone {
+	if len(a.Tasks) != 1 || a.Tasks[0].Point != 1 || len(a.Skipped) != 1 || a.Skipped[0].Reason != string(record.StateDone) {
 		t.Fatalf("tasks %+v, skipped %+v; want point 1 only, point 0 done", a.Tasks, a.Skipped)
 	}
 	pts, err := Status(context.Background(), []string{file}, StatusOptions{Results: results, Queue: noQueue})
