@@ -100,12 +100,12 @@ func Input(d experiments.Data) (nn.Shape, []string) {
 }
 
 // Compile turns an experiment's model into nn layer specs and checks it
-// against the input shape of its data set. Problems are experiments.Errors
+// against the input shape of its data set. Problems are experiments.ErrorList
 // at the line of the layer concerned.
 func Compile(e *experiments.Experiment) (*Network, error) {
-	var errs experiments.Errors
+	var errs experiments.ErrorList
 	fail := func(at experiments.Pos, format string, args ...any) (*Network, error) {
-		errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf(format, args...)})
+		errs = append(errs, experiments.Error{Pos: at, Msg: fmt.Sprintf(format, args...)})
 		return nil, errs
 	}
 	if len(e.Model) == 0 {
@@ -134,7 +134,7 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 	if last.Use != "" {
 		fail = func(at experiments.Pos, format string, args ...any) (*Network, error) {
 			msg := fmt.Sprintf(format, args...) + " (in " + last.Use + ")"
-			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+			errs = append(errs, experiments.Error{Pos: at, Msg: msg})
 			return nil, errs
 		}
 	}
@@ -165,7 +165,7 @@ func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth
 		if use != "" {
 			msg += " (in " + use + ")"
 		}
-		return nil, nil, nn.Shape{}, &experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg}
+		return nil, nil, nn.Shape{}, &experiments.Error{Pos: at, Msg: msg}
 	}
 	taken := map[string]bool{}
 	for _, l := range layers {
@@ -268,11 +268,11 @@ func setName(d experiments.Data) string {
 	if d.Set == experiments.SetFolder {
 		return d.Path
 	}
-	return d.Set
+	return string(d.Set)
 }
 
 // Check compiles every point of an experiment's sweep (replicates share one
-// check) and returns every problem as experiments.Errors; a problem found
+// check) and returns every problem as experiments.ErrorList; a problem found
 // only at some points is prefixed with their swept values, e.g.
 // "kernel=7 stride=2: …".
 func Check(e *experiments.Experiment) error {

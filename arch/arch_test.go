@@ -212,7 +212,7 @@ func TestShapeErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			if _, ok := err.(experiments.Errors); !ok {
+			if _, ok := err.(experiments.ErrorList); !ok {
 				t.Fatalf("error is %T", err)
 			}
 			if got := strings.Split(err.Error(), "\n"); !reflect.DeepEqual(got, tt.want) {

@@ -26,7 +26,7 @@ func Optimizer(o experiments.Optimizer) (nn.Optimizer, error) {
 // Schedule is the engine's learning-rate schedule for an experiment's
 // train.schedule, checked.
 func Schedule(s experiments.Schedule) (nn.Schedule, error) {
-	ns := nn.Schedule{Kind: s.Kind, StepEvery: s.Every, StepFactor: float32(s.Factor), WarmupEpochs: s.Warmup}
+	ns := nn.Schedule{Kind: nn.ScheduleKind(s.Kind), StepEvery: s.Every, StepFactor: float32(s.Factor), WarmupEpochs: s.Warmup}
 	if err := ns.Validate(); err != nil {
 		return nn.Schedule{}, err
 	}

@@ -11,7 +11,7 @@ import (
 func TestOptimizer(t *testing.T) {
 	for _, tc := range []struct {
 		opt  experiments.Optimizer
-		want string // the engine optimizer's kind; "" for an error
+		want nn.OptimizerKind // the engine optimizer's kind; "" for an error
 	}{
 		{experiments.Optimizer{Kind: experiments.OptSGD, Momentum: 0.9, Nesterov: true}, nn.OptSGD},
 		{experiments.Optimizer{Kind: experiments.OptAdam}, nn.OptAdam},
@@ -22,7 +22,7 @@ func TestOptimizer(t *testing.T) {
 		switch {
 		case tc.want == "" && (err == nil || !strings.Contains(err.Error(), `unknown optimizer "lion"`)):
 			t.Errorf("%+v: %v, want an unknown optimizer", tc.opt, err)
-		case tc.want != "" && (err != nil || string(o.Kind()) != tc.want):
+		case tc.want != "" && (err != nil || o.Kind() != tc.want):
 			t.Errorf("%+v: %v, %v; want %s", tc.opt, o, err, tc.want)
 		}
 	}
@@ -40,7 +40,7 @@ func TestSchedule(t *testing.T) {
 
 func TestL2(t *testing.T) {
 	for _, tc := range []struct {
-		kind string
+		kind experiments.OptimizerKind
 		want float32
 	}{{experiments.OptSGD, 0.0015}, {experiments.OptAdam, 0.0015}, {experiments.OptAdamW, 0.0005}} {
 		tr := experiments.Train{L2: 0.0005, Optimizer: experiments.Optimizer{Kind: tc.kind, WeightDecay: 0.001}}

@@ -70,7 +70,7 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 	}
 	m.Parts = append(m.Parts, m.activations(m.Batch))
 	if n := dataBytes(e.Data, net.Input); n > 0 {
-		m.Parts = append(m.Parts, MemoryPart{What: "data set (" + e.Data.Set + ", one byte a pixel)", Bytes: n})
+		m.Parts = append(m.Parts, MemoryPart{What: "data set (" + string(e.Data.Set) + ", one byte a pixel)", Bytes: n})
 	}
 	m.Parts = append(m.Parts, MemoryPart{What: "program, runtime and allocator slack", Bytes: m.runtime(m.Batch)})
 	for _, p := range m.Parts {
@@ -117,13 +117,13 @@ func (m *MemoryEstimate) AtBatch(batch int) int64 {
 func optimizerSlots(o experiments.Optimizer) (int, string) {
 	switch o.Kind {
 	case experiments.OptAdam, experiments.OptAdamW:
-		return 2, o.Kind
+		return 2, string(o.Kind)
 	case experiments.OptSGD:
 		if o.Momentum > 0 {
 			return 1, "sgd with momentum"
 		}
 	}
-	return 0, o.Kind
+	return 0, string(o.Kind)
 }
 
 // dataBytes is the size of the data set in memory: the official parts of a
@@ -136,7 +136,7 @@ func dataBytes(d experiments.Data, in nn.Shape) int64 {
 		}
 		return int64(n) * int64(in.Size())
 	}
-	info, err := data.Describe(d.Set)
+	info, err := data.Describe(string(d.Set))
 	if err != nil {
 		return 0
 	}

@@ -184,14 +184,14 @@ func folderName(name string) string {
 }
 
 // Load reads experiment files and lists their runs without running
-// anything. Problems in the files come back as experiments.Errors.
+// anything. Problems in the files come back as experiments.ErrorList.
 func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
 	var exps []*experiments.Experiment
-	var errs experiments.Errors
+	var errs experiments.ErrorList
 	var other []error
 	for _, f := range files {
 		e, err := experiments.Validate(f, sets, arch.Compiles)
-		var es experiments.Errors
+		var es experiments.ErrorList
 		switch {
 		case err == nil:
 			exps = append(exps, e)

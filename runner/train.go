@@ -13,6 +13,7 @@ import (
 
 	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/data"
+	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -492,7 +493,7 @@ func (t *trainer) earlyStop(row record.Epoch) {
 		return
 	}
 	value, better := row.ValAcc, row.ValAcc > t.meta.MetricBest
-	if es.Metric == "val_loss" {
+	if es.Metric == experiments.MetricValLoss {
 		value, better = row.ValLoss, row.ValLoss < t.meta.MetricBest
 	}
 	if t.meta.MetricEpoch == 0 || better {
@@ -501,7 +502,7 @@ func (t *trainer) earlyStop(row record.Epoch) {
 	}
 	if row.Epoch-t.meta.MetricEpoch >= es.Patience && row.Epoch < t.job.exp.Train.Epochs {
 		best := fmt.Sprintf("%.4g", t.meta.MetricBest)
-		if es.Metric != "val_loss" {
+		if es.Metric != experiments.MetricValLoss {
 			best = pct(t.meta.MetricBest)
 		}
 		t.meta.StopReason = fmt.Sprintf("early stop after epoch %d: %s did not improve for %s (best %s at epoch %d)",

@@ -30,7 +30,7 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 // FILE:LINE:COL: message per line, and turns them into exit status 1. Other
 // errors pass through unchanged.
 func reportProblems(err error, stderr io.Writer) error {
-	var errs experiments.Errors
+	var errs experiments.ErrorList
 	if !errors.As(err, &errs) {
 		return err
 	}

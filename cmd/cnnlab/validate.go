@@ -105,9 +105,9 @@ func folderCheck() func(*experiments.Experiment) error {
 			c.sum, c.err = data.CheckFolder(d.Path)
 			folders[d.Path] = c
 		}
-		var errs experiments.Errors
+		var errs experiments.ErrorList
 		add := func(at experiments.Pos, msg string) {
-			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+			errs = append(errs, experiments.Error{Pos: at, Msg: msg})
 		}
 		pathAt := x.KeyPos("data.path")
 		if c.err != nil {

@@ -97,7 +97,7 @@ type Array struct {
 // Plan works out, for each experiment file, the job array that trains
 // its missing points: those not done (or diverged) and not already queued or
 // running in Slurm. Nothing is written or submitted. Problems in the files
-// come back as experiments.Errors.
+// come back as experiments.ErrorList.
 func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 	results, err := filepath.Abs(defaultString(opts.Results, "results"))
 	if err != nil {
