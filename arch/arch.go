@@ -31,7 +31,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/cnnlab/cnnlab/experiments"
@@ -95,7 +95,7 @@ func Input(d experiments.Data) (nn.Shape, []string) {
 			classes = append(classes, e.Name())
 		}
 	}
-	sort.Strings(classes)
+	slices.Sort(classes)
 	return shape, classes
 }
 

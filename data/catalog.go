@@ -2,7 +2,7 @@ package data
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -107,7 +107,7 @@ func Names() []string {
 	for n := range catalog {
 		names = append(names, n)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 	return names
 }
 

@@ -77,12 +77,7 @@ func layerAt(x *Experiment, p Pos) int {
 	if p.Line == 0 && p.File == x.File {
 		return -1
 	}
-	for i, l := range x.Model {
-		if l.At == p {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(x.Model, func(l Layer) bool { return l.At == p })
 }
 
 // blame places the error of g, when it sits at a model layer i, at the change

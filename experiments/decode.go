@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,7 +50,7 @@ func (d *decoder) fields(n *node, path string, allowed ...string) map[string]fie
 			d.errorf(k, "%s: key given twice (first at line %d)", join(path, k.value), prev.key.pos.Line)
 			continue
 		}
-		if !contains(allowed, k.value) {
+		if !slices.Contains(allowed, k.value) {
 			d.errorf(k, "%s: unknown key%s", join(path, k.value), didYouMean(k.value, allowed))
 			if s := suggest(k.value, allowed); s != "" {
 				if d.suggested == nil {
@@ -69,15 +70,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // intVal reads a whole number in [lo, hi].
@@ -232,7 +224,7 @@ func (d *decoder) enumVal(n *node, path, what string, choices []string) (string,
 	if !ok {
 		return "", false
 	}
-	if !contains(choices, s) {
+	if !slices.Contains(choices, s) {
 		d.errorf(n, "%s: unknown %s %q%s", path, what, s, didYouMean(s, choices))
 		return "", false
 	}
@@ -602,7 +594,7 @@ func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string, depth
 		}
 	}
 	for _, key := range k.Keys {
-		if _, ok := f[key.Name]; key.Required && !ok && !contains(d.suggested[params], key.Name) {
+		if _, ok := f[key.Name]; key.Required && !ok && !slices.Contains(d.suggested[params], key.Name) {
 			at := params
 			if at == nil || !at.isMap() {
 				at = kindNode

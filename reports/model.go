@@ -1,12 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -70,7 +70,7 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 	for d := range results {
 		dirs = append(dirs, d)
 	}
-	sort.Strings(dirs)
+	slices.Sort(dirs)
 	var exps []*experiment
 	// The site's own files at its top, compared as case-insensitive
 	// file systems do.
@@ -79,7 +79,7 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 		e := &experiment{Dir: d, Slug: uniqueSlug(d, usedSlugs), Name: d}
 		runSlugs := map[string]bool{"charts": true, "img": true, "index.html": true, "runs.csv": true, "runs.json": true}
 		recs := append([]*record.Run(nil), results[d]...)
-		sort.Slice(recs, func(i, j int) bool { return filepath.Base(recs[i].Dir) < filepath.Base(recs[j].Dir) })
+		slices.SortFunc(recs, func(a, b *record.Run) int { return strings.Compare(filepath.Base(a.Dir), filepath.Base(b.Dir)) })
 		for _, rec := range recs {
 			id := filepath.Base(rec.Dir)
 			r := &run{Rec: rec, ID: id, Slug: uniqueSlug(id, runSlugs), Exp: e, Value: map[string]string{}}
@@ -305,22 +305,21 @@ func (e *experiment) seedsSummary() string {
 // value), then by replicate, then by run ID. Runs without a key come after
 // those with it.
 func (e *experiment) sortRuns() {
-	sort.SliceStable(e.Runs, func(i, j int) bool {
-		a, b := e.Runs[i], e.Runs[j]
+	slices.SortStableFunc(e.Runs, func(a, b *run) int {
 		for _, k := range e.Keys {
 			va, okA := a.Value[k]
 			vb, okB := b.Value[k]
 			if okA != okB {
-				return okA
+				if okA {
+					return -1
+				}
+				return 1
 			}
 			if c := compareValues(va, vb); c != 0 {
-				return c < 0
+				return c
 			}
 		}
-		if ra, rb := a.Rec.Status.Replicate, b.Rec.Status.Replicate; ra != rb {
-			return ra < rb
-		}
-		return a.ID < b.ID
+		return cmp.Or(cmp.Compare(a.Rec.Status.Replicate, b.Rec.Status.Replicate), strings.Compare(a.ID, b.ID))
 	})
 }
 
@@ -412,14 +411,23 @@ func sortValues(vs []string) {
 			nums = false
 		}
 	}
-	sort.SliceStable(vs, func(i, j int) bool {
+	less := func(a, b string) bool {
 		if nums {
-			a, _ := strconv.ParseFloat(vs[i], 64)
-			b, _ := strconv.ParseFloat(vs[j], 64)
-			if a != b {
-				return a < b
+			x, _ := strconv.ParseFloat(a, 64)
+			y, _ := strconv.ParseFloat(b, 64)
+			if x != y {
+				return x < y
 			}
 		}
-		return vs[i] < vs[j]
+		return a < b
+	}
+	slices.SortStableFunc(vs, func(a, b string) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
 	})
 }

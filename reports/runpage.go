@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -83,7 +82,15 @@ func classProbs(classes []string, probs []float64, truth int) (title string, top
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case probs[a] > probs[b]:
+			return -1
+		case probs[b] > probs[a]:
+			return 1
+		}
+		return 0
+	})
 	lines := make([]string, 0, len(order)+1)
 	lines = append(lines, "class probabilities:")
 	for rank, c := range order {

@@ -1,9 +1,10 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/arch"
@@ -147,7 +148,7 @@ func dataBytes(d experiments.Data, in nn.Shape) int64 {
 // with their share.
 func topLayers(fp *nn.Footprint, size func(nn.LayerFootprint) int64) []string {
 	ls := append([]nn.LayerFootprint(nil), fp.Layers...)
-	sort.SliceStable(ls, func(i, j int) bool { return size(ls[i]) > size(ls[j]) })
+	slices.SortStableFunc(ls, func(a, b nn.LayerFootprint) int { return cmp.Compare(size(b), size(a)) })
 	var out []string
 	for _, l := range ls[:min(3, len(ls))] {
 		if b := size(l); b > 0 {
@@ -191,7 +192,7 @@ func (m *MemoryEstimate) Check(limit sysmem.Limit) error {
 		return nil
 	}
 	parts := append([]MemoryPart(nil), m.Parts...)
-	sort.SliceStable(parts, func(i, j int) bool { return parts[i].Bytes > parts[j].Bytes })
+	slices.SortStableFunc(parts, func(a, b MemoryPart) int { return cmp.Compare(b.Bytes, a.Bytes) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "training needs about %s but this process may use %s (%s", nn.Bytes(m.Total), nn.Bytes(free), limit.Source)
 	if limit.Used > 0 {
@@ -260,7 +261,7 @@ func checkMemory(jobs []*job, parallel int, opts Options) error {
 	if parallel < 2 || len(ests) < 2 {
 		return nil
 	}
-	sort.SliceStable(ests, func(a, b int) bool { return ests[a].m.Total > ests[b].m.Total })
+	slices.SortStableFunc(ests, func(a, b est) int { return cmp.Compare(b.m.Total, a.m.Total) })
 	var total int64
 	sets := map[string]bool{}
 	for _, e := range ests[:min(parallel, len(ests))] {

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -283,8 +284,8 @@ func kindTimes(times []nn.LayerTime) []kindTime {
 		k.forward += t.Forward
 		k.backward += t.Backward
 	}
-	sort.SliceStable(kinds, func(i, j int) bool {
-		return kinds[i].forward+kinds[i].backward > kinds[j].forward+kinds[j].backward
+	slices.SortStableFunc(kinds, func(a, b *kindTime) int {
+		return cmp.Compare(b.forward+b.backward, a.forward+a.backward)
 	})
 	out := make([]kindTime, len(kinds))
 	for i, k := range kinds {

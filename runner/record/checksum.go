@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/cnnlab/cnnlab/internal/fsutil"
 )
@@ -102,7 +102,7 @@ func Verify(dir string) (problems []Problem, unsealed bool) {
 			for name := range c.Files {
 				names = append(names, name)
 			}
-			sort.Strings(names)
+			slices.Sort(names)
 			for _, name := range []string{ModelFile, BestFile, AnalysisFile, EpochsFile, ConfigFile} {
 				if _, ok := c.Files[name]; !ok {
 					problems = append(problems, Problem{name, "missing from " + ChecksumsFile})

@@ -22,7 +22,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -413,7 +412,7 @@ func submissions(dir string) ([]*Array, error) {
 		}
 		subs = append(subs, &a)
 	}
-	sort.SliceStable(subs, func(i, j int) bool { return subs[i].Submitted.Before(subs[j].Submitted) })
+	slices.SortStableFunc(subs, func(a, b *Array) int { return a.Submitted.Compare(b.Submitted) })
 	return subs, nil
 }
 
