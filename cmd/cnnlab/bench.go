@@ -51,52 +51,24 @@ type benchConfig struct {
 }
 
 func parseBenchArgs(args []string) (benchConfig, error) {
-	cfg := benchConfig{images: 4096}
-	var rest []string
-	intFlag := func(name string, i *int, dst *int, min int) error {
-		a := args[*i]
-		v, inline := strings.CutPrefix(a, "--"+name+"=")
-		if !inline {
-			if *i+1 == len(args) {
-				return usageError{fmt.Sprintf("--%s needs a number", name)}
-			}
-			*i++
-			v = args[*i]
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min {
-			return usageError{fmt.Sprintf("--%s %q: want a whole number ≥ %d", name, v, min)}
-		}
-		*dst = n
-		return nil
+	var cfg benchConfig
+	f := newWordedFlags("bench")
+	number := func(name string, min int) func(string) string {
+		return func(v string) string { return fmt.Sprintf("--%s %q: want a whole number ≥ %d", name, v, min) }
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		var err error
-		switch {
-		case a == "--images" || strings.HasPrefix(a, "--images="):
-			err = intFlag("images", &i, &cfg.images, 1)
-		case a == "--threads" || strings.HasPrefix(a, "--threads="):
-			err = intFlag("threads", &i, &cfg.threads, 1)
-		case a == "--batch" || strings.HasPrefix(a, "--batch="):
-			err = intFlag("batch", &i, &cfg.batch, 1)
-		case a == "--point" || strings.HasPrefix(a, "--point="):
-			err = intFlag("point", &i, &cfg.point, 0)
-		default:
-			rest = append(rest, a)
-		}
-		if err != nil {
-			return cfg, err
-		}
-	}
-	files, sets, err := splitSets(rest)
+	images := f.Int("images", 4096, 1, number("images", 1))
+	threads := f.Int("threads", 0, 1, number("threads", 1))
+	batch := f.Int("batch", 0, 1, number("batch", 1))
+	point := f.Int("point", 0, 0, number("point", 0))
+	sets := f.Sets()
+	files, err := f.parse(args)
 	if err != nil {
 		return cfg, err
 	}
 	if len(files) != 1 {
 		return cfg, usageError{"bench takes one experiment file"}
 	}
-	cfg.file, cfg.sets = files[0], sets
+	cfg = benchConfig{file: files[0], sets: *sets, images: *images, threads: *threads, batch: *batch, point: *point}
 	return cfg, nil
 }
 

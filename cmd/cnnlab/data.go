@@ -29,6 +29,10 @@ Training fetches a missing set by itself; fetch ahead to work offline later.`,
 }
 
 func runData(args []string, stdout, stderr io.Writer) error {
+	args, err := newWordedFlags("data").parse(args) // no flags: the subcommand and its names
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return usageError{"missing subcommand: list or fetch"}
 	}
