@@ -66,11 +66,7 @@ var stateOrder = []record.State{record.StateDone, record.StateRunning, record.St
 // buildExperiments turns what record.ReadResults returned into experiments,
 // sorted by folder name, with runs sorted by their swept values.
 func buildExperiments(results map[string][]*record.Run) []*experiment {
-	dirs := make([]string, 0, len(results))
-	for d := range results {
-		dirs = append(dirs, d)
-	}
-	slices.Sort(dirs)
+	dirs := slices.Sorted(maps.Keys(results))
 	var exps []*experiment
 	// The site's own files at its top, compared as case-insensitive
 	// file systems do.

@@ -17,6 +17,7 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -515,10 +516,7 @@ func (w *siteWriter) finish() error {
 	if err := w.drawCharts(); err != nil {
 		return err
 	}
-	for rel := range w.written {
-		w.next.Files = append(w.next.Files, rel)
-	}
-	slices.Sort(w.next.Files)
+	w.next.Files = slices.Sorted(maps.Keys(w.written))
 	if err := record.WriteJSON(filepath.Join(w.root, markerFile), w.next); err != nil {
 		return err
 	}
@@ -556,11 +554,7 @@ func safeRel(rel string) bool {
 // root) that are empty, deepest first: folders that held files a build
 // removed.
 func removeEmptyDirs(root string, dirs map[string]bool) error {
-	list := make([]string, 0, len(dirs))
-	for d := range dirs {
-		list = append(list, d)
-	}
-	slices.Sort(list)
+	list := slices.Sorted(maps.Keys(dirs))
 	slices.Reverse(list) // a folder before its parent
 	for _, d := range list {
 		p := filepath.Join(root, filepath.FromSlash(d))
