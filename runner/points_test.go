@@ -71,3 +71,50 @@ func TestRunPoints(t *testing.T) {
 		}
 	}
 }
+
+// Points lays a sweep out as runs, duplicates marked, and SweepStatus
+// without a batch system reads where each stands from the records alone.
+func TestPointsAndStatus(t *testing.T) {
+	text := strings.Replace(tinySweep, "epochs: 3", "epochs: 1", 1)
+	file := writeExperiment(t, text)
+	results := t.TempDir()
+	exps, err := Load([]string{file}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := Points(exps[0], results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pts) != 6 {
+		t.Fatalf("%d points, want 6", len(pts))
+	}
+	for i, want := range []int{-1, -1, -1, -1, 2, 0} {
+		p := pts[i]
+		if p.Index != i || p.DupOf != want || p.Dir != filepath.Join(results, "tiny", p.RunID) {
+			t.Errorf("point %d: %+v, want DupOf %d", i, p, want)
+		}
+		if settled, _ := Settled(p, false); settled {
+			t.Errorf("point %d settled before any run", i)
+		}
+	}
+	sum, out := run(t, context.Background(), file, results, nil, false)
+	if sum.Failed() > 0 {
+		t.Fatalf("sweep failed:\n%s", out)
+	}
+	if settled, state := Settled(pts[0], false); !settled || state != record.StateDone {
+		t.Errorf("after the sweep: settled %v, %s; want done", settled, state)
+	}
+	if settled, _ := Settled(pts[0], true); settled {
+		t.Error("forced, a done run is still settled")
+	}
+	st, err := SweepStatus(context.Background(), []string{file}, StatusOptions{Results: results})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range st {
+		if p.State != record.StateDone || p.RunID != pts[i].RunID || p.Epoch != 1 {
+			t.Errorf("point %d: %+v, want done after 1 epoch", i, p)
+		}
+	}
+}
