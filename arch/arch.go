@@ -19,6 +19,10 @@
 // value (+1 for the bias), dense 2·In per unit (+1), pooling KH·KW per output
 // value, batch norm 2 per value, other element-wise layers 1 per value,
 // dropout and flatten 0.
+//
+// Beside the layers, arch translates the rest of what the engine is given
+// to train: the optimizer, its learning-rate schedule and the coupled
+// weight decay (Optimizer, Schedule, L2).
 package arch
 
 import (
@@ -27,12 +31,11 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/nn"
-	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 // MaxParams is the largest model compiled.
@@ -92,17 +95,17 @@ func Input(d experiments.Data) (nn.Shape, []string) {
 			classes = append(classes, e.Name())
 		}
 	}
-	sort.Strings(classes)
+	slices.Sort(classes)
 	return shape, classes
 }
 
 // Compile turns an experiment's model into nn layer specs and checks it
-// against the input shape of its data set. Problems are experiments.Errors
+// against the input shape of its data set. Problems are experiments.ErrorList
 // at the line of the layer concerned.
 func Compile(e *experiments.Experiment) (*Network, error) {
-	var errs experiments.Errors
+	var errs experiments.ErrorList
 	fail := func(at experiments.Pos, format string, args ...any) (*Network, error) {
-		errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: fmt.Sprintf(format, args...)})
+		errs = append(errs, experiments.Error{Pos: at, Msg: fmt.Sprintf(format, args...)})
 		return nil, errs
 	}
 	if len(e.Model) == 0 {
@@ -131,7 +134,7 @@ func Compile(e *experiments.Experiment) (*Network, error) {
 	if last.Use != "" {
 		fail = func(at experiments.Pos, format string, args ...any) (*Network, error) {
 			msg := fmt.Sprintf(format, args...) + " (in " + last.Use + ")"
-			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+			errs = append(errs, experiments.Error{Pos: at, Msg: msg})
 			return nil, errs
 		}
 	}
@@ -162,7 +165,7 @@ func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth
 		if use != "" {
 			msg += " (in " + use + ")"
 		}
-		return nil, nil, nn.Shape{}, &experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg}
+		return nil, nil, nn.Shape{}, &experiments.Error{Pos: at, Msg: msg}
 	}
 	taken := map[string]bool{}
 	for _, l := range layers {
@@ -265,11 +268,11 @@ func setName(d experiments.Data) string {
 	if d.Set == experiments.SetFolder {
 		return d.Path
 	}
-	return d.Set
+	return string(d.Set)
 }
 
 // Check compiles every point of an experiment's sweep (replicates share one
-// check) and returns every problem as experiments.Errors; a problem found
+// check) and returns every problem as experiments.ErrorList; a problem found
 // only at some points is prefixed with their swept values, e.g.
 // "kernel=7 stride=2: …".
 func Check(e *experiments.Experiment) error {
@@ -332,15 +335,4 @@ func (n *Network) Output() nn.Shape {
 		}
 	}
 	return n.Input
-}
-
-// Record returns the network as the run record's arch.json describes it.
-func (n *Network) Record() record.Arch {
-	a := record.Arch{Input: [3]int{n.Input.H, n.Input.W, n.Input.C}, Params: n.Params, FLOPs: n.FLOPs}
-	for _, l := range n.Layers {
-		a.Layers = append(a.Layers, record.ArchLayer{Name: l.Name, Kind: string(l.Kind), Detail: l.Detail,
-			Output: [3]int{l.Output.H, l.Output.W, l.Output.C}, Params: l.Params, FLOPs: l.FLOPs,
-			Family: string(l.Family), About: l.About, Depth: l.Depth, Branch: l.Branch})
-	}
-	return a
 }

@@ -293,7 +293,7 @@ func TestPreprocessors(t *testing.T) {
 	// Two RGB pixels: channel means 10, 100, 50.
 	train := Images{N: 1, H: 1, W: 2, C: 3, Pixels: []uint8{5, 90, 50, 15, 110, 50}, Labels: []uint8{0}}
 	tests := []struct {
-		kind string
+		kind PreprocessKind
 		want []float32
 	}{
 		{PreprocessNone, []float32{5, 90, 50, 15, 110, 50}},

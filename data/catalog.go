@@ -2,7 +2,8 @@ package data
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -103,12 +104,7 @@ var catalog = map[string]*setSpec{
 
 // Names lists the known data sets, sorted.
 func Names() []string {
-	names := make([]string, 0, len(catalog))
-	for n := range catalog {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(catalog))
 }
 
 // Info describes a known data set without loading it.

@@ -8,7 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"golang.org/x/image/draw"
@@ -138,7 +138,7 @@ func classFolders(dir string) ([]string, error) {
 	if len(classes) > 256 {
 		return nil, fmt.Errorf("%s: %d class folders; at most 256 are supported", dir, len(classes))
 	}
-	sort.Strings(classes)
+	slices.Sort(classes)
 	return classes, nil
 }
 

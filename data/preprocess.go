@@ -5,11 +5,14 @@ import (
 	"math"
 )
 
+// PreprocessKind names a kind of preprocessing.
+type PreprocessKind string
+
 // Kinds of preprocessing.
 const (
-	PreprocessNone        = "none"        // pixel values 0..255 as they are
-	PreprocessMinMax      = "minmax"      // (v - min) / (max - min): [0, 1]
-	PreprocessStandardize = "standardize" // (v - mean[c]) / std[c] per channel
+	PreprocessNone        PreprocessKind = "none"        // pixel values 0..255 as they are
+	PreprocessMinMax      PreprocessKind = "minmax"      // (v - min) / (max - min): [0, 1]
+	PreprocessStandardize PreprocessKind = "standardize" // (v - mean[c]) / std[c] per channel
 )
 
 // Preprocessor turns uint8 pixels into float32 inputs: each value v of
@@ -17,7 +20,7 @@ const (
 // split only and then applied unchanged to every split, so no statistic of
 // the validation or test images leaks into training.
 type Preprocessor struct {
-	Kind   string
+	Kind   PreprocessKind
 	Offset []float32 // per channel
 	Scale  []float32 // per channel
 }
@@ -26,7 +29,7 @@ type Preprocessor struct {
 // training split: minmax uses the smallest and largest pixel value (0 and
 // 255 for the real sets, so it is v/255); standardize uses each channel's
 // mean and standard deviation. A constant channel gets scale 1.
-func FitPreprocessor(kind string, train Images) (Preprocessor, error) {
+func FitPreprocessor(kind PreprocessKind, train Images) (Preprocessor, error) {
 	c := train.C
 	if c < 1 {
 		return Preprocessor{}, fmt.Errorf("preprocess: images have %d channels", c)

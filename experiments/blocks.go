@@ -2,6 +2,7 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -171,11 +172,7 @@ func (d *decoder) use(item *node, p string, defs map[string]*blockDef, outer *us
 	}
 	params := item.content[1]
 	bp := p + ".block"
-	var names []string
-	for name := range defs {
-		names = append(names, name)
-	}
-	slices.Sort(names)
+	names := slices.Sorted(maps.Keys(defs))
 	u := params.get("use")
 	if u == nil {
 		at := params

@@ -41,7 +41,7 @@ func (e *Experiment) ResolvedYAML() ([]byte, error) {
 }
 
 func (d Data) yamlNode() *yaml.Node {
-	kv := []any{"set", str(d.Set)}
+	kv := []any{"set", str(string(d.Set))}
 	if d.Set == SetFolder {
 		kv = append(kv, "path", str(d.Path))
 	}
@@ -49,17 +49,17 @@ func (d Data) yamlNode() *yaml.Node {
 		"size", integer(d.Size),
 		"channels", integer(d.Channels),
 		"split", mapping(true, "train", integer(d.Split.Train), "val", integer(d.Split.Val), "test", integer(d.Split.Test)),
-		"preprocess", str(d.Preprocess),
+		"preprocess", str(string(d.Preprocess)),
 	)
 	aug := seq(true)
 	for _, a := range d.Augment {
 		switch a.Kind {
 		case AugmentCrop:
-			aug.Content = append(aug.Content, mapping(true, a.Kind, mapping(true, "pad", integer(a.Pad))))
+			aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, "pad", integer(a.Pad))))
 		case AugmentCutout:
-			aug.Content = append(aug.Content, mapping(true, a.Kind, mapping(true, "size", integer(a.Size))))
+			aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, "size", integer(a.Size))))
 		default:
-			aug.Content = append(aug.Content, str(a.Kind))
+			aug.Content = append(aug.Content, str(string(a.Kind)))
 		}
 	}
 	kv = append(kv, "augment", aug)
@@ -135,13 +135,13 @@ func (t Train) yamlNode() *yaml.Node {
 	kv := []any{
 		"epochs", integer(t.Epochs),
 		"batch", integer(t.Batch),
-		"optimizer", mapping(true, o.Kind, mapping(true, okv...)),
-		"schedule", mapping(true, s.Kind, mapping(true, skv...)),
+		"optimizer", mapping(true, string(o.Kind), mapping(true, okv...)),
+		"schedule", mapping(true, string(s.Kind), mapping(true, skv...)),
 		"l2", float(t.L2),
 		"seed", integer64(t.Seed),
 	}
 	if t.EarlyStop != nil {
-		kv = append(kv, "early_stop", mapping(true, "metric", str(t.EarlyStop.Metric), "patience", integer(t.EarlyStop.Patience)))
+		kv = append(kv, "early_stop", mapping(true, "metric", str(string(t.EarlyStop.Metric)), "patience", integer(t.EarlyStop.Patience)))
 	}
 	kv = append(kv, "clip_norm", float(t.ClipNorm), "label_smoothing", float(t.LabelSmoothing))
 	return mapping(false, kv...)

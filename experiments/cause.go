@@ -77,12 +77,7 @@ func layerAt(x *Experiment, p Pos) int {
 	if p.Line == 0 && p.File == x.File {
 		return -1
 	}
-	for i, l := range x.Model {
-		if l.At == p {
-			return i
-		}
-	}
-	return -1
+	return slices.IndexFunc(x.Model, func(l Layer) bool { return l.At == p })
 }
 
 // blame places the error of g, when it sits at a model layer i, at the change
@@ -101,16 +96,16 @@ func layerAt(x *Experiment, p Pos) int {
 //
 // memo keeps, across the groups of one check, the points that have a change
 // and whether they all fail at a layer.
-func blame(g errorGroup, xs []*Experiment, settings [][]Setting, perPoint []Errors, memo map[coverKey]coverage) (Error, bool) {
+func blame(g errorGroup, xs []*Experiment, settings [][]Setting, perPoint []ErrorList, memo map[coverKey]coverage) (Error, bool) {
 	first := xs[g.points[0]]
-	i := layerAt(first, g.err.Pos())
+	i := layerAt(first, g.err.Pos)
 	if i < 0 {
 		return Error{}, false
 	}
 	// failsAt reports whether point p has an error at its layer i.
 	failsAt := func(p int) bool {
 		for _, e := range perPoint[p] {
-			if layerAt(xs[p], e.Pos()) == i {
+			if layerAt(xs[p], e.Pos) == i {
 				return true
 			}
 		}
@@ -174,7 +169,7 @@ func blame(g errorGroup, xs []*Experiment, settings [][]Setting, perPoint []Erro
 		label += " with " + others
 	}
 
-	msg := g.err.Message
+	msg := g.err.Msg
 	at := best.at()
 	if lp := first.Model[i].At; lp.Line > 0 {
 		line := fmt.Sprintf("(line %d)", lp.Line)
@@ -192,7 +187,7 @@ func blame(g errorGroup, xs []*Experiment, settings [][]Setting, perPoint []Erro
 			msg = name + " " + line + ": " + msg
 		}
 	}
-	return Error{File: at.File, Line: at.Line, Col: at.Col, Message: label + ": " + msg}, true
+	return Error{Pos: at, Msg: label + ": " + msg}, true
 }
 
 // coverKey is a change (by its value) and a layer index.

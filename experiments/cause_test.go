@@ -22,8 +22,8 @@ func shapes(x *Experiment) error {
 			fallthrough
 		case nn.KindConv:
 			if kernel > size {
-				return Errors{{File: l.At.File, Line: l.At.Line, Col: l.At.Col,
-					Message: fmt.Sprintf("model[%d]: %s %q: input %d×%d: the %d×%d window does not fit", i, l.Kind, l.Name, size, size, kernel, kernel)}}
+				return ErrorList{{Pos: l.At,
+					Msg: fmt.Sprintf("model[%d]: %s %q: input %d×%d: the %d×%d window does not fit", i, l.Kind, l.Name, size, size, kernel, kernel)}}
 			}
 			size = (size-kernel)/l.Value("stride").H + 1
 		}

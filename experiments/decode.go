@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 // decoder turns a resolved node tree into an Experiment, collecting every
 // problem instead of stopping at the first.
 type decoder struct {
-	errs Errors
+	errs ErrorList
 	// suggested records, per mapping, the keys offered by "did you mean", so
 	// that a misspelt required key is not also reported missing.
 	suggested map[*node][]string
@@ -49,7 +50,7 @@ func (d *decoder) fields(n *node, path string, allowed ...string) map[string]fie
 			d.errorf(k, "%s: key given twice (first at line %d)", join(path, k.value), prev.key.pos.Line)
 			continue
 		}
-		if !contains(allowed, k.value) {
+		if !slices.Contains(allowed, k.value) {
 			d.errorf(k, "%s: unknown key%s", join(path, k.value), didYouMean(k.value, allowed))
 			if s := suggest(k.value, allowed); s != "" {
 				if d.suggested == nil {
@@ -69,15 +70,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // intVal reads a whole number in [lo, hi].
@@ -232,7 +224,7 @@ func (d *decoder) enumVal(n *node, path, what string, choices []string) (string,
 	if !ok {
 		return "", false
 	}
-	if !contains(choices, s) {
+	if !slices.Contains(choices, s) {
 		d.errorf(n, "%s: unknown %s %q%s", path, what, s, didYouMean(s, choices))
 		return "", false
 	}
@@ -247,6 +239,27 @@ func (d *decoder) enumField(f map[string]field, key, path, what, def string, cho
 	s, ok := d.enumVal(fl.val, join(path, key), what, choices)
 	if !ok {
 		return def
+	}
+	return s
+}
+
+// enumField is d.enumField for a field of a string kind K: one of choices,
+// or def.
+func enumField[K ~string](d *decoder, f map[string]field, key, path, what string, def K, choices ...K) K {
+	return K(d.enumField(f, key, path, what, string(def), kindStrings(choices)))
+}
+
+// enumVal is d.enumVal for a value of a string kind K.
+func enumVal[K ~string](d *decoder, n *node, path, what string, choices ...K) (K, bool) {
+	s, ok := d.enumVal(n, path, what, kindStrings(choices))
+	return K(s), ok
+}
+
+// kindStrings returns kinds as strings.
+func kindStrings[K ~string](kinds []K) []string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
 	}
 	return s
 }
@@ -284,7 +297,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
 // decodeExperiment checks every value of a resolved tree (without sweep) and
 // fills in defaults. file is the top file; its dir anchors relative paths.
-func decodeExperiment(root *node, file string) (*Experiment, Errors) {
+func decodeExperiment(root *node, file string) (*Experiment, ErrorList) {
 	d := &decoder{}
 	e := &Experiment{File: file}
 	top := d.fields(root, "", "name", "description", "data", "blocks", "model", "train", "report", "sweep", "extends")
@@ -336,12 +349,12 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	const p = "data"
 	f := d.fields(fl.val, p, "set", "path", "size", "channels", "split", "preprocess", "augment")
 	start := len(d.errs) // an unknown key of data: is no reason to leave shapes unchecked
-	sets := []string{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder}
+	sets := kindStrings([]SetName{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder})
 	setField, hasSet := f["set"]
 	if !hasSet && fl.key != nil {
 		d.errorf(fl.key, "data: missing set (one of %s)", strings.Join(sets, ", "))
 	}
-	data.Set = d.enumField(f, "set", p, "data set", "", sets)
+	data.Set = SetName(d.enumField(f, "set", p, "data set", "", sets))
 	builtin, isBuiltin := BuiltinSets[data.Set]
 	switch {
 	case isBuiltin:
@@ -420,7 +433,7 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 		if x.val.isSeq() {
 			d.errorf(x.val, "data.preprocess takes one value (minmax, standardize or none), not a list")
 		} else {
-			data.Preprocess = d.enumField(f, "preprocess", p, "preprocessing", PreprocessMinMax, []string{PreprocessMinMax, PreprocessStandardize, PreprocessNone})
+			data.Preprocess = enumField(d, f, "preprocess", p, "preprocessing", PreprocessMinMax, PreprocessMinMax, PreprocessStandardize, PreprocessNone)
 		}
 	}
 	if x, ok := f["augment"]; ok && !x.val.isNull() {
@@ -434,12 +447,12 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 			if !ok {
 				continue
 			}
-			kind, ok := d.enumVal(kn, ip, "augmentation", []string{AugmentFlip, AugmentCrop, AugmentCutout})
+			kind, ok := enumVal(d, kn, ip, "augmentation", AugmentFlip, AugmentCrop, AugmentCutout)
 			if !ok {
 				continue
 			}
 			a := Augment{Kind: kind}
-			pp := ip + "." + kind
+			pp := ip + "." + string(kind)
 			switch kind {
 			case AugmentFlip:
 				d.fields(params, pp)
@@ -581,7 +594,7 @@ func (d *decoder) layer(k *nn.LayerKind, kindNode, params *node, p string, depth
 		}
 	}
 	for _, key := range k.Keys {
-		if _, ok := f[key.Name]; key.Required && !ok && !contains(d.suggested[params], key.Name) {
+		if _, ok := f[key.Name]; key.Required && !ok && !slices.Contains(d.suggested[params], key.Name) {
 			at := params
 			if at == nil || !at.isMap() {
 				at = kindNode
@@ -756,7 +769,7 @@ func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Va
 	return nn.Value{Text: mode}
 }
 
-var optimizerKeys = map[string][]string{
+var optimizerKeys = map[OptimizerKind][]string{
 	OptSGD:   {"lr", "momentum", "nesterov"},
 	OptAdam:  {"lr", "beta1", "beta2", "eps"},
 	OptAdamW: {"lr", "beta1", "beta2", "eps", "weight_decay"},
@@ -779,9 +792,9 @@ func (d *decoder) train(fl field, t *Train) {
 	if x, ok := f["optimizer"]; ok {
 		kn, params, ok := d.kindAndParams(x.val, op, "optimizer")
 		if ok {
-			if k, ok := d.enumVal(kn, op, "optimizer", []string{OptSGD, OptAdam, OptAdamW}); ok {
+			if k, ok := enumVal(d, kn, op, "optimizer", OptSGD, OptAdam, OptAdamW); ok {
 				o.Kind = k
-				op += "." + k
+				op += "." + string(k)
 				of = d.fields(params, op, optimizerKeys[k]...)
 			}
 		}
@@ -810,9 +823,9 @@ func (d *decoder) train(fl field, t *Train) {
 		sp := p + ".schedule"
 		kn, params, ok := d.kindAndParams(x.val, sp, "schedule")
 		if ok {
-			if k, ok := d.enumVal(kn, sp, "schedule", []string{ScheduleConstant, ScheduleStep, ScheduleCosine}); ok {
+			if k, ok := enumVal(d, kn, sp, "schedule", ScheduleConstant, ScheduleStep, ScheduleCosine); ok {
 				s.Kind = k
-				sp += "." + k
+				sp += "." + string(k)
 				var sf map[string]field
 				if k == ScheduleStep {
 					sf = d.fields(params, sp, "every", "factor", "warmup")
@@ -840,7 +853,7 @@ func (d *decoder) train(fl field, t *Train) {
 		ep := p + ".early_stop"
 		ef := d.fields(x.val, ep, "metric", "patience")
 		es := &EarlyStop{}
-		es.Metric = d.enumField(ef, "metric", ep, "metric", "val_acc", []string{"val_acc", "val_loss"})
+		es.Metric = enumField(d, ef, "metric", ep, "metric", MetricValAcc, MetricValAcc, MetricValLoss)
 		if _, ok := ef["patience"]; !ok && x.val.isMap() {
 			d.errorf(x.val, "%s: missing patience (epochs without improvement before stopping)", ep)
 		}

@@ -1,8 +1,9 @@
 package experiments
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -22,25 +23,21 @@ func (p Pos) String() string {
 	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
 }
 
-// Error is one problem found in an experiment file.
+// Error is one problem found in an experiment file: where it is, and what.
+// Like go/scanner's Error, it prints as "FILE:LINE:COL: message".
 type Error struct {
-	File    string
-	Line    int
-	Col     int
-	Message string
+	Pos
+	Msg string
 }
 
-// Pos returns where the problem is.
-func (e Error) Pos() Pos { return Pos{e.File, e.Line, e.Col} }
-
 // Error prints FILE:LINE:COL: message.
-func (e Error) Error() string { return e.Pos().String() + ": " + e.Message }
+func (e Error) Error() string { return e.Pos.String() + ": " + e.Msg }
 
-// Errors is every problem found while loading an experiment, in file order.
-// Its Error method prints one FILE:LINE:COL: message per line.
-type Errors []Error
+// ErrorList is every problem found while loading an experiment, in file
+// order. Its Error method prints one FILE:LINE:COL: message per line.
+type ErrorList []Error
 
-func (es Errors) Error() string {
+func (es ErrorList) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {
 		lines[i] = e.Error()
@@ -49,14 +46,14 @@ func (es Errors) Error() string {
 }
 
 // add appends one problem.
-func (es *Errors) add(p Pos, format string, args ...any) {
-	*es = append(*es, Error{File: p.File, Line: p.Line, Col: p.Col, Message: fmt.Sprintf(format, args...)})
+func (es *ErrorList) add(p Pos, format string, args ...any) {
+	*es = append(*es, Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
 // Sorted returns the errors ordered by file, line and column, without
 // duplicates, keeping the order of problems found at the same place.
-func (es Errors) Sorted() Errors {
-	out := make(Errors, 0, len(es))
+func (es ErrorList) Sorted() ErrorList {
+	out := make(ErrorList, 0, len(es))
 	seen := map[Error]bool{}
 	for _, e := range es {
 		if !seen[e] {
@@ -64,29 +61,22 @@ func (es Errors) Sorted() Errors {
 			out = append(out, e)
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Line != b.Line {
-			return a.Line < b.Line
-		}
-		return a.Col < b.Col
+	slices.SortStableFunc(out, func(a, b Error) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
 	return out
 }
 
-// asErrors turns err into Errors: an Errors is returned as is, any other
+// asErrors turns err into an ErrorList: an ErrorList is returned as is, any other
 // error becomes one Error at p.
-func asErrors(err error, p Pos) Errors {
+func asErrors(err error, p Pos) ErrorList {
 	if err == nil {
 		return nil
 	}
-	if es, ok := err.(Errors); ok {
+	if es, ok := err.(ErrorList); ok {
 		return es
 	}
-	var es Errors
+	var es ErrorList
 	es.add(p, "%v", err)
 	return es
 }

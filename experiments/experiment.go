@@ -92,12 +92,12 @@ type Experiment struct {
 
 // Data says which images to train and test on and how to prepare them.
 type Data struct {
-	Set        string // SetMNIST, SetFashionMNIST, SetCIFAR10 or SetFolder
-	Path       string // SetFolder: the root folder (absolute once loaded)
-	Size       int    // image height and width in pixels
-	Channels   int    // 1 (gray) or 3 (RGB)
+	Set        SetName // SetMNIST, SetFashionMNIST, SetCIFAR10 or SetFolder
+	Path       string  // SetFolder: the root folder (absolute once loaded)
+	Size       int     // image height and width in pixels
+	Channels   int     // 1 (gray) or 3 (RGB)
 	Split      Split
-	Preprocess string // PreprocessMinMax, PreprocessStandardize or PreprocessNone
+	Preprocess PreprocessKind // PreprocessMinMax, PreprocessStandardize or PreprocessNone
 	Augment    []Augment
 }
 
@@ -108,25 +108,40 @@ type Split struct {
 
 // Augment is one random change applied to training images only.
 type Augment struct {
-	Kind string // AugmentFlip (horizontal, p = 0.5), AugmentCrop or AugmentCutout
-	Pad  int    // crop: pad each side by Pad pixels (zeros), then crop back at a random place
-	Size int    // cutout: side of the square set to zero at a random place
+	Kind AugmentKind // AugmentFlip (horizontal, p = 0.5), AugmentCrop or AugmentCutout
+	Pad  int         // crop: pad each side by Pad pixels (zeros), then crop back at a random place
+	Size int         // cutout: side of the square set to zero at a random place
 }
 
-// Data sets, preprocessing and augmentation.
+// SetName names a data set: a built-in one, or SetFolder.
+type SetName string
+
+// Data sets.
 const (
-	SetMNIST        = "mnist"
-	SetFashionMNIST = "fashion-mnist"
-	SetCIFAR10      = "cifar10"
-	SetFolder       = "folder"
+	SetMNIST        SetName = "mnist"
+	SetFashionMNIST SetName = "fashion-mnist"
+	SetCIFAR10      SetName = "cifar10"
+	SetFolder       SetName = "folder"
+)
 
-	PreprocessMinMax      = "minmax"      // pixels scaled to [0, 1]
-	PreprocessStandardize = "standardize" // per-channel mean 0, std 1, from the training split
-	PreprocessNone        = "none"        // raw 0…255 values
+// PreprocessKind says how pixel values become network inputs.
+type PreprocessKind string
 
-	AugmentFlip   = "flip"
-	AugmentCrop   = "crop"
-	AugmentCutout = "cutout"
+// Preprocessing.
+const (
+	PreprocessMinMax      PreprocessKind = "minmax"      // pixels scaled to [0, 1]
+	PreprocessStandardize PreprocessKind = "standardize" // per-channel mean 0, std 1, from the training split
+	PreprocessNone        PreprocessKind = "none"        // raw 0…255 values
+)
+
+// AugmentKind is a kind of random change to training images.
+type AugmentKind string
+
+// Augmentations.
+const (
+	AugmentFlip   AugmentKind = "flip"
+	AugmentCrop   AugmentKind = "crop"
+	AugmentCutout AugmentKind = "cutout"
 )
 
 // BuiltinSet describes a data set cnnlab knows.
@@ -138,7 +153,7 @@ type BuiltinSet struct {
 }
 
 // BuiltinSets are the data sets that need no path.
-var BuiltinSets = map[string]BuiltinSet{
+var BuiltinSets = map[SetName]BuiltinSet{
 	SetMNIST: {Size: 28, Channels: 1, Train: 60000, Test: 10000, Digits: true,
 		Classes: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"}},
 	SetFashionMNIST: {Size: 28, Channels: 1, Train: 60000, Test: 10000,
@@ -191,43 +206,58 @@ type Train struct {
 
 // Optimizer and its parameters; those that do not apply to Kind are zero.
 type Optimizer struct {
-	Kind        string  // sgd, adam or adamw
-	LR          float64 // > 0; default 0.01 for sgd, 0.001 for adam and adamw
-	Momentum    float64 // sgd; default 0
-	Nesterov    bool    // sgd
-	Beta1       float64 // adam, adamw; default 0.9
-	Beta2       float64 // adam, adamw; default 0.999
-	Eps         float64 // adam, adamw; default 1e-8
-	WeightDecay float64 // adamw only: decoupled weight decay, default 0.01 (use train.l2 with sgd or adam)
+	Kind        OptimizerKind // sgd, adam or adamw
+	LR          float64       // > 0; default 0.01 for sgd, 0.001 for adam and adamw
+	Momentum    float64       // sgd; default 0
+	Nesterov    bool          // sgd
+	Beta1       float64       // adam, adamw; default 0.9
+	Beta2       float64       // adam, adamw; default 0.999
+	Eps         float64       // adam, adamw; default 1e-8
+	WeightDecay float64       // adamw only: decoupled weight decay, default 0.01 (use train.l2 with sgd or adam)
 }
+
+// OptimizerKind names an optimizer.
+type OptimizerKind string
 
 // Optimizers.
 const (
-	OptSGD   = "sgd"
-	OptAdam  = "adam"
-	OptAdamW = "adamw"
+	OptSGD   OptimizerKind = "sgd"
+	OptAdam  OptimizerKind = "adam"
+	OptAdamW OptimizerKind = "adamw"
 )
 
 // Schedule changes the learning rate epoch by epoch.
 type Schedule struct {
-	Kind   string  // constant, step or cosine
-	Every  int     // step: multiply the rate by Factor every Every epochs
-	Factor float64 // step: 0 < Factor < 1
-	Warmup int     // any kind: ramp the rate up linearly over the first Warmup epochs
+	Kind   ScheduleKind // constant, step or cosine
+	Every  int          // step: multiply the rate by Factor every Every epochs
+	Factor float64      // step: 0 < Factor < 1
+	Warmup int          // any kind: ramp the rate up linearly over the first Warmup epochs
 }
+
+// ScheduleKind names a learning-rate schedule.
+type ScheduleKind string
 
 // Schedules.
 const (
-	ScheduleConstant = "constant"
-	ScheduleStep     = "step"
-	ScheduleCosine   = "cosine" // from lr down to 0 at the last epoch
+	ScheduleConstant ScheduleKind = "constant"
+	ScheduleStep     ScheduleKind = "step"
+	ScheduleCosine   ScheduleKind = "cosine" // from lr down to 0 at the last epoch
 )
 
 // EarlyStop ends training when Metric has not improved for Patience epochs.
 type EarlyStop struct {
-	Metric   string // val_acc or val_loss
+	Metric   Metric // MetricValAcc or MetricValLoss
 	Patience int
 }
+
+// Metric names a validation metric early stopping watches.
+type Metric string
+
+// Metrics.
+const (
+	MetricValAcc  Metric = "val_acc"  // validation accuracy: higher is better
+	MetricValLoss Metric = "val_loss" // validation loss: lower is better
+)
 
 // Report says what the report shows about each run.
 type Report struct {

@@ -27,7 +27,7 @@ func FuzzLoad(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		e, err := loadBytes(name, data, nil)
 		if err != nil {
-			if _, ok := err.(Errors); !ok {
+			if _, ok := err.(ErrorList); !ok {
 				t.Fatalf("error of type %T: %v", err, err)
 			}
 			return
@@ -37,7 +37,7 @@ func FuzzLoad(f *testing.F) {
 			t.Fatalf("loaded but Points: %d, %v", len(pts), err)
 		}
 		if err := e.Check(shapes); err != nil {
-			if _, ok := err.(Errors); !ok {
+			if _, ok := err.(ErrorList); !ok {
 				t.Fatalf("Check: error of type %T: %v", err, err)
 			}
 		}

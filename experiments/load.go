@@ -18,7 +18,7 @@ const maxExtends = 16
 // Load reads the experiment file at path, resolves its extends: chain,
 // applies the overrides in sets ("key.path=value", the same key paths as
 // sweeps, values written as YAML), checks every value of every sweep point,
-// and fills in defaults. On failure the error is an Errors holding every
+// and fills in defaults. On failure the error is an ErrorList holding every
 // problem found, each at its FILE:LINE:COL.
 //
 // Shapes (a feature map that vanishes, a dense layer without flatten, the
@@ -75,8 +75,8 @@ func loadBytes(name string, data []byte, sets []string) (*Experiment, error) {
 
 // finish applies the overrides in sets to root and builds the experiment;
 // with errors, the experiment may still come back, as build says.
-func finish(root *node, file string, sets []string) (*Experiment, Errors) {
-	var errs Errors
+func finish(root *node, file string, sets []string) (*Experiment, ErrorList) {
+	var errs ErrorList
 	var changes []change
 	for _, s := range sets {
 		c, serrs := applySet(root, s)
@@ -93,7 +93,7 @@ func finish(root *node, file string, sets []string) (*Experiment, Errors) {
 
 // resolveFile reads file and resolves its extends: chain. stack holds the
 // files that extend it, to refuse cycles; at is where file was named.
-func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
+func resolveFile(file string, stack []string, at Pos) (*node, ErrorList) {
 	// A file named by extends: is named in the message; the top file is
 	// already named by the position.
 	named := file
@@ -102,28 +102,28 @@ func resolveFile(file string, stack []string, at Pos) (*node, Errors) {
 	}
 	info, err := os.Stat(file)
 	if err != nil {
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
+		return nil, ErrorList{{Pos: at, Msg: readProblem(named, err)}}
 	}
 	if info.IsDir() {
 		msg := "a folder, not an experiment file"
 		if named != "" {
 			msg = named + " is " + msg
 		}
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
+		return nil, ErrorList{{Pos: at, Msg: msg}}
 	}
 	data, err := fsutil.ReadFileLimit(file, MaxFileSize)
 	var large *fsutil.TooLargeError
 	switch {
 	case errors.As(err, &large):
-		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", large.Size, MaxFileSize)}}
+		return nil, ErrorList{{Pos: Pos{File: file}, Msg: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", large.Size, MaxFileSize)}}
 	case errors.Is(err, fsutil.ErrNotRegular):
 		msg := "not a regular file (a device, pipe or socket); experiment files are regular files of at most 1 MiB"
 		if named != "" {
 			msg = named + " is " + msg
 		}
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: msg}}
+		return nil, ErrorList{{Pos: at, Msg: msg}}
 	case err != nil:
-		return nil, Errors{{File: at.File, Line: at.Line, Col: at.Col, Message: readProblem(named, err)}}
+		return nil, ErrorList{{Pos: at, Msg: readProblem(named, err)}}
 	}
 	return resolveData(file, data, stack)
 }
@@ -142,14 +142,14 @@ func readProblem(file string, err error) string {
 	return fmt.Sprintf("cannot read %s: %v", file, err)
 }
 
-func resolveData(file string, data []byte, stack []string) (*node, Errors) {
+func resolveData(file string, data []byte, stack []string) (*node, ErrorList) {
 	root, err := parseYAML(file, data)
 	if err != nil {
 		return nil, asErrors(err, Pos{File: file})
 	}
 	if !root.isMap() {
-		return nil, Errors{{File: file, Line: root.pos.Line, Col: root.pos.Col,
-			Message: fmt.Sprintf("an experiment file is a mapping of keys (name, data, model, train, …), got %s", root.describe())}}
+		return nil, ErrorList{{Pos: Pos{File: file, Line: root.pos.Line, Col: root.pos.Col},
+			Msg: fmt.Sprintf("an experiment file is a mapping of keys (name, data, model, train, …), got %s", root.describe())}}
 	}
 	ext := root.get("extends")
 	if ext == nil {
@@ -160,14 +160,14 @@ func resolveData(file string, data []byte, stack []string) (*node, Errors) {
 		return root, nil
 	}
 	if !ext.isScalar() || ext.tag != "!!str" {
-		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
+		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col}, Msg: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
 	}
 	// Only experiment files are read: a path to any other file
 	// (extends: /etc/shadow) is refused unread, so its content never
 	// appears in a message.
 	if e := strings.ToLower(filepath.Ext(ext.value)); e != ".yaml" && e != ".yml" {
-		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col,
-			Message: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
+		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col},
+			Msg: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
 	}
 	basePath := ext.value
 	if !filepath.IsAbs(basePath) {
@@ -182,11 +182,11 @@ func resolveData(file string, data []byte, stack []string) (*node, Errors) {
 				names = append(names, filepath.Base(c))
 			}
 			names = append(names, filepath.Base(basePath))
-			return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: "extends: cycle " + strings.Join(names, " → ")}}
+			return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col}, Msg: "extends: cycle " + strings.Join(names, " → ")}}
 		}
 	}
 	if len(chain) >= maxExtends {
-		return nil, Errors{{File: file, Line: ext.pos.Line, Col: ext.pos.Col, Message: fmt.Sprintf("extends: chain longer than %d files", maxExtends)}}
+		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col}, Msg: fmt.Sprintf("extends: chain longer than %d files", maxExtends)}}
 	}
 	base, errs := resolveFile(basePath, chain, ext.pos)
 	if errs != nil {
@@ -243,20 +243,20 @@ func mergeNodes(base, child *node) *node {
 
 // applySet applies one command-line override "key.path=value" and returns
 // it as a change.
-func applySet(root *node, s string) (change, Errors) {
+func applySet(root *node, s string) (change, ErrorList) {
 	at := Pos{File: "--set " + s}
 	key, value, ok := strings.Cut(s, "=")
 	if !ok {
-		return change{}, Errors{{File: at.File, Message: "expected key.path=value, e.g. train.epochs=2"}}
+		return change{}, ErrorList{{Pos: Pos{File: at.File}, Msg: "expected key.path=value, e.g. train.epochs=2"}}
 	}
 	steps, err := parsePath(strings.TrimSpace(key))
 	if err != nil {
-		return change{}, Errors{{File: at.File, Message: err.Error()}}
+		return change{}, ErrorList{{Pos: Pos{File: at.File}, Msg: err.Error()}}
 	}
 	if len(steps) > 2 && steps[0].key == "sweep" && (steps[1].key == "grid" || steps[1].key == "zip") && steps[2].key != "" {
 		// The keys of a grid are key paths themselves: model[0].conv.kernel
 		// would be read as grid → model → [0] → …
-		return change{}, Errors{{File: at.File, Message: fmt.Sprintf("the keys of sweep.%s are key paths, which --set cannot name one by one; "+
+		return change{}, ErrorList{{Pos: Pos{File: at.File}, Msg: fmt.Sprintf("the keys of sweep.%s are key paths, which --set cannot name one by one; "+
 			"set the whole %s, e.g. --set 'sweep.%s={\"%s\": %s}' (it replaces the file's)",
 			steps[1].key, steps[1].key, steps[1].key, formatPath(steps[2:]), strings.TrimSpace(value))}}
 	}
@@ -276,7 +276,7 @@ func applySet(root *node, s string) (change, Errors) {
 	}
 	place(v, at)
 	if err := setPath(root, steps, v, at, false); err != nil {
-		return change{}, Errors{{File: at.File, Message: err.Error()}}
+		return change{}, ErrorList{{Pos: Pos{File: at.File}, Msg: err.Error()}}
 	}
 	return change{steps: steps, val: v, keyAt: at}, nil
 }

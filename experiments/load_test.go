@@ -18,7 +18,7 @@ func loadErrors(t *testing.T, file string, sets ...string) []string {
 	if err == nil {
 		return nil
 	}
-	if _, ok := err.(Errors); !ok {
+	if _, ok := err.(ErrorList); !ok {
 		t.Fatalf("Load(%s) error is %T, want Errors: %v", file, err, err)
 	}
 	return strings.Split(err.Error(), "\n")

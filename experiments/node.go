@@ -172,29 +172,29 @@ func needsQuotes(s string) bool {
 // merge keys (<<) within the budget of maxNodes.
 func parseYAML(file string, data []byte) (*node, error) {
 	if len(data) > MaxFileSize {
-		return nil, Errors{{File: file, Message: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", len(data), MaxFileSize)}}
+		return nil, ErrorList{{Pos: Pos{File: file}, Msg: fmt.Sprintf("file is %d bytes; experiment files are limited to %d bytes (1 MiB)", len(data), MaxFileSize)}}
 	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if errors.Is(err, io.EOF) {
-			return nil, Errors{{File: file, Message: "file is empty"}}
+			return nil, ErrorList{{Pos: Pos{File: file}, Msg: "file is empty"}}
 		}
-		return nil, Errors{yamlError(file, err)}
+		return nil, ErrorList{yamlError(file, err)}
 	}
 	var extra yaml.Node
 	if err := dec.Decode(&extra); err == nil {
-		return nil, Errors{{File: file, Line: extra.Line, Col: extra.Column, Message: "a second YAML document (---); an experiment file holds one"}}
+		return nil, ErrorList{{Pos: Pos{File: file, Line: extra.Line, Col: extra.Column}, Msg: "a second YAML document (---); an experiment file holds one"}}
 	} else if !errors.Is(err, io.EOF) {
-		return nil, Errors{yamlError(file, err)}
+		return nil, ErrorList{yamlError(file, err)}
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, Errors{{File: file, Message: "file is empty"}}
+		return nil, ErrorList{{Pos: Pos{File: file}, Msg: "file is empty"}}
 	}
 	c := converter{file: file}
 	n := c.convert(doc.Content[0], 0)
 	if c.err != nil {
-		return nil, Errors{*c.err}
+		return nil, ErrorList{*c.err}
 	}
 	return n, nil
 }
@@ -223,7 +223,7 @@ func yamlError(file string, err error) Error {
 	if strings.Contains(msg, "did not find expected ',' or") {
 		msg += ` (an unclosed { or [? inside { } a key path with [ ] must be quoted: {"model[0].conv.kernel": 5})`
 	}
-	e := Error{File: file, Line: line, Message: "YAML syntax: " + msg}
+	e := Error{Pos: Pos{File: file, Line: line}, Msg: "YAML syntax: " + msg}
 	if line > 0 {
 		e.Col = 1
 	}
@@ -250,7 +250,7 @@ type converter struct {
 
 func (c *converter) fail(y *yaml.Node, format string, args ...any) *node {
 	if c.err == nil {
-		c.err = &Error{File: c.file, Line: y.Line, Col: y.Column, Message: fmt.Sprintf(format, args...)}
+		c.err = &Error{Pos: Pos{File: c.file, Line: y.Line, Col: y.Column}, Msg: fmt.Sprintf(format, args...)}
 	}
 	return &node{kind: yaml.ScalarNode, tag: "!!null", pos: Pos{c.file, y.Line, y.Column}}
 }

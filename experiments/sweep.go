@@ -121,7 +121,7 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 	pts, _ := e.Points()
 	var settings [][]Setting
 	var xs []*Experiment
-	var perPoint []Errors
+	var perPoint []ErrorList
 	for _, p := range pts {
 		if p.Replicate != 0 || p.Experiment.unchecked {
 			continue
@@ -130,7 +130,7 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 		xs = append(xs, p.Experiment)
 		perPoint = append(perPoint, asErrors(check(p.Experiment), Pos{File: e.File}))
 	}
-	var out Errors
+	var out ErrorList
 	memo := map[coverKey]coverage{}
 	for _, g := range groupErrors(perPoint) {
 		if err, ok := blame(g, xs, settings, perPoint, memo); ok {
@@ -149,8 +149,8 @@ func (e *Experiment) Check(check func(*Experiment) error) error {
 // found at only some points with the settings they share when exactly the
 // points with those settings have it ("padding=bogus: …"), else with their
 // labels.
-func mergePointErrors(settings [][]Setting, perPoint []Errors) Errors {
-	var out Errors
+func mergePointErrors(settings [][]Setting, perPoint []ErrorList) ErrorList {
+	var out ErrorList
 	for _, g := range groupErrors(perPoint) {
 		out = append(out, g.labelled(settings))
 	}
@@ -165,7 +165,7 @@ type errorGroup struct {
 }
 
 // groupErrors gathers equal errors of the points, in the order first found.
-func groupErrors(perPoint []Errors) []errorGroup {
+func groupErrors(perPoint []ErrorList) []errorGroup {
 	var out []errorGroup
 	where := map[Error]int{}
 	for i, errs := range perPoint {
@@ -192,7 +192,7 @@ func (g errorGroup) labelled(settings [][]Setting) Error {
 	if len(g.points) == g.of || g.of == 1 {
 		return e
 	}
-	e.Message = pointsLabel(settings, g.points) + ": " + e.Message
+	e.Msg = pointsLabel(settings, g.points) + ": " + e.Msg
 	return e
 }
 
@@ -285,7 +285,7 @@ func shortKey(key string) string {
 }
 
 // parseSweep checks the sweep: section and records it.
-func parseSweep(n *node, at Pos) (*Sweep, Errors) {
+func parseSweep(n *node, at Pos) (*Sweep, ErrorList) {
 	d := &decoder{}
 	sw := &Sweep{Seeds: 1}
 	f := d.fields(n, "sweep", "variants", "grid", "zip", "include", "exclude", "seeds")
@@ -565,7 +565,7 @@ func formatCount(f float64) string {
 type draft struct {
 	settings []Setting
 	tree     *node
-	errs     Errors
+	errs     ErrorList
 	changes  []change
 }
 
@@ -574,10 +574,10 @@ type draft struct {
 // When values are wrong, the experiment comes back beside the errors as long
 // as its points could be listed; a point whose input or model did not decode
 // is marked unchecked.
-func build(root *node, file string, sets []change) (*Experiment, Errors) {
+func build(root *node, file string, sets []change) (*Experiment, ErrorList) {
 	// The sweep is taken out before the rest is decoded, so a second sweep:
 	// is caught (and dropped) here rather than by the decoder.
-	var dups Errors
+	var dups ErrorList
 	var first *node
 	for i := 0; i+1 < len(root.content); {
 		k := root.content[i]
@@ -600,7 +600,7 @@ func build(root *node, file string, sets []change) (*Experiment, Errors) {
 }
 
 // buildSweep is build for a tree with at most one sweep.
-func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
+func buildSweep(root *node, file string, sets []change) (*Experiment, ErrorList) {
 	sweepNode := root.get("sweep")
 	var sweepAt Pos
 	if k := root.keyNode("sweep"); k != nil {
@@ -618,16 +618,16 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, Errors) {
 		return nil, append(sweepErrs, baseErrs...)
 	}
 	if work := sw.runs() / float64(sw.Seeds) * float64(root.size()); work > maxSweepWork {
-		return nil, append(sweepErrs, Error{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col,
-			Message: fmt.Sprintf("sweep: %s points of an experiment of %d YAML values is too much to expand; make the file or the sweep smaller", formatCount(sw.runs()/float64(sw.Seeds)), root.size())})
+		return nil, append(sweepErrs, Error{Pos: sweepAt,
+			Msg: fmt.Sprintf("sweep: %s points of an experiment of %d YAML values is too much to expand; make the file or the sweep smaller", formatCount(sw.runs()/float64(sw.Seeds)), root.size())})
 	}
 	base.Sweep = sw
 	drafts := expand(sw, root, sets)
 	if len(drafts) == 0 && sweepErrs == nil {
-		return nil, Errors{{File: sweepAt.File, Line: sweepAt.Line, Col: sweepAt.Col, Message: "sweep: every point is excluded"}}
+		return nil, ErrorList{{Pos: sweepAt, Msg: "sweep: every point is excluded"}}
 	}
 	var settings [][]Setting
-	var perPoint []Errors
+	var perPoint []ErrorList
 	exps := make([]*Experiment, len(drafts))
 	for i, dr := range drafts {
 		x, derrs := decodeExperiment(dr.tree, file)

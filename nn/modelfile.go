@@ -90,7 +90,7 @@ func SaveTo(w io.Writer, net *Network, opt Optimizer, meta []byte) error {
 	if opt == nil {
 		e.str("")
 	} else {
-		e.str(opt.Kind())
+		e.str(string(opt.Kind()))
 		cfg, err := json.Marshal(opt.config())
 		if err != nil {
 			return fmt.Errorf("nn: encode optimizer settings: %w", err)
@@ -237,7 +237,7 @@ func decodeBody(d *decoder) (*Checkpoint, error) {
 	}
 	cp := &Checkpoint{Net: net}
 	if kind := d.str(); kind != "" && d.err == nil {
-		opt, err := newOptimizer(kind, d.bytes())
+		opt, err := newOptimizer(OptimizerKind(kind), d.bytes())
 		if err != nil {
 			return nil, err
 		}

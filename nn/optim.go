@@ -14,8 +14,8 @@ import (
 type Optimizer interface {
 	// Step updates the parameters with learning rate lr.
 	Step(params []*Param, lr float32)
-	// Kind is "sgd", "adam" or "adamw".
-	Kind() string
+	// Kind is OptSGD, OptAdam or OptAdamW.
+	Kind() OptimizerKind
 
 	config() any
 	getState() optimizerState
@@ -28,16 +28,19 @@ type optimizerState struct {
 	slots [][][]float32 // slot (velocity; or m, v) → parameter → values
 }
 
+// OptimizerKind names an optimizer; model files record it.
+type OptimizerKind string
+
 // Optimizer kinds.
 const (
-	OptSGD   = "sgd"
-	OptAdam  = "adam"
-	OptAdamW = "adamw"
+	OptSGD   OptimizerKind = "sgd"
+	OptAdam  OptimizerKind = "adam"
+	OptAdamW OptimizerKind = "adamw"
 )
 
 // bindSlot returns slot unchanged if it matches params, or allocates it if it
 // is empty; any other mismatch panics.
-func bindSlot(kind string, slot [][]float32, params []*Param) [][]float32 {
+func bindSlot(kind OptimizerKind, slot [][]float32, params []*Param) [][]float32 {
 	if len(slot) == 0 {
 		slot = make([][]float32, len(params))
 		for i, p := range params {
@@ -77,7 +80,7 @@ type SGD struct {
 func NewSGD(cfg SGDConfig) *SGD { return &SGD{cfg: cfg} }
 
 // Kind is OptSGD.
-func (o *SGD) Kind() string { return OptSGD }
+func (o *SGD) Kind() OptimizerKind { return OptSGD }
 
 // Step takes one SGD step with learning rate lr.
 func (o *SGD) Step(params []*Param, lr float32) {
@@ -176,7 +179,7 @@ type AdamWConfig struct {
 //	w = w − lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε)
 type Adam struct {
 	cfg   AdamWConfig
-	kind  string
+	kind  OptimizerKind
 	steps int64
 	m, v  [][]float32
 	task  adamTask
@@ -206,7 +209,7 @@ func NewAdamW(cfg AdamWConfig) *Adam {
 }
 
 // Kind is OptAdam or OptAdamW.
-func (o *Adam) Kind() string { return o.kind }
+func (o *Adam) Kind() OptimizerKind { return o.kind }
 
 // Steps is the number of steps taken so far.
 func (o *Adam) Steps() int64 { return o.steps }
@@ -324,7 +327,7 @@ func (o *Adam) setState(s optimizerState) error {
 
 // newOptimizer makes an optimizer of the given kind from its JSON settings,
 // as a model file stores them.
-func newOptimizer(kind string, cfg []byte) (Optimizer, error) {
+func newOptimizer(kind OptimizerKind, cfg []byte) (Optimizer, error) {
 	switch kind {
 	case OptSGD:
 		var c SGDConfig

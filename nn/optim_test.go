@@ -103,7 +103,7 @@ func TestAdamSteps(t *testing.T) {
 			opt = NewAdamW(AdamWConfig{Beta1: b1, Beta2: b2, Eps: eps, WeightDecay: wd})
 		}
 		t.Run(name, func(t *testing.T) {
-			if opt.Kind() != name {
+			if string(opt.Kind()) != name {
 				t.Errorf("Kind() = %q", opt.Kind())
 			}
 			q := newQuadratic()

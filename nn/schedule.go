@@ -5,11 +5,14 @@ import (
 	"math"
 )
 
+// ScheduleKind names a learning-rate schedule.
+type ScheduleKind string
+
 // Learning-rate schedule kinds.
 const (
-	ScheduleConstant = "constant"
-	ScheduleStep     = "step"
-	ScheduleCosine   = "cosine"
+	ScheduleConstant ScheduleKind = "constant"
+	ScheduleStep     ScheduleKind = "step"
+	ScheduleCosine   ScheduleKind = "cosine"
 )
 
 // Schedule sets the learning rate of each step from a base rate. Kind is
@@ -23,7 +26,7 @@ const (
 // A linear warm-up over the first WarmupEpochs epochs combines with any kind:
 // during it lr = base·(step+1)/(WarmupEpochs·stepsPerEpoch).
 type Schedule struct {
-	Kind         string
+	Kind         ScheduleKind
 	StepEvery    int     // step: epochs between decays (≥ 1)
 	StepFactor   float32 // step: the factor of each decay (> 0)
 	WarmupEpochs int     // ≥ 0

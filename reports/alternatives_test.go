@@ -364,12 +364,12 @@ func TestMeansStyleFollowsTheAxis(t *testing.T) {
 		name   string
 		key    string
 		values []string
-		want   map[string]string // series name → style
+		want   map[string]SeriesStyle // series name → style
 	}{
 		{"numbers", kernelKey, []string{"3", "5", "7"},
-			map[string]string{"mean": StyleLine, "mean − std": StyleDashed, "mean + std": StyleDashed, "runs": StylePoints}},
+			map[string]SeriesStyle{"mean": StyleLine, "mean − std": StyleDashed, "mean + std": StyleDashed, "runs": StylePoints}},
 		{"names", "data.preprocess", []string{"minmax", "none", "standardize"},
-			map[string]string{"mean": StyleTick, "mean ± std": StyleRange, "runs": StylePoints}},
+			map[string]SeriesStyle{"mean": StyleTick, "mean ± std": StyleRange, "runs": StylePoints}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -382,7 +382,7 @@ func TestMeansStyleFollowsTheAxis(t *testing.T) {
 				t.Fatalf("%d by-key charts, want 1", len(sc.ByKey))
 			}
 			c := sc.ByKey[0]
-			got := map[string]string{}
+			got := map[string]SeriesStyle{}
 			for _, s := range c.Series {
 				got[s.Name] = s.Style
 			}

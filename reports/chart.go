@@ -9,50 +9,56 @@ import (
 // site draws every Chart twice: as an interactive echarts chart in the page
 // and as a PNG beside it.
 type Chart struct {
-	ID      string   `json:"id"` // unique within its page; also the PNG's file name
-	Title   string   `json:"title"`
-	Kind    string   `json:"kind"` // KindLine, KindBar, KindHeatmap or KindParallel
-	XName   string   `json:"x_name,omitempty"`
-	YName   string   `json:"y_name,omitempty"`
-	XCats   []string `json:"x_categories,omitempty"` // a category x axis; points' X index it
-	YCats   []string `json:"y_categories,omitempty"` // heatmap rows
-	Series  []Series `json:"series,omitempty"`       // line and bar charts
-	Cells   []Cell   `json:"cells,omitempty"`        // heatmaps
-	Axes    []Axis   `json:"axes,omitempty"`         // parallel coordinates
-	Rows    []Row    `json:"rows,omitempty"`         // parallel coordinates: one line each
-	Zoom    bool     `json:"zoom,omitempty"`         // many points: offer a zoom slider
-	Note    string   `json:"note,omitempty"`         // shown under the chart
-	Percent bool     `json:"percent,omitempty"`      // y values are percentages
-	IntX    bool     `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
-	Slider  bool     `json:"slider,omitempty"`       // a slider steps through the series (epochs) one at a time
+	ID      string    `json:"id"` // unique within its page; also the PNG's file name
+	Title   string    `json:"title"`
+	Kind    ChartKind `json:"kind"` // KindLine, KindBar, KindHeatmap or KindParallel
+	XName   string    `json:"x_name,omitempty"`
+	YName   string    `json:"y_name,omitempty"`
+	XCats   []string  `json:"x_categories,omitempty"` // a category x axis; points' X index it
+	YCats   []string  `json:"y_categories,omitempty"` // heatmap rows
+	Series  []Series  `json:"series,omitempty"`       // line and bar charts
+	Cells   []Cell    `json:"cells,omitempty"`        // heatmaps
+	Axes    []Axis    `json:"axes,omitempty"`         // parallel coordinates
+	Rows    []Row     `json:"rows,omitempty"`         // parallel coordinates: one line each
+	Zoom    bool      `json:"zoom,omitempty"`         // many points: offer a zoom slider
+	Note    string    `json:"note,omitempty"`         // shown under the chart
+	Percent bool      `json:"percent,omitempty"`      // y values are percentages
+	IntX    bool      `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
+	Slider  bool      `json:"slider,omitempty"`       // a slider steps through the series (epochs) one at a time
 }
+
+// ChartKind is the kind of a chart.
+type ChartKind string
 
 // Chart kinds.
 const (
-	KindLine     = "line"
-	KindBar      = "bar"
-	KindHeatmap  = "heatmap"
-	KindParallel = "parallel"
+	KindLine     ChartKind = "line"
+	KindBar      ChartKind = "bar"
+	KindHeatmap  ChartKind = "heatmap"
+	KindParallel ChartKind = "parallel"
 )
+
+// SeriesStyle is how a series is drawn.
+type SeriesStyle string
 
 // Series styles.
 const (
-	StyleLine   = "line"
-	StyleDashed = "dashed"
-	StylePoints = "points"
-	StyleStep   = "step" // a histogram drawn as steps through bin centres
-	StyleBar    = "bar"
-	StyleTick   = "tick"  // a short level mark at each point, not joined: a value per category
-	StyleRange  = "range" // points in pairs (x, low), (x, high), each pair drawn as a vertical span
+	StyleLine   SeriesStyle = "line"
+	StyleDashed SeriesStyle = "dashed"
+	StylePoints SeriesStyle = "points"
+	StyleStep   SeriesStyle = "step" // a histogram drawn as steps through bin centres
+	StyleBar    SeriesStyle = "bar"
+	StyleTick   SeriesStyle = "tick"  // a short level mark at each point, not joined: a value per category
+	StyleRange  SeriesStyle = "range" // points in pairs (x, low), (x, high), each pair drawn as a vertical span
 )
 
 // Series is one named set of points.
 type Series struct {
-	Name   string  `json:"name"`
-	Style  string  `json:"style"`
-	Hidden bool    `json:"hidden,omitempty"` // starts switched off in the legend
-	Color  int     `json:"color,omitempty"`  // 1-based palette index shared by related series; 0 = next free
-	Points []Point `json:"points"`
+	Name   string      `json:"name"`
+	Style  SeriesStyle `json:"style"`
+	Hidden bool        `json:"hidden,omitempty"` // starts switched off in the legend
+	Color  int         `json:"color,omitempty"`  // 1-based palette index shared by related series; 0 = next free
+	Points []Point     `json:"points"`
 }
 
 // Point is one (x, y) pair; it reads and writes as [x, y].
@@ -121,7 +127,7 @@ func (c *Chart) empty() bool {
 
 // addSeries appends a series built from (x, y) pairs, leaving out values
 // that are not finite numbers.
-func (c *Chart) addSeries(name, style string, xs, ys []float64) *Series {
+func (c *Chart) addSeries(name string, style SeriesStyle, xs, ys []float64) *Series {
 	s := Series{Name: name, Style: style}
 	for i := range xs {
 		if isFinite(xs[i]) && isFinite(ys[i]) {

@@ -25,7 +25,7 @@ const (
 // fixtureRun describes one synthetic run.
 type fixtureRun struct {
 	dir       string
-	state     string
+	state     record.State
 	swept     []record.KeyValue
 	replicate int
 	epochs    int // epochs recorded

@@ -1,11 +1,12 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"math"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -37,7 +38,7 @@ type experiment struct {
 }
 
 type stateCount struct {
-	State string
+	State record.State
 	N     int
 }
 
@@ -57,19 +58,15 @@ type run struct {
 }
 
 // State is the run's state as recorded.
-func (r *run) State() string { return r.Rec.Status.State }
+func (r *run) State() record.State { return r.Rec.Status.State }
 
 // stateOrder lists run states in the order the index shows them.
-var stateOrder = []string{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
+var stateOrder = []record.State{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
 
 // buildExperiments turns what record.ReadResults returned into experiments,
 // sorted by folder name, with runs sorted by their swept values.
 func buildExperiments(results map[string][]*record.Run) []*experiment {
-	dirs := make([]string, 0, len(results))
-	for d := range results {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
+	dirs := slices.Sorted(maps.Keys(results))
 	var exps []*experiment
 	// The site's own files at its top, compared as case-insensitive
 	// file systems do.
@@ -78,7 +75,7 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 		e := &experiment{Dir: d, Slug: uniqueSlug(d, usedSlugs), Name: d}
 		runSlugs := map[string]bool{"charts": true, "img": true, "index.html": true, "runs.csv": true, "runs.json": true}
 		recs := append([]*record.Run(nil), results[d]...)
-		sort.Slice(recs, func(i, j int) bool { return filepath.Base(recs[i].Dir) < filepath.Base(recs[j].Dir) })
+		slices.SortFunc(recs, func(a, b *record.Run) int { return strings.Compare(filepath.Base(a.Dir), filepath.Base(b.Dir)) })
 		for _, rec := range recs {
 			id := filepath.Base(rec.Dir)
 			r := &run{Rec: rec, ID: id, Slug: uniqueSlug(id, runSlugs), Exp: e, Value: map[string]string{}}
@@ -304,22 +301,21 @@ func (e *experiment) seedsSummary() string {
 // value), then by replicate, then by run ID. Runs without a key come after
 // those with it.
 func (e *experiment) sortRuns() {
-	sort.SliceStable(e.Runs, func(i, j int) bool {
-		a, b := e.Runs[i], e.Runs[j]
+	slices.SortStableFunc(e.Runs, func(a, b *run) int {
 		for _, k := range e.Keys {
 			va, okA := a.Value[k]
 			vb, okB := b.Value[k]
 			if okA != okB {
-				return okA
+				if okA {
+					return -1
+				}
+				return 1
 			}
 			if c := compareValues(va, vb); c != 0 {
-				return c < 0
+				return c
 			}
 		}
-		if ra, rb := a.Rec.Status.Replicate, b.Rec.Status.Replicate; ra != rb {
-			return ra < rb
-		}
-		return a.ID < b.ID
+		return cmp.Or(cmp.Compare(a.Rec.Status.Replicate, b.Rec.Status.Replicate), strings.Compare(a.ID, b.ID))
 	})
 }
 
@@ -377,7 +373,7 @@ func shortNames(keys []string) map[string]string {
 // test set only reports on the choice, so its accuracy stays an honest
 // estimate.
 func (e *experiment) count() {
-	n := map[string]int{}
+	n := map[record.State]int{}
 	for _, r := range e.Runs {
 		n[r.State()]++
 		if r.HasResult && (e.Best == nil || r.BestVal > e.Best.BestVal ||
@@ -391,11 +387,7 @@ func (e *experiment) count() {
 			delete(n, s)
 		}
 	}
-	var other []string
-	for s := range n {
-		other = append(other, s)
-	}
-	sort.Strings(other)
+	other := slices.Sorted(maps.Keys(n))
 	for _, s := range other {
 		e.Counts = append(e.Counts, stateCount{s, n[s]})
 	}
@@ -415,14 +407,23 @@ func sortValues(vs []string) {
 			nums = false
 		}
 	}
-	sort.SliceStable(vs, func(i, j int) bool {
+	less := func(a, b string) bool {
 		if nums {
-			a, _ := strconv.ParseFloat(vs[i], 64)
-			b, _ := strconv.ParseFloat(vs[j], 64)
-			if a != b {
-				return a < b
+			x, _ := strconv.ParseFloat(a, 64)
+			y, _ := strconv.ParseFloat(b, 64)
+			if x != y {
+				return x < y
 			}
 		}
-		return vs[i] < vs[j]
+		return a < b
+	}
+	slices.SortStableFunc(vs, func(a, b string) int {
+		switch {
+		case less(a, b):
+			return -1
+		case less(b, a):
+			return 1
+		}
+		return 0
 	})
 }

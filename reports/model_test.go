@@ -10,7 +10,7 @@ import (
 // The best run is chosen by validation accuracy, as each run chooses its
 // checkpoint, never by test accuracy; ties go to the higher test accuracy.
 func TestBestRunByValidation(t *testing.T) {
-	mk := func(id, state string, val, test float64) *record.Run {
+	mk := func(id string, state record.State, val, test float64) *record.Run {
 		return &record.Run{Dir: "results/e/" + id, Status: record.Status{Experiment: "e", RunID: id, State: state, BestValAcc: val, TestAcc: test}}
 	}
 	tests := []struct {

@@ -160,7 +160,7 @@ func (b *builder) sweep(e *experiment) error {
 	for _, r := range e.Runs {
 		st := r.Rec.Status
 		row := sweepRow{
-			ID: r.ID, Href: r.Slug + "/index.html", State: st.State, Replicate: st.Replicate, Seed: st.Seed,
+			ID: r.ID, Href: r.Slug + "/index.html", State: string(st.State), Replicate: st.Replicate, Seed: st.Seed,
 			Epoch: len(r.Rec.Epochs), Epochs: st.Epochs, Time: duration(st.Seconds),
 			Seconds: strconv.FormatFloat(round6(st.Seconds), 'g', -1, 64),
 			BestVal: pctMetric(r.BestVal, r.BestVal > 0), TestAcc: pctMetric(r.TestAcc, r.HasResult),
@@ -242,7 +242,7 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 	for _, r := range e.Runs {
 		st := r.Rec.Status
 		s := runSummary{
-			Run: r.ID, Label: r.Label, State: st.State, Seed: st.Seed, Replicate: st.Replicate,
+			Run: r.ID, Label: r.Label, State: string(st.State), Seed: st.Seed, Replicate: st.Replicate,
 			Swept: r.Value, Epoch: max(st.Epoch, len(r.Rec.Epochs)), Epochs: st.Epochs,
 			BestValAcc: num(r.BestVal, r.BestVal > 0), TestAcc: num(r.TestAcc, r.HasResult),
 			Seconds: round6(st.Seconds), Error: st.Error, Page: r.Slug + "/index.html",

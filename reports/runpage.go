@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -83,7 +82,15 @@ func classProbs(classes []string, probs []float64, truth int) (title string, top
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int {
+		switch {
+		case probs[a] > probs[b]:
+			return -1
+		case probs[b] > probs[a]:
+			return 1
+		}
+		return 0
+	})
 	lines := make([]string, 0, len(order)+1)
 	lines = append(lines, "class probabilities:")
 	for rank, c := range order {
@@ -177,7 +184,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Command, Config        string
 		Env                    []keyValue
 	}{
-		Exp: e.Name, Label: r.Label, ID: r.ID, State: st.State, Seed: st.Seed,
+		Exp: e.Name, Label: r.Label, ID: r.ID, State: string(st.State), Seed: st.Seed,
 		Started: stamp(st.Started), Updated: stamp(st.Updated),
 		TestAcc: "–", BestVal: "–", Time: duration(st.Seconds),
 		Epoch: max(st.Epoch, len(rec.Epochs)), Epochs: st.Epochs, Swept: st.Swept,
@@ -373,7 +380,7 @@ func runBanner(st record.Status, epochs int) *banner {
 		}
 		return nil
 	}
-	return &banner{"stopped", "State " + st.State + ":", fmt.Sprintf("%d of %d epochs done.", done, st.Epochs), st.Error}
+	return &banner{"stopped", "State " + string(st.State) + ":", fmt.Sprintf("%d of %d epochs done.", done, st.Epochs), st.Error}
 }
 
 func joinNonEmpty(a, b, sep string) string {

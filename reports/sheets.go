@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/draw"
 	"strings"
 
+	"golang.org/x/image/draw"
 	xfont "golang.org/x/image/font"
 	"golang.org/x/image/math/fixed"
 	"gonum.org/v1/plot/font"
@@ -59,17 +59,7 @@ func (t sheetText) draw(dst draw.Image, x, y int, s string, c color.Color) {
 // enlarge draws src onto dst at (x, y), each pixel as a scale×scale square.
 func enlarge(dst *image.RGBA, x, y int, src image.Image, scale int) {
 	b := src.Bounds()
-	for sy := b.Min.Y; sy < b.Max.Y; sy++ {
-		for sx := b.Min.X; sx < b.Max.X; sx++ {
-			c := color.RGBAModel.Convert(src.At(sx, sy)).(color.RGBA)
-			x0, y0 := x+(sx-b.Min.X)*scale, y+(sy-b.Min.Y)*scale
-			for dy := range scale {
-				for dx := range scale {
-					dst.SetRGBA(x0+dx, y0+dy, c)
-				}
-			}
-		}
-	}
+	draw.NearestNeighbor.Scale(dst, image.Rect(x, y, x+b.Dx()*scale, y+b.Dy()*scale), src, b, draw.Src, nil)
 }
 
 func whiteSheet(w, h int) *image.RGBA {

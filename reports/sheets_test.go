@@ -147,3 +147,38 @@ func TestRunPageLinksSheets(t *testing.T) {
 		decodeSheet(t, f)
 	}
 }
+
+// enlarge draws every source pixel as a scale×scale square, and nothing
+// outside them, whatever the source's colour model and origin.
+func TestEnlarge(t *testing.T) {
+	gray := image.NewGray(image.Rect(2, 3, 5, 5))
+	nrgba := image.NewNRGBA(image.Rect(0, 0, 2, 3))
+	for i := range gray.Pix {
+		gray.Pix[i] = uint8(40 * i)
+	}
+	for i := range nrgba.Pix {
+		nrgba.Pix[i] = uint8(17*i + 3)
+	}
+	for _, tc := range []struct {
+		name  string
+		src   image.Image
+		scale int
+	}{{"gray", gray, 3}, {"nrgba", nrgba, 2}, {"gray at 1", gray, 1}} {
+		dst := image.NewRGBA(image.Rect(0, 0, 20, 20))
+		const x, y = 4, 5
+		enlarge(dst, x, y, tc.src, tc.scale)
+		b := tc.src.Bounds()
+		for dy := range 20 {
+			for dx := range 20 {
+				want := color.RGBA{}
+				sx, sy := b.Min.X+(dx-x)/tc.scale, b.Min.Y+(dy-y)/tc.scale
+				if dx >= x && dy >= y && sx < b.Max.X && sy < b.Max.Y {
+					want = color.RGBAModel.Convert(tc.src.At(sx, sy)).(color.RGBA)
+				}
+				if got := dst.RGBAAt(dx, dy); got != want {
+					t.Fatalf("%s: pixel (%d, %d) = %v, want %v", tc.name, dx, dy, got, want)
+				}
+			}
+		}
+	}
+}

@@ -17,10 +17,11 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/internal/cachedir"
@@ -331,7 +332,7 @@ func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
 	for _, c := range cs {
 		opt, assets := echartsOption(c, host)
 		for _, a := range assets {
-			if !contains(p.Scripts, a) {
+			if !slices.Contains(p.Scripts, a) {
 				p.Scripts = append(p.Scripts, a)
 			}
 		}
@@ -348,15 +349,6 @@ func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
 		out = append(out, v)
 	}
 	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // render executes a page template into the file rel.
@@ -524,10 +516,7 @@ func (w *siteWriter) finish() error {
 	if err := w.drawCharts(); err != nil {
 		return err
 	}
-	for rel := range w.written {
-		w.next.Files = append(w.next.Files, rel)
-	}
-	sort.Strings(w.next.Files)
+	w.next.Files = slices.Sorted(maps.Keys(w.written))
 	if err := record.WriteJSON(filepath.Join(w.root, markerFile), w.next); err != nil {
 		return err
 	}
@@ -537,7 +526,7 @@ func (w *siteWriter) finish() error {
 			stale = append(stale, rel)
 		}
 	}
-	sort.Strings(stale)
+	slices.Sort(stale)
 	dirs := map[string]bool{}
 	for _, rel := range stale {
 		p := filepath.Join(w.root, filepath.FromSlash(rel))
@@ -565,11 +554,8 @@ func safeRel(rel string) bool {
 // root) that are empty, deepest first: folders that held files a build
 // removed.
 func removeEmptyDirs(root string, dirs map[string]bool) error {
-	list := make([]string, 0, len(dirs))
-	for d := range dirs {
-		list = append(list, d)
-	}
-	sort.Sort(sort.Reverse(sort.StringSlice(list)))
+	list := slices.Sorted(maps.Keys(dirs))
+	slices.Reverse(list) // a folder before its parent
 	for _, d := range list {
 		p := filepath.Join(root, filepath.FromSlash(d))
 		if entries, err := os.ReadDir(p); err == nil && len(entries) == 0 {

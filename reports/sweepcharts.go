@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -112,15 +113,6 @@ func keyValues(runs []*run, k string) []string {
 	return vs
 }
 
-func indexOf(vs []string, v string) int {
-	for i, x := range vs {
-		if x == v {
-			return i
-		}
-	}
-	return -1
-}
-
 // byKeyChart plots the test accuracy of finished runs against one key's
 // values: every run as a point, the mean over runs sharing the value as a
 // line, and mean ± standard deviation when a value has several runs.
@@ -138,7 +130,7 @@ func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[st
 	groups := make([][]float64, len(vals))
 	var px, py []float64
 	for _, r := range done {
-		i := indexOf(vals, valueOr(r.Value, k))
+		i := slices.Index(vals, valueOr(r.Value, k))
 		groups[i] = append(groups[i], 100*r.TestAcc)
 		px, py = append(px, float64(i)), append(py, 100*r.TestAcc)
 	}
@@ -215,7 +207,7 @@ func gridChart(e *experiment, kx, ky string, done []*run) *Chart {
 	}
 	cells := map[[2]int][]float64{}
 	for _, r := range done {
-		key := [2]int{indexOf(xv, valueOr(r.Value, kx)), indexOf(yv, valueOr(r.Value, ky))}
+		key := [2]int{slices.Index(xv, valueOr(r.Value, kx)), slices.Index(yv, valueOr(r.Value, ky))}
 		cells[key] = append(cells[key], 100*r.TestAcc)
 	}
 	for y := range yv {
@@ -248,7 +240,7 @@ func parallelChart(e *experiment, keys []string, done []*run) *Chart {
 	for _, r := range done {
 		row := Row{Name: r.Label}
 		for _, k := range keys {
-			row.Values = append(row.Values, float64(indexOf(vals[k], valueOr(r.Value, k))))
+			row.Values = append(row.Values, float64(slices.Index(vals[k], valueOr(r.Value, k))))
 		}
 		row.Values = append(row.Values, round6(100*r.TestAcc))
 		c.Rows = append(c.Rows, row)
@@ -276,7 +268,7 @@ func pointsChart(e *experiment, done []*run) *Chart {
 		if name == "" {
 			name = "grid" // a grid of one point
 		}
-		i := indexOf(c.XCats, name)
+		i := slices.Index(c.XCats, name)
 		if i < 0 {
 			i = len(c.XCats)
 			c.XCats = append(c.XCats, name)

@@ -3,7 +3,7 @@ package runner
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
 	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
@@ -83,7 +83,15 @@ func analyse(net *nn.Network, ds *dataset, rep experiments.Report, lrs []float64
 				out *[]record.Example
 			}{{right, &an.Correct}, {wrong, &an.Wrong}} {
 				conf := func(i int) float32 { return probs[i*k+preds[i]] }
-				sort.SliceStable(set.idx, func(a, b int) bool { return conf(set.idx[a]) > conf(set.idx[b]) })
+				slices.SortStableFunc(set.idx, func(a, b int) int {
+					switch {
+					case conf(a) > conf(b):
+						return -1
+					case conf(b) > conf(a):
+						return 1
+					}
+					return 0
+				})
 				for _, i := range set.idx[:min(perClass, len(set.idx))] {
 					*set.out = append(*set.out, example(test, i, preds[i], probs[i*k:(i+1)*k]))
 				}

@@ -26,7 +26,7 @@ func loadSet(log io.Writer) SetLoader {
 		if d.Set == experiments.SetFolder {
 			return data.LoadFolder(d.Path, d.Size, d.Channels)
 		}
-		return data.Load(ctx, d.Set, data.LoadOptions{Log: log})
+		return data.Load(ctx, string(d.Set), data.LoadOptions{Log: log})
 	}
 }
 
@@ -102,7 +102,7 @@ func setLabel(d experiments.Data) string {
 	if d.Set == experiments.SetFolder {
 		return d.Path
 	}
-	return d.Set
+	return string(d.Set)
 }
 
 // splitSet carves the training, validation and test parts an experiment
@@ -147,7 +147,7 @@ func splitSet(set *data.Set, d experiments.Data) (*dataset, error) {
 	if err != nil {
 		return nil, err
 	}
-	pre, err := data.FitPreprocessor(d.Preprocess, train)
+	pre, err := data.FitPreprocessor(data.PreprocessKind(d.Preprocess), train)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func augmentOf(d experiments.Data) (data.Augment, error) {
 			return a, fmt.Errorf("unknown augmentation %q", x.Kind)
 		}
 	}
-	if err := a.Validate(d.Set, d.Size, d.Size); err != nil {
+	if err := a.Validate(string(d.Set), d.Size, d.Size); err != nil {
 		return a, err
 	}
 	return a, nil

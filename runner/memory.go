@@ -1,9 +1,10 @@
 package runner
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/cnnlab/cnnlab/arch"
@@ -70,7 +71,7 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 	}
 	m.Parts = append(m.Parts, m.activations(m.Batch))
 	if n := dataBytes(e.Data, net.Input); n > 0 {
-		m.Parts = append(m.Parts, MemoryPart{What: "data set (" + e.Data.Set + ", one byte a pixel)", Bytes: n})
+		m.Parts = append(m.Parts, MemoryPart{What: "data set (" + string(e.Data.Set) + ", one byte a pixel)", Bytes: n})
 	}
 	m.Parts = append(m.Parts, MemoryPart{What: "program, runtime and allocator slack", Bytes: m.runtime(m.Batch)})
 	for _, p := range m.Parts {
@@ -117,13 +118,13 @@ func (m *MemoryEstimate) AtBatch(batch int) int64 {
 func optimizerSlots(o experiments.Optimizer) (int, string) {
 	switch o.Kind {
 	case experiments.OptAdam, experiments.OptAdamW:
-		return 2, o.Kind
+		return 2, string(o.Kind)
 	case experiments.OptSGD:
 		if o.Momentum > 0 {
 			return 1, "sgd with momentum"
 		}
 	}
-	return 0, o.Kind
+	return 0, string(o.Kind)
 }
 
 // dataBytes is the size of the data set in memory: the official parts of a
@@ -136,7 +137,7 @@ func dataBytes(d experiments.Data, in nn.Shape) int64 {
 		}
 		return int64(n) * int64(in.Size())
 	}
-	info, err := data.Describe(d.Set)
+	info, err := data.Describe(string(d.Set))
 	if err != nil {
 		return 0
 	}
@@ -147,7 +148,7 @@ func dataBytes(d experiments.Data, in nn.Shape) int64 {
 // with their share.
 func topLayers(fp *nn.Footprint, size func(nn.LayerFootprint) int64) []string {
 	ls := append([]nn.LayerFootprint(nil), fp.Layers...)
-	sort.SliceStable(ls, func(i, j int) bool { return size(ls[i]) > size(ls[j]) })
+	slices.SortStableFunc(ls, func(a, b nn.LayerFootprint) int { return cmp.Compare(size(b), size(a)) })
 	var out []string
 	for _, l := range ls[:min(3, len(ls))] {
 		if b := size(l); b > 0 {
@@ -191,7 +192,7 @@ func (m *MemoryEstimate) Check(limit sysmem.Limit) error {
 		return nil
 	}
 	parts := append([]MemoryPart(nil), m.Parts...)
-	sort.SliceStable(parts, func(i, j int) bool { return parts[i].Bytes > parts[j].Bytes })
+	slices.SortStableFunc(parts, func(a, b MemoryPart) int { return cmp.Compare(b.Bytes, a.Bytes) })
 	var b strings.Builder
 	fmt.Fprintf(&b, "training needs about %s but this process may use %s (%s", nn.Bytes(m.Total), nn.Bytes(free), limit.Source)
 	if limit.Used > 0 {
@@ -260,7 +261,7 @@ func checkMemory(jobs []*job, parallel int, opts Options) error {
 	if parallel < 2 || len(ests) < 2 {
 		return nil
 	}
-	sort.SliceStable(ests, func(a, b int) bool { return ests[a].m.Total > ests[b].m.Total })
+	slices.SortStableFunc(ests, func(a, b est) int { return cmp.Compare(b.m.Total, a.m.Total) })
 	var total int64
 	sets := map[string]bool{}
 	for _, e := range ests[:min(parallel, len(ests))] {

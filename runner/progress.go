@@ -80,7 +80,7 @@ func resultLine(r Result) string {
 			return "diverged before: " + r.Error
 		}
 	}
-	return r.State + ": " + firstLine(r.Error)
+	return string(r.State) + ": " + firstLine(r.Error)
 }
 
 func firstLine(s string) string {

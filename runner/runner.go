@@ -20,6 +20,10 @@
 // the last epoch is kept as model.cnn. Training, validation and test images
 // are chosen with one fixed seed, the same for every run, so that the runs
 // of a sweep, replicates included, are measured on the same images.
+//
+// Points and SweepStatus lay a sweep out for other executors: package
+// runner/slurm sends the points to a Slurm cluster, whose tasks train them
+// here with Options.Points.
 package runner
 
 import (
@@ -93,11 +97,11 @@ type Result struct {
 	Experiment string
 	RunID      string
 	Dir        string
-	Label      string // the swept values, e.g. "kernel=5 stride=2"
-	State      string // a record state, or StateNotRun
-	Skipped    bool   // already finished before this invocation
-	Elsewhere  bool   // not run here: another process was training it
-	Note       string // e.g. "resumed at epoch 3", "same config as run 2"
+	Label      string       // the swept values, e.g. "kernel=5 stride=2"
+	State      record.State // a record state, or StateNotRun
+	Skipped    bool         // already finished before this invocation
+	Elsewhere  bool         // not run here: another process was training it
+	Note       string       // e.g. "resumed at epoch 3", "same config as run 2"
 	Error      string
 	StopReason string
 	Epoch      int
@@ -110,7 +114,7 @@ type Result struct {
 
 // StateNotRun is the state of a run an interruption kept from starting, or
 // a duplicate of another point of the sweep.
-const StateNotRun = "not run"
+const StateNotRun record.State = "not run"
 
 // Summary lists the runs of one invocation in sweep order.
 type Summary struct {
@@ -180,14 +184,14 @@ func folderName(name string) string {
 }
 
 // Load reads experiment files and lists their runs without running
-// anything. Problems in the files come back as experiments.Errors.
+// anything. Problems in the files come back as experiments.ErrorList.
 func Load(files []string, sets []string) ([]*experiments.Experiment, error) {
 	var exps []*experiments.Experiment
-	var errs experiments.Errors
+	var errs experiments.ErrorList
 	var other []error
 	for _, f := range files {
 		e, err := experiments.Validate(f, sets, arch.Compiles)
-		var es experiments.Errors
+		var es experiments.ErrorList
 		switch {
 		case err == nil:
 			exps = append(exps, e)
@@ -387,7 +391,7 @@ func (j *job) newStatus(started time.Time) record.Status {
 	return st
 }
 
-func (j *job) result(state string) Result {
+func (j *job) result(state record.State) Result {
 	return Result{Experiment: j.exp.Name, RunID: j.id, Dir: j.dir, Label: j.label, State: state, Epochs: j.exp.Train.Epochs}
 }
 
@@ -580,7 +584,7 @@ func (s *sweep) fail(j *job, t *trainer, err error) Result {
 
 // end records a run that ended in state with err, keeping the records
 // written so far.
-func (s *sweep) end(j *job, t *trainer, state string, err error) Result {
+func (s *sweep) end(j *job, t *trainer, state record.State, err error) Result {
 	var st record.Status
 	if t != nil {
 		st = t.status

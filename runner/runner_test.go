@@ -461,7 +461,7 @@ func TestSkipForceAndHalfWrittenRecords(t *testing.T) {
 
 	// Each case damages a finished run as a kill -9 at some moment (or a
 	// damaged disk) might, and the next run must notice and redo it.
-	setStatus := func(state string, epoch int) func(t *testing.T) {
+	setStatus := func(state record.State, epoch int) func(t *testing.T) {
 		return func(t *testing.T) {
 			st := readStatus(t, dir)
 			st.State, st.Epoch = state, epoch

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"github.com/cnnlab/cnnlab/runner/record"
 	"io"
 	"strconv"
 	"text/tabwriter"
@@ -12,9 +13,9 @@ import (
 func (s *Summary) Print(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tEXPERIMENT\tRUN\tSWEPT\tSTATE\tEPOCHS\tBEST VAL\tTEST\tTIME\tNOTE")
-	counts := map[string]int{}
+	counts := map[record.State]int{}
 	for i, r := range s.Runs {
-		state := r.State
+		state := string(r.State)
 		if r.Skipped {
 			state += " (before)"
 		}
@@ -30,7 +31,7 @@ func (s *Summary) Print(w io.Writer) {
 		if r.Epoch > 0 {
 			best = pct(r.BestValAcc)
 		}
-		if r.State == "done" {
+		if r.State == record.StateDone {
 			test = pct(r.TestAcc)
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%d/%d\t%s\t%s\t%s\t%s\n", i+1, r.Experiment, r.RunID, dash(r.Label), state,
@@ -39,7 +40,7 @@ func (s *Summary) Print(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "%s:", plural(len(s.Runs), "run"))
 	sep := " "
-	for _, st := range []string{"done", "stopped", "failed", "diverged", StateNotRun} {
+	for _, st := range []record.State{record.StateDone, record.StateStopped, record.StateFailed, record.StateDiverged, StateNotRun} {
 		if counts[st] > 0 {
 			fmt.Fprintf(w, "%s%d %s", sep, counts[st], st)
 			sep = ", "

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cnnlab/cnnlab/arch"
 	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
@@ -110,15 +111,11 @@ func (t *trainer) path(name string) string { return filepath.Join(t.job.dir, nam
 func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(string)) (*trainer, error) {
 	tr := j.exp.Train
 	t := &trainer{job: j, ds: ds, baseLR: float32(tr.Optimizer.LR)}
-	t.sched = nn.Schedule{Kind: tr.Schedule.Kind, StepEvery: tr.Schedule.Every,
-		StepFactor: float32(tr.Schedule.Factor), WarmupEpochs: tr.Schedule.Warmup}
-	if err := t.sched.Validate(); err != nil {
+	var err error
+	if t.sched, err = arch.Schedule(tr.Schedule); err != nil {
 		return nil, err
 	}
-	t.decay = float32(tr.L2)
-	if tr.Optimizer.Kind != experiments.OptAdamW {
-		t.decay += float32(tr.Optimizer.WeightDecay)
-	}
+	t.decay = arch.L2(tr)
 	if len(ds.classes) < 2 {
 		return nil, fmt.Errorf("the data set has %d class (%s); a classifier needs at least two classes", len(ds.classes), strings.Join(ds.classes, ""))
 	}
@@ -126,7 +123,6 @@ func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(stri
 		return nil, fmt.Errorf("train.batch %d is larger than the %d training images: an epoch would be one step; use a batch of at most %d", tr.Batch, n, n)
 	}
 	seed := uint64(tr.Seed)
-	var err error
 	t.batch, err = data.NewBatcher(ds.train, data.BatchOptions{Size: tr.Batch, Seed: seed,
 		Preprocess: ds.preprocess, Augment: ds.augment, AugmentSeed: seed})
 	if err != nil {
@@ -172,21 +168,6 @@ func (t *trainer) allocate() error {
 	return nil
 }
 
-// NewOptimizer builds the optimizer an experiment's train.optimizer names,
-// with its settings; the learning rate is given to each Step by the schedule.
-func NewOptimizer(o experiments.Optimizer) (nn.Optimizer, error) {
-	switch o.Kind {
-	case experiments.OptSGD:
-		return nn.NewSGD(nn.SGDConfig{Momentum: float32(o.Momentum), Nesterov: o.Nesterov}), nil
-	case experiments.OptAdam:
-		return nn.NewAdam(nn.AdamConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps)}), nil
-	case experiments.OptAdamW:
-		return nn.NewAdamW(nn.AdamWConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps),
-			WeightDecay: float32(o.WeightDecay)}), nil
-	}
-	return nil, fmt.Errorf("unknown optimizer %q", o.Kind)
-}
-
 // fresh clears the run folder, all but its lock, and starts the run from
 // its initial weights.
 func (t *trainer) fresh() error {
@@ -209,7 +190,7 @@ func (t *trainer) fresh() error {
 	if t.net, err = nn.Build(j.net.Input, j.net.Specs, uint64(j.exp.Train.Seed)); err != nil {
 		return err
 	}
-	if t.opt, err = NewOptimizer(j.exp.Train.Optimizer); err != nil {
+	if t.opt, err = arch.Optimizer(j.exp.Train.Optimizer); err != nil {
 		return err
 	}
 	if err := t.batch.Restore(data.BatcherState{}); err != nil {
@@ -226,7 +207,7 @@ func (t *trainer) fresh() error {
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{record.EnvFile, j.env}, {record.ArchFile, j.net.Record()}, {record.HistogramsFile, t.hist}} {
+	}{{record.EnvFile, j.env}, {record.ArchFile, archRecord(j.net)}, {record.HistogramsFile, t.hist}} {
 		if err := record.WriteJSON(t.path(f.name), f.v); err != nil {
 			return err
 		}
@@ -512,7 +493,7 @@ func (t *trainer) earlyStop(row record.Epoch) {
 		return
 	}
 	value, better := row.ValAcc, row.ValAcc > t.meta.MetricBest
-	if es.Metric == "val_loss" {
+	if es.Metric == experiments.MetricValLoss {
 		value, better = row.ValLoss, row.ValLoss < t.meta.MetricBest
 	}
 	if t.meta.MetricEpoch == 0 || better {
@@ -521,7 +502,7 @@ func (t *trainer) earlyStop(row record.Epoch) {
 	}
 	if row.Epoch-t.meta.MetricEpoch >= es.Patience && row.Epoch < t.job.exp.Train.Epochs {
 		best := fmt.Sprintf("%.4g", t.meta.MetricBest)
-		if es.Metric != "val_loss" {
+		if es.Metric != experiments.MetricValLoss {
 			best = pct(t.meta.MetricBest)
 		}
 		t.meta.StopReason = fmt.Sprintf("early stop after epoch %d: %s did not improve for %s (best %s at epoch %d)",

@@ -9,7 +9,7 @@ import (
 
 func TestEarlyStopReason(t *testing.T) {
 	for _, tt := range []struct {
-		metric string
+		metric experiments.Metric
 		want   string
 	}{
 		{"val_acc", "early stop after epoch 4: val_acc did not improve for 2 epochs (best 91.50% at epoch 2)"},

@@ -2,12 +2,13 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"runtime"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -50,52 +51,24 @@ type benchConfig struct {
 }
 
 func parseBenchArgs(args []string) (benchConfig, error) {
-	cfg := benchConfig{images: 4096}
-	var rest []string
-	intFlag := func(name string, i *int, dst *int, min int) error {
-		a := args[*i]
-		v, inline := strings.CutPrefix(a, "--"+name+"=")
-		if !inline {
-			if *i+1 == len(args) {
-				return usageError{fmt.Sprintf("--%s needs a number", name)}
-			}
-			*i++
-			v = args[*i]
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < min {
-			return usageError{fmt.Sprintf("--%s %q: want a whole number ≥ %d", name, v, min)}
-		}
-		*dst = n
-		return nil
+	var cfg benchConfig
+	f := newWordedFlags("bench")
+	number := func(name string, min int) func(string) string {
+		return func(v string) string { return fmt.Sprintf("--%s %q: want a whole number ≥ %d", name, v, min) }
 	}
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		var err error
-		switch {
-		case a == "--images" || strings.HasPrefix(a, "--images="):
-			err = intFlag("images", &i, &cfg.images, 1)
-		case a == "--threads" || strings.HasPrefix(a, "--threads="):
-			err = intFlag("threads", &i, &cfg.threads, 1)
-		case a == "--batch" || strings.HasPrefix(a, "--batch="):
-			err = intFlag("batch", &i, &cfg.batch, 1)
-		case a == "--point" || strings.HasPrefix(a, "--point="):
-			err = intFlag("point", &i, &cfg.point, 0)
-		default:
-			rest = append(rest, a)
-		}
-		if err != nil {
-			return cfg, err
-		}
-	}
-	files, sets, err := splitSets(rest)
+	images := f.Int("images", 4096, 1, number("images", 1))
+	threads := f.Int("threads", 0, 1, number("threads", 1))
+	batch := f.Int("batch", 0, 1, number("batch", 1))
+	point := f.Int("point", 0, 0, number("point", 0))
+	sets := f.Sets()
+	files, err := f.parse(args)
 	if err != nil {
 		return cfg, err
 	}
 	if len(files) != 1 {
 		return cfg, usageError{"bench takes one experiment file"}
 	}
-	cfg.file, cfg.sets = files[0], sets
+	cfg = benchConfig{file: files[0], sets: *sets, images: *images, threads: *threads, batch: *batch, point: *point}
 	return cfg, nil
 }
 
@@ -182,7 +155,7 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 		return nil, err
 	}
 	classes := net.Output().Size()
-	opt, err := runner.NewOptimizer(tr.Optimizer)
+	opt, err := arch.Optimizer(tr.Optimizer)
 	if err != nil {
 		return nil, err
 	}
@@ -288,8 +261,8 @@ func kindTimes(times []nn.LayerTime) []kindTime {
 		k.forward += t.Forward
 		k.backward += t.Backward
 	}
-	sort.SliceStable(kinds, func(i, j int) bool {
-		return kinds[i].forward+kinds[i].backward > kinds[j].forward+kinds[j].backward
+	slices.SortStableFunc(kinds, func(a, b *kindTime) int {
+		return cmp.Compare(b.forward+b.backward, a.forward+a.backward)
 	})
 	out := make([]kindTime, len(kinds))
 	for i, k := range kinds {

@@ -21,13 +21,18 @@ func init() {
 		usage: `  cnnlab data list              show each known data set and whether it is cached and verified
   cnnlab data fetch NAME...     fetch and verify data sets (NAME: mnist, fashion-mnist, cifar10, or all)
 
-Data sets are cached in $CNNLAB_DATA, else $XDG_CACHE_HOME/cnnlab, else ~/.cache/cnnlab.
+Data sets are cached in $CNNLAB_DATA, else $XDG_CACHE_HOME/cnnlab, else ~/.cache/cnnlab
+(on macOS ~/Library/Caches/cnnlab, on Windows %LocalAppData%\cnnlab, unless ~/.cache/cnnlab exists).
 Training fetches a missing set by itself; fetch ahead to work offline later.`,
 		run: runData,
 	})
 }
 
 func runData(args []string, stdout, stderr io.Writer) error {
+	args, err := newWordedFlags("data").parse(args) // no flags: the subcommand and its names
+	if err != nil {
+		return err
+	}
 	if len(args) == 0 {
 		return usageError{"missing subcommand: list or fetch"}
 	}

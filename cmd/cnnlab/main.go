@@ -13,8 +13,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -95,12 +96,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, "cnnlab trains small convolutional networks described in YAML and reports on them.")
 	fmt.Fprintln(w, "\nUsage: cnnlab <command> [arguments]\n\nCommands:")
-	names := make([]string, 0, len(commands))
-	for n := range commands {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(commands)) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun 'cnnlab help <command>' for its usage.")

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/cnnlab/cnnlab/runner"
+	"github.com/cnnlab/cnnlab/runner/slurm"
 )
 
 func init() {
@@ -58,6 +59,15 @@ type setsFlag []string
 func (s *setsFlag) String() string     { return strings.Join(*s, " ") }
 func (s *setsFlag) Set(v string) error { *s = append(*s, v); return nil }
 
+// executor names where cnnlab run trains a sweep (--executor).
+type executor string
+
+// Executors.
+const (
+	executorLocal executor = "local" // here, in this process
+	executorSlurm executor = "slurm" // on a Slurm cluster, as job arrays
+)
+
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -67,7 +77,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	force := fs.Bool("force", false, "train finished runs again")
 	results := fs.String("results", "results", "the results folder")
 	point := fs.Int("point", -1, "train only this point of the sweep")
-	executor := fs.String("executor", "local", "local or slurm")
+	exec := fs.String("executor", string(executorLocal), "local or slurm")
 	var slurmOpts setsFlag
 	fs.Var(&slurmOpts, "slurm-opt", "sbatch options")
 	dryRun := fs.Bool("dry-run", false, "print the Slurm scripts, submit nothing")
@@ -83,19 +93,19 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	pointSet := false
 	fs.Visit(func(f *flag.Flag) { pointSet = pointSet || f.Name == "point" })
-	switch *executor {
-	case "local":
+	switch executor(*exec) {
+	case executorLocal:
 		if len(slurmOpts) > 0 || *dryRun {
 			return usageError{"--slurm-opt and --dry-run go with --executor slurm"}
 		}
-	case "slurm":
+	case executorSlurm:
 		if pointSet {
 			return usageError{"--point trains one point here; --executor slurm submits every missing point"}
 		}
 		return submitSlurm(context.Background(), slurmRun{files: files, sets: sets, force: *force, results: *results,
 			opts: slurmOpts, dryRun: *dryRun}, stdout, stderr)
 	default:
-		return usageError{fmt.Sprintf("--executor %q: want local or slurm", *executor)}
+		return usageError{fmt.Sprintf("--executor %q: want local or slurm", *exec)}
 	}
 	if pointSet && (*point < 0 || len(files) != 1) {
 		return usageError{"--point K needs one experiment file and K ≥ 0"}
@@ -119,7 +129,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}()
 
 	opts := runner.Options{Results: *results, Sets: sets, Parallel: *parallel, Force: *force, Out: stdout,
-		CPUs: runner.SlurmCPUsFromEnv(), SlurmJob: runner.SlurmJobFromEnv()}
+		CPUs: slurm.CPUsFromEnv(), SlurmJob: slurm.JobFromEnv()}
 	if pointSet {
 		opts.Points = []int{*point}
 	}

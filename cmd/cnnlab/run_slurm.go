@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cnnlab/cnnlab/runner"
+	"github.com/cnnlab/cnnlab/runner/slurm"
 )
 
 // slurmRun holds what `cnnlab run --executor slurm` was given.
@@ -27,18 +28,18 @@ type slurmRun struct {
 func submitSlurm(ctx context.Context, r slurmRun, stdout, stderr io.Writer) error {
 	if !r.dryRun {
 		if _, err := exec.LookPath("sbatch"); err != nil {
-			return runner.ErrNoSlurm
+			return slurm.ErrNotInstalled
 		}
 	}
 	var sbatch [][]string
 	for _, o := range r.opts {
-		words, err := runner.SplitSbatchOptions(o)
+		words, err := slurm.SplitSbatchOptions(o)
 		if err != nil {
 			return usageError{fmt.Sprintf("--slurm-opt: %v", err)}
 		}
 		sbatch = append(sbatch, words...)
 	}
-	arrays, err := runner.PlanSlurm(ctx, r.files, runner.SlurmOptions{Results: r.results, Sets: r.sets, Force: r.force, Sbatch: sbatch})
+	arrays, err := slurm.Plan(ctx, r.files, slurm.Options{Results: r.results, Sets: r.sets, Force: r.force, Sbatch: sbatch})
 	if err != nil {
 		return reportProblems(err, stderr)
 	}
@@ -54,7 +55,7 @@ func submitSlurm(ctx context.Context, r slurmRun, stdout, stderr io.Writer) erro
 		}
 		return nil
 	}
-	if err := runner.SubmitSlurm(ctx, arrays); err != nil {
+	if err := slurm.Submit(ctx, arrays); err != nil {
 		return err
 	}
 	var status []string
@@ -83,7 +84,7 @@ func submitSlurm(ctx context.Context, r slurmRun, stdout, stderr io.Writer) erro
 
 // printSkipped lists the points a job array leaves out, each line started
 // with lead.
-func printSkipped(w io.Writer, a *runner.SlurmArray, lead string) {
+func printSkipped(w io.Writer, a *slurm.Array, lead string) {
 	for _, s := range a.Skipped {
 		label := s.Label
 		if label == "" {

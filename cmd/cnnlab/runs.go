@@ -8,7 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -70,13 +70,13 @@ func runRuns(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "no runs in %s\n", *results)
 		return leftOutError(leftOut, stderr)
 	}
-	sort.Strings(exps)
+	slices.Sort(exps)
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tRUN\tSTATE\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tTIME\tUPDATED")
 	abandoned := 0
 	for _, name := range exps {
 		runs := all[name]
-		sort.SliceStable(runs, func(i, j int) bool { return runs[i].st.Started.Before(runs[j].st.Started) })
+		slices.SortStableFunc(runs, func(a, b statusOf) int { return a.st.Started.Compare(b.st.Started) })
 		for _, r := range runs {
 			st := r.st
 			best, test := "-", "-"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
+	"github.com/cnnlab/cnnlab/runner/slurm"
 )
 
 func init() {
@@ -41,13 +42,13 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 	if len(files) == 0 {
 		return usageError{"no experiment file"}
 	}
-	points, err := runner.SweepStatus(context.Background(), files, runner.StatusOptions{Results: *results, Sets: sets})
+	points, err := slurm.Status(context.Background(), files, slurm.StatusOptions{Results: *results, Sets: sets})
 	if err != nil {
 		return reportProblems(err, stderr)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPERIMENT\tPOINT\tRUN\tSTATE\tSLURM JOB\tSWEPT\tEPOCHS\tBEST VAL\tTEST\tNOTE")
-	counts := map[string]int{}
+	counts := map[record.State]int{}
 	for _, p := range points {
 		counts[p.State]++
 		job, label, best, test := "-", p.Label, "-", "-"
@@ -74,7 +75,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var parts []string
-	for _, s := range []string{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
+	for _, s := range []record.State{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
 		record.StateDone, record.StateFailed, record.StateDiverged} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))

@@ -31,32 +31,14 @@ parameters, MFLOPs and memory; --point N prints the layer table of point N.`,
 }
 
 func runSummary(args []string, stdout, stderr io.Writer) error {
-	point := -1
-	var rest []string
-	for i := 0; i < len(args); i++ {
-		switch a := args[i]; {
-		case a == "--point" || strings.HasPrefix(a, "--point="):
-			v := strings.TrimPrefix(a, "--point=")
-			if a == "--point" {
-				if i+1 == len(args) {
-					return usageError{"--point needs a number"}
-				}
-				v = args[i+1]
-				i++
-			}
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 {
-				return usageError{fmt.Sprintf("--point %q: want a point number (0, 1, …)", v)}
-			}
-			point = n
-		default:
-			rest = append(rest, a)
-		}
-	}
-	files, sets, err := splitSets(rest)
+	f := newWordedFlags("summary")
+	pointFlag := f.Int("point", -1, 0, func(v string) string { return fmt.Sprintf("--point %q: want a point number (0, 1, …)", v) })
+	setFlags := f.Sets()
+	files, err := f.parse(args)
 	if err != nil {
 		return err
 	}
+	point, sets := *pointFlag, []string(*setFlags)
 	if len(files) != 1 {
 		return usageError{"summary takes one experiment file"}
 	}

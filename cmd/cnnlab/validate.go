@@ -28,28 +28,6 @@ printing all of them.`,
 	})
 }
 
-// splitSets separates the --set key=value overrides from the other arguments.
-func splitSets(args []string) (files, sets []string, err error) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--set" || a == "-set":
-			if i+1 == len(args) {
-				return nil, nil, usageError{"--set needs key.path=value"}
-			}
-			sets = append(sets, args[i+1])
-			i++
-		case strings.HasPrefix(a, "--set="):
-			sets = append(sets, strings.TrimPrefix(a, "--set="))
-		case strings.HasPrefix(a, "-") && a != "-":
-			return nil, nil, usageError{fmt.Sprintf("unknown flag %s", a)}
-		default:
-			files = append(files, a)
-		}
-	}
-	return files, sets, nil
-}
-
 // loadChecked loads an experiment and checks the shapes of all its points,
 // reporting wrong values and shape problems together.
 func loadChecked(file string, sets []string) (*experiments.Experiment, error) {
@@ -57,10 +35,13 @@ func loadChecked(file string, sets []string) (*experiments.Experiment, error) {
 }
 
 func runValidate(args []string, stdout, stderr io.Writer) error {
-	files, sets, err := splitSets(args)
+	f := newWordedFlags("validate")
+	setFlags := f.Sets()
+	files, err := f.parse(args)
 	if err != nil {
 		return err
 	}
+	sets := []string(*setFlags)
 	if len(files) == 0 {
 		return usageError{"no experiment file given"}
 	}
@@ -105,9 +86,9 @@ func folderCheck() func(*experiments.Experiment) error {
 			c.sum, c.err = data.CheckFolder(d.Path)
 			folders[d.Path] = c
 		}
-		var errs experiments.Errors
+		var errs experiments.ErrorList
 		add := func(at experiments.Pos, msg string) {
-			errs = append(errs, experiments.Error{File: at.File, Line: at.Line, Col: at.Col, Message: msg})
+			errs = append(errs, experiments.Error{Pos: at, Msg: msg})
 		}
 		pathAt := x.KeyPos("data.path")
 		if c.err != nil {

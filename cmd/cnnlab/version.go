@@ -13,6 +13,9 @@ func init() {
 		summary: "print the version of cnnlab and of Go",
 		usage:   "  cnnlab version",
 		run: func(args []string, stdout, stderr io.Writer) error {
+			if _, err := newWordedFlags("version").parse(args); err != nil { // no flags
+				return err
+			}
 			v := "(devel)"
 			if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 				v = bi.Main.Version

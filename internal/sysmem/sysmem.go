@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -74,7 +75,7 @@ func cgroupLimit(fsys fs.FS) (Limit, bool) {
 		switch {
 		case parts[0] == "0" && parts[1] == "":
 			base, limitFile, usageFile, cacheKey, src = "sys/fs/cgroup", "memory.max", "memory.current", "inactive_file", SourceCgroup2
-		case contains(strings.Split(parts[1], ","), "memory"):
+		case slices.Contains(strings.Split(parts[1], ","), "memory"):
 			base, limitFile, usageFile, cacheKey, src = "sys/fs/cgroup/memory", "memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file", SourceCgroup1
 		default:
 			continue
@@ -96,15 +97,6 @@ func cgroupLimit(fsys fs.FS) (Limit, bool) {
 		}
 	}
 	return best, found
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }
 
 // statValue reads the value of key in a memory.stat file, 0 if absent.

@@ -7,9 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"github.com/cnnlab/cnnlab/internal/fsutil"
 )
@@ -98,11 +99,7 @@ func Verify(dir string) (problems []Problem, unsealed bool) {
 		err := ReadJSON(filepath.Join(dir, ChecksumsFile), &c)
 		switch {
 		case err == nil:
-			names := make([]string, 0, len(c.Files))
-			for name := range c.Files {
-				names = append(names, name)
-			}
-			sort.Strings(names)
+			names := slices.Sorted(maps.Keys(c.Files))
 			for _, name := range []string{ModelFile, BestFile, AnalysisFile, EpochsFile, ConfigFile} {
 				if _, ok := c.Files[name]; !ok {
 					problems = append(problems, Problem{name, "missing from " + ChecksumsFile})

@@ -5,8 +5,10 @@ package record
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
-	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // lockHeld reports whether a process on this machine holds an flock on the
@@ -14,8 +16,8 @@ import (
 // make a process starting that run at the same moment think it taken).
 // known is false when the file or /proc/locks cannot be read.
 func lockHeld(path string) (held, known bool) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(path, &st); err != nil {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
 		return false, false
 	}
 	locks, err := os.ReadFile("/proc/locks")
@@ -24,18 +26,14 @@ func lockHeld(path string) (held, known bool) {
 	}
 	// A lock names its file as MAJOR:MINOR:INODE, the device numbers in hex.
 	dev := uint64(st.Dev)
-	major := (dev>>8)&0xfff | (dev>>32)&^0xfff
-	minor := dev&0xff | (dev>>12)&^0xff
-	file := fmt.Sprintf("%02x:%02x:%d", major, minor, st.Ino)
+	file := fmt.Sprintf("%02x:%02x:%d", unix.Major(dev), unix.Minor(dev), st.Ino)
 	for _, line := range strings.Split(string(locks), "\n") {
 		fields := strings.Fields(line)
 		if len(fields) < 2 || fields[1] == "->" { // "->": a process waiting for the lock, not holding it
 			continue
 		}
-		for _, f := range fields {
-			if f == file {
-				return true, true
-			}
+		if slices.Contains(fields, file) {
+			return true, true
 		}
 	}
 	return false, true

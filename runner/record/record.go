@@ -35,16 +35,19 @@ const (
 	LockFile       = "lock"            // held (flock) by the process training the run; holds its pid
 )
 
+// State is where a run stands, as its status.json says.
+type State string
+
 // Run states.
 const (
-	StateRunning  = "running"
-	StateDone     = "done"
-	StateFailed   = "failed"
-	StateDiverged = "diverged" // NaN or Inf loss
-	StateStopped  = "stopped"  // interrupted by a signal; resumes on the next run
+	StateRunning  State = "running"
+	StateDone     State = "done"
+	StateFailed   State = "failed"
+	StateDiverged State = "diverged" // NaN or Inf loss
+	StateStopped  State = "stopped"  // interrupted by a signal; resumes on the next run
 	// StateAbandoned is never written: readers show it for a run whose
 	// status says running although no process holds its lock (see Abandoned).
-	StateAbandoned = "abandoned"
+	StateAbandoned State = "abandoned"
 )
 
 // KeyValue is one swept key of a run and the value it takes, e.g.
@@ -59,7 +62,7 @@ type Status struct {
 	Experiment  string     `json:"experiment"`
 	Description string     `json:"description,omitempty"`
 	RunID       string     `json:"run_id"`
-	State       string     `json:"state"`
+	State       State      `json:"state"`
 	Error       string     `json:"error,omitempty"`
 	StopReason  string     `json:"stop_reason,omitempty"` // e.g. "early stop: val_acc did not improve for 3 epochs"
 	Swept       []KeyValue `json:"swept,omitempty"`       // values of the sweep's keys at this point, in sweep order

@@ -1,15 +1,17 @@
-package runner
-
-// Sweeps on a Slurm cluster: each experiment file becomes one job array with
-// a task per point still to train. A task runs `cnnlab run FILE --point K`
-// into the shared results folder, so it leaves the same records and
-// checkpoints as a local run; submitting again sends only the points that
-// are neither finished nor already queued or running, and an interrupted
-// point resumes from its checkpoint.
+// Package slurm trains sweeps on a Slurm cluster: each experiment file
+// becomes one job array with a task per point still to train. A task runs
+// `cnnlab run FILE --point K` into the shared results folder, so it leaves
+// the same records and checkpoints as a local run; submitting again sends
+// only the points that are neither finished nor already queued or running,
+// and an interrupted point resumes from its checkpoint.
 //
 // Beside the runs, results/<experiment>/slurm/ keeps, per job array, the
 // script (<job>.sbatch), which task trains which point (<job>.json) and the
 // tasks' output (<job>_<task>.out).
+//
+// Package runner lays out the points and their runs; this package only
+// decides which go to Slurm, and asks Slurm what it has queued.
+package slurm
 
 import (
 	"bytes"
@@ -20,27 +22,27 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
+	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
-// SlurmFolder is the folder, inside an experiment's results folder, that
+// Folder is the folder, inside an experiment's results folder, that
 // holds its job arrays' scripts, task lists and output.
-const SlurmFolder = "slurm"
+const Folder = "slurm"
 
-// ErrNoSlurm is returned when Slurm's commands are not on PATH.
-var ErrNoSlurm = errors.New("Slurm is not installed here (sbatch and squeue are not on PATH): " +
+// ErrNotInstalled is returned when Slurm's commands are not on PATH.
+var ErrNotInstalled = errors.New("Slurm is not installed here (sbatch and squeue are not on PATH): " +
 	"submit from a machine of the cluster, run the sweep here with --executor local, " +
 	"or print the job script with --dry-run")
 
-// SlurmOptions configures PlanSlurm and SubmitSlurm.
-type SlurmOptions struct {
+// Options configures Plan and Submit.
+type Options struct {
 	Results string   // the results folder, shared with the cluster's nodes; default "results"
 	Sets    []string // overrides "key.path=value", passed on to every task
 	Force   bool     // submit finished runs too, and train them again
@@ -52,50 +54,50 @@ type SlurmOptions struct {
 	// --cpus-per-task, each task gets one CPU.
 	Sbatch [][]string
 	// Queue tells which array tasks Slurm has queued or running; nil asks
-	// squeue. PlanSlurm never submits a point whose run is in it.
-	Queue func(ctx context.Context, jobs []string) (SlurmQueue, error)
+	// squeue. Plan never submits a point whose run is in it.
+	Queue func(ctx context.Context, jobs []string) (Queue, error)
 }
 
-// SlurmQueue maps array tasks ("1234_5") to their squeue state
+// Queue maps array tasks ("1234_5") to their squeue state
 // ("PENDING", "RUNNING", ...). Tasks that have ended are absent.
-type SlurmQueue map[string]string
+type Queue map[string]string
 
-// SlurmTask is one task of a job array: the point of the sweep it trains.
-type SlurmTask struct {
+// Task is one task of a job array: the point of the sweep it trains.
+type Task struct {
 	Index int    `json:"index"` // SLURM_ARRAY_TASK_ID
 	Point int    `json:"point"` // index of the point in its experiment's sweep
 	RunID string `json:"run_id"`
 	Label string `json:"label,omitempty"` // the swept values
 }
 
-// SlurmSkip is a point left out of a job array, and why.
-type SlurmSkip struct {
+// Skip is a point left out of a job array, and why.
+type Skip struct {
 	Point  int
 	RunID  string
 	Label  string
 	Reason string // e.g. "done", "running in Slurm job 12_3"
 }
 
-// SlurmArray is the job array of one experiment file.
-type SlurmArray struct {
-	JobID      string      `json:"job_id,omitempty"` // set once submitted
-	Experiment string      `json:"experiment"`
-	File       string      `json:"file"`   // the experiment file, absolute
-	Points     int         `json:"points"` // points of the sweep
-	Tasks      []SlurmTask `json:"tasks"`  // one per point to train
-	Submitted  time.Time   `json:"submitted,omitzero"`
-	ScriptFile string      `json:"script_file,omitempty"` // set once submitted
+// Array is the job array of one experiment file.
+type Array struct {
+	JobID      string    `json:"job_id,omitempty"` // set once submitted
+	Experiment string    `json:"experiment"`
+	File       string    `json:"file"`   // the experiment file, absolute
+	Points     int       `json:"points"` // points of the sweep
+	Tasks      []Task    `json:"tasks"`  // one per point to train
+	Submitted  time.Time `json:"submitted,omitzero"`
+	ScriptFile string    `json:"script_file,omitempty"` // set once submitted
 
-	Dir     string      `json:"-"` // results/<experiment>/slurm, absolute
-	Script  string      `json:"-"` // the sbatch script
-	Skipped []SlurmSkip `json:"-"`
+	Dir     string `json:"-"` // results/<experiment>/slurm, absolute
+	Script  string `json:"-"` // the sbatch script
+	Skipped []Skip `json:"-"`
 }
 
-// PlanSlurm works out, for each experiment file, the job array that trains
+// Plan works out, for each experiment file, the job array that trains
 // its missing points: those not done (or diverged) and not already queued or
 // running in Slurm. Nothing is written or submitted. Problems in the files
-// come back as experiments.Errors.
-func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*SlurmArray, error) {
+// come back as experiments.ErrorList.
+func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 	results, err := filepath.Abs(defaultString(opts.Results, "results"))
 	if err != nil {
 		return nil, err
@@ -112,7 +114,7 @@ func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*Slurm
 	if err := checkSbatchOptions(opts.Sbatch); err != nil {
 		return nil, err
 	}
-	exps, err := Load(files, opts.Sets)
+	exps, err := runner.Load(files, opts.Sets)
 	if err != nil {
 		return nil, err
 	}
@@ -121,57 +123,56 @@ func PlanSlurm(ctx context.Context, files []string, opts SlurmOptions) ([]*Slurm
 		if _, err := exec.LookPath("squeue"); err != nil {
 			// Only a dry run gets this far without Slurm; it cannot know
 			// what is queued.
-			queue = func(context.Context, []string) (SlurmQueue, error) { return SlurmQueue{}, nil }
+			queue = func(context.Context, []string) (Queue, error) { return Queue{}, nil }
 		}
 	}
-	runOpts := Options{Results: results, Sets: opts.Sets}
-	var arrays []*SlurmArray
+	var arrays []*Array
 	for _, e := range exps {
 		file, err := filepath.Abs(e.File)
 		if err != nil {
 			return nil, err
 		}
-		jobs, err := expandJobs([]*experiments.Experiment{e}, runOpts)
+		pts, err := runner.Points(e, results)
 		if err != nil {
 			return nil, err
 		}
-		dir := filepath.Join(results, folderName(e.Name), SlurmFolder)
-		live, err := liveTasks(ctx, dir, jobs, queue)
+		dir := filepath.Join(results, runner.FolderName(e.Name), Folder)
+		live, err := liveTasks(ctx, dir, pts, queue)
 		if err != nil {
 			return nil, err
 		}
-		a := &SlurmArray{Experiment: e.Name, File: file, Points: len(jobs), Dir: dir}
-		for _, j := range jobs {
+		a := &Array{Experiment: e.Name, File: file, Points: len(pts), Dir: dir}
+		for _, p := range pts {
 			skip := func(reason string) {
-				a.Skipped = append(a.Skipped, SlurmSkip{Point: j.point.Index, RunID: j.id, Label: j.label, Reason: reason})
+				a.Skipped = append(a.Skipped, Skip{Point: p.Index, RunID: p.RunID, Label: p.Label, Reason: reason})
 			}
-			if j.dupOf >= 0 {
-				skip(fmt.Sprintf("same config as point %d", jobs[j.dupOf].point.Index))
+			if p.DupOf >= 0 {
+				skip(fmt.Sprintf("same config as point %d", pts[p.DupOf].Index))
 				continue
 			}
-			if t, ok := live[j.id]; ok {
-				skip(fmt.Sprintf("%s in Slurm job %s", strings.ToLower(t.state), t.task))
+			if t, ok := live[p.RunID]; ok {
+				skip(fmt.Sprintf("%s in Slurm job %s", strings.ToLower(t.State), t.Task))
 				continue
 			}
-			if p, st, _ := inspect(j, opts.Force); p == planSkip {
-				skip(st.State)
+			if settled, state := runner.Settled(p, opts.Force); settled {
+				skip(string(state))
 				continue
 			}
-			a.Tasks = append(a.Tasks, SlurmTask{Index: len(a.Tasks), Point: j.point.Index, RunID: j.id, Label: j.label})
+			a.Tasks = append(a.Tasks, Task{Index: len(a.Tasks), Point: p.Index, RunID: p.RunID, Label: p.Label})
 		}
-		a.Script = slurmScript(a, program, results, opts)
+		a.Script = script(a, program, results, opts)
 		arrays = append(arrays, a)
 	}
 	return arrays, nil
 }
 
-// SubmitSlurm submits the arrays that have tasks with `sbatch --parsable`
+// Submit submits the arrays that have tasks with `sbatch --parsable`
 // and records each one's script and tasks in its Dir. It sets JobID,
 // Submitted and ScriptFile of each array it submits.
-func SubmitSlurm(ctx context.Context, arrays []*SlurmArray) error {
+func Submit(ctx context.Context, arrays []*Array) error {
 	sbatch, err := exec.LookPath("sbatch")
 	if err != nil {
-		return ErrNoSlurm
+		return ErrNotInstalled
 	}
 	for _, a := range arrays {
 		if len(a.Tasks) == 0 {
@@ -334,12 +335,12 @@ func splitWords(s string) ([]string, error) {
 	return words, nil
 }
 
-// slurmScript writes the sbatch script of a job array.
-func slurmScript(a *SlurmArray, program, results string, opts SlurmOptions) string {
+// script writes the sbatch script of a job array.
+func script(a *Array, program, results string, opts Options) string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	w("#!/bin/bash\n")
-	w("#SBATCH --job-name=%s\n", "cnnlab-"+folderName(a.Experiment))
+	w("#SBATCH --job-name=%s\n", "cnnlab-"+runner.FolderName(a.Experiment))
 	w("#SBATCH --array=0-%d\n", max(len(a.Tasks)-1, 0))
 	w("#SBATCH --output=%s\n", sbatchQuote(filepath.Join(a.Dir, "%A_%a.out")))
 	if !hasSbatchOption(opts.Sbatch, "--cpus-per-task", "-c") {
@@ -378,7 +379,7 @@ func slurmScript(a *SlurmArray, program, results string, opts SlurmOptions) stri
 		if s == "$point" {
 			quoted[i] = `"$point"`
 		} else {
-			quoted[i] = ShellJoin([]string{s})
+			quoted[i] = runner.ShellJoin([]string{s})
 		}
 	}
 	w("exec %s\n", strings.Join(quoted, " "))
@@ -394,21 +395,15 @@ func sbatchQuote(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// liveTask is an array task that Slurm still has, and the run it trains.
-type liveTask struct {
-	task  string // "1234_5"
-	state string // squeue's state
-}
-
 // submissions reads the task lists in a slurm folder, oldest first.
-func submissions(dir string) ([]*SlurmArray, error) {
+func submissions(dir string) ([]*Array, error) {
 	names, err := filepath.Glob(filepath.Join(dir, "*.json"))
 	if err != nil {
 		return nil, err
 	}
-	var subs []*SlurmArray
+	var subs []*Array
 	for _, n := range names {
-		var a SlurmArray
+		var a Array
 		if err := record.ReadJSON(n, &a); err != nil {
 			return nil, err
 		}
@@ -417,14 +412,14 @@ func submissions(dir string) ([]*SlurmArray, error) {
 		}
 		subs = append(subs, &a)
 	}
-	sort.SliceStable(subs, func(i, j int) bool { return subs[i].Submitted.Before(subs[j].Submitted) })
+	slices.SortStableFunc(subs, func(a, b *Array) int { return a.Submitted.Compare(b.Submitted) })
 	return subs, nil
 }
 
 // liveTasks maps run ids to the Slurm task that has them queued or running:
 // the latest task of the job arrays recorded in dir, or else the Slurm job
 // a run's status says is training it (e.g. cnnlab run inside salloc).
-func liveTasks(ctx context.Context, dir string, jobs []*job, queue func(context.Context, []string) (SlurmQueue, error)) (map[string]liveTask, error) {
+func liveTasks(ctx context.Context, dir string, pts []runner.Point, queue func(context.Context, []string) (Queue, error)) (map[string]runner.LiveTask, error) {
 	subs, err := submissions(dir)
 	if err != nil {
 		return nil, err
@@ -440,11 +435,11 @@ func liveTasks(ctx context.Context, dir string, jobs []*job, queue func(context.
 		addID(s.JobID)
 	}
 	trainedBy := map[string]string{} // run id → the Slurm task in its status
-	for _, j := range jobs {
+	for _, p := range pts {
 		var st record.Status
-		if record.ReadJSON(filepath.Join(j.dir, record.StatusFile), &st) == nil && st.RunID == j.id &&
+		if record.ReadJSON(filepath.Join(p.Dir, record.StatusFile), &st) == nil && st.RunID == p.RunID &&
 			st.State == record.StateRunning && st.SlurmJob != "" {
-			trainedBy[j.id] = st.SlurmJob
+			trainedBy[p.RunID] = st.SlurmJob
 			addID(st.SlurmJob)
 		}
 	}
@@ -452,38 +447,38 @@ func liveTasks(ctx context.Context, dir string, jobs []*job, queue func(context.
 		return nil, nil
 	}
 	if queue == nil {
-		queue = QuerySlurmQueue
+		queue = QueryQueue
 	}
 	q, err := queue(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	live := map[string]liveTask{}
+	live := map[string]runner.LiveTask{}
 	for run, task := range trainedBy {
 		if state, ok := q[task]; ok {
-			live[run] = liveTask{task: task, state: state}
+			live[run] = runner.LiveTask{Task: task, State: state, Running: slurmRunning(state)}
 		}
 	}
 	for _, s := range subs {
 		for _, t := range s.Tasks {
 			task := fmt.Sprintf("%s_%d", s.JobID, t.Index)
 			if state, ok := q[task]; ok {
-				live[t.RunID] = liveTask{task: task, state: state}
+				live[t.RunID] = runner.LiveTask{Task: task, State: state, Running: slurmRunning(state)}
 			}
 		}
 	}
 	return live, nil
 }
 
-// QuerySlurmQueue asks squeue for the tasks of the given jobs that have not
+// QueryQueue asks squeue for the tasks of the given jobs that have not
 // ended.
-func QuerySlurmQueue(ctx context.Context, jobs []string) (SlurmQueue, error) {
+func QueryQueue(ctx context.Context, jobs []string) (Queue, error) {
 	squeue, err := exec.LookPath("squeue")
 	if err != nil {
-		return nil, ErrNoSlurm
+		return nil, ErrNotInstalled
 	}
 	if len(jobs) == 0 {
-		return SlurmQueue{}, nil
+		return Queue{}, nil
 	}
 	cmd := exec.CommandContext(ctx, squeue, "--noheader", "--array", "--format=%i|%T", "--jobs="+strings.Join(jobs, ","))
 	var stderr bytes.Buffer
@@ -493,7 +488,7 @@ func QuerySlurmQueue(ctx context.Context, jobs []string) (SlurmQueue, error) {
 		// squeue refuses a single job id it no longer knows; the job has
 		// ended and nothing of it is queued.
 		if len(jobs) == 1 && strings.Contains(stderr.String(), "Invalid job id") {
-			return SlurmQueue{}, nil
+			return Queue{}, nil
 		}
 		return nil, fmt.Errorf("squeue: %w: %s", err, strings.TrimSpace(stderr.String()))
 	}
@@ -501,8 +496,8 @@ func QuerySlurmQueue(ctx context.Context, jobs []string) (SlurmQueue, error) {
 }
 
 // parseSqueue reads lines of "JOBID|STATE" as squeue --array prints them.
-func parseSqueue(out []byte) SlurmQueue {
-	q := SlurmQueue{}
+func parseSqueue(out []byte) Queue {
+	q := Queue{}
 	for _, line := range strings.Split(string(out), "\n") {
 		id, state, ok := strings.Cut(strings.TrimSpace(line), "|")
 		if ok && id != "" {
@@ -522,18 +517,18 @@ func slurmRunning(state string) bool {
 	return false
 }
 
-// SlurmJobFromEnv names the Slurm job (or array task, "1234_5") this
+// JobFromEnv names the Slurm job (or array task, "1234_5") this
 // process runs in, from Slurm's environment; "" outside Slurm.
-func SlurmJobFromEnv() string {
+func JobFromEnv() string {
 	if job, task := os.Getenv("SLURM_ARRAY_JOB_ID"), os.Getenv("SLURM_ARRAY_TASK_ID"); job != "" && task != "" {
 		return job + "_" + task
 	}
 	return os.Getenv("SLURM_JOB_ID")
 }
 
-// SlurmCPUsFromEnv is the number of CPUs Slurm gave this task
+// CPUsFromEnv is the number of CPUs Slurm gave this task
 // (SLURM_CPUS_PER_TASK), or 0 outside Slurm.
-func SlurmCPUsFromEnv() int {
+func CPUsFromEnv() int {
 	n, err := strconv.Atoi(os.Getenv("SLURM_CPUS_PER_TASK"))
 	if err != nil || n < 1 {
 		return 0
@@ -541,130 +536,30 @@ func SlurmCPUsFromEnv() int {
 	return n
 }
 
-// Point states beyond those of package record.
-const (
-	StatePending = "pending" // neither started nor queued
-	StateQueued  = "queued"  // waiting in Slurm's queue
-)
-
-// PointStatus says where one point of a sweep stands.
-type PointStatus struct {
-	Experiment string
-	Point      int // index in its experiment's sweep
-	RunID      string
-	Dir        string
-	Label      string
-	// State is StatePending, StateQueued or a record state (running,
-	// stopped, done, failed, diverged).
-	State      string
-	SlurmJob   string // the array task that trains it, when known
-	Epoch      int
-	Epochs     int
-	BestValAcc float64
-	TestAcc    float64
-	Note       string
-}
-
-// StatusOptions configures SweepStatus.
+// StatusOptions configures Status.
 type StatusOptions struct {
 	Results string   // default "results"
 	Sets    []string // overrides, as given to cnnlab run
 	// Queue tells which array tasks Slurm has queued or running; nil asks
 	// squeue, or, where Slurm is not installed, leaves Slurm out.
-	Queue func(ctx context.Context, jobs []string) (SlurmQueue, error)
+	Queue func(ctx context.Context, jobs []string) (Queue, error)
 }
 
-// SweepStatus lists every point of the experiment files with the state of
-// its run, from the run records and, for sweeps submitted to Slurm, from
+// Status lists every point of the experiment files with the state of its
+// run, from the run records and, for sweeps submitted to Slurm, from
 // squeue. Where Slurm is not installed, records alone tell.
-func SweepStatus(ctx context.Context, files []string, opts StatusOptions) ([]PointStatus, error) {
-	results := defaultString(opts.Results, "results")
+func Status(ctx context.Context, files []string, opts StatusOptions) ([]runner.PointStatus, error) {
 	queue, knowQueue := opts.Queue, true
 	if queue == nil {
 		if _, err := exec.LookPath("squeue"); err != nil {
-			queue = func(context.Context, []string) (SlurmQueue, error) { return SlurmQueue{}, nil }
+			queue = func(context.Context, []string) (Queue, error) { return Queue{}, nil }
 			knowQueue = false
 		}
 	}
-	exps, err := Load(files, opts.Sets)
-	if err != nil {
-		return nil, err
+	live := func(ctx context.Context, results string, e *experiments.Experiment, pts []runner.Point) (map[string]runner.LiveTask, error) {
+		return liveTasks(ctx, filepath.Join(results, runner.FolderName(e.Name), Folder), pts, queue)
 	}
-	var out []PointStatus
-	for _, e := range exps {
-		jobs, err := expandJobs([]*experiments.Experiment{e}, Options{Results: results, Sets: opts.Sets})
-		if err != nil {
-			return nil, err
-		}
-		live, err := liveTasks(ctx, filepath.Join(results, folderName(e.Name), SlurmFolder), jobs, queue)
-		if err != nil {
-			return nil, err
-		}
-		for _, j := range jobs {
-			out = append(out, pointStatus(j, live, knowQueue))
-		}
-	}
-	return out, nil
-}
-
-// pointStatus combines a point's run record with Slurm's queue. Without
-// knowQueue, a running record of a Slurm task cannot be told from one whose
-// task has died, and is taken as running.
-func pointStatus(j *job, live map[string]liveTask, knowQueue bool) PointStatus {
-	ps := PointStatus{Experiment: j.exp.Name, Point: j.point.Index, RunID: j.id, Dir: j.dir, Label: j.label,
-		State: StatePending, Epochs: j.exp.Train.Epochs}
-	var st record.Status
-	err := record.ReadJSON(filepath.Join(j.dir, record.StatusFile), &st)
-	haveStatus := err == nil && st.RunID == j.id
-	if haveStatus {
-		ps.State, ps.SlurmJob, ps.Epoch, ps.BestValAcc, ps.TestAcc = st.State, st.SlurmJob, st.Epoch, st.BestValAcc, st.TestAcc
-		ps.Note = st.Error
-		if ps.Note == "" {
-			ps.Note = st.StopReason
-		}
-	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
-		ps.Note = fmt.Sprintf("unreadable status: %v", err)
-	}
-	t, queued := live[j.id]
-	switch {
-	case haveStatus && (st.State == record.StateDone || st.State == record.StateDiverged):
-	case queued && slurmRunning(t.state):
-		ps.State, ps.SlurmJob = record.StateRunning, t.task
-	case queued:
-		ps.State, ps.SlurmJob = StateQueued, t.task
-		if haveStatus && st.Epoch > 0 {
-			ps.Note = fmt.Sprintf("resumes at epoch %d", st.Epoch+1)
-		}
-	case haveStatus && st.State == record.StateRunning && st.SlurmJob != "" && knowQueue:
-		ps.State = record.StateStopped
-		ps.Note = fmt.Sprintf("Slurm task %s ended before the run did; submit again to resume", st.SlurmJob)
-	}
-	return ps
-}
-
-// pickPoints keeps the jobs at the given indices, in that order (the
-// points a Slurm task, or cnnlab run --point, trains), and marks duplicates
-// among them afresh.
-func pickPoints(all []*job, points []int) ([]*job, error) {
-	jobs := make([]*job, 0, len(points))
-	seen := map[string]int{}
-	for _, k := range points {
-		if k < 0 || k >= len(all) {
-			return nil, fmt.Errorf("point %d: the sweep has %d points (0 to %d)", k, len(all), len(all)-1)
-		}
-		if slices.Contains(points[:len(jobs)], k) {
-			return nil, fmt.Errorf("point %d is given twice", k)
-		}
-		j := all[k]
-		j.index, j.dupOf = len(jobs), -1
-		if d, ok := seen[j.dir]; ok {
-			j.dupOf = d
-		} else {
-			seen[j.dir] = j.index
-		}
-		jobs = append(jobs, j)
-	}
-	return jobs, nil
+	return runner.SweepStatus(ctx, files, runner.StatusOptions{Results: opts.Results, Sets: opts.Sets, Live: live, KnowQueue: knowQueue})
 }
 
 func defaultString(s, def string) string {

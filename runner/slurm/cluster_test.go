@@ -1,4 +1,4 @@
-package runner
+package slurm
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -113,13 +114,13 @@ func submit(t *testing.T, bin, file, results string) (job string, tasks int) {
 	return m[3], tasks
 }
 
-// waitFor polls SweepStatus until done says the points are where they
+// waitFor polls Status until done says the points are where they
 // should be, or fails after clusterWait.
-func waitFor(t *testing.T, file, results, what string, done func([]PointStatus) bool) []PointStatus {
+func waitFor(t *testing.T, file, results, what string, done func([]runner.PointStatus) bool) []runner.PointStatus {
 	t.Helper()
 	deadline := time.Now().Add(clusterWait)
 	for {
-		pts, err := SweepStatus(context.Background(), []string{file}, StatusOptions{Results: results})
+		pts, err := Status(context.Background(), []string{file}, StatusOptions{Results: results})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +129,7 @@ func waitFor(t *testing.T, file, results, what string, done func([]PointStatus) 
 		}
 		if time.Now().After(deadline) {
 			q, _ := exec.Command("squeue", "-a").CombinedOutput()
-			logs, _ := filepath.Glob(filepath.Join(results, "*", SlurmFolder, "*.out"))
+			logs, _ := filepath.Glob(filepath.Join(results, "*", Folder, "*.out"))
 			var tail strings.Builder
 			for _, l := range logs {
 				b, _ := os.ReadFile(l)
@@ -140,7 +141,7 @@ func waitFor(t *testing.T, file, results, what string, done func([]PointStatus) 
 	}
 }
 
-func allDone(pts []PointStatus) bool {
+func allDone(pts []runner.PointStatus) bool {
 	for _, p := range pts {
 		if p.State != record.StateDone && p.State != record.StateFailed && p.State != record.StateDiverged {
 			return false
@@ -192,12 +193,12 @@ sweep:
 		t.Fatalf("%d tasks, want 4", tasks)
 	}
 	local := t.TempDir()
-	sum, err := Run(ctx, []string{sweepFile}, Options{Results: local})
+	sum, err := runner.Run(ctx, []string{sweepFile}, runner.Options{Results: local})
 	if err != nil || len(sum.Runs) != 4 || sum.Failed() > 0 {
 		t.Fatalf("local sweep: %v %+v", err, sum)
 	}
 	pts := waitFor(t, sweepFile, results, "the sweep", allDone)
-	check := func(pts []PointStatus) {
+	check := func(pts []runner.PointStatus) {
 		t.Helper()
 		for i, p := range pts {
 			if p.State != record.StateDone {
@@ -214,7 +215,7 @@ sweep:
 				t.Errorf("point %d: %d threads (%v), want the 1 CPU of its task", i, env.Threads, err)
 			}
 			compareFinal(t, readFinal(t, sum.Runs[i].Dir), readFinal(t, p.Dir))
-			log := filepath.Join(results, "slurm-sweep", SlurmFolder, p.SlurmJob+".out")
+			log := filepath.Join(results, "slurm-sweep", Folder, p.SlurmJob+".out")
 			if b, err := os.ReadFile(log); err != nil || !strings.Contains(string(b), "done: best val") {
 				t.Errorf("point %d: task output %s: %v\n%s", i, log, err, b)
 			}
@@ -268,7 +269,7 @@ report:
 `, writeImageFolder(t, 16, 200)))
 	job, _ = submit(t, bin, longFile, results)
 	task := job + "_0"
-	pts = waitFor(t, longFile, results, "the long run to pass epoch 2", func(pts []PointStatus) bool {
+	pts = waitFor(t, longFile, results, "the long run to pass epoch 2", func(pts []runner.PointStatus) bool {
 		return pts[0].State == record.StateRunning && pts[0].Epoch >= 2
 	})
 	if pts[0].SlurmJob != task {
@@ -284,7 +285,7 @@ report:
 	if out, err := exec.Command("scancel", job).CombinedOutput(); err != nil {
 		t.Fatalf("scancel %s: %v\n%s", job, err, out)
 	}
-	pts = waitFor(t, longFile, results, "the cancelled task to stop", func(pts []PointStatus) bool {
+	pts = waitFor(t, longFile, results, "the cancelled task to stop", func(pts []runner.PointStatus) bool {
 		return pts[0].State == record.StateStopped
 	})
 	stoppedAt := pts[0].Epoch
@@ -301,7 +302,7 @@ report:
 	if tasks != 1 {
 		t.Fatalf("resubmitted %d tasks, want 1", tasks)
 	}
-	ref, err := Run(ctx, []string{longFile}, Options{Results: local, CPUs: 1})
+	ref, err := runner.Run(ctx, []string{longFile}, runner.Options{Results: local, CPUs: 1})
 	if err != nil || ref.Failed() > 0 {
 		t.Fatalf("local long run: %v %+v", err, ref)
 	}
@@ -309,7 +310,7 @@ report:
 	if pts[0].State != record.StateDone || pts[0].SlurmJob != job+"_0" {
 		t.Fatalf("after resubmitting: %s in %q (%s)", pts[0].State, pts[0].SlurmJob, pts[0].Note)
 	}
-	log, err := os.ReadFile(filepath.Join(results, "slurm-long", SlurmFolder, job+"_0.out"))
+	log, err := os.ReadFile(filepath.Join(results, "slurm-long", Folder, job+"_0.out"))
 	if err != nil {
 		t.Fatal(err)
 	}

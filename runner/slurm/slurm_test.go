@@ -1,4 +1,4 @@
-package runner
+package slurm
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cnnlab/cnnlab/runner"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
@@ -98,7 +99,7 @@ func TestParseSbatchID(t *testing.T) {
 
 func TestParseSqueue(t *testing.T) {
 	got := parseSqueue([]byte("12_0|RUNNING\n12_1|PENDING\n\n13|COMPLETING\n"))
-	want := SlurmQueue{"12_0": "RUNNING", "12_1": "PENDING", "13": "COMPLETING"}
+	want := Queue{"12_0": "RUNNING", "12_1": "PENDING", "13": "COMPLETING"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%v, want %v", got, want)
 	}
@@ -120,32 +121,22 @@ func TestSlurmEnv(t *testing.T) {
 		t.Setenv("SLURM_ARRAY_JOB_ID", tc.arrayJob)
 		t.Setenv("SLURM_ARRAY_TASK_ID", tc.task)
 		t.Setenv("SLURM_CPUS_PER_TASK", tc.cpus)
-		if got := SlurmJobFromEnv(); got != tc.wantJob {
+		if got := JobFromEnv(); got != tc.wantJob {
 			t.Errorf("%+v: job %q, want %q", tc, got, tc.wantJob)
 		}
-		if got := SlurmCPUsFromEnv(); got != tc.wantCPUs {
+		if got := CPUsFromEnv(); got != tc.wantCPUs {
 			t.Errorf("%+v: cpus %d, want %d", tc, got, tc.wantCPUs)
 		}
 	}
 }
 
-// tinySweep is tinyBase swept over four points, then two of them again.
-const tinySweep = tinyBase + `sweep:
-  grid:
-    train.optimizer.adam.lr: [0.01, 0.02]
-    model[0].conv.filters: [2, 4]
-  include:
-    - {"train.optimizer.adam.lr": 0.02, "model[0].conv.filters": 2}
-    - {"train.optimizer.adam.lr": 0.01, "model[0].conv.filters": 2}
-`
-
 // noQueue is a Slurm queue with nothing in it.
-func noQueue(context.Context, []string) (SlurmQueue, error) { return SlurmQueue{}, nil }
+func noQueue(context.Context, []string) (Queue, error) { return Queue{}, nil }
 
-func TestPlanSlurmScript(t *testing.T) {
+func TestPlanScript(t *testing.T) {
 	file := writeExperiment(t, tinySweep)
 	results := t.TempDir()
-	arrays, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{
+	arrays, err := Plan(context.Background(), []string{file}, Options{
 		Results: results, Program: "/opt/cnnlab/bin/cnnlab", Sets: []string{"train.epochs=2", "name=tiny"},
 		Sbatch: [][]string{{"--partition=short"}, {"--comment", "lr sweep"}}, Queue: noQueue,
 	})
@@ -169,7 +160,7 @@ func TestPlanSlurmScript(t *testing.T) {
 			t.Errorf("skipped %+v", s)
 		}
 	}
-	if want := filepath.Join(results, "tiny", SlurmFolder); a.Dir != want {
+	if want := filepath.Join(results, "tiny", Folder); a.Dir != want {
 		t.Errorf("dir %s, want %s", a.Dir, want)
 	}
 	for _, want := range []string{
@@ -195,7 +186,7 @@ func TestPlanSlurmScript(t *testing.T) {
 	argsFile := filepath.Join(bin, "args")
 	fake := filepath.Join(bin, "cnnlab")
 	writeScript(t, fake, `printf '%s\n' "$@" > `+argsFile+"\n")
-	arrays, err = PlanSlurm(context.Background(), []string{file}, SlurmOptions{Results: results, Program: fake,
+	arrays, err = Plan(context.Background(), []string{file}, Options{Results: results, Program: fake,
 		Sets: []string{"train.epochs=2", "report.gallery=3"}, Force: true, Queue: noQueue})
 	if err != nil {
 		t.Fatal(err)
@@ -223,9 +214,9 @@ func TestPlanSlurmScript(t *testing.T) {
 	}
 }
 
-func TestPlanSlurmUserCPUs(t *testing.T) {
+func TestPlanUserCPUs(t *testing.T) {
 	file := writeExperiment(t, tinyBase)
-	arrays, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{Results: t.TempDir(), Program: "cnnlab",
+	arrays, err := Plan(context.Background(), []string{file}, Options{Results: t.TempDir(), Program: "cnnlab",
 		Sbatch: [][]string{{"-c", "4"}}, Queue: noQueue})
 	if err != nil {
 		t.Fatal(err)
@@ -234,7 +225,7 @@ func TestPlanSlurmUserCPUs(t *testing.T) {
 	if strings.Contains(s, "--cpus-per-task=1") || !strings.Contains(s, "#SBATCH -c 4\n") {
 		t.Errorf("the user's CPU count is not the only one:\n%s", s)
 	}
-	if _, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{Sbatch: [][]string{{"--array=1-2"}}, Queue: noQueue}); err == nil {
+	if _, err := Plan(context.Background(), []string{file}, Options{Sbatch: [][]string{{"--array=1-2"}}, Queue: noQueue}); err == nil {
 		t.Error("--array was accepted")
 	}
 }
@@ -266,13 +257,13 @@ cat `+filepath.Join(dir, "queue")+" 2>/dev/null\n")
 	return dir
 }
 
-func TestQuerySlurmQueue(t *testing.T) {
+func TestQueryQueue(t *testing.T) {
 	dir := fakeSlurm(t)
 	if err := os.WriteFile(filepath.Join(dir, "queue"), []byte("7_0|RUNNING\n7_1|PENDING\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	q, err := QuerySlurmQueue(context.Background(), []string{"7", "8"})
-	if err != nil || !reflect.DeepEqual(q, SlurmQueue{"7_0": "RUNNING", "7_1": "PENDING"}) {
+	q, err := QueryQueue(context.Background(), []string{"7", "8"})
+	if err != nil || !reflect.DeepEqual(q, Queue{"7_0": "RUNNING", "7_1": "PENDING"}) {
 		t.Fatalf("%v, %v", q, err)
 	}
 	args, _ := os.ReadFile(filepath.Join(dir, "squeue-args"))
@@ -280,34 +271,34 @@ func TestQuerySlurmQueue(t *testing.T) {
 		t.Errorf("squeue %s", args)
 	}
 	// A single job squeue no longer knows has ended.
-	if q, err := QuerySlurmQueue(context.Background(), []string{"99"}); err != nil || len(q) != 0 {
+	if q, err := QueryQueue(context.Background(), []string{"99"}); err != nil || len(q) != 0 {
 		t.Errorf("ended job: %v, %v", q, err)
 	}
-	if _, err := QuerySlurmQueue(context.Background(), []string{"99", "98"}); err == nil {
+	if _, err := QueryQueue(context.Background(), []string{"99", "98"}); err == nil {
 		t.Error("a failing squeue gave no error")
 	}
 }
 
 func TestSlurmWithoutSlurm(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	if err := SubmitSlurm(context.Background(), []*SlurmArray{{Tasks: []SlurmTask{{}}}}); !errors.Is(err, ErrNoSlurm) {
-		t.Errorf("submit: %v, want ErrNoSlurm", err)
+	if err := Submit(context.Background(), []*Array{{Tasks: []Task{{}}}}); !errors.Is(err, ErrNotInstalled) {
+		t.Errorf("submit: %v, want ErrNotInstalled", err)
 	}
-	if _, err := QuerySlurmQueue(context.Background(), []string{"1"}); !errors.Is(err, ErrNoSlurm) {
-		t.Errorf("queue: %v, want ErrNoSlurm", err)
+	if _, err := QueryQueue(context.Background(), []string{"1"}); !errors.Is(err, ErrNotInstalled) {
+		t.Errorf("queue: %v, want ErrNotInstalled", err)
 	}
-	if !strings.Contains(ErrNoSlurm.Error(), "--dry-run") {
-		t.Errorf("the message does not point to --dry-run: %v", ErrNoSlurm)
+	if !strings.Contains(ErrNotInstalled.Error(), "--dry-run") {
+		t.Errorf("the message does not point to --dry-run: %v", ErrNotInstalled)
 	}
 	// A dry run still plans, and the status of a sweep still reads its records.
 	file := writeExperiment(t, tinySweep)
 	results := t.TempDir()
-	arrays, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{Results: results, Program: "/x/cnnlab"})
+	arrays, err := Plan(context.Background(), []string{file}, Options{Results: results, Program: "/x/cnnlab"})
 	if err != nil || len(arrays) != 1 || len(arrays[0].Tasks) != 4 {
 		t.Fatalf("plan without Slurm: %v", err)
 	}
-	pts, err := SweepStatus(context.Background(), []string{file}, StatusOptions{Results: results})
-	if err != nil || len(pts) != 6 || pts[0].State != StatePending {
+	pts, err := Status(context.Background(), []string{file}, StatusOptions{Results: results})
+	if err != nil || len(pts) != 6 || pts[0].State != runner.StatePending {
 		t.Fatalf("status without Slurm: %+v, %v", pts, err)
 	}
 }
@@ -319,11 +310,11 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 	file := writeExperiment(t, tinySweep)
 	results := t.TempDir()
 	ctx := context.Background()
-	arrays, err := PlanSlurm(ctx, []string{file}, SlurmOptions{Results: results, Program: "/x/cnnlab"})
+	arrays, err := Plan(ctx, []string{file}, Options{Results: results, Program: "/x/cnnlab"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := SubmitSlurm(ctx, arrays); err != nil {
+	if err := Submit(ctx, arrays); err != nil {
 		t.Fatal(err)
 	}
 	a := arrays[0]
@@ -335,7 +326,7 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 			t.Errorf("%s is not the script (%v)", f, err)
 		}
 	}
-	var saved SlurmArray
+	var saved Array
 	if err := record.ReadJSON(filepath.Join(a.Dir, "4242.json"), &saved); err != nil {
 		t.Fatal(err)
 	}
@@ -355,17 +346,20 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 	// task that was killed.
 	writeStatus(t, results, a.Tasks[1].RunID, record.Status{State: record.StateStopped, Epoch: 2})
 	writeStatus(t, results, a.Tasks[2].RunID, record.Status{State: record.StateRunning, Epoch: 1, SlurmJob: "4000_7"})
-	pts, err := SweepStatus(ctx, []string{file}, StatusOptions{Results: results})
+	pts, err := Status(ctx, []string{file}, StatusOptions{Results: results})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []struct{ state, job, note string }{
+	want := []struct {
+		state     record.State
+		job, note string
+	}{
 		{record.StateRunning, "4242_0", ""},
-		{StateQueued, "4242_1", "resumes at epoch 3"},
-		{StateQueued, "4242_2", "resumes at epoch 2"},
-		{StatePending, "", ""},
-		{StateQueued, "4242_2", "resumes at epoch 2"}, // the same run as point 2
-		{record.StateRunning, "4242_0", ""},           // and as point 0
+		{runner.StateQueued, "4242_1", "resumes at epoch 3"},
+		{runner.StateQueued, "4242_2", "resumes at epoch 2"},
+		{runner.StatePending, "", ""},
+		{runner.StateQueued, "4242_2", "resumes at epoch 2"}, // the same run as point 2
+		{record.StateRunning, "4242_0", ""},                  // and as point 0
 	}
 	for i, p := range pts {
 		if p.State != want[i].state || p.SlurmJob != want[i].job || p.Note != want[i].note || p.Point != i {
@@ -375,7 +369,7 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 
 	// Submitting again sends only the point that is neither queued nor
 	// running.
-	again, err := PlanSlurm(ctx, []string{file}, SlurmOptions{Results: results, Program: "/x/cnnlab"})
+	again, err := Plan(ctx, []string{file}, Options{Results: results, Program: "/x/cnnlab"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,7 +390,7 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	writeStatus(t, results, a.Tasks[0].RunID, record.Status{State: record.StateRunning, Epoch: 1, SlurmJob: "4242_0"})
-	pts, err = SweepStatus(ctx, []string{file}, StatusOptions{Results: results})
+	pts, err = Status(ctx, []string{file}, StatusOptions{Results: results})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -414,14 +408,14 @@ func TestSlurmSubmitAndStatus(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "queue"), []byte("5000|RUNNING\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pts, err = SweepStatus(ctx, []string{file}, StatusOptions{Results: results})
+	pts, err = Status(ctx, []string{file}, StatusOptions{Results: results})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p := pts[3]; p.State != record.StateRunning || p.SlurmJob != "5000" {
 		t.Errorf("point 3 in job 5000: %s %q", p.State, p.SlurmJob)
 	}
-	again, err = PlanSlurm(ctx, []string{file}, SlurmOptions{Results: results, Program: "/x/cnnlab"})
+	again, err = Plan(ctx, []string{file}, Options{Results: results, Program: "/x/cnnlab"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,13 +437,13 @@ func writeStatus(t *testing.T, results, id string, st record.Status) {
 	}
 }
 
-// TestPlanSlurmSkipsDoneRuns trains a sweep locally, then checks that a
+// TestPlanSkipsDoneRuns trains a sweep locally, then checks that a
 // submission leaves out its finished runs and takes a failed one.
-func TestPlanSlurmSkipsDoneRuns(t *testing.T) {
+func TestPlanSkipsDoneRuns(t *testing.T) {
 	text := strings.Replace(tinyBase, "epochs: 3", "epochs: 1", 1) + "sweep:\n  grid:\n    model[0].conv.filters: [2, 3]\n"
 	file := writeExperiment(t, text)
 	results := t.TempDir()
-	sum, out := run(t, context.Background(), file, results, nil, false)
+	sum, out := runLocal(t, context.Background(), file, results, false)
 	if sum.Failed() > 0 {
 		t.Fatalf("local sweep failed:\n%s", out)
 	}
@@ -459,79 +453,26 @@ func TestPlanSlurmSkipsDoneRuns(t *testing.T) {
 	if err := record.WriteJSON(filepath.Join(failed.Dir, record.StatusFile), st); err != nil {
 		t.Fatal(err)
 	}
-	arrays, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{Results: results, Program: "cnnlab", Queue: noQueue})
+	arrays, err := Plan(context.Background(), []string{file}, Options{Results: results, Program: "cnnlab", Queue: noQueue})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a := arrays[0]
-	if len(a.Tasks) != 1 || a.Tasks[0].Point != 1 || len(a.Skipped) != 1 || a.Skipped[0].Reason != record.StateDone {
+	if len(a.Tasks) != 1 || a.Tasks[0].Point != 1 || len(a.Skipped) != 1 || a.Skipped[0].Reason != string(record.StateDone) {
 		t.Fatalf("tasks %+v, skipped %+v; want point 1 only, point 0 done", a.Tasks, a.Skipped)
 	}
-	pts, err := SweepStatus(context.Background(), []string{file}, StatusOptions{Results: results, Queue: noQueue})
+	pts, err := Status(context.Background(), []string{file}, StatusOptions{Results: results, Queue: noQueue})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if pts[0].State != record.StateDone || pts[1].State != record.StateFailed || pts[1].Note != "out of memory" {
 		t.Errorf("status %+v", pts)
 	}
-	forced, err := PlanSlurm(context.Background(), []string{file}, SlurmOptions{Results: results, Program: "cnnlab", Queue: noQueue, Force: true})
+	forced, err := Plan(context.Background(), []string{file}, Options{Results: results, Program: "cnnlab", Queue: noQueue, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(forced[0].Tasks) != 2 {
 		t.Errorf("--force: %d tasks, want 2", len(forced[0].Tasks))
-	}
-}
-
-// TestRunPoints trains single points of a sweep, as Slurm tasks do, and
-// checks that each ends bit for bit as in a whole local sweep.
-func TestRunPoints(t *testing.T) {
-	text := strings.Replace(tinySweep, "epochs: 3", "epochs: 2", 1)
-	file := writeExperiment(t, text)
-	whole := t.TempDir()
-	sum, out := run(t, context.Background(), file, whole, nil, false)
-	if len(sum.Runs) != 6 || sum.Failed() > 0 {
-		t.Fatalf("whole sweep: %+v\n%s", sum.Runs, out)
-	}
-	single := t.TempDir()
-	for _, tc := range []struct {
-		point int
-		same  int // the point of the whole sweep whose run it is
-	}{{3, 3}, {0, 0}, {5, 0}} {
-		var buf strings.Builder
-		got, err := Run(context.Background(), []string{file}, Options{Results: single, Out: &buf, LoadSet: syntheticLoader,
-			Points: []int{tc.point}, CPUs: 1, SlurmJob: "77_1"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(got.Runs) != 1 {
-			t.Fatalf("point %d: %d runs, want 1", tc.point, len(got.Runs))
-		}
-		r := got.Runs[0]
-		if r.RunID != sum.Runs[tc.same].RunID {
-			t.Errorf("point %d trained run %s, want %s", tc.point, r.RunID, sum.Runs[tc.same].RunID)
-		}
-		if tc.point == 5 {
-			if !r.Skipped {
-				t.Errorf("point 5, the same run as point 0: not skipped: %+v", r)
-			}
-			continue
-		}
-		if r.State != record.StateDone {
-			t.Fatalf("point %d: %s %s\n%s", tc.point, r.State, r.Error, buf.String())
-		}
-		if st := readStatus(t, r.Dir); st.SlurmJob != "77_1" {
-			t.Errorf("point %d: status names Slurm job %q, want 77_1", tc.point, st.SlurmJob)
-		}
-		var env record.Env
-		if err := record.ReadJSON(filepath.Join(r.Dir, record.EnvFile), &env); err != nil || env.Threads != 1 {
-			t.Errorf("point %d: trained on %d threads (%v), want 1", tc.point, env.Threads, err)
-		}
-		compareFinal(t, readFinal(t, sum.Runs[tc.same].Dir), readFinal(t, r.Dir))
-	}
-	for _, pts := range [][]int{{6}, {-1}, {1, 1}} {
-		if _, err := Run(context.Background(), []string{file}, Options{Results: single, LoadSet: syntheticLoader, Points: pts}); err == nil {
-			t.Errorf("points %v accepted", pts)
-		}
 	}
 }

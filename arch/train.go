@@ -1,0 +1,45 @@
+package arch
+
+import (
+	"fmt"
+
+	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/nn"
+)
+
+// Optimizer builds the engine's optimizer for an experiment's
+// train.optimizer, with its settings; the learning rate is given to each
+// step by the schedule.
+func Optimizer(o experiments.Optimizer) (nn.Optimizer, error) {
+	switch o.Kind {
+	case experiments.OptSGD:
+		return nn.NewSGD(nn.SGDConfig{Momentum: float32(o.Momentum), Nesterov: o.Nesterov}), nil
+	case experiments.OptAdam:
+		return nn.NewAdam(nn.AdamConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps)}), nil
+	case experiments.OptAdamW:
+		return nn.NewAdamW(nn.AdamWConfig{Beta1: float32(o.Beta1), Beta2: float32(o.Beta2), Eps: float32(o.Eps),
+			WeightDecay: float32(o.WeightDecay)}), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q", o.Kind)
+}
+
+// Schedule is the engine's learning-rate schedule for an experiment's
+// train.schedule, checked.
+func Schedule(s experiments.Schedule) (nn.Schedule, error) {
+	ns := nn.Schedule{Kind: nn.ScheduleKind(s.Kind), StepEvery: s.Every, StepFactor: float32(s.Factor), WarmupEpochs: s.Warmup}
+	if err := ns.Validate(); err != nil {
+		return nn.Schedule{}, err
+	}
+	return ns, nil
+}
+
+// L2 is the coupled weight decay the engine adds to the gradients of
+// weights: train.l2, plus the optimizer's weight_decay unless the optimizer
+// decays weights itself (AdamW).
+func L2(tr experiments.Train) float32 {
+	decay := float32(tr.L2)
+	if tr.Optimizer.Kind != experiments.OptAdamW {
+		decay += float32(tr.Optimizer.WeightDecay)
+	}
+	return decay
+}
