@@ -4,6 +4,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxParts bounds how many blocks of C one call is split into.
@@ -42,24 +43,46 @@ func Threads() int {
 }
 
 // job is one call split into parts, shared by the caller and the workers
-// it woke. Each takes parts until none are left.
+// it woke. Each takes parts until none are left. A worker may arrive after
+// the caller has done every part (a slow wake); it then finds nothing to do,
+// and the caller does not wait for it: the caller waits only for parts
+// under way, and the job is recycled by whichever of them lets go last.
 type job struct {
-	kern  *kernel
-	prob  problem
-	parts []rect
-	next  atomic.Int32
-	done  chan struct{} // one token per woken worker, sent when it has finished
+	kern     *kernel
+	prob     problem
+	parts    []rect
+	next     atomic.Int32  // the next part to take
+	finished atomic.Int32  // parts done
+	refs     atomic.Int32  // the caller and the workers woken, until each lets go
+	done     chan struct{} // a token when a worker finishes the last part
 }
 
-func (j *job) work(ws *workspace) {
+// work takes and computes parts until none are left. It reports whether it
+// finished the last part of the job.
+func (j *job) work(ws *workspace) (last bool) {
 	for {
 		i := int(j.next.Add(1)) - 1
 		if i >= len(j.parts) {
-			return
+			return last
 		}
 		ws.compute(j.kern, &j.prob, j.parts[i])
+		last = int(j.finished.Add(1)) == len(j.parts)
 	}
 }
+
+// release lets go of j, recycling it if nobody else holds it.
+func (j *job) release() {
+	if j.refs.Add(-1) == 0 {
+		putJob(j)
+	}
+}
+
+// spinTime is how long a worker looks for its next job, and the caller for
+// the end of the workers' parts, before parking. Waking a parked goroutine
+// takes ~5 µs on bare metal but was measured at ~70 µs on virtual machines,
+// as long as a whole product of a few MFLOP; the products of one training
+// step follow each other more closely than this.
+const spinTime = 100 * time.Microsecond
 
 // pool holds the persistent workers and the buffers of calls in flight.
 var pool struct {
@@ -71,28 +94,71 @@ var pool struct {
 }
 
 func init() {
-	pool.jobs = make(chan *job, maxParts)
+	pool.jobs = make(chan *job, maxJobs*maxParts)
 }
 
 // worker runs parts of jobs with its own packing buffers.
 func worker() {
 	ws := new(workspace)
-	for j := range pool.jobs {
-		j.work(ws)
-		j.done <- struct{}{}
+	for {
+		j := receive(pool.jobs)
+		last, done := j.work(ws), j.done
+		// Let go before signalling, so that the caller finds j free for
+		// its next call. The caller holds j until it has the token.
+		j.release()
+		if last {
+			done <- struct{}{}
+		}
 	}
 }
 
-// getJob takes a job from the free list, or makes one.
+// receive takes a value from ch, looking for one for spinTime before
+// blocking. A value sent to a buffered channel while nobody is blocked in a
+// receive is taken without waking a parked goroutine.
+func receive[T any](ch chan T) T {
+	select {
+	case v := <-ch:
+		return v
+	default:
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
+		select {
+		case v := <-ch:
+			return v
+		default:
+		}
+		if i%64 == 0 {
+			if time.Since(start) > spinTime {
+				break
+			}
+			runtime.Gosched() // let other goroutines have this thread
+		}
+	}
+	return <-ch
+}
+
+// maxJobs bounds the jobs in flight: calls from several goroutines at once,
+// and jobs that a late worker still holds. They are made together, at the
+// first call that shares its work.
+const maxJobs = 8
+
+// getJob takes a job from the free list, or returns nil if all are in use.
 func getJob() *job {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
+	if pool.freeJobs == nil {
+		pool.freeJobs = make([]*job, maxJobs)
+		for i := range pool.freeJobs {
+			pool.freeJobs[i] = &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, 1)}
+		}
+	}
 	if n := len(pool.freeJobs); n > 0 {
 		j := pool.freeJobs[n-1]
 		pool.freeJobs = pool.freeJobs[:n-1]
 		return j
 	}
-	return &job{parts: make([]rect, 0, maxParts), done: make(chan struct{}, maxParts)}
+	return nil
 }
 
 func putJob(j *job) {
@@ -132,6 +198,9 @@ func startWorkers(n int) {
 
 // run computes p with kern, split over up to Threads() threads.
 func run(kern *kernel, p problem) {
+	if swapRoles(kern, p.m, p.n) {
+		p = p.swapped()
+	}
 	ws := getWorkspace()
 	defer putWorkspace(ws)
 	if flops(p.m, p.n, p.k) < 2*minPartFlops {
@@ -140,21 +209,28 @@ func run(kern *kernel, p problem) {
 		return
 	}
 	j := getJob()
+	if j == nil {
+		// Every job is in use (many concurrent calls, or late workers):
+		// do it all here, which gives the same result.
+		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
+		return
+	}
 	j.kern, j.prob = kern, p
 	j.parts = partition(j.parts[:0], kern, p.m, p.n, p.k, Threads())
 	j.next.Store(0)
+	j.finished.Store(0)
 	helpers := len(j.parts) - 1
+	j.refs.Store(int32(helpers + 1))
 	if helpers > 0 {
 		startWorkers(helpers)
 		for range helpers {
 			pool.jobs <- j
 		}
 	}
-	j.work(ws)
-	for range helpers {
-		<-j.done
+	if !j.work(ws) {
+		receive(j.done) // a worker finishes the last part
 	}
-	putJob(j)
+	j.release()
 }
 
 // flops is the arithmetic of an m×n×k product, without overflow on 32-bit
