@@ -40,6 +40,11 @@ func TestSchemaCommandPrintsCommittedSchema(t *testing.T) {
 	if !bytes.Equal(out.Bytes(), want) {
 		t.Fatal("cnnlab schema differs from experiments/cnnlab.schema.json; regenerate it with\n\tgo run ./cmd/cnnlab schema > experiments/cnnlab.schema.json")
 	}
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"schema", "extra"}, &out, &errb); code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), "takes no arguments") {
+		t.Errorf("cnnlab schema extra: exit %d, stdout %d bytes, stderr %q; want 2, nothing, a usage error", code, out.Len(), errb.String())
+	}
 }
 
 // TestSchemaAndValidateReject checks that the schema and cnnlab validate
