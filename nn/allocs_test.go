@@ -28,6 +28,9 @@ func TestTrainStepAllocatesNothingAfterGC(t *testing.T) {
 	if raceDetector {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
+	if testing.Short() {
+		t.Skip("trains the seed networks; minutes under emulation (the arm64 tests run -short)")
+	}
 	gemm.SetThreads(2)
 	defer gemm.SetThreads(0)
 	for _, tc := range []struct {
