@@ -146,8 +146,8 @@ func (g *graph) spatial(x value, name string) value {
 	if x.rank == 4 {
 		return x
 	}
-	axes := g.init(name+":axes", []int64{2}, nil)
-	g.inits[len(g.inits)-1].ints = []int64{2, 3}
+	g.inits = append(g.inits, tensor{name: name + ":axes", dims: []int64{2}, ints: []int64{2, 3}})
+	axes := name + ":axes"
 	return value{name: g.op("Unsqueeze", name, []string{x.name, axes}), shape: x.shape, rank: 4}
 }
 

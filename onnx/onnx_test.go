@@ -61,6 +61,7 @@ var (
 			Shortcut: []nn.LayerSpec{{Kind: nn.KindGlobalMaxPool}},
 		}},
 		{Kind: nn.KindFlatten},
+		{Kind: nn.KindConv, Filters: 7, KernelH: 1, KernelW: 1}, // on a flat input: 1×1×8
 		{Kind: nn.KindDense, Units: 16},
 		{Kind: nn.KindReLU},
 		{Kind: nn.KindDense, Units: 5, NoBias: true},
@@ -115,7 +116,7 @@ func TestEveryKindExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"Conv", "BatchNormalization", "LeakyRelu", "Erf", "AveragePool", "MaxPool", "GlobalAveragePool",
-		"GlobalMaxPool", "Gemm", "Softmax", "Tanh", "Sigmoid", "Add", "Mul", "Flatten"} {
+		"GlobalMaxPool", "Gemm", "Softmax", "Tanh", "Sigmoid", "Add", "Mul", "Flatten", "Unsqueeze"} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("the model has no %s node", want)
 		}
