@@ -235,7 +235,7 @@ func TestMoreShapeErrors(t *testing.T) {
 			`--set model=[flatten, {conv: {filters: 4, kernel: 1}}]: model[1] conv1: a conv layer needs an image-shaped input, but it comes after flatten or dense (input 1×1×784)`},
 		// The same problem at every point of a sweep is reported once, unlabelled.
 		{sweep, []string{"model[3].dense.units=3"},
-			`../experiments/testdata/good/base.yaml:10:5: model[3] dense1: the last layer has 3 outputs but mnist has 10 classes`},
+			`../experiments/testdata/good/base.yaml:11:5: model[3] dense1: the last layer has 3 outputs but mnist has 10 classes`},
 	}
 	for _, tt := range tests {
 		err := Check(load(t, tt.file, tt.sets...))

@@ -84,7 +84,7 @@ func (d *decoder) blockDefs(fl field) map[string]*blockDef {
 			d.errorf(k, "%s: block given twice", p)
 			continue
 		}
-		f := d.fields(v, p, "params", "layers")
+		f := d.fields(v, p, names(blockKeys)...)
 		def := &blockDef{name: name, values: map[string]*node{}}
 		if pf, ok := f["params"]; ok && !pf.val.isNull() {
 			if !pf.val.isMap() {

@@ -300,7 +300,7 @@ var namePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 func decodeExperiment(root *node, file string) (*Experiment, ErrorList) {
 	d := &decoder{}
 	e := &Experiment{File: file}
-	top := d.fields(root, "", "name", "description", "data", "blocks", "model", "train", "report", "sweep", "extends")
+	top := d.fields(root, "", formatKeys()...)
 	e.Name = d.textField(top, "name", "", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
 	if err := CheckName(e.Name); err != nil {
 		if f, ok := top["name"]; ok {
@@ -347,7 +347,7 @@ func decodeExperiment(root *node, file string) (*Experiment, ErrorList) {
 // without error.
 func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	const p = "data"
-	f := d.fields(fl.val, p, "set", "path", "size", "channels", "split", "preprocess", "augment")
+	f := d.fields(fl.val, p, formatKeys("data")...)
 	start := len(d.errs) // an unknown key of data: is no reason to leave shapes unchecked
 	sets := kindStrings([]SetName{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder})
 	setField, hasSet := f["set"]
@@ -397,7 +397,7 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	}
 	inputOK = len(d.errs) == start && data.Set != ""
 
-	sf := d.fields(f["split"].val, "data.split", "train", "val", "test")
+	sf := d.fields(f["split"].val, "data.split", formatKeys("data", "split")...)
 	sp := &data.Split
 	if isBuiltin {
 		sp.Val = d.intField(sf, "val", "data.split", 5000, 1, int64(builtin.Train-1))
@@ -455,18 +455,18 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 			pp := ip + "." + string(kind)
 			switch kind {
 			case AugmentFlip:
-				d.fields(params, pp)
+				d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
 				if isBuiltin && builtin.Digits {
 					d.errorf(kn, "%s: a horizontal flip turns digits into other shapes; not for %s", ip, data.Set)
 				}
 			case AugmentCrop:
-				pf := d.fields(params, pp, "pad")
+				pf := d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
 				a.Pad = d.intField(pf, "pad", pp, 4, 1, 1024)
 				if data.Size > 0 && a.Pad >= data.Size {
 					d.errorf(kn, "%s: pad %d must be smaller than the %d-pixel image", ip, a.Pad, data.Size)
 				}
 			case AugmentCutout:
-				pf := d.fields(params, pp, "size")
+				pf := d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
 				a.Size = d.intField(pf, "size", pp, 8, 1, 4096)
 				if data.Size > 0 && a.Size > data.Size {
 					d.errorf(kn, "%s: size %d is larger than the %d-pixel image", ip, a.Size, data.Size)
@@ -769,15 +769,9 @@ func (d *decoder) padding(f map[string]field, key, p string, lo, hi int64) nn.Va
 	return nn.Value{Text: mode}
 }
 
-var optimizerKeys = map[OptimizerKind][]string{
-	OptSGD:   {"lr", "momentum", "nesterov"},
-	OptAdam:  {"lr", "beta1", "beta2", "eps"},
-	OptAdamW: {"lr", "beta1", "beta2", "eps", "weight_decay"},
-}
-
 func (d *decoder) train(fl field, t *Train) {
 	const p = "train"
-	f := d.fields(fl.val, p, "epochs", "batch", "optimizer", "schedule", "l2", "seed", "early_stop", "clip_norm", "label_smoothing")
+	f := d.fields(fl.val, p, formatKeys("train")...)
 	t.Epochs = d.intField(f, "epochs", p, 10, 1, 100_000)
 	t.Batch = d.intField(f, "batch", p, 64, 1, 1<<16)
 	t.L2 = d.floatField(f, "l2", p, 0, nonNegative)
@@ -795,7 +789,7 @@ func (d *decoder) train(fl field, t *Train) {
 			if k, ok := enumVal(d, kn, op, "optimizer", OptSGD, OptAdam, OptAdamW); ok {
 				o.Kind = k
 				op += "." + string(k)
-				of = d.fields(params, op, optimizerKeys[k]...)
+				of = d.fields(params, op, formatKeys("train", "optimizer", string(k))...)
 			}
 		}
 	}
@@ -828,7 +822,7 @@ func (d *decoder) train(fl field, t *Train) {
 				sp += "." + string(k)
 				var sf map[string]field
 				if k == ScheduleStep {
-					sf = d.fields(params, sp, "every", "factor", "warmup")
+					sf = d.fields(params, sp, formatKeys("train", "schedule", string(k))...)
 					if _, ok := sf["every"]; !ok {
 						if params == nil {
 							d.errorf(kn, "%s: missing every (write {step: {every: 5, factor: 0.1}})", sp)
@@ -839,7 +833,7 @@ func (d *decoder) train(fl field, t *Train) {
 					s.Every = d.intField(sf, "every", sp, 1, 1, 100_000)
 					s.Factor = d.floatField(sf, "factor", sp, 0.1, unitExclusive)
 				} else {
-					sf = d.fields(params, sp, "warmup")
+					sf = d.fields(params, sp, formatKeys("train", "schedule", string(k))...)
 				}
 				s.Warmup = d.intField(sf, "warmup", sp, 0, 0, 100_000)
 				if w, ok := sf["warmup"]; ok && s.Warmup >= t.Epochs && t.Epochs > 0 {
@@ -851,7 +845,7 @@ func (d *decoder) train(fl field, t *Train) {
 
 	if x, ok := f["early_stop"]; ok && !x.val.isNull() {
 		ep := p + ".early_stop"
-		ef := d.fields(x.val, ep, "metric", "patience")
+		ef := d.fields(x.val, ep, formatKeys("train", "early_stop")...)
 		es := &EarlyStop{}
 		es.Metric = enumField(d, ef, "metric", ep, "metric", MetricValAcc, MetricValAcc, MetricValLoss)
 		if _, ok := ef["patience"]; !ok && x.val.isMap() {
@@ -864,8 +858,8 @@ func (d *decoder) train(fl field, t *Train) {
 
 func (d *decoder) report(fl field, r *Report) {
 	const p = "report"
-	f := d.fields(fl.val, p, "gallery", "feature_maps")
+	f := d.fields(fl.val, p, formatKeys("report")...)
 	r.Gallery = d.intField(f, "gallery", p, 24, 0, 1000)
-	ff := d.fields(f["feature_maps"].val, p+".feature_maps", "images")
+	ff := d.fields(f["feature_maps"].val, p+".feature_maps", formatKeys("report", "feature_maps")...)
 	r.FeatureMaps.Images = d.intField(ff, "images", p+".feature_maps", 4, 0, 64)
 }

@@ -66,6 +66,13 @@
 // A mapping in a file that extends another is merged key by key into the
 // inherited one; a list (such as model) replaces the inherited list whole; a
 // key set to null removes the inherited key.
+//
+// The keys of the sections other than the layers, with their types,
+// descriptions, defaults and bounds, are one table (format.go) that the
+// decoder takes its keys from; Schema writes a JSON Schema of the whole
+// format from it and nn.Kinds, for editors (`cnnlab schema`, kept as
+// experiments/cnnlab.schema.json, named by the first line of experiment
+// files: `# yaml-language-server: $schema=../cnnlab.schema.json`).
 package experiments
 
 import "github.com/cnnlab/cnnlab/nn"

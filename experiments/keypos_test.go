@@ -12,8 +12,8 @@ func TestKeyPos(t *testing.T) {
 		path string
 		want Pos
 	}{
-		{"testdata/good/folder.yaml", nil, "data.path", Pos{"testdata/good/folder.yaml", 4, 3}},
-		{"testdata/good/folder.yaml", nil, "data.split", Pos{"testdata/good/folder.yaml", 7, 3}},
+		{"testdata/good/folder.yaml", nil, "data.path", Pos{"testdata/good/folder.yaml", 5, 3}},
+		{"testdata/good/folder.yaml", nil, "data.split", Pos{"testdata/good/folder.yaml", 8, 3}},
 		{"testdata/good/folder.yaml", []string{"data.path=elsewhere"}, "data.path", Pos{File: "--set data.path=elsewhere"}},
 		{"testdata/good/folder.yaml", nil, "train.epochs", Pos{File: "testdata/good/folder.yaml"}},
 		{"testdata/good/folder.yaml", nil, "model[0]", Pos{File: "testdata/good/folder.yaml"}},

@@ -162,8 +162,8 @@ func TestExtendsChain(t *testing.T) {
 	if l.Name != "first" || l.Value("kernel") != (nn.Value{H: 3, W: 5}) || l.Value("padding") != (nn.Value{Text: string(nn.PadExplicit), H: 1, W: 2}) || l.Value("stride") != (nn.Value{H: 1, W: 1}) {
 		t.Errorf("first layer %+v", l)
 	}
-	if l.At.File != "testdata/good/child.yaml" || l.At.Line != 7 {
-		t.Errorf("first layer at %v, want child.yaml:7", l.At)
+	if l.At.File != "testdata/good/child.yaml" || l.At.Line != 8 {
+		t.Errorf("first layer at %v, want child.yaml:8", l.At)
 	}
 	if got := []string{e.Model[1].Name, e.Model[2].Name, e.Model[3].Name}; !reflect.DeepEqual(got, []string{"relu1", "flatten1", "dense1"}) {
 		t.Errorf("generated names %q", got)

@@ -288,7 +288,7 @@ func shortKey(key string) string {
 func parseSweep(n *node, at Pos) (*Sweep, ErrorList) {
 	d := &decoder{}
 	sw := &Sweep{Seeds: 1}
-	f := d.fields(n, "sweep", "variants", "grid", "zip", "include", "exclude", "seeds")
+	f := d.fields(n, "sweep", formatKeys("sweep")...)
 	sw.Seeds = d.intField(f, "seeds", "sweep", 1, 1, MaxRuns)
 	swept := map[string]Pos{}
 	axis := func(k, v *node, where string) (Axis, bool) {

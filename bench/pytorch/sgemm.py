@@ -8,9 +8,12 @@ C = op(A)·op(B) with op(A) M×K and op(B) K×N, all row-major; a transposed
 operand is stored transposed and multiplied through a transposed view, so
 the BLAS sees the same layout as cnnlab's gemm.Sgemm with transA/transB.
 Each product runs once to warm up, then repeats for at least --min-time
-seconds (and 3 times). Prints one line per library and shape:
+seconds (and 3 times). Prints one line per library and shape, with the
+mean and the rate at the 10th percentile of call times (the steadier
+measure on a shared machine; both include Python's call overhead, about a
+microsecond):
 
-    result impl=numpy shape=square1024 m=1024 n=1024 k=1024 gflops=123.4
+    result impl=numpy shape=square1024 m=1024 n=1024 k=1024 gflops=123.4 p10_gflops=130.2
 
 OPENBLAS_NUM_THREADS and OMP_NUM_THREADS default to --threads; torch gets
 torch.set_num_threads(--threads). Runs with Debian's /usr/bin/python3 and the
@@ -38,15 +41,19 @@ def parse_shape(s):
 
 
 def timed(run, min_time):
-    """Runs run once, then repeatedly for min_time seconds; returns seconds per call."""
+    """Runs run once, then repeatedly for min_time seconds; returns the mean
+    seconds per call and the 10th percentile of call times."""
     run()
-    reps, start = 0, time.perf_counter()
+    reps, start, times = 0, time.perf_counter(), []
     while True:
+        t0 = time.perf_counter()
         run()
+        times.append(time.perf_counter() - t0)
         reps += 1
         elapsed = time.perf_counter() - start
         if elapsed >= min_time and reps >= 3:
-            return elapsed / reps
+            times.sort()
+            return elapsed / reps, times[len(times) // 10]
 
 
 def main(argv):
@@ -73,15 +80,15 @@ def main(argv):
         for impl in impls:
             if impl == "numpy":
                 x, y = (a.T if ta else a), (b.T if tb else b)
-                sec = timed(lambda: np.matmul(x, y, out=c), args.min_time)
+                sec, p10 = timed(lambda: np.matmul(x, y, out=c), args.min_time)
             elif impl == "torch":
                 ta_, tb_, tc = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(c)
                 x, y = (ta_.t() if ta else ta_), (tb_.t() if tb else tb_)
-                sec = timed(lambda: torch.mm(x, y, out=tc), args.min_time)
+                sec, p10 = timed(lambda: torch.mm(x, y, out=tc), args.min_time)
             else:
                 ap.error("unknown --impl %r (want numpy or torch)" % impl)
-            print("result impl=%s shape=%s m=%d n=%d k=%d gflops=%.1f"
-                  % (impl, name, m, n, k, flops / sec / 1e9), flush=True)
+            print("result impl=%s shape=%s m=%d n=%d k=%d gflops=%.1f p10_gflops=%.1f"
+                  % (impl, name, m, n, k, flops / sec / 1e9, flops / p10 / 1e9), flush=True)
     return 0
 
 

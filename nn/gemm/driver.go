@@ -13,6 +13,10 @@ type problem struct {
 	ldb            int
 	c              []float32
 	ldc            int
+	// transC says C is stored transposed: element (i, j) of the product is
+	// c[j·ldc+i]. Sgemm computes a product with few columns as
+	// Cᵀ = op(B)ᵀ·op(A)ᵀ, whose tiles fit it better (see swapRoles).
+	transC bool
 }
 
 // rect is a block of C: rows i0..i1, columns j0..j1.
@@ -21,6 +25,7 @@ type rect struct{ i0, i1, j0, j1 int }
 // workspace holds one thread's packing buffers, reused from call to call.
 type workspace struct {
 	a, b []float32
+	tile []float32 // one mr×nr tile of a transposed C (see problem.transC)
 }
 
 // grow returns buf with length n, reallocating only when it is too small.
@@ -51,40 +56,134 @@ func kcFor(kern *kernel, k int) int {
 
 // compute does the part r of C: C[r] = alpha·op(A)[r rows]·op(B)[r cols] + beta·C[r].
 func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
-	mr, nr := kern.mr, kern.nr
+	nr := kern.nr
 	kc := kcFor(kern, p.k)
 	ws.reserve(kern, p, r)
-	micro := kern.micro
+	if r.i1-r.i0 <= kern.mc {
+		// One block of rows: pack it once per block of k, then B one panel
+		// at a time, used while it is in L1, instead of packing nc columns
+		// to memory and reading them back (this matters most when C is
+		// wide and short, as a transposed C with few columns is: each
+		// panel of B then serves only a tile or two).
+		strip := nr
+		for pc := 0; pc < p.k; pc += kc {
+			kb := min(kc, p.k-pc)
+			packA(ws.a, kern, p, r.i0, r.i1-r.i0, pc, kb)
+			for jc := r.j0; jc < r.j1; jc += strip {
+				nc := min(strip, r.j1-jc)
+				packB(ws.b, kern, p, pc, kb, jc, nc)
+				ws.block(kern, p, pc, kb, r.i0, r.i1-r.i0, jc, nc)
+			}
+		}
+		return
+	}
 	for jc := r.j0; jc < r.j1; jc += kern.nc {
 		nc := min(kern.nc, r.j1-jc)
 		for pc := 0; pc < p.k; pc += kc {
 			kb := min(kc, p.k-pc)
 			packB(ws.b, kern, p, pc, kb, jc, nc)
-			beta := p.beta
-			if pc > 0 {
-				beta = 1
-			}
 			for ic := r.i0; ic < r.i1; ic += kern.mc {
 				mc := min(kern.mc, r.i1-ic)
 				packA(ws.a, kern, p, ic, mc, pc, kb)
-				for jr := 0; jr < nc; jr += nr {
-					bp := &ws.b[jr*kb]
-					nrr := min(nr, nc-jr)
-					for ir := 0; ir < mc; ir += mr {
-						micro(kb, &ws.a[ir*kb], bp, &p.c[(ic+ir)*p.ldc+jc+jr], p.ldc, p.alpha, beta, min(mr, mc-ir), nrr)
-					}
-				}
+				ws.block(kern, p, pc, kb, ic, mc, jc, nc)
 			}
 		}
 	}
 }
 
-// reserve sizes the packing buffers for computing the part r of p (or any
-// part as large).
+// block runs the micro-kernel over the mc×nc block of C at row ic, column jc
+// from the packed panels of A (ws.a) and B (ws.b) for steps pc..pc+kb of k.
+func (ws *workspace) block(kern *kernel, p *problem, pc, kb, ic, mc, jc, nc int) {
+	mr, nr := kern.mr, kern.nr
+	beta := p.beta
+	if pc > 0 {
+		beta = 1
+	}
+	if p.transC {
+		for jr := 0; jr < nc; jr += nr {
+			for ir := 0; ir < mc; ir += mr {
+				ws.microT(kern, kb, &ws.a[ir*kb], &ws.b[jr*kb], p, ic+ir, jc+jr, beta, min(mr, mc-ir), min(nr, nc-jr))
+			}
+		}
+		return
+	}
+	micro, alpha, c, ldc := kern.micro, p.alpha, p.c, p.ldc
+	for jr := 0; jr < nc; jr += nr {
+		bp := &ws.b[jr*kb]
+		nrr := min(nr, nc-jr)
+		for ir := 0; ir < mc; ir += mr {
+			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, min(mr, mc-ir), nrr)
+		}
+	}
+}
+
+// microT runs the micro-kernel for the tile at row i, column j of a
+// transposed C (p.transC) through ws.tile: the old values are copied in
+// (when beta ≠ 0), the kernel computes the whole tile there with the same
+// arithmetic as in place, and the mr×nr values are copied out.
+func (ws *workspace) microT(kern *kernel, k int, a, b *float32, p *problem, i, j int, beta float32, mr, nr int) {
+	tile, c, ldc, w := ws.tile, p.c, p.ldc, kern.nr
+	if tb := kern.transposeBlock; kern.transpose != nil {
+		// Column jj of the tile is mr contiguous values of C.
+		if beta != 0 {
+			for jj := 0; jj < nr; jj += tb {
+				kern.transpose(&c[(j+jj)*ldc+i], ldc, &tile[jj], w, min(tb, nr-jj), mr, tb)
+			}
+		}
+		kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w)
+		for jj := 0; jj < nr; jj += tb {
+			kern.transpose(&tile[jj], w, &c[(j+jj)*ldc+i], ldc, mr, min(tb, nr-jj), mr)
+		}
+		return
+	}
+	if beta != 0 {
+		for jj := 0; jj < nr; jj++ {
+			col := c[(j+jj)*ldc+i : (j+jj)*ldc+i+mr]
+			for ii, v := range col {
+				tile[ii*w+jj] = v
+			}
+		}
+	}
+	kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w)
+	for jj := 0; jj < nr; jj++ {
+		col := c[(j+jj)*ldc+i : (j+jj)*ldc+i+mr]
+		for ii := range col {
+			col[ii] = tile[ii*w+jj]
+		}
+	}
+}
+
+// swapRoles reports whether an m×n product takes fewer tiles of kern as
+// Cᵀ = op(B)ᵀ·op(A)ᵀ (n rows, m columns), by enough to pay for the copies
+// through a scratch tile: a product with fewer columns than a tile is wide,
+// such as the last dense layer of a classifier (n = 10). It depends on m and
+// n alone, and every element is computed the same way either way.
+func swapRoles(kern *kernel, m, n int) bool {
+	tiles := func(rows, cols int) int {
+		return (rows + kern.mr - 1) / kern.mr * ((cols + kern.nr - 1) / kern.nr)
+	}
+	return 5*tiles(n, m) < 4*tiles(m, n)
+}
+
+// swapped returns p as the product Cᵀ = op(B)ᵀ·op(A)ᵀ.
+func (p problem) swapped() problem {
+	return problem{
+		transA: !p.transB, transB: !p.transA, transC: !p.transC,
+		m: p.n, n: p.m, k: p.k,
+		alpha: p.alpha, beta: p.beta,
+		a: p.b, lda: p.ldb, b: p.a, ldb: p.lda, c: p.c, ldc: p.ldc,
+	}
+}
+
+// reserve sizes the packing buffers (and the scratch tile of a transposed
+// C) for computing the part r of p, or any part as large.
 func (ws *workspace) reserve(kern *kernel, p *problem, r rect) {
 	kc := kcFor(kern, p.k)
 	ws.a = grow(ws.a, min(kern.mc, roundUp(r.i1-r.i0, kern.mr))*kc)
 	ws.b = grow(ws.b, min(kern.nc, roundUp(r.j1-r.j0, kern.nr))*kc)
+	if p.transC {
+		ws.tile = grow(ws.tile, kern.mr*kern.nr)
+	}
 }
 
 func roundUp(x, m int) int { return (x + m - 1) / m * m }

@@ -307,6 +307,10 @@ func TestTilePositionDoesNotMatter(t *testing.T) {
 		{transA: true, m: 37, n: 45, k: 29, alpha: -0.5, beta: 2},
 		{transB: true, m: 30, n: 70, k: 300, alpha: 1, beta: 1, pad: 3},
 		{transA: true, transB: true, m: 26, n: 19, k: 7, alpha: 2, beta: -1},
+		// Few columns: the whole product and some of its parts are
+		// computed as Cᵀ = op(B)ᵀ·op(A)ᵀ, others directly.
+		{m: 100, n: 17, k: 41, alpha: 1, beta: 0.5},
+		{transB: true, m: 64, n: 20, k: 130, alpha: 1, beta: 1, pad: 2},
 	}
 	for _, kern := range testKernels() {
 		for _, s := range shapes {
@@ -525,6 +529,76 @@ func TestGrowAligned(t *testing.T) {
 		}
 		if cap(old) >= n && &old[0] != &buf[0] {
 			t.Errorf("grow(%d) reallocated a buffer of capacity %d", n, cap(old))
+		}
+	}
+}
+
+// TestSwappedRolesSameBits checks that computing C as Cᵀ = op(B)ᵀ·op(A)ᵀ
+// through the scratch tile (the path of products with few columns) gives
+// every element the same bits as computing C directly, for every kernel,
+// every remainder of the unrolled k loops, partial tiles on both edges,
+// several blocks of k, and beta zero (C holding NaN) or not; and that C's
+// padding is untouched.
+func TestSwappedRolesSameBits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 14))
+	betas := []float32{0, 1, -0.5}
+	var shapes []shape
+	for k := 1; k <= 40; k++ {
+		shapes = append(shapes, shape{transA: k&1 != 0, transB: k&2 != 0, m: 10 + k, n: 10, k: k, alpha: 1.5, beta: betas[k%3], pad: k % 3})
+	}
+	shapes = append(shapes,
+		shape{m: 64, n: 10, k: 300, alpha: 1, beta: 0},
+		shape{transA: true, m: 100, n: 7, k: 2500, alpha: -1, beta: 2, pad: 1},
+		shape{transB: true, m: 5, n: 70, k: 33, alpha: 0.5, beta: 1},
+		shape{transA: true, transB: true, m: 130, n: 3, k: 17, alpha: 2, beta: 0, pad: 2},
+	)
+	for _, kern := range testKernels() {
+		t.Run(kern.name, func(t *testing.T) {
+			ws := new(workspace)
+			for _, s := range shapes {
+				a, b, c0 := s.operands(rng)
+				p := problem{
+					transA: s.transA, transB: s.transB, m: s.m, n: s.n, k: s.k,
+					alpha: s.alpha, beta: s.beta, a: a.data, lda: a.ld, b: b.data, ldb: b.ld,
+				}
+				direct, swapped := c0.clone(), c0.clone()
+				p.c, p.ldc = direct.data, direct.ld
+				ws.compute(kern, &p, rect{0, p.m, 0, p.n})
+				p.c = swapped.data
+				q := p.swapped()
+				ws.compute(kern, &q, rect{0, q.m, 0, q.n})
+				s.check(t, "swapped", a, b, c0, swapped)
+				for e := range direct.data {
+					if math.Float32bits(swapped.data[e]) != math.Float32bits(direct.data[e]) {
+						t.Fatalf("%v: C[%d] = %v swapped, %v direct", s, e, swapped.data[e], direct.data[e])
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSwapRoles(t *testing.T) {
+	k6x16 := &kernel{name: "6×16", mr: 6, nr: 16}
+	k12x32 := &kernel{name: "12×32", mr: 12, nr: 32}
+	k4x4 := &kernel{name: "4×4", mr: 4, nr: 4}
+	tests := []struct {
+		kern *kernel
+		m, n int
+		want bool
+	}{
+		{k6x16, 128, 10, true}, // 16 tiles swapped instead of 22
+		{k6x16, 64, 10, true},
+		{k6x16, 128, 128, false},
+		{k6x16, 10, 128, false},
+		{k6x16, 64, 4732, false}, // 3156 tiles instead of 3256: not worth the copies
+		{k12x32, 128, 10, true},  // 4 tiles instead of 11
+		{k12x32, 1024, 1024, false},
+		{k4x4, 128, 10, false}, // a square tile gains nothing
+	}
+	for _, tt := range tests {
+		if got := swapRoles(tt.kern, tt.m, tt.n); got != tt.want {
+			t.Errorf("swapRoles(%s, m=%d, n=%d) = %v, want %v", tt.kern.name, tt.m, tt.n, got, tt.want)
 		}
 	}
 }

@@ -1,9 +1,11 @@
 package gemm
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // maxParts bounds how many blocks of C one call is split into.
@@ -42,17 +44,22 @@ func Threads() int {
 }
 
 // job is one call split into parts, shared by the caller and the workers
-// it woke. Each takes parts until none are left.
+// it woke. Each takes parts until none are left. A worker may arrive after
+// the caller has done every part (a slow wake); it then finds nothing to do,
+// and the caller does not wait for it: the caller waits only for parts
+// under way, and the job is recycled by whichever of them lets go last.
 type job struct {
-	kern   *kernel
-	prob   problem
-	parts  []rect
-	most   rect // as many rows and columns as the largest part
-	next   atomic.Int32
-	joined atomic.Int32 // woken workers that have started on the job
-	busy   atomic.Int32 // woken workers that have not finished with the job
+	kern     *kernel
+	prob     problem
+	parts    []rect
+	most     rect         // as many rows and columns as the largest part
+	next     atomic.Int32 // the next part to take
+	finished atomic.Int32 // parts done
+	refs     atomic.Int32 // the caller and the workers woken, until each lets go
+	index    int          // in jobs.all
 }
 
+// work takes and computes parts until none are left.
 func (j *job) work(ws *workspace) {
 	// Sized for the largest part whichever parts this thread takes, so
 	// that taking a larger one than last time never allocates.
@@ -63,49 +70,131 @@ func (j *job) work(ws *workspace) {
 			return
 		}
 		ws.compute(j.kern, &j.prob, j.parts[i])
+		j.finished.Add(1)
 	}
 }
+
+// release lets go of j, recycling it if nobody else holds it.
+func (j *job) release() {
+	if j.refs.Add(-1) == 0 {
+		putJob(j)
+	}
+}
+
+// spinTime is how long a worker looks for its next job before parking. Waking a parked goroutine
+// takes ~5 µs on bare metal but was measured at ~70 µs on virtual machines,
+// as long as a whole product of a few MFLOP; the products of one training
+// step follow each other more closely than this.
+const spinTime = 100 * time.Microsecond
 
 // pool holds the persistent workers and the buffers of calls in flight.
 var pool struct {
 	mu         sync.Mutex
 	workers    int // started so far; they never stop
 	jobs       chan *job
-	freeJobs   []*job
 	freeSpaces []*workspace
 }
 
 func init() {
-	pool.jobs = make(chan *job, maxParts)
+	pool.jobs = make(chan *job, maxJobs*maxParts)
 }
 
 // worker runs parts of jobs with its own packing buffers.
 func worker() {
 	ws := new(workspace)
-	for j := range pool.jobs {
-		j.joined.Add(1)
+	for {
+		j := receive(pool.jobs)
 		j.work(ws)
-		j.busy.Add(-1) // the last use of j
+		j.release()
 	}
 }
 
-// getJob takes a job from the free list, or makes one.
+// receive takes a value from ch: it looks for one for spinTime, then
+// checks between naps of napTime until idleTime has passed, and only then
+// blocks. A value sent to a buffered channel while nobody is blocked in a
+// receive is taken without waking a parked goroutine. Blocking takes a
+// runtime record (a sudog) that the runtime allocates whenever the cache of
+// the processor blocking on has run dry; napping does not, so a worker
+// between the products of a training step never makes the step allocate.
+func receive[T any](ch chan T) T {
+	select {
+	case v := <-ch:
+		return v
+	default:
+	}
+	start := time.Now()
+	for i := 1; ; i++ {
+		select {
+		case v := <-ch:
+			return v
+		default:
+		}
+		if i%64 == 0 {
+			if time.Since(start) > spinTime {
+				break
+			}
+			runtime.Gosched() // let other goroutines have this thread
+		}
+	}
+	for time.Since(start) < idleTime {
+		time.Sleep(napTime)
+		select {
+		case v := <-ch:
+			return v
+		default:
+		}
+	}
+	return <-ch
+}
+
+// A worker that found no job for spinTime naps for napTime between looks,
+// about as long as waking a parked goroutine takes on a virtual machine,
+// until idleTime has passed since its last job; then it blocks.
+const (
+	napTime  = 50 * time.Microsecond
+	idleTime = 100 * time.Millisecond
+)
+
+// maxJobs bounds the jobs in flight: calls from several goroutines at once,
+// and jobs that a late worker still holds (at most 32, the bits of
+// jobs.free).
+const maxJobs = 8
+
+// getJob takes a free job, or returns nil if all are in use.
 func getJob() *job {
-	pool.mu.Lock()
-	defer pool.mu.Unlock()
-	if n := len(pool.freeJobs); n > 0 {
-		j := pool.freeJobs[n-1]
-		pool.freeJobs = pool.freeJobs[:n-1]
-		return j
+	for {
+		free := jobs.free.Load()
+		if free == 0 {
+			return nil
+		}
+		i := bits.TrailingZeros32(free)
+		if jobs.free.CompareAndSwap(free, free&^(1<<i)) {
+			return &jobs.all[i]
+		}
 	}
-	return &job{parts: make([]rect, 0, maxParts)}
 }
 
+// putJob returns j to the free jobs. Neither it nor getJob takes a lock,
+// so a worker letting go of a job never makes another goroutine park (a
+// parked goroutine takes a runtime record the runtime may allocate).
 func putJob(j *job) {
 	j.kern, j.prob, j.parts = nil, problem{}, j.parts[:0]
-	pool.mu.Lock()
-	pool.freeJobs = append(pool.freeJobs, j)
-	pool.mu.Unlock()
+	jobs.free.Or(1 << j.index)
+}
+
+// jobs are the jobs every call shares its work through: maxJobs of them;
+// bit i of free is set while all[i] is free.
+var jobs struct {
+	all  [maxJobs]job
+	free atomic.Uint32
+}
+
+func init() {
+	for i := range jobs.all {
+		jobs.all[i].index = i
+		jobs.all[i].parts = make([]rect, 0, maxParts)
+	}
+	jobs.free.Store(1<<maxJobs - 1)
 }
 
 // getWorkspace takes packing buffers for the calling goroutine.
@@ -138,6 +227,9 @@ func startWorkers(n int) {
 
 // run computes p with kern, split over up to Threads() threads.
 func run(kern *kernel, p problem) {
+	if swapRoles(kern, p.m, p.n) {
+		p = p.swapped()
+	}
 	ws := getWorkspace()
 	defer putWorkspace(ws)
 	if flops(p.m, p.n, p.k) < 2*minPartFlops {
@@ -146,6 +238,12 @@ func run(kern *kernel, p problem) {
 		return
 	}
 	j := getJob()
+	if j == nil {
+		// Every job is in use (many concurrent calls, or late workers):
+		// do it all here, which gives the same result.
+		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
+		return
+	}
 	j.kern, j.prob = kern, p
 	j.parts = partition(j.parts[:0], kern, p.m, p.n, p.k, Threads())
 	j.most = rect{}
@@ -154,9 +252,9 @@ func run(kern *kernel, p problem) {
 		j.most.j1 = max(j.most.j1, r.j1-r.j0)
 	}
 	j.next.Store(0)
-	j.joined.Store(0)
+	j.finished.Store(0)
 	helpers := len(j.parts) - 1
-	j.busy.Store(int32(helpers))
+	j.refs.Store(int32(helpers + 1))
 	if helpers > 0 {
 		startWorkers(helpers)
 		for range helpers {
@@ -164,20 +262,18 @@ func run(kern *kernel, p problem) {
 		}
 	}
 	j.work(ws)
-	// Wait without parking, which would take a runtime sudog: the runtime
-	// allocates one now and then, when the cache of the processor the
-	// caller parks on has run dry. Yield while a worker has not joined (it
-	// may be waiting for this processor) or there are fewer processors
-	// than threads; otherwise spin, as a yielding caller lets a worker
-	// preempted in mid-part trade processors with it, which drifts the
-	// caches the workers' own parking draws on.
+	// Wait for the parts under way without parking, which would take a
+	// runtime sudog (allocated now and then, when the cache of the
+	// processor the caller parks on has run dry). Every part is taken, so
+	// the workers still at it are running: spin, yielding only when there
+	// are fewer processors than threads.
 	crowded := helpers >= runtime.GOMAXPROCS(0)
-	for j.busy.Load() > 0 {
-		if crowded || j.joined.Load() < int32(helpers) {
+	for int(j.finished.Load()) < len(j.parts) {
+		if crowded {
 			runtime.Gosched()
 		}
 	}
-	putJob(j)
+	j.release()
 }
 
 // flops is the arithmetic of an m×n×k product, without overflow on 32-bit

@@ -1,0 +1,172 @@
+package experiments
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// The experiment format outside the layers (whose keys are package nn's
+// table of layer kinds): every section and key, with its type, one line of
+// description, default, bounds and choices. The decoder takes the keys it
+// accepts from here (and so its "did you mean" suggestions), and Schema
+// writes the JSON Schema from here, so the two cannot disagree on a key.
+
+// formatType is the type of a key's value.
+type formatType int
+
+const (
+	fText      formatType = iota + 1 // any text
+	fInt                             // a whole number in [Min, Max]
+	fFloat                           // a number between Min and Max (see MinOpen, MaxOpen)
+	fBool                            // true or false
+	fEnum                            // one of Choices
+	fMapping                         // a mapping of Keys
+	fKind                            // one of Keys by name: bare (`adam`) or with its settings (`{adam: {lr: 0.01}}`)
+	fList                            // a list of Item
+	fLayers                          // a list of layers
+	fBlocks                          // named blocks of layers with parameters
+	fPaths                           // a mapping of key paths (text) to values
+	fPathLists                       // a mapping of key paths (text) to lists of values
+)
+
+// formatKey is one key of the experiment format.
+type formatKey struct {
+	Name    string
+	Type    formatType
+	Doc     string
+	Default any // nil: none (or one that depends on other keys, said in Doc)
+
+	Min, Max         float64 // fInt, fFloat: bounds (inclusive unless MinOpen, MaxOpen)
+	MinOpen, MaxOpen bool
+	Choices          []string    // fEnum
+	Keys             []formatKey // fMapping and fKind: the keys, or the kinds with their settings
+	Item             *formatKey  // fList: the type of the items
+	Required         []string    // fMapping: keys that must be given
+	OrList           bool        // a list of such values is accepted too (sweep.zip: one group or several)
+}
+
+// names returns the names of keys.
+func names(keys []formatKey) []string {
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k.Name
+	}
+	return out
+}
+
+// formatKeys returns the keys of the mapping at path (section names, and
+// for a kind its name: "train", "optimizer", "adam"), as the decoder
+// accepts them. It panics for a path the format does not have.
+func formatKeys(path ...string) []string {
+	keys := format
+	for _, p := range path {
+		i := slices.IndexFunc(keys, func(k formatKey) bool { return k.Name == p })
+		if i < 0 {
+			panic(fmt.Sprintf("experiments: no key %q in the format at %v", p, path))
+		}
+		if k := keys[i]; k.Item != nil {
+			keys = k.Item.Keys
+		} else {
+			keys = k.Keys
+		}
+	}
+	return names(keys)
+}
+
+const maxInt32 = 1<<31 - 1
+
+var (
+	keyLR = func(def float64) formatKey {
+		return formatKey{Name: "lr", Type: fFloat, Doc: "learning rate", Default: def, Min: 0, MinOpen: true, Max: math.Inf(1)}
+	}
+	keyWarmup = formatKey{Name: "warmup", Type: fInt, Doc: "epochs of linear ramp-up of the learning rate from 0 (shorter than train.epochs)", Default: 0, Min: 0, Max: 100_000}
+	keyBeta1  = formatKey{Name: "beta1", Type: fFloat, Doc: "decay of the running mean of gradients", Default: 0.9, Min: 0, MinOpen: true, Max: 1, MaxOpen: true}
+	keyBeta2  = formatKey{Name: "beta2", Type: fFloat, Doc: "decay of the running mean of squared gradients", Default: 0.999, Min: 0, MinOpen: true, Max: 1, MaxOpen: true}
+	keyEps    = formatKey{Name: "eps", Type: fFloat, Doc: "added to the root of the squared-gradient mean", Default: 1e-8, Min: 0, MinOpen: true, Max: math.Inf(1)}
+)
+
+// format is the experiment format, top-level keys first. A file that
+// extends another may leave out anything it inherits.
+var format = []formatKey{
+	{Name: "name", Type: fText, Doc: "the experiment's name (letters, digits, '-', '_', '.'); default: the file name without .yaml; not inherited"},
+	{Name: "description", Type: fText, Doc: "one line about the experiment; not inherited", Default: ""},
+	{Name: "extends", Type: fText, Doc: "an experiment file (relative to this one) whose settings this one starts from"},
+	{Name: "data", Type: fMapping, Doc: "the images to train and test on and how to prepare them", Required: []string{"set"}, Keys: []formatKey{
+		{Name: "set", Type: fEnum, Doc: "the data set: a built-in one, or folder (images in ROOT/<class>/)", Choices: kindStrings([]SetName{SetMNIST, SetFashionMNIST, SetCIFAR10, SetFolder})},
+		{Name: "path", Type: fText, Doc: "set: folder only: the root folder ROOT/<class>/*.png|*.jpg, relative to this file"},
+		{Name: "size", Type: fInt, Doc: "set: folder only: image side in pixels (fixed for the built-in sets)", Min: 1, Max: 4096},
+		{Name: "channels", Type: fInt, Doc: "set: folder only: 1 (gray) or 3 (RGB) (fixed for the built-in sets)", Min: 1, Max: 3},
+		{Name: "split", Type: fMapping, Doc: "images of each part; built-in sets: val 5000, train the rest, test all; folder: val and test must be given, train 0 is the rest", Keys: []formatKey{
+			{Name: "train", Type: fInt, Doc: "training images", Min: 0, Max: maxInt32},
+			{Name: "val", Type: fInt, Doc: "validation images", Min: 0, Max: maxInt32},
+			{Name: "test", Type: fInt, Doc: "test images", Min: 0, Max: maxInt32},
+		}},
+		{Name: "preprocess", Type: fEnum, Doc: "minmax: pixels scaled to [0, 1]; standardize: per-channel mean 0, std 1 from the training split; none: raw 0…255", Default: string(PreprocessMinMax),
+			Choices: kindStrings([]PreprocessKind{PreprocessMinMax, PreprocessStandardize, PreprocessNone})},
+		{Name: "augment", Type: fList, Doc: "random changes to training images, e.g. [flip, {crop: {pad: 4}}]", Default: []any{}, Item: &formatKey{
+			Name: "augmentation", Type: fKind, Doc: "one random change to training images", Keys: []formatKey{
+				{Name: string(AugmentFlip), Type: fMapping, Doc: "flip horizontally with probability 0.5 (not for digits)"},
+				{Name: string(AugmentCrop), Type: fMapping, Doc: "pad each side with zeros, then crop back at a random place", Keys: []formatKey{
+					{Name: "pad", Type: fInt, Doc: "pixels added on each side (smaller than the image)", Default: 4, Min: 1, Max: 1024},
+				}},
+				{Name: string(AugmentCutout), Type: fMapping, Doc: "set a square at a random place to zero", Keys: []formatKey{
+					{Name: "size", Type: fInt, Doc: "side of the square in pixels", Default: 8, Min: 1, Max: 4096},
+				}},
+			}}},
+	}},
+	{Name: "blocks", Type: fBlocks, Doc: "named lists of layers with parameters, used in a list of layers as {block: {use: NAME, PARAM: value}}"},
+	{Name: "model", Type: fLayers, Doc: "the layers, input first; the last one outputs the logits"},
+	{Name: "train", Type: fMapping, Doc: "how to train", Keys: []formatKey{
+		{Name: "epochs", Type: fInt, Doc: "passes over the training images", Default: 10, Min: 1, Max: 100_000},
+		{Name: "batch", Type: fInt, Doc: "images per step", Default: 64, Min: 1, Max: 1 << 16},
+		{Name: "optimizer", Type: fKind, Doc: "the optimizer: a bare name takes its defaults", Default: string(OptAdam), Keys: []formatKey{
+			{Name: string(OptSGD), Type: fMapping, Doc: "stochastic gradient descent, with optional momentum", Keys: []formatKey{
+				keyLR(0.01),
+				{Name: "momentum", Type: fFloat, Doc: "momentum coefficient", Default: 0.0, Min: 0, Max: 1, MaxOpen: true},
+				{Name: "nesterov", Type: fBool, Doc: "Nesterov momentum (needs momentum > 0)", Default: false},
+			}},
+			{Name: string(OptAdam), Type: fMapping, Doc: "Adam", Keys: []formatKey{keyLR(0.001), keyBeta1, keyBeta2, keyEps}},
+			{Name: string(OptAdamW), Type: fMapping, Doc: "Adam with decoupled weight decay", Keys: []formatKey{keyLR(0.001), keyBeta1, keyBeta2, keyEps,
+				{Name: "weight_decay", Type: fFloat, Doc: "decoupled weight decay", Default: 0.01, Min: 0, Max: math.Inf(1)},
+			}},
+		}},
+		{Name: "schedule", Type: fKind, Doc: "how the learning rate changes over the epochs", Default: string(ScheduleConstant), Keys: []formatKey{
+			{Name: string(ScheduleConstant), Type: fMapping, Doc: "the same rate throughout", Keys: []formatKey{keyWarmup}},
+			{Name: string(ScheduleStep), Type: fMapping, Doc: "multiply the rate by factor every few epochs", Required: []string{"every"}, Keys: []formatKey{
+				{Name: "every", Type: fInt, Doc: "epochs between steps", Min: 1, Max: 100_000},
+				{Name: "factor", Type: fFloat, Doc: "what the rate is multiplied by at each step", Default: 0.1, Min: 0, MinOpen: true, Max: 1, MaxOpen: true},
+				keyWarmup,
+			}},
+			{Name: string(ScheduleCosine), Type: fMapping, Doc: "from lr down to 0 at the last epoch along a cosine", Keys: []formatKey{keyWarmup}},
+		}},
+		{Name: "l2", Type: fFloat, Doc: "L2 coefficient: the loss adds (l2/2)·Σw² over conv and dense weights", Default: 0.0, Min: 0, Max: math.Inf(1)},
+		{Name: "seed", Type: fInt, Doc: "seed of the initialisation, shuffling and dropout", Default: 1, Min: 0, Max: 1 << 53},
+		{Name: "early_stop", Type: fMapping, Doc: "stop when the metric has not improved for patience epochs", Required: []string{"patience"}, Keys: []formatKey{
+			{Name: "metric", Type: fEnum, Doc: "what must improve", Default: string(MetricValAcc), Choices: kindStrings([]Metric{MetricValAcc, MetricValLoss})},
+			{Name: "patience", Type: fInt, Doc: "epochs without improvement before stopping", Min: 1, Max: 100_000},
+		}},
+		{Name: "clip_norm", Type: fFloat, Doc: "clip the global gradient norm to this; 0: no clipping", Default: 0.0, Min: 0, Max: math.Inf(1)},
+		{Name: "label_smoothing", Type: fFloat, Doc: "label smoothing of the cross-entropy loss", Default: 0.0, Min: 0, Max: 1, MaxOpen: true},
+	}},
+	{Name: "sweep", Type: fMapping, Doc: "settings to vary: one run per point (key paths such as model[0].conv.filters or train.batch)", Keys: []formatKey{
+		{Name: "variants", Type: fPaths, Doc: "named alternatives, each a mapping of key paths to values"},
+		{Name: "grid", Type: fPathLists, Doc: "the cartesian product of these axes: key paths to lists of values"},
+		{Name: "zip", Type: fPathLists, OrList: true, Doc: "axes that advance together (one group, or a list of groups): key paths to lists of values of one length"},
+		{Name: "include", Type: fList, Doc: "extra points, not crossed with the above; `variant:` names the point", Item: &formatKey{Name: "point", Type: fPaths}},
+		{Name: "exclude", Type: fList, Doc: "drop the points whose values match every key of a rule (a value, or a list of values)", Item: &formatKey{Name: "rule", Type: fPaths}},
+		{Name: "seeds", Type: fInt, Doc: "replicate every point with seeds seed, seed+1, …", Default: 1, Min: 1, Max: MaxRuns},
+	}},
+	{Name: "report", Type: fMapping, Doc: "what the report shows", Keys: []formatKey{
+		{Name: "gallery", Type: fInt, Doc: "test images shown with their predictions", Default: 24, Min: 0, Max: 1000},
+		{Name: "feature_maps", Type: fMapping, Doc: "feature maps traced through the network", Keys: []formatKey{
+			{Name: "images", Type: fInt, Doc: "images whose feature maps are shown", Default: 4, Min: 0, Max: 64},
+		}},
+	}},
+}
+
+// blockKeys are the keys of an entry of blocks:.
+var blockKeys = []formatKey{
+	{Name: "params", Type: fPaths, Doc: "the block's parameters and their defaults (null: a use must give it); a layer value $NAME takes the parameter"},
+	{Name: "layers", Type: fLayers, Doc: "the block's layers"},
+}
