@@ -187,7 +187,7 @@ func readPictures(files []labelledFile, size, channels int) (Images, error) {
 		Pixels: make([]uint8, len(files)*size*size*channels), Labels: make([]uint8, len(files))}
 	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
 	for i, f := range files {
-		if err := decodeSquare(f.path, rgba); err != nil {
+		if _, err := decodeSquare(f.path, rgba); err != nil {
 			return Images{}, err
 		}
 		toChannels(rgba, channels, im.Image(i))
@@ -197,22 +197,56 @@ func readPictures(files []labelledFile, size, channels int) (Images, error) {
 }
 
 // decodeSquare decodes the picture at path and draws its centred square,
-// scaled, onto dst.
-func decodeSquare(path string, dst *image.RGBA) error {
+// scaled, onto dst. It returns the picture's own bounds.
+func decodeSquare(path string, dst *image.RGBA) (image.Rectangle, error) {
 	src, err := decodePicture(path)
 	if err != nil {
-		return err
+		return image.Rectangle{}, err
 	}
 	b := src.Bounds()
 	if err := checkSides(path, b.Dx(), b.Dy()); err != nil {
-		return err
+		return b, err
 	}
 	side := min(b.Dx(), b.Dy())
 	x0 := b.Min.X + (b.Dx()-side)/2
 	y0 := b.Min.Y + (b.Dy()-side)/2
 	clear(dst.Pix)
 	draw.CatmullRom.Scale(dst, dst.Bounds(), src, image.Rect(x0, y0, x0+side, y0+side), draw.Over, nil)
-	return nil
+	return b, nil
+}
+
+// Picture is one picture read as LoadFolder reads each of its pictures.
+type Picture struct {
+	Pixels        []uint8 // size×size×channels values, HWC
+	Width, Height int     // the picture's own size, before scaling
+	Colour        bool    // its scaled square holds a pixel that is not grey
+}
+
+// ReadPicture reads the PNG or JPEG picture at path exactly as LoadFolder
+// reads each picture of a folder: its header is checked before any pixel
+// is decoded, it is scaled so its shorter side is size, centre-cropped to
+// size×size and kept with channels 1 (grey) or 3 (RGB).
+func ReadPicture(path string, size, channels int) (Picture, error) {
+	if size < 1 || size > 4096 {
+		return Picture{}, fmt.Errorf("%s: image size %d, want 1 to 4096", path, size)
+	}
+	if channels != 1 && channels != 3 {
+		return Picture{}, fmt.Errorf("%s: %d channels, want 1 (grey) or 3 (RGB)", path, channels)
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
+	b, err := decodeSquare(path, rgba)
+	if err != nil {
+		return Picture{}, err
+	}
+	p := Picture{Pixels: make([]uint8, size*size*channels), Width: b.Dx(), Height: b.Dy()}
+	for i := 0; i < len(rgba.Pix); i += 4 {
+		if rgba.Pix[i] != rgba.Pix[i+1] || rgba.Pix[i+1] != rgba.Pix[i+2] {
+			p.Colour = true
+			break
+		}
+	}
+	toChannels(rgba, channels, p.Pixels)
+	return p, nil
 }
 
 // checkSides refuses a picture with no pixels, which has no square to scale.

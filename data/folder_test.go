@@ -159,3 +159,47 @@ func TestLoadFolderBadInput(t *testing.T) {
 		t.Errorf("2 channels: error %v", err)
 	}
 }
+
+// TestReadPicture checks that a picture read alone gets exactly the pixels
+// LoadFolder gives it, and what ReadPicture says of it.
+func TestReadPicture(t *testing.T) {
+	root := t.TempDir()
+	for _, tc := range []struct {
+		name           string
+		w, h, channels int
+		c              color.RGBA
+		colour         bool
+	}{
+		{"wide.png", 40, 20, 3, color.RGBA{200, 10, 10, 255}, true},
+		{"tall.jpg", 20, 40, 1, color.RGBA{200, 10, 10, 255}, true},
+		{"grey.png", 9, 9, 3, color.RGBA{90, 90, 90, 255}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := filepath.Join(root, tc.name)
+			path := filepath.Join(dir, "c", tc.name)
+			writePicture(t, path, tc.w, tc.h, tc.c)
+			set, err := LoadFolder(dir, 12, tc.channels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p, err := ReadPicture(path, 12, tc.channels)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(p.Pixels, set.Train.Image(0)) {
+				t.Errorf("pixels differ from LoadFolder's")
+			}
+			if p.Width != tc.w || p.Height != tc.h || p.Colour != tc.colour {
+				t.Errorf("got %d×%d colour %v, want %d×%d colour %v", p.Width, p.Height, p.Colour, tc.w, tc.h, tc.colour)
+			}
+		})
+	}
+	bad := filepath.Join(root, "bad.png")
+	writeFile(t, bad, []byte("GIF89a not a png"))
+	if _, err := ReadPicture(bad, 12, 1); err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "GIF") {
+		t.Errorf("a GIF named .png: got %v, want an error naming the file and GIF", err)
+	}
+	if _, err := ReadPicture(filepath.Join(root, "missing.png"), 12, 1); err == nil {
+		t.Error("a missing file: no error")
+	}
+}

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
+	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 // splitSeed chooses the training, validation and test images. It is the same
@@ -182,4 +184,24 @@ func augmentOf(d experiments.Data) (data.Augment, error) {
 		return a, err
 	}
 	return a, nil
+}
+
+// preprocessRecord is what a run records of how it turns a picture into
+// the network's input.
+func preprocessRecord(ds *dataset, d experiments.Data) record.Preprocess {
+	p := ds.preprocess
+	return record.Preprocess{Set: string(d.Set), Size: d.Size, Channels: d.Channels, Kind: string(p.Kind),
+		Offset: slices.Clone(p.Offset), Scale: slices.Clone(p.Scale), Classes: slices.Clone(ds.classes)}
+}
+
+// FitPreprocess recomputes the preprocessing a run of exp was trained with
+// (for runs that did not record it): it loads the data set (built-in sets
+// from the cache, fetched if need be; log receives the progress), splits it
+// as the run did and fits the statistics on the training part.
+func FitPreprocess(ctx context.Context, exp *experiments.Experiment, log io.Writer) (record.Preprocess, error) {
+	ds, err := newDatasets(loadSet(log)).get(ctx, exp.Data)
+	if err != nil {
+		return record.Preprocess{}, err
+	}
+	return preprocessRecord(ds, exp.Data), nil
 }

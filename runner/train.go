@@ -207,7 +207,8 @@ func (t *trainer) fresh() error {
 	for _, f := range []struct {
 		name string
 		v    any
-	}{{record.EnvFile, j.env}, {record.ArchFile, archRecord(j.net)}, {record.HistogramsFile, t.hist}} {
+	}{{record.EnvFile, j.env}, {record.ArchFile, archRecord(j.net)}, {record.HistogramsFile, t.hist},
+		{record.PreprocessFile, preprocessRecord(t.ds, j.exp.Data)}} {
 		if err := record.WriteJSON(t.path(f.name), f.v); err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ const (
 	CheckpointFile = "checkpoint.cnn"  // the last end-of-epoch checkpoint (nn model file)
 	BestFile       = "best.cnn"        // the checkpoint with the best validation accuracy
 	LockFile       = "lock"            // held (flock) by the process training the run; holds its pid
+	PreprocessFile = "preprocess.json" // Preprocess
 )
 
 // State is where a run stands, as its status.json says.
@@ -78,6 +79,22 @@ type Status struct {
 	Seconds     float64    `json:"seconds"`             // training time, summed over resumes
 	Command     string     `json:"command,omitempty"`   // the command that reruns this run
 	SlurmJob    string     `json:"slurm_job,omitempty"` // the Slurm job (array task "1234_5") that last trained it
+}
+
+// Preprocess is how a run turns a picture into the network's input: the
+// picture is scaled so its shorter side is Size, centre-cropped to
+// Size×Size and kept with Channels channels (1 grey, 3 RGB); then each value
+// v of channel c becomes (v - Offset[c]) * Scale[c], with the statistics
+// fitted on the run's training images. Output i of the network is class
+// Classes[i].
+type Preprocess struct {
+	Set      string    `json:"set"` // the data set: mnist, cifar10, ... or folder
+	Size     int       `json:"size"`
+	Channels int       `json:"channels"`
+	Kind     string    `json:"kind"` // none, minmax or standardize
+	Offset   []float32 `json:"offset"`
+	Scale    []float32 `json:"scale"`
+	Classes  []string  `json:"classes"`
 }
 
 // Epoch holds the metrics at the end of one epoch. Losses are means over the
