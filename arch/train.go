@@ -34,8 +34,10 @@ func Schedule(s experiments.Schedule) (nn.Schedule, error) {
 }
 
 // L2 is the coupled weight decay the engine adds to the gradients of
-// weights: train.l2, plus the optimizer's weight_decay unless the optimizer
-// decays weights itself (AdamW).
+// weights: train.l2. AdamW's weight_decay is decoupled and applied by the
+// optimizer itself; the experiment format has weight_decay for AdamW only,
+// so the term added for other optimizers matters only for a Train built by
+// hand.
 func L2(tr experiments.Train) float32 {
 	decay := float32(tr.L2)
 	if tr.Optimizer.Kind != experiments.OptAdamW {

@@ -18,6 +18,22 @@ import (
 // skipped.
 var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
 
+// IsPictureName reports whether LoadFolder reads a file of this name as a
+// picture (by its extension, in any case).
+func IsPictureName(name string) bool { return imageExts[strings.ToLower(filepath.Ext(name))] }
+
+// checkShape checks the size and channels pictures are read at; name
+// (the folder or file) starts the message.
+func checkShape(name string, size, channels int) error {
+	if size < 1 || size > 4096 {
+		return fmt.Errorf("%s: image size %d, want 1 to 4096", name, size)
+	}
+	if channels != 1 && channels != 3 {
+		return fmt.Errorf("%s: %d channels, want 1 (grey) or 3 (RGB)", name, channels)
+	}
+	return nil
+}
+
 // LoadFolder reads a folder of labelled pictures: ROOT/<class>/*.png|*.jpg,
 // one sub-folder per class, classes in name order. If ROOT holds folders
 // named train and test, each is such a folder and they become the training
@@ -27,11 +43,8 @@ var imageExts = map[string]bool{".png": true, ".jpg": true, ".jpeg": true}
 // to size×size, and kept with channels 1 (grey) or 3 (RGB). Files with
 // other extensions and hidden entries are skipped.
 func LoadFolder(root string, size, channels int) (*Set, error) {
-	if size < 1 || size > 4096 {
-		return nil, fmt.Errorf("%s: image size %d, want 1 to 4096", root, size)
-	}
-	if channels != 1 && channels != 3 {
-		return nil, fmt.Errorf("%s: %d channels, want 1 (grey) or 3 (RGB)", root, channels)
+	if err := checkShape(root, size, channels); err != nil {
+		return nil, err
 	}
 	layout, problems := listFolder(root)
 	if len(problems) > 0 {
@@ -163,7 +176,7 @@ func listClassFolders(dir string, classes []string, index map[string]int, proble
 			if e.IsDir() || strings.HasPrefix(e.Name(), ".") {
 				continue
 			}
-			if !imageExts[strings.ToLower(filepath.Ext(e.Name()))] {
+			if !IsPictureName(e.Name()) {
 				skipped++
 				continue
 			}
@@ -227,11 +240,8 @@ type Picture struct {
 // is decoded, it is scaled so its shorter side is size, centre-cropped to
 // size×size and kept with channels 1 (grey) or 3 (RGB).
 func ReadPicture(path string, size, channels int) (Picture, error) {
-	if size < 1 || size > 4096 {
-		return Picture{}, fmt.Errorf("%s: image size %d, want 1 to 4096", path, size)
-	}
-	if channels != 1 && channels != 3 {
-		return Picture{}, fmt.Errorf("%s: %d channels, want 1 (grey) or 3 (RGB)", path, channels)
+	if err := checkShape(path, size, channels); err != nil {
+		return Picture{}, err
 	}
 	rgba := image.NewRGBA(image.Rect(0, 0, size, size))
 	b, err := decodeSquare(path, rgba)

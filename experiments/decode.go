@@ -488,13 +488,7 @@ func layerKindNames() []string {
 }
 
 // activationNames lists the kinds an activation: shortcut may name.
-func activationNames() []string {
-	var out []string
-	for _, k := range nn.ActivationKinds() {
-		out = append(out, string(k))
-	}
-	return out
-}
+func activationNames() []string { return kindStrings(nn.ActivationKinds()) }
 
 func (d *decoder) model(fl field, root *node, e *Experiment) {
 	if fl.val == nil || fl.val.isNull() {

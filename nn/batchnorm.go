@@ -8,6 +8,7 @@ import (
 func init() {
 	registerKind(&LayerKind{
 		Kind: KindBatchNorm,
+		Kept: keptPerOutput, // the normalised input
 		Doc:  "batch normalisation per channel, with a learned scale and shift; running statistics for evaluation",
 		Keys: []Key{
 			{Name: "momentum", Type: KeyFloat, Doc: "running = momentum·running + (1−momentum)·batch", Default: Value{Float: DefaultMomentum},

@@ -101,7 +101,7 @@ func newConv(b base, r *rand.Rand) *conv {
 	s := b.spec
 	g, _ := windowGeometry(b.in, s, false) // checked by OutputShape
 	l := &conv{base: b, geom: g}
-	l.pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
+	l.pointwise = g.pointwise()
 	l.direct = g.kh*g.kw*g.c <= smallK
 	if convByWinograd(&l.geom, s.Filters) {
 		l.wg, l.direct = newWinograd(&l.geom, s.Filters), false

@@ -9,6 +9,7 @@ import (
 func init() {
 	registerKind(&LayerKind{
 		Kind: KindDropout,
+		Kept: keptPerOutput, // the mask
 		Doc:  "inverted dropout: in training, zeroes each value with probability rate and scales the rest by 1/(1−rate)",
 		Keys: []Key{
 			{Name: "rate", Type: KeyFloat, Doc: "the probability of dropping a value", Required: true, Min: 0, Max: 1, MaxOpen: true,

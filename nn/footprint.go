@@ -11,6 +11,10 @@ import (
 // a model file's reader before building anything.
 const MaxNetworkValues = 1 << 28
 
+// maxSide bounds a side of an input or output and a window, stride or
+// padding, so that products of a few of them stay far from overflowing.
+const maxSide = 1 << 20
+
 // maxPerImage bounds the activation values of one image summed over the
 // layers (2^32, 16 GiB), so that sums stay far from overflowing.
 const maxPerImage = 1 << 32
@@ -48,9 +52,8 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("nn: network has no layers")
 	}
-	const side = 1 << 20
-	if in.H < 1 || in.W < 1 || in.C < 1 || in.H > side || in.W > side || in.C > side || int64(in.H)*int64(in.W)*int64(in.C) > math.MaxInt32 {
-		return nil, fmt.Errorf("nn: input %d×%d×%d: sides must be 1 to %d and the input at most %d values", in.H, in.W, in.C, side, math.MaxInt32)
+	if in.H < 1 || in.W < 1 || in.C < 1 || in.H > maxSide || in.W > maxSide || in.C > maxSide || int64(in.H)*int64(in.W)*int64(in.C) > math.MaxInt32 {
+		return nil, fmt.Errorf("nn: input %d×%d×%d: sides must be 1 to %d and the input at most %d values", in.H, in.W, in.C, maxSide, math.MaxInt32)
 	}
 	f := &Footprint{Input: in, PerImage: int64(in.Size())}
 	e := estimator{f: f}
@@ -73,7 +76,6 @@ type estimator struct {
 // + its name (a block's layers: res1.body.conv1), and returns its output
 // shape. The layers nested in a block come before the block in f.Layers.
 func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) (Shape, error) {
-	const side = 1 << 20
 	f := e.f
 	names, err := layerNames(specs)
 	if err != nil {
@@ -85,8 +87,8 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 		name := prefix + spec.Name
 		s := withDefaults(spec)
 		for _, v := range []int{s.KernelH, s.KernelW, s.StrideH, s.StrideW, s.PadTop, s.PadBottom, s.PadLeft, s.PadRight} {
-			if v > side || v < -side {
-				return Shape{}, fmt.Errorf("nn: layer %d (%s): a window, stride or padding of %d; at most %d", i+1, name, v, side)
+			if v > maxSide || v < -maxSide {
+				return Shape{}, fmt.Errorf("nn: layer %d (%s): a window, stride or padding of %d; at most %d", i+1, name, v, maxSide)
 			}
 		}
 		if s.Filters > MaxNetworkValues || s.Units > MaxNetworkValues {
@@ -116,7 +118,7 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 		}
 		l := LayerFootprint{Name: name, Kind: spec.Kind, In: cur, Out: out}
 		si, so := int64(cur.Size()), int64(out.H)*int64(out.W)*int64(out.C)
-		if out.H > side || out.W > side || out.C > math.MaxInt32 || so > math.MaxInt32 {
+		if out.H > maxSide || out.W > maxSide || out.C > math.MaxInt32 || so > math.MaxInt32 {
 			return Shape{}, fmt.Errorf("nn: layer %d (%s): output %v has more than %d values, more than this engine supports", i+1, name, out, math.MaxInt32)
 		}
 		l.PerImage = so + si // output and input gradient
@@ -128,9 +130,8 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 			if k > MaxNetworkValues {
 				l.Params = MaxNetworkValues + 1
 			}
-			pointwise := g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
 			switch {
-			case pointwise:
+			case g.pointwise():
 			case convByWinograd(&g, s.Filters):
 				per, fixed, scratch := winogradFootprint(&g, s.Filters)
 				l.PerImage += per // the transformed input kept for backward
@@ -148,9 +149,6 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 			}
 		case KindBatchNorm:
 			l.Params, l.State = 2*int64(cur.C), 2*int64(cur.C)
-			l.PerImage += si // normalised input kept for backward
-		case KindDropout:
-			l.PerImage += si // mask
 		case KindFlatten:
 			l.PerImage = 0 // a view of its input
 		}

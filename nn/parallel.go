@@ -104,7 +104,6 @@ var helpers struct {
 	mu      sync.Mutex
 	started int // they never stop
 	jobs    chan *parJob
-	free    []*parJob
 }
 
 func init() { helpers.jobs = make(chan *parJob, 64) }
@@ -124,21 +123,13 @@ func startHelpers(n int) {
 	helpers.mu.Unlock()
 }
 
-func takeJob() *parJob {
-	helpers.mu.Lock()
-	defer helpers.mu.Unlock()
-	if n := len(helpers.free); n > 0 {
-		j := helpers.free[n-1]
-		helpers.free = helpers.free[:n-1]
-		return j
-	}
-	return new(parJob)
-}
+// parJobs are the parallelFor calls no longer in use.
+var parJobs freeList[parJob]
+
+func takeJob() *parJob { return parJobs.get() }
 
 func putJob(j *parJob) {
 	j.next.Store(0)
 	j.joined.Store(0)
-	helpers.mu.Lock()
-	helpers.free = append(helpers.free, j)
-	helpers.mu.Unlock()
+	parJobs.put(j)
 }

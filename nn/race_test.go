@@ -2,6 +2,6 @@
 
 package nn
 
-// raceDetector reports whether the race detector is on; it makes sync.Pool
-// drop items on purpose, so allocation counts are meaningless then.
+// raceDetector reports whether the race detector is on; it allocates on its
+// own account, so allocation counts are meaningless then.
 const raceDetector = true

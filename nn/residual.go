@@ -174,6 +174,7 @@ type residual struct {
 	base
 	body, shortcut []layer
 	out, dx        Tensor
+	add            elementwise // the sum of the two branches, in parallel
 
 	// Timing: the network's switch and times, the slots of the layers of
 	// the body and the shortcut, and the block's own slot, which the
@@ -266,7 +267,7 @@ func (l *residual) forward(x *Tensor, train bool) *Tensor {
 	c := l.runForward(l.shortcut, l.shortSlots, x, train)
 	l.out.resize(x.N, l.base.out.H, l.base.out.W, l.base.out.C)
 	n := l.out.Len()
-	addScaled(l.out.Data[:n], b.Data[:n], c.Data[:n], 1)
+	l.add.apply(addScaled, l.out.Data[:n], b.Data[:n], c.Data[:n], 1)
 	return &l.out
 }
 
@@ -278,7 +279,7 @@ func (l *residual) backward(dy *Tensor, needDx bool) *Tensor {
 	}
 	l.dx.resize(dy.N, l.in.H, l.in.W, l.in.C)
 	n := l.dx.Len()
-	addScaled(l.dx.Data[:n], db.Data[:n], dc.Data[:n], 1)
+	l.add.apply(addScaled, l.dx.Data[:n], db.Data[:n], dc.Data[:n], 1)
 	return &l.dx
 }
 

@@ -79,6 +79,12 @@ type geometry struct {
 	oh, ow     int
 }
 
+// pointwise reports whether the window is a 1×1 kernel at stride 1 without
+// padding, which makes the input its own im2col matrix.
+func (g *geometry) pointwise() bool {
+	return g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.padB == 0 && g.padR == 0
+}
+
 // windowGeometry checks a conv or pooling spec (defaults applied) against the
 // input and returns its geometry.
 func windowGeometry(in Shape, s LayerSpec, pool bool) (geometry, error) {

@@ -81,8 +81,6 @@ func winogradFits(g *geometry) bool {
 	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
 }
 
-// useWinograd decides, under choice, whether a conv of geometry g with f
-// filters runs by Winograd.
 // convByWinograd reports whether a conv layer of geometry g and f filters
 // runs by Winograd: where useWinograd says so, except that the direct loops
 // of smallconv.go keep a layer with short im2col rows unless Winograd is
@@ -101,11 +99,21 @@ func winogradFootprint(g *geometry, f int) (perImage, fixed, scratch int64) {
 	th, tw := int64((g.oh+1)/2), int64((g.ow+1)/2)
 	per, c, ff := th*tw, int64(g.c), int64(f)
 	chunk := max(1, chunkTiles/(th*tw))
-	padded := (2*th + 2) * (2*tw + 2)
-	first := max(16*chunk*per*ff, chunk*padded*c)
-	return 16 * per * c, 16*c*ff + max(c, ff), max(16*chunk*per*ff, first+16*chunk*per*c+16*c*ff)
+	_, scratch = backwardScratch(chunk, per, (2*th+2)*(2*tw+2), c, ff)
+	return 16 * per * c, 16*c*ff + max(c, ff), scratch
 }
 
+// backwardScratch is the room backward asks of the scratch buffer, the most
+// any pass does, for chunks of examples with per tiles and padded values of
+// padded input each, c channels and f filters: first for dM (and then the
+// padded dX of the chunk), all of it for dM, dV and dU together.
+func backwardScratch[T int | int64](examples, per, padded, c, f T) (first, all T) {
+	first = max(16*examples*per*f, examples*padded*c)
+	return first, first + 16*examples*per*c + 16*c*f
+}
+
+// useWinograd decides, under choice, whether a conv of geometry g with f
+// filters runs by Winograd.
 func useWinograd(choice convAlgo, g *geometry, f int) bool {
 	if !winogradFits(g) {
 		return false
@@ -247,8 +255,8 @@ func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
 	f, c, t, per := w.f, w.g.c, w.tiles, w.th*w.tw
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
-	first := max(16*most*per*f, most*hp*wp*c)
-	buf := scratch(first + 16*most*per*c + 16*c*f)
+	first, all := backwardScratch(most, per, hp*wp, c, f)
+	buf := scratch(all)
 	dm, dv, du := buf[:first], buf[first:first+16*most*per*c], buf[first+16*most*per*c:]
 	for n0 := 0; n0 < w.n; n0 += w.chunk {
 		nc := min(w.chunk, w.n-n0)

@@ -66,9 +66,15 @@ func newDatasets(load SetLoader) *datasets {
 	return &datasets{load: load, sets: map[string]*setEntry{}, splits: map[string]*splitEntry{}}
 }
 
+// dataSetKey names the pictures an experiment's data settings load: runs
+// with the same key share one data set in memory.
+func dataSetKey(d experiments.Data) string {
+	return fmt.Sprintf("%s|%s|%d|%d", d.Set, d.Path, d.Size, d.Channels)
+}
+
 // get returns the split data of an experiment, loading the set if needed.
 func (c *datasets) get(ctx context.Context, d experiments.Data) (*dataset, error) {
-	setKey := fmt.Sprintf("%s|%s|%d|%d", d.Set, d.Path, d.Size, d.Channels)
+	setKey := dataSetKey(d)
 	splitKey := fmt.Sprintf("%s|%d|%d|%d|%s", setKey, d.Split.Train, d.Split.Val, d.Split.Test, d.Preprocess)
 	c.mu.Lock()
 	se := c.sets[setKey]

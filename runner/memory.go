@@ -266,8 +266,7 @@ func checkMemory(jobs []*job, parallel int, opts Options) error {
 	sets := map[string]bool{}
 	for _, e := range ests[:min(parallel, len(ests))] {
 		total += e.m.Total - e.m.dataBytes()
-		d := e.j.exp.Data
-		key := fmt.Sprint(d.Set, d.Path, d.Size, d.Channels)
+		key := dataSetKey(e.j.exp.Data)
 		if !sets[key] {
 			sets[key] = true
 			total += e.m.dataBytes()

@@ -436,7 +436,7 @@ const (
 )
 
 // inspect looks at a run folder and decides: skip a run that is done (its
-// model and analysis readable) or diverged (it would diverge again), resume
+// records intact, see record.Verify) or diverged (it would diverge again), resume
 // a running or stopped run, and start anything else afresh. note says why
 // a record was found wanting.
 func inspect(j *job, force bool) (p plan, st record.Status, note string) {

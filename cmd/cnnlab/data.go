@@ -22,7 +22,8 @@ func init() {
   cnnlab data fetch NAME...     fetch and verify data sets (NAME: mnist, fashion-mnist, cifar10, or all)
 
 Data sets are cached in $CNNLAB_DATA, else $XDG_CACHE_HOME/cnnlab, else ~/.cache/cnnlab
-(on macOS ~/Library/Caches/cnnlab, on Windows %LocalAppData%\cnnlab, unless ~/.cache/cnnlab exists).
+(on macOS ~/Library/Caches/cnnlab, on Windows %LocalAppData%\cnnlab, unless the folder
+earlier versions used, $XDG_CACHE_HOME/cnnlab or ~/.cache/cnnlab, exists).
 Training fetches a missing set by itself; fetch ahead to work offline later.`,
 		run: runData,
 	})

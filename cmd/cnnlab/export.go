@@ -2,10 +2,9 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -36,10 +35,11 @@ cnnlab.classes (JSON), cnnlab.resize.`,
 }
 
 func runExport(args []string, stdout, stderr io.Writer) error {
-	fs := newWordedFlags("export")
-	results := fs.fs.String("results", "results", "the results folder")
-	out := fs.fs.String("onnx", "", "the ONNX file to write")
-	pos, err := parseInterleaved(fs.fs, args)
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	results := fs.String("results", "results", "the results folder")
+	out := fs.String("onnx", "", "the ONNX file to write")
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -53,13 +53,9 @@ func runExport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	modelPath := filepath.Join(dir, record.BestFile)
-	if _, err := os.Stat(modelPath); err != nil {
-		modelPath = filepath.Join(dir, record.ModelFile)
-	}
-	ck, err := nn.Load(modelPath)
+	ck, _, err := loadRunModel(dir)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", dir, err)
+		return err
 	}
 	pre, _, err := runPreprocess(dir, stderr)
 	if err != nil {

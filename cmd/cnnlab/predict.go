@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -93,11 +94,12 @@ type preprocessJS struct {
 }
 
 func runPredict(args []string, stdout, stderr io.Writer) error {
-	fs := newWordedFlags("predict")
-	results := fs.fs.String("results", "results", "the results folder")
-	top := fs.fs.Int("top", 3, "the number of classes shown per picture")
-	out := fs.fs.String("out", "", "write the predictions to this .csv or .json file")
-	pos, err := parseInterleaved(fs.fs, args)
+	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	results := fs.String("results", "results", "the results folder")
+	top := fs.Int("top", 3, "the number of classes shown per picture")
+	out := fs.String("out", "", "write the predictions to this .csv or .json file")
+	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
@@ -115,13 +117,9 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	modelPath := filepath.Join(dir, record.BestFile)
-	if _, err := os.Stat(modelPath); err != nil {
-		modelPath = filepath.Join(dir, record.ModelFile)
-	}
-	ck, err := nn.Load(modelPath)
+	ck, modelPath, err := loadRunModel(dir)
 	if err != nil {
-		return fmt.Errorf("run %s: %w", dir, err)
+		return err
 	}
 	net := ck.Net
 	pre, recomputed, err := runPreprocess(dir, stderr)
@@ -168,6 +166,21 @@ func runPredict(args []string, stdout, stderr io.Writer) error {
 		return exitError{1}
 	}
 	return nil
+}
+
+// loadRunModel loads the network of the run in dir: its best checkpoint
+// (best.cnn), or its last model (model.cnn) when it has none. It returns the
+// path it read too.
+func loadRunModel(dir string) (*nn.Checkpoint, string, error) {
+	path := filepath.Join(dir, record.BestFile)
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(dir, record.ModelFile)
+	}
+	ck, err := nn.Load(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("run %s: %w", dir, err)
+	}
+	return ck, path, nil
 }
 
 // findRun returns the folder of the run named by name: a run folder, a run
@@ -278,11 +291,8 @@ func listPictures(args []string) ([]string, error) {
 				}
 				return nil
 			}
-			switch strings.ToLower(filepath.Ext(p)) {
-			case ".png", ".jpg", ".jpeg":
-				if !d.IsDir() {
-					files = append(files, p)
-				}
+			if !d.IsDir() && data.IsPictureName(p) {
+				files = append(files, p)
 			}
 			if len(files) > maxPictures {
 				return fmt.Errorf("%s: more than %d pictures", a, maxPictures)

@@ -20,7 +20,8 @@ type microKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr,
 // kernel is a micro-kernel with its tile shape and the cache blocking that
 // suits it: mc rows of A and kc steps of k are packed per block (mc·kc should
 // sit in L2), nc columns of B per block; a packed kc×nr panel of B is reused
-// from L1 across the mc/mr tiles of a block (see each kernel's comment).
+// across the mc/mr tiles of a block from L1 or L2, whichever the kernel's
+// blocking chooses (see each kernel's comment).
 type kernel struct {
 	name       string
 	mr, nr     int
@@ -35,6 +36,10 @@ type kernel struct {
 	// copyRunsAVX512); otherwise copyRun does, one run at a time.
 	copyRuns func(src *float32, lds int, dst *float32, steps, n, width int)
 }
+
+// knownKernels names the kernels of every build, whether this one has them
+// or not, so that forcing one this CPU lacks is told apart from a typo.
+var knownKernels = []string{"avx512", "avx2", "neon", "portable"}
 
 // kernelEnv names the environment variable that forces a kernel.
 const kernelEnv = "CNNLAB_GEMM_KERNEL"

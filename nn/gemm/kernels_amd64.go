@@ -52,9 +52,6 @@ func platformKernels() []*kernel {
 	return append(ks, portableKernel)
 }
 
-// knownKernels names every kernel of this build, available or not.
-var knownKernels = []string{"avx512", "avx2", "neon", "portable"}
-
 // transposeAVX512 transposes a rows×cols block of src (stride lds) into
 // cols rows of width values at dst (stride ldd); see gen_kernels.go.
 //

@@ -19,6 +19,3 @@ var neonKernel = &kernel{name: "neon", mr: 12, nr: 8, mc: 120, kc: 512, nc: 1024
 // platformKernels lists the kernels this CPU can run, best first. Advanced
 // SIMD is part of every arm64 CPU.
 func platformKernels() []*kernel { return []*kernel{neonKernel, portableKernel} }
-
-// knownKernels names every kernel of this build, available or not.
-var knownKernels = []string{"avx512", "avx2", "neon", "portable"}
