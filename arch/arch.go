@@ -29,11 +29,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
-	"slices"
 	"strconv"
 
+	"github.com/cnnlab/cnnlab/data"
 	"github.com/cnnlab/cnnlab/experiments"
 	"github.com/cnnlab/cnnlab/nn"
 )
@@ -81,22 +79,7 @@ func Input(d experiments.Data) (nn.Shape, []string) {
 	if b, ok := experiments.BuiltinSets[d.Set]; ok {
 		return nn.Shape{H: b.Size, W: b.Size, C: b.Channels}, append([]string(nil), b.Classes...)
 	}
-	dir := d.Path
-	if isDir(filepath.Join(dir, "train")) && isDir(filepath.Join(dir, "test")) {
-		dir = filepath.Join(dir, "train")
-	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return shape, nil
-	}
-	var classes []string
-	for _, e := range entries {
-		if e.IsDir() && e.Name()[0] != '.' {
-			classes = append(classes, e.Name())
-		}
-	}
-	slices.Sort(classes)
-	return shape, classes
+	return shape, data.FolderClasses(d.Path)
 }
 
 // Compile turns an experiment's model into nn layer specs and checks it
@@ -250,11 +233,6 @@ func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth
 		}
 	}
 	return specs, rows, cur, nil
-}
-
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
 }
 
 func classCount(n int) string {

@@ -244,3 +244,22 @@ func TestMoreShapeErrors(t *testing.T) {
 		}
 	}
 }
+
+// A folder data set's classes are the ones the data reader finds: a linked
+// class folder counts, as it does when the pictures are read.
+func TestInputCountsLinkedClassFolders(t *testing.T) {
+	root := t.TempDir()
+	for _, c := range []string{"cat", ".hidden"} {
+		if err := os.Mkdir(filepath.Join(root, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	elsewhere := t.TempDir()
+	if err := os.Symlink(elsewhere, filepath.Join(root, "dog")); err != nil {
+		t.Fatal(err)
+	}
+	_, classes := Input(experiments.Data{Set: experiments.SetFolder, Path: root, Size: 8, Channels: 1})
+	if want := []string{"cat", "dog"}; !reflect.DeepEqual(classes, want) {
+		t.Errorf("classes %v, want %v", classes, want)
+	}
+}

@@ -128,6 +128,21 @@ func isDir(p string) bool {
 	return err == nil && st.IsDir()
 }
 
+// FolderClasses returns the class names LoadFolder finds under root (those
+// of root/train when root holds both train and test folders), or nil when
+// they cannot be listed.
+func FolderClasses(root string) []string {
+	dir := root
+	if isDir(filepath.Join(root, "train")) && isDir(filepath.Join(root, "test")) {
+		dir = filepath.Join(root, "train")
+	}
+	classes, err := classFolders(dir)
+	if err != nil {
+		return nil
+	}
+	return classes
+}
+
 // classFolders lists the non-hidden sub-folders of dir, sorted.
 func classFolders(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)

@@ -56,3 +56,29 @@ func TestExtendsOnlyExperimentFiles(t *testing.T) {
 		}
 	}
 }
+
+// A .yaml name is not enough: a link named .yaml to another file is refused
+// unread, and a .yaml file that is a single value is not quoted back.
+func TestExtendsDoesNotShowOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "token")
+	os.WriteFile(secret, []byte("secret-token-abc\n"), 0o600)
+	os.WriteFile(filepath.Join(dir, "scalar.yaml"), []byte("secret-token-abc\n"), 0o600)
+	if err := os.Symlink(secret, filepath.Join(dir, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ target, want string }{
+		{"link.yaml", "extends: link.yaml is not an experiment file (a .yaml or .yml file)"},
+		{"scalar.yaml", "got a single value"},
+	} {
+		f := filepath.Join(dir, "x.yaml")
+		os.WriteFile(f, []byte("extends: "+tc.target+"\n"), 0o644)
+		_, err := Load(f, nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("extends: %s: err = %v, want %q", tc.target, err, tc.want)
+		}
+		if err != nil && strings.Contains(err.Error(), "secret-token") {
+			t.Errorf("extends: %s: the error shows the file's content: %v", tc.target, err)
+		}
+	}
+}

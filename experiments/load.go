@@ -148,8 +148,14 @@ func resolveData(file string, data []byte, stack []string) (*node, ErrorList) {
 		return nil, asErrors(err, Pos{File: file})
 	}
 	if !root.isMap() {
+		got := root.describe()
+		if len(stack) > 0 && root.kind == yaml.ScalarNode {
+			// A file reached through extends is not quoted: it may not be
+			// the user's own.
+			got = "a single value"
+		}
 		return nil, ErrorList{{Pos: Pos{File: file, Line: root.pos.Line, Col: root.pos.Col},
-			Msg: fmt.Sprintf("an experiment file is a mapping of keys (name, data, model, train, …), got %s", root.describe())}}
+			Msg: fmt.Sprintf("an experiment file is a mapping of keys (name, data, model, train, …), got %s", got)}}
 	}
 	ext := root.get("extends")
 	if ext == nil {
@@ -162,16 +168,17 @@ func resolveData(file string, data []byte, stack []string) (*node, ErrorList) {
 	if !ext.isScalar() || ext.tag != "!!str" {
 		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col}, Msg: fmt.Sprintf("extends must name one file, got %s", ext.describe())}}
 	}
-	// Only experiment files are read: a path to any other file
-	// (extends: /etc/shadow) is refused unread, so its content never
-	// appears in a message.
-	if e := strings.ToLower(filepath.Ext(ext.value)); e != ".yaml" && e != ".yml" {
-		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col},
-			Msg: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
-	}
 	basePath := ext.value
 	if !filepath.IsAbs(basePath) {
 		basePath = filepath.Join(filepath.Dir(file), basePath)
+	}
+	// Only experiment files are read: a path to any other file
+	// (extends: /etc/shadow), or a link to one, is refused unread, so its
+	// content never appears in a message. (A link to something that is not
+	// a regular file is refused as such when it is read.)
+	if !yamlName(ext.value) || !yamlName(linkedFile(basePath)) {
+		return nil, ErrorList{{Pos: Pos{File: file, Line: ext.pos.Line, Col: ext.pos.Col},
+			Msg: fmt.Sprintf("extends: %s is not an experiment file (a .yaml or .yml file)", ext.value)}}
 	}
 	here := absPath(file)
 	chain := append(append([]string(nil), stack...), here)
@@ -196,6 +203,26 @@ func resolveData(file string, data []byte, stack []string) (*node, ErrorList) {
 	base.remove("name")
 	base.remove("description")
 	return mergeNodes(base, root), nil
+}
+
+// yamlName reports whether a file's name ends in .yaml or .yml.
+func yamlName(p string) bool {
+	e := strings.ToLower(filepath.Ext(p))
+	return e == ".yaml" || e == ".yml"
+}
+
+// linkedFile is the regular file p leads to through symbolic links, or p
+// itself when it leads to no regular file (missing, a device: reading it
+// says so).
+func linkedFile(p string) string {
+	r, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return p
+	}
+	if st, err := os.Stat(r); err != nil || !st.Mode().IsRegular() {
+		return p
+	}
+	return r
 }
 
 func absPath(p string) string {

@@ -393,6 +393,7 @@ func TestSkipForceAndHalfWrittenRecords(t *testing.T) {
 		{"done but best.cnn damaged", []func(*testing.T){flip(record.BestFile)}, "best.cnn: changed"},
 		{"done but best.cnn missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.BestFile)) }}, "best.cnn: missing"},
 		{"done but checksums damaged", []func(*testing.T){truncate(record.ChecksumsFile)}, "checksums.json: unreadable"},
+		{"done but checksums missing", []func(*testing.T){func(t *testing.T) { os.Remove(filepath.Join(dir, record.ChecksumsFile)) }}, "checksums.json: missing"},
 		{"running without checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2)}, "no checkpoint"},
 		{"running with a corrupt checkpoint", []func(*testing.T){setStatus(record.StateRunning, 2),
 			copyFile(record.ModelFile, record.CheckpointFile), truncate(record.CheckpointFile)}, "cannot resume"},

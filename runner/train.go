@@ -609,6 +609,7 @@ func (t *trainer) finish() error {
 	t.status.TestAcc = an.TestAcc
 	t.status.StopReason = t.meta.StopReason
 	t.status.Updated = time.Now().UTC()
+	t.status.Sealed = true
 	// The checksums are written before the status that marks the run done,
 	// so that a run marked done always has them.
 	status, err := record.MarshalStatus(t.status)

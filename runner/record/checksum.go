@@ -87,8 +87,8 @@ func (p Problem) String() string { return p.File + ": " + p.What }
 // against its checksums: every record they name must be there with the
 // same content, and the model and best checkpoint must be there. A run
 // finished before checksums were kept, or one still in progress, is
-// checked by reading its records. unsealed reports a finished run without
-// checksums.
+// checked by reading its records (its status does not say it was sealed).
+// unsealed reports a finished run without checksums.
 func Verify(dir string) (problems []Problem, unsealed bool) {
 	var st Status
 	if err := ReadJSON(filepath.Join(dir, StatusFile), &st); err != nil {
@@ -119,6 +119,8 @@ func Verify(dir string) (problems []Problem, unsealed bool) {
 				}
 			}
 			return problems, false
+		case errors.Is(err, os.ErrNotExist) && st.Sealed:
+			return []Problem{{ChecksumsFile, "missing"}}, false
 		case errors.Is(err, os.ErrNotExist):
 			unsealed = true
 		default:

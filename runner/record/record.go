@@ -79,6 +79,9 @@ type Status struct {
 	Seconds     float64    `json:"seconds"`             // training time, summed over resumes
 	Command     string     `json:"command,omitempty"`   // the command that reruns this run
 	SlurmJob    string     `json:"slurm_job,omitempty"` // the Slurm job (array task "1234_5") that last trained it
+	// Sealed is set when the run finished with checksums of its records
+	// (checksums.json), so that losing them is damage, not an old run.
+	Sealed bool `json:"sealed,omitempty"`
 }
 
 // Preprocess is how a run turns a picture into the network's input: the
