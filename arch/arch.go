@@ -265,13 +265,12 @@ func Compiles(x *experiments.Experiment) error {
 }
 
 // spec converts a layer of kind k to its nn spec (without its activation
-// shortcut): each key of the kind writes its value.
+// shortcut): each key of the kind writes its value, into a field or by
+// name (nn.Key.Apply).
 func spec(k *nn.LayerKind, l experiments.Layer) nn.LayerSpec {
 	s := nn.LayerSpec{Kind: l.Kind, Name: l.Name}
 	for _, key := range k.Keys {
-		if key.Set != nil {
-			key.Set(&s, l.Values[key.Name])
-		}
+		key.Apply(&s, l.Values[key.Name])
 	}
 	return s
 }
@@ -281,8 +280,8 @@ func spec(k *nn.LayerKind, l experiments.Layer) nn.LayerSpec {
 func defaultSpec(k *nn.LayerKind, name string) nn.LayerSpec {
 	s := nn.LayerSpec{Kind: k.Kind, Name: name}
 	for _, key := range k.Keys {
-		if key.Set != nil && !key.Required {
-			key.Set(&s, key.Default)
+		if !key.Required {
+			key.Apply(&s, key.Default)
 		}
 	}
 	return s

@@ -141,21 +141,21 @@ func TestEveryKeyDecodes(t *testing.T) {
 				if _, err := nn.Build(net.Input, net.Specs, 1); err != nil {
 					t.Fatalf("%s: nn.Build: %v", layer, err)
 				}
-				if key == nil || key.Set == nil {
+				if key == nil || !key.IsSetting() {
 					return
 				}
 				// The key reaches the engine: its spec differs from the one
 				// with the key's default.
 				var def nn.LayerSpec
-				key.Set(&def, key.Default)
+				key.Apply(&def, key.Default)
 				var got nn.LayerSpec
-				key.Set(&got, want)
+				key.Apply(&got, want)
 				if def == got {
 					t.Errorf("key %s: its test value and its default give the same spec", key.Name)
 				}
 				i := slices.IndexFunc(net.Specs, func(s nn.LayerSpec) bool { return s.Kind == k.Kind })
 				spec := net.Specs[i]
-				key.Set(&spec, want)
+				key.Apply(&spec, want)
 				if spec != net.Specs[i] {
 					t.Errorf("%s: compiled spec %+v does not hold the value %+v", layer, net.Specs[i], want)
 				}

@@ -140,8 +140,10 @@
 // file, atomically; Load reads it back. The format is
 //
 //	magic    "CNNLABNN" (8 bytes)
-//	version  uint32, little-endian (currently 2; files of version 1, written
-//	         before residual layers, have the same layout and still load)
+//	version  uint32, little-endian: 3 when a layer keeps settings by name
+//	         (LayerSpec.Settings), else 2; files of version 2 (gelu's and
+//	         scale's settings in fields of their own) and 1 (written before
+//	         residual layers) still load
 //	length   uint64, the number of bytes of body that follow
 //	body     input shape, layer specs (JSON), dropout stream state, every
 //	         tensor (weights, biases, batch-norm scales, shifts and running

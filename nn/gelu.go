@@ -1,9 +1,6 @@
 package nn
 
-import (
-	"fmt"
-	"math"
-)
+import "math"
 
 // KindGELU is the Gaussian error linear unit, x·Φ(x).
 const KindGELU Kind = "gelu"
@@ -21,33 +18,25 @@ func init() {
 	registerKind(&LayerKind{
 		Kind: KindGELU,
 		Doc:  "x·Φ(x), Φ the standard normal distribution function: exactly 0.5·x·(1+erf(x/√2)), or its tanh approximation",
+		// Kept by name: the layer reads it with s.Text("approximate").
 		Keys: []Key{{Name: "approximate", Type: KeyEnum,
 			Doc:     "none (the exact erf form) or tanh (0.5·x·(1+tanh(√(2/π)·(x+0.044715·x³))))",
-			Default: Value{Text: string(ApproxNone)}, Choices: []string{string(ApproxNone), string(ApproxTanh)}, What: "approximation",
-			Set: func(s *LayerSpec, v Value) { s.Approximate = Approximation(v.Text) }}},
+			Default: Value{Text: string(ApproxNone)}, Choices: []string{string(ApproxNone), string(ApproxTanh)}, What: "approximation"}},
 		Family:      FamilyActivation,
 		Activation:  true, // an `activation: gelu` shortcut gives the exact form
 		ElementWise: true,
-		Defaults: func(s *LayerSpec) {
-			if s.Approximate == "" {
-				s.Approximate = ApproxNone
-			}
-		},
-		Shape: func(in Shape, s LayerSpec) (Shape, error) {
-			if s.Approximate != ApproxNone && s.Approximate != ApproxTanh {
-				return Shape{}, fmt.Errorf("unknown approximation %q (want %q or %q)", s.Approximate, ApproxNone, ApproxTanh)
-			}
-			return in, nil
-		},
-		Count: perValue,
-		Kept:  keptPerOutput, // the derivative
+		Shape:       sameShape,
+		Count:       perValue,
+		Kept:        keptPerOutput, // the derivative
 		Detail: func(s LayerSpec) string {
-			if s.Approximate == ApproxTanh {
+			if Approximation(s.Text("approximate")) == ApproxTanh {
 				return "tanh approximation"
 			}
 			return "exact (erf)"
 		},
-		build: func(b base, env *buildEnv) layer { return &gelu{base: b} },
+		build: func(b base, env *buildEnv) layer {
+			return &gelu{base: b, tanh: Approximation(b.spec.Text("approximate")) == ApproxTanh}
+		},
 	})
 }
 
@@ -59,6 +48,7 @@ func init() {
 // differentiates that exactly.
 type gelu struct {
 	base
+	tanh  bool      // the tanh approximation
 	deriv []float32 // dy/dx of the last training forward
 	task  elementwise
 	out   Tensor
@@ -73,7 +63,7 @@ func (l *gelu) forward(x *Tensor, train bool) *Tensor {
 		l.deriv = grow(l.deriv, n)
 		deriv = l.deriv
 	}
-	if l.spec.Approximate == ApproxTanh {
+	if l.tanh {
 		fn = geluTanhForward
 	}
 	l.task.apply(fn, l.out.Data, x.Data[:n], deriv, 0)

@@ -75,8 +75,8 @@ func TestSmoothActivationValues(t *testing.T) {
 // (both forms) and silu over 64×64×16 values.
 func BenchmarkSmoothActivations(b *testing.B) {
 	in := Shape{64, 64, 16}
-	for _, spec := range []LayerSpec{{Kind: KindGELU}, {Kind: KindGELU, Approximate: ApproxTanh}, {Kind: KindSiLU}} {
-		b.Run(string(withDefaults(spec).Kind)+" "+string(withDefaults(spec).Approximate), func(b *testing.B) {
+	for _, spec := range []LayerSpec{{Kind: KindGELU}, LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)}), {Kind: KindSiLU}} {
+		b.Run(string(withDefaults(spec).Kind)+" "+spec.Text("approximate"), func(b *testing.B) {
 			net, err := Build(in, []LayerSpec{spec}, 1)
 			if err != nil {
 				b.Fatal(err)

@@ -132,9 +132,14 @@ type Key struct {
 	Choices []string // KeyEnum
 	What    string   // KeyEnum: what a choice is called in messages, e.g. "initialisation"
 
-	// Set writes the value into the engine's spec; nil for a key that is not
-	// a setting of the layer itself (activation adds a layer after it) and
-	// for KeyLayers, whose compiled specs SetLayers writes.
+	// Set writes the value into a field of the engine's spec. A key without
+	// Set of a plain value type (KeyInt, KeyFloat, KeyBool, KeyEnum,
+	// KeySize2) is kept by name in the spec's Settings, where the layer
+	// reads it with LayerSpec.Float and the like: a setting of one kind
+	// needs no field of LayerSpec. Set is nil too for a key that is not a
+	// setting of the layer itself (activation adds a layer after it) and
+	// for KeyLayers, whose compiled specs SetLayers writes. Apply writes a
+	// value whichever way the key takes.
 	Set       func(s *LayerSpec, v Value)
 	SetLayers func(s *LayerSpec, specs []LayerSpec)
 }
@@ -143,11 +148,12 @@ type Key struct {
 // Bool, Text (KeyEnum, KeyActivation; KeyPadding's mode) or H and W
 // (KeySize2; KeyPadding's explicit pixels).
 type Value struct {
-	Int   int
-	Float float64
-	Bool  bool
-	Text  string
-	H, W  int
+	Int   int     `json:",omitempty"`
+	Float float64 `json:",omitempty"`
+	Bool  bool    `json:",omitempty"`
+	Text  string  `json:",omitempty"`
+	H     int     `json:",omitempty"`
+	W     int     `json:",omitempty"`
 }
 
 // Key returns the key of k called name.
@@ -192,6 +198,9 @@ func registerKind(k *LayerKind) {
 	}
 	if LookupKind(k.Kind) != nil {
 		panic(fmt.Sprintf("nn: layer kind %q registered twice", k.Kind))
+	}
+	if err := checkKeys(k); err != nil {
+		panic(fmt.Sprintf("nn: layer kind %q: %v", k.Kind, err))
 	}
 	kinds = append(kinds, k)
 	// Families in their order; within one, the order of registration (the

@@ -45,8 +45,8 @@ func TestKindTable(t *testing.T) {
 				if key.Min != math.Trunc(key.Min) || key.Max != math.Trunc(key.Max) || key.Min > key.Max {
 					t.Errorf("%s: bounds [%v, %v] are not whole numbers in order", where, key.Min, key.Max)
 				}
-				if key.Set == nil {
-					t.Errorf("%s: no Set", where)
+				if !key.IsSetting() {
+					t.Errorf("%s: no Set, and not kept by name", where)
 				}
 			case KeyFloat:
 				if !(key.Min < key.Max) {
@@ -55,19 +55,19 @@ func TestKindTable(t *testing.T) {
 				if d := key.Default.Float; !key.Required && (d < key.Min || d > key.Max || key.MinOpen && d == key.Min || key.MaxOpen && d == key.Max) {
 					t.Errorf("%s: default %v outside its bounds", where, d)
 				}
-				if key.Set == nil {
-					t.Errorf("%s: no Set", where)
+				if !key.IsSetting() {
+					t.Errorf("%s: no Set, and not kept by name", where)
 				}
 			case KeyEnum:
 				if len(key.Choices) < 2 || key.What == "" || !slices.Contains(key.Choices, key.Default.Text) {
 					t.Errorf("%s: an enum needs choices, a word for them and a default among them", where)
 				}
-				if key.Set == nil {
-					t.Errorf("%s: no Set", where)
+				if !key.IsSetting() {
+					t.Errorf("%s: no Set, and not kept by name", where)
 				}
 			case KeyBool:
-				if key.Set == nil {
-					t.Errorf("%s: no Set", where)
+				if !key.IsSetting() {
+					t.Errorf("%s: no Set, and not kept by name", where)
 				}
 			case KeyLayers:
 				if key.Set != nil || key.SetLayers == nil || key.Default != (Value{}) {
@@ -103,9 +103,7 @@ func defaultSpec(k *LayerKind) LayerSpec {
 			v = Value{Int: m, Float: f, H: m, W: m}
 		}
 		values[key.Name] = v
-		if key.Set != nil {
-			key.Set(&s, v)
-		}
+		key.Apply(&s, v)
 		if key.Type == KeyLayers && key.Required {
 			key.SetLayers(&s, []LayerSpec{{Kind: KindTanh}}) // the shortest list
 		}

@@ -143,7 +143,7 @@ func TestKeptCountsBuffers(t *testing.T) {
 		{LayerSpec{Kind: KindMaxPool, KernelH: 2, KernelW: 3}, func(l layer) int { return len(l.(*maxPool).arg) }},
 		{LayerSpec{Kind: KindGlobalMaxPool}, func(l layer) int { return len(l.(*maxPool).arg) }},
 		{LayerSpec{Kind: KindGELU}, func(l layer) int { return len(l.(*gelu).deriv) }},
-		{LayerSpec{Kind: KindGELU, Approximate: ApproxTanh}, func(l layer) int { return len(l.(*gelu).deriv) }},
+		{LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)}), func(l layer) int { return len(l.(*gelu).deriv) }},
 		{LayerSpec{Kind: KindSiLU}, func(l layer) int { return len(l.(*silu).deriv) }},
 	} {
 		specs := []LayerSpec{tc.spec, {Kind: KindFlatten}, {Kind: KindDense, Units: 2}}

@@ -16,10 +16,16 @@ import (
 // Model file framing; the layout is in the package documentation.
 const (
 	modelMagic = "CNNLABNN"
-	// ModelVersion is the model file version this build writes. Version 2
+	// ModelVersion is the newest model file version this build writes and
+	// reads. Version 3 keeps the settings of gelu, scale and the kinds
+	// declared since in LayerSpec.Settings, by name (version 2 had fields
+	// Approximate and Factor); it is written only for networks with such
+	// settings, so that the files of the other networks are those version 2
+	// wrote, byte for byte, and older builds still read them. Version 2
 	// added residual blocks (nested specs); version 1 files, written before
-	// them, have the same layout and still load.
-	ModelVersion       = 2
+	// them, have the same layout. Both still load.
+	ModelVersion       = 3
+	plainModelVersion  = 2 // what a network without Settings is written as
 	oldestModelVersion = 1
 	headerSize         = 8 + 4 + 8
 	trailerSize        = 4
@@ -115,7 +121,11 @@ func SaveTo(w io.Writer, net *Network, opt Optimizer, meta []byte) error {
 
 	file := make([]byte, 0, headerSize+len(e.buf)+trailerSize)
 	file = append(file, modelMagic...)
-	file = binary.LittleEndian.AppendUint32(file, ModelVersion)
+	version := uint32(plainModelVersion)
+	if holdsSettings(net.specs) {
+		version = ModelVersion
+	}
+	file = binary.LittleEndian.AppendUint32(file, version)
 	file = binary.LittleEndian.AppendUint64(file, uint64(len(e.buf)))
 	file = append(file, e.buf...)
 	file = binary.LittleEndian.AppendUint32(file, crc32.Checksum(file, castagnoli))
@@ -181,22 +191,22 @@ func decodeModel(data []byte) (*Checkpoint, error) {
 	if got := crc32.Checksum(data[:headerSize+length], castagnoli); got != sum {
 		return nil, fmt.Errorf("%w: checksum %08x, the file says %08x", ErrCorrupted, got, sum)
 	}
-	cp, err := decodeBody(&decoder{buf: body})
+	cp, err := decodeBody(&decoder{buf: body}, version)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrCorrupted, err)
 	}
 	return cp, nil
 }
 
-func decodeBody(d *decoder) (*Checkpoint, error) {
+func decodeBody(d *decoder, version uint32) (*Checkpoint, error) {
 	in := Shape{H: int(d.u32()), W: int(d.u32()), C: int(d.u32())}
 	specsJSON := d.bytes()
 	rng := d.bytes()
 	if d.err != nil {
 		return nil, d.err
 	}
-	var specs []LayerSpec
-	if err := json.Unmarshal(specsJSON, &specs); err != nil {
+	specs, err := decodeSpecs(specsJSON, version)
+	if err != nil {
 		return nil, fmt.Errorf("layer specs: %w", err)
 	}
 	// Compare the network's size with the body before building it, so that
@@ -271,6 +281,74 @@ func decodeBody(d *decoder) (*Checkpoint, error) {
 		return nil, fmt.Errorf("%d unread bytes at the end of the body", len(d.buf))
 	}
 	return cp, nil
+}
+
+// holdsSettings reports whether a spec of the list, or one nested in it,
+// keeps settings by name.
+func holdsSettings(specs []LayerSpec) bool {
+	for _, s := range specs {
+		if s.Settings.Len() > 0 || holdsSettings(s.Residual.body()) || holdsSettings(s.Residual.shortcut()) {
+			return true
+		}
+	}
+	return false
+}
+
+// decodeSpecs reads the layer specs of a model file of the given version.
+func decodeSpecs(data []byte, version uint32) ([]LayerSpec, error) {
+	if version > plainModelVersion {
+		var specs []LayerSpec
+		err := json.Unmarshal(data, &specs)
+		return specs, err
+	}
+	var old []specV2
+	if err := json.Unmarshal(data, &old); err != nil {
+		return nil, err
+	}
+	return upgradeSpecs(old, 0)
+}
+
+// specV2 is a layer spec as model files of versions 1 and 2 store it: the
+// settings of gelu and scale in fields of their own.
+type specV2 struct {
+	LayerSpec
+	Approximate string                             `json:",omitempty"`
+	Factor      float32                            `json:",omitempty"`
+	Residual    *struct{ Body, Shortcut []specV2 } `json:",omitempty"`
+}
+
+// upgradeSpecs moves the fields of version 2 into Settings.
+func upgradeSpecs(old []specV2, depth int) ([]LayerSpec, error) {
+	if depth >= maxNesting {
+		return nil, fmt.Errorf("residual blocks nested more than %d deep", maxNesting)
+	}
+	if old == nil {
+		return nil, nil
+	}
+	specs := make([]LayerSpec, len(old))
+	for i, o := range old {
+		s := o.LayerSpec
+		s.Settings = Settings{}
+		if o.Approximate != "" {
+			s = s.With("approximate", Value{Text: o.Approximate})
+		}
+		if o.Factor != 0 {
+			s = s.With("factor", Value{Float: float64(o.Factor)})
+		}
+		if o.Residual != nil {
+			body, err := upgradeSpecs(o.Residual.Body, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			short, err := upgradeSpecs(o.Residual.Shortcut, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			s.Residual = &Branches{Body: body, Shortcut: short}
+		}
+		specs[i] = s
+	}
+	return specs, nil
 }
 
 // checkSlot reports an error unless slot holds one tensor per parameter, of

@@ -1,7 +1,6 @@
 package nn
 
 import (
-	"fmt"
 	"math"
 	"strconv"
 )
@@ -13,35 +12,31 @@ func init() {
 	registerKind(&LayerKind{
 		Kind: KindScale,
 		Doc:  "every value times a constant factor, e.g. logits scaled by 1/temperature; no parameters",
+		// Kept by name: the layer reads it with s.Float("factor").
 		Keys: []Key{{Name: "factor", Type: KeyFloat, Doc: "the constant the values are multiplied by", Required: true,
-			Min: 0, MinOpen: true, Max: math.Inf(1), MaxOpen: true,
-			Set: func(s *LayerSpec, v Value) { s.Factor = float32(v.Float) }}},
+			Min: 0, MinOpen: true, Max: math.Inf(1), MaxOpen: true}},
 		Family:      FamilyActivation,
 		ElementWise: true,
-		Shape: func(in Shape, s LayerSpec) (Shape, error) {
-			if !(s.Factor > 0 && s.Factor <= math.MaxFloat32) {
-				return Shape{}, fmt.Errorf("factor = %v, want a finite number > 0", s.Factor)
-			}
-			return in, nil
-		},
-		Count:  perValue,
-		Detail: func(s LayerSpec) string { return "× " + strconv.FormatFloat(float64(s.Factor), 'g', 6, 32) },
-		build:  func(b base, env *buildEnv) layer { return &scale{base: b} },
+		Shape:       sameShape,
+		Count:       perValue,
+		Detail:      func(s LayerSpec) string { return "× " + strconv.FormatFloat(float64(s.Float("factor")), 'g', 6, 32) },
+		build:       func(b base, env *buildEnv) layer { return &scale{base: b, factor: b.spec.Float("factor")} },
 	})
 }
 
-// scale multiplies every value by the constant Factor: y = Factor·x, so
-// dx = Factor·dy. It has no parameters.
+// scale multiplies every value by the constant factor: y = factor·x, so
+// dx = factor·dy. It has no parameters.
 type scale struct {
 	base
-	task elementwise
-	out  Tensor
-	dx   Tensor
+	factor float32
+	task   elementwise
+	out    Tensor
+	dx     Tensor
 }
 
 func (l *scale) forward(x *Tensor, train bool) *Tensor {
 	l.out.resize(x.N, x.H, x.W, x.C)
-	l.task.apply(scaleBy, l.out.Data, x.Data[:x.Len()], nil, l.spec.Factor)
+	l.task.apply(scaleBy, l.out.Data, x.Data[:x.Len()], nil, l.factor)
 	return &l.out
 }
 
@@ -50,6 +45,6 @@ func (l *scale) backward(dy *Tensor, needDx bool) *Tensor {
 		return nil
 	}
 	l.dx.resize(dy.N, dy.H, dy.W, dy.C)
-	l.task.apply(scaleBy, l.dx.Data, dy.Data[:dy.Len()], nil, l.spec.Factor)
+	l.task.apply(scaleBy, l.dx.Data, dy.Data[:dy.Len()], nil, l.factor)
 	return &l.dx
 }

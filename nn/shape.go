@@ -57,6 +57,9 @@ func outputShape(in Shape, s LayerSpec) (Shape, error) {
 	if k == nil {
 		return Shape{}, fmt.Errorf("unknown layer kind %q", s.Kind)
 	}
+	if err := checkSettings(k, s); err != nil {
+		return Shape{}, err
+	}
 	return k.Shape(in, s)
 }
 

@@ -80,13 +80,10 @@ type LayerSpec struct {
 	// leaky_relu: slope for negative inputs (default 0.01 when zero).
 	Alpha float32
 
-	// gelu: ApproxNone (the exact erf form; the default when "") or
-	// ApproxTanh. This field and the next are left out of model files when
-	// zero, so that the files of the other kinds keep their bytes.
-	Approximate Approximation `json:",omitempty"`
-
-	// scale: the factor every value is multiplied by (> 0).
-	Factor float32 `json:",omitempty"`
+	// The settings of kinds that no field here holds (gelu's approximate,
+	// scale's factor), by key name; see Settings. Left out of model files
+	// when empty, so that the files of the other kinds keep their bytes.
+	Settings Settings `json:",omitzero"`
 
 	// conv, dense: weight initialisation (InitHe when "").
 	Init Init

@@ -268,7 +268,7 @@ func (g *graph) layer(x value, s nn.LayerSpec, out nn.Shape) (value, error) {
 		return keep(g.op("Mul", name, []string{x.name, sig}))
 	case nn.KindGELU:
 		var phi string // 1 + erf(x/√2), or its tanh approximation
-		if s.Approximate == nn.ApproxTanh {
+		if nn.Approximation(s.Text("approximate")) == nn.ApproxTanh {
 			x3 := g.op("Mul", name, []string{x.name, g.op("Mul", name, []string{x.name, x.name})})
 			inner := g.op("Add", name, []string{x.name, g.op("Mul", name, []string{x3, g.scalar(name+":c", 0.044715)})})
 			t := g.op("Tanh", name, []string{g.op("Mul", name, []string{inner, g.scalar(name+":k", float32(math.Sqrt(2/math.Pi)))})})
@@ -280,7 +280,7 @@ func (g *graph) layer(x value, s nn.LayerSpec, out nn.Shape) (value, error) {
 		half := g.op("Mul", name, []string{x.name, g.scalar(name+":half", 0.5)})
 		return keep(g.op("Mul", name, []string{half, phi}))
 	case nn.KindScale:
-		return keep(g.op("Mul", name, []string{x.name, g.scalar(name+":factor", s.Factor)}))
+		return keep(g.op("Mul", name, []string{x.name, g.scalar(name+":factor", s.Float("factor"))}))
 	case nn.KindSoftmax:
 		return keep(g.op("Softmax", name, []string{x.name}, attrI("axis", 1)))
 	case nn.KindResidual:

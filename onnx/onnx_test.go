@@ -53,8 +53,8 @@ var (
 			Shortcut: []nn.LayerSpec{{Kind: nn.KindConv, Filters: 8, KernelH: 1, KernelW: 1, StrideH: 2, StrideW: 2}},
 		}},
 		{Kind: nn.KindSigmoid},
-		{Kind: nn.KindScale, Factor: 4},
-		{Kind: nn.KindGELU, Approximate: nn.ApproxTanh},
+		nn.LayerSpec{Kind: nn.KindScale}.With("factor", nn.Value{Float: 4}),
+		nn.LayerSpec{Kind: nn.KindGELU}.With("approximate", nn.Value{Text: string(nn.ApproxTanh)}),
 		{Kind: nn.KindDropout, Rate: 0.5},
 		{Kind: nn.KindResidual, Residual: &nn.Branches{
 			Body:     []nn.LayerSpec{{Kind: nn.KindGlobalAvgPool}},

@@ -155,7 +155,7 @@ func TestRunAndReportPoolingAndActivationKinds(t *testing.T) {
 			t.Fatal(err)
 		}
 		specs := cp.Net.Specs()
-		if len(specs) != 8 || specs[1].Kind != nn.KindGELU || specs[3].Approximate != nn.ApproxTanh || specs[4].Kind != nn.KindSiLU || specs[7].Factor != 0.5 {
+		if len(specs) != 8 || specs[1].Kind != nn.KindGELU || specs[3].Text("approximate") != string(nn.ApproxTanh) || specs[4].Kind != nn.KindSiLU || specs[7].Float("factor") != 0.5 {
 			t.Errorf("%s: specs %+v", m, specs)
 		}
 		pools[specs[5].Kind] = true
