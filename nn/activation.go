@@ -11,7 +11,12 @@ func init() {
 			Shape: sameShape, Count: perValue,
 			build: func(b base, env *buildEnv) layer { return &activation{base: b} }}
 	}
-	registerKind(activationKind(KindReLU, "max(x, 0)"))
+	away := func(spec LayerSpec) []GradCheck { // no value near the kink at 0
+		return []GradCheck{{Name: string(spec.Kind), In: Shape{3, 4, 2}, Specs: []LayerSpec{spec}, Values: ValuesAwayFromZero}}
+	}
+	relu := activationKind(KindReLU, "max(x, 0)")
+	relu.Checks = away(LayerSpec{Kind: KindReLU})
+	registerKind(relu)
 	leaky := activationKind(KindLeakyReLU, "x for x > 0, alpha·x otherwise",
 		Key{Name: "alpha", Type: KeyFloat, Doc: "slope for negative inputs", Default: Value{Float: DefaultAlpha}, Min: 0, Max: 1, MaxOpen: true,
 			Set: func(s *LayerSpec, v Value) { s.Alpha = float32(v.Float) }})
@@ -27,9 +32,14 @@ func init() {
 		return in, nil
 	}
 	leaky.Detail = func(s LayerSpec) string { return "alpha " + strconv.FormatFloat(float64(s.Alpha), 'g', 4, 32) }
+	leaky.Checks = away(LayerSpec{Kind: KindLeakyReLU, Alpha: 0.2})
 	registerKind(leaky)
-	registerKind(activationKind(KindSigmoid, "1/(1+e^−x)"))
-	registerKind(activationKind(KindTanh, "tanh(x)"))
+	sigmoid := activationKind(KindSigmoid, "1/(1+e^−x)")
+	sigmoid.Checks = []GradCheck{layerCheck("sigmoid", Shape{3, 4, 2}, LayerSpec{Kind: KindSigmoid})}
+	registerKind(sigmoid)
+	tanh := activationKind(KindTanh, "tanh(x)")
+	tanh.Checks = []GradCheck{layerCheck("tanh", Shape{3, 4, 2}, LayerSpec{Kind: KindTanh})}
+	registerKind(tanh)
 }
 
 // activation applies an element-wise function: relu max(x, 0), leaky_relu

@@ -37,6 +37,14 @@ func init() {
 		},
 		// 2 learnable values per channel (scale and shift), 2 FLOPs per value.
 		Count: func(s LayerSpec, in, out Shape) (params, flops float64) { return 2 * float64(in.C), 2 * sizeOf(out) },
+		Checks: []GradCheck{
+			layerCheck("per channel", Shape{4, 3, 3}, LayerSpec{Kind: KindBatchNorm}),
+			{Name: "after conv", In: Shape{6, 5, 2}, Specs: []LayerSpec{
+				{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1},
+				{Kind: KindBatchNorm, Momentum: 0.8, Epsilon: 1e-3},
+			}},
+			{Name: "after dense", In: Shape{1, 1, 5}, Specs: []LayerSpec{{Kind: KindDense, Units: 4}, {Kind: KindBatchNorm}}},
+		},
 		build: func(b base, env *buildEnv) layer { return newBatchNorm(b) },
 	})
 }

@@ -53,6 +53,7 @@ func init() {
 		Detail: func(s LayerSpec) string {
 			return fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), padText(s)) + noBiasText(s)
 		},
+		Checks: convChecks(),
 		build: func(b base, env *buildEnv) layer {
 			l := newConv(b, env.init)
 			l.scratch = env.scratch
@@ -351,5 +352,37 @@ func col2im(dx, dcol []float32, first, last int, g *geometry) {
 				}
 			}
 		}
+	}
+}
+
+// convChecks are conv's gradient checks: kernels 1 to 7, square and not,
+// strides 1 to 3, every padding, with and without bias, both
+// initialisations, and two convs in a row. Winograd is checked apart, forced
+// on (TestGradConvWinograd).
+func convChecks() []GradCheck {
+	conv := func(f, kh, kw, sh, sw int, pad Padding) LayerSpec {
+		return LayerSpec{Kind: KindConv, Filters: f, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad}
+	}
+	explicit := func(s LayerSpec, top, bottom, left, right int) LayerSpec {
+		s.Padding, s.PadTop, s.PadBottom, s.PadLeft, s.PadRight = PadExplicit, top, bottom, left, right
+		return s
+	}
+	noBias := conv(3, 3, 3, 3, 3, PadSame)
+	noBias.NoBias = true
+	glorot := conv(2, 5, 3, 1, 2, PadValid)
+	glorot.Init = InitGlorot
+	return []GradCheck{
+		layerCheck("k1 s1 valid (pointwise)", Shape{5, 7, 3}, conv(4, 1, 1, 1, 1, PadValid)),
+		layerCheck("k1 s2 same", Shape{5, 6, 2}, conv(3, 1, 1, 2, 2, PadSame)),
+		layerCheck("k3 s1 same", Shape{6, 5, 2}, conv(3, 3, 3, 1, 1, PadSame)),
+		layerCheck("k3 s2 valid", Shape{7, 8, 3}, conv(2, 3, 3, 2, 2, PadValid)),
+		layerCheck("k3 s3 same no bias", Shape{8, 7, 2}, noBias),
+		layerCheck("k5 s2 same", Shape{9, 7, 3}, conv(2, 5, 5, 2, 2, PadSame)),
+		layerCheck("k5 s1 pad 2", Shape{6, 5, 2}, explicit(conv(2, 5, 5, 1, 1, ""), 2, 2, 2, 2)),
+		layerCheck("k7 s3 pad 2", Shape{11, 9, 2}, explicit(conv(2, 7, 7, 3, 3, ""), 2, 2, 2, 2)),
+		layerCheck("k7 s1 valid", Shape{8, 9, 1}, conv(3, 7, 7, 1, 1, PadValid)),
+		layerCheck("k3x5 s2x1 uneven pad", Shape{7, 6, 3}, explicit(conv(2, 3, 5, 2, 1, ""), 1, 2, 0, 3)),
+		layerCheck("k5x3 s1x2 glorot", Shape{6, 7, 2}, glorot),
+		{Name: "two convs", In: Shape{8, 8, 2}, Specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame), conv(2, 3, 3, 2, 2, PadValid)}},
 	}
 }

@@ -38,7 +38,11 @@ func init() {
 			return inSize*float64(s.Units) + bias*float64(s.Units), float64(s.Units) * (2*inSize + bias)
 		},
 		Detail: func(s LayerSpec) string { return fmt.Sprintf("%d units", s.Units) + noBiasText(s) },
-		build:  func(b base, env *buildEnv) layer { return newDense(b, env.init) },
+		Checks: []GradCheck{
+			layerCheck("dense", Shape{1, 1, 7}, LayerSpec{Kind: KindDense, Units: 5}),
+			layerCheck("no bias glorot", Shape{1, 1, 6}, LayerSpec{Kind: KindDense, Units: 4, NoBias: true, Init: InitGlorot}),
+		},
+		build: func(b base, env *buildEnv) layer { return newDense(b, env.init) },
 	})
 }
 

@@ -23,7 +23,12 @@ func init() {
 			return in, nil
 		},
 		Detail: func(s LayerSpec) string { return "rate " + strconv.FormatFloat(float64(s.Rate), 'g', 4, 32) },
-		build:  func(b base, env *buildEnv) layer { return &dropout{base: b, rand: env.dropout} },
+		// The checks freeze the mask drawn by the first forward pass.
+		Checks: []GradCheck{
+			layerCheck("fixed mask", Shape{3, 4, 2}, LayerSpec{Kind: KindDropout, Rate: 0.4}),
+			{Name: "after dense", In: Shape{1, 1, 6}, Specs: []LayerSpec{{Kind: KindDense, Units: 8}, {Kind: KindDropout, Rate: 0.5}, {Kind: KindDense, Units: 3}}},
+		},
+		build: func(b base, env *buildEnv) layer { return &dropout{base: b, rand: env.dropout} },
 	})
 }
 

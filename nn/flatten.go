@@ -7,6 +7,7 @@ func init() {
 		Flattens: true,
 		Family:   FamilyReshape,
 		Shape:    func(in Shape, s LayerSpec) (Shape, error) { return Shape{H: 1, W: 1, C: in.Size()}, nil },
+		Checks:   []GradCheck{{Name: "flatten dense", In: Shape{3, 4, 2}, Specs: []LayerSpec{{Kind: KindFlatten}, {Kind: KindDense, Units: 3}}}},
 		build:    func(b base, env *buildEnv) layer { return &flatten{base: b} },
 	})
 }

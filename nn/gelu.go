@@ -34,6 +34,12 @@ func init() {
 			}
 			return "exact (erf)"
 		},
+		Checks: []GradCheck{
+			layerCheck("exact", Shape{3, 4, 2}, LayerSpec{Kind: KindGELU}),
+			layerCheck("tanh", Shape{3, 4, 2}, LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)})),
+			{Name: "wide inputs", In: Shape{1, 1, 40}, Specs: []LayerSpec{{Kind: KindGELU}}, Values: DistinctValues},
+			{Name: "tanh wide inputs", In: Shape{1, 1, 40}, Specs: []LayerSpec{LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)})}, Values: DistinctValues},
+		},
 		build: func(b base, env *buildEnv) layer {
 			return &gelu{base: b, tanh: Approximation(b.spec.Text("approximate")) == ApproxTanh}
 		},

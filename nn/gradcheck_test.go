@@ -20,43 +20,14 @@ const (
 	gradFloor  = 1e-2
 )
 
-type gradCase struct {
-	name  string
-	in    Shape
-	specs []LayerSpec
-	input func(r *rand.Rand, x []float32) // fills the input; normal values when nil
-}
-
 // normalInput fills x with standard normal values.
-func normalInput(r *rand.Rand, x []float32) {
-	for i := range x {
-		x[i] = float32(r.NormFloat64())
-	}
-}
+func normalInput(r *rand.Rand, x []float32) { NormalValues.fill(r, x) }
 
-// awayFromZero fills x with values of magnitude 0.1 to 1.1 and random sign.
-func awayFromZero(r *rand.Rand, x []float32) {
-	for i := range x {
-		v := 0.1 + r.Float64()
-		if r.IntN(2) == 0 {
-			v = -v
-		}
-		x[i] = float32(v)
-	}
-}
-
-// distinctInput fills x with a random permutation of values spaced 0.05
-// apart, so no max-pool window has a near tie.
-func distinctInput(r *rand.Rand, x []float32) {
-	for i, p := range r.Perm(len(x)) {
-		x[i] = float32(p)*0.05 - float32(len(x))*0.025
-	}
-}
-
-func runGradCheck(t *testing.T, c gradCase) {
+// runGradCheck checks the gradients of the network of c.
+func runGradCheck(t *testing.T, c GradCheck) {
 	t.Helper()
 	const batch = 3
-	net, err := Build(c.in, c.specs, 7)
+	net, err := Build(c.In, c.Specs, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,12 +40,8 @@ func runGradCheck(t *testing.T, c gradCase) {
 			}
 		}
 	}
-	x := NewTensor(batch, c.in.H, c.in.W, c.in.C)
-	fill := c.input
-	if fill == nil {
-		fill = normalInput
-	}
-	fill(r, x.Data)
+	x := NewTensor(batch, c.In.H, c.In.W, c.In.C)
+	c.Values.fill(r, x.Data)
 	out := net.Output()
 	weights := make([]float64, batch*out.Size())
 	for i := range weights {
@@ -148,37 +115,41 @@ func runGradCheck(t *testing.T, c gradCase) {
 	}
 }
 
-func TestGradConv(t *testing.T) {
-	for _, c := range convGradCases() {
-		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
+// TestGradKinds runs the gradient checks of every kind (LayerKind.Checks).
+func TestGradKinds(t *testing.T) {
+	for _, k := range Kinds() {
+		for _, c := range k.Checks {
+			t.Run(string(k.Kind)+"/"+c.Name, func(t *testing.T) { runGradCheck(t, c) })
+		}
 	}
 }
 
-func convGradCases() []gradCase {
-	conv := func(f, kh, kw, sh, sw int, pad Padding) LayerSpec {
-		return LayerSpec{Kind: KindConv, Filters: f, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad}
-	}
-	explicit := func(s LayerSpec, top, bottom, left, right int) LayerSpec {
-		s.Padding, s.PadTop, s.PadBottom, s.PadLeft, s.PadRight = PadExplicit, top, bottom, left, right
-		return s
-	}
-	noBias := conv(3, 3, 3, 3, 3, PadSame)
-	noBias.NoBias = true
-	glorot := conv(2, 5, 3, 1, 2, PadValid)
-	glorot.Init = InitGlorot
-	return []gradCase{
-		{name: "k1 s1 valid (pointwise)", in: Shape{5, 7, 3}, specs: []LayerSpec{conv(4, 1, 1, 1, 1, PadValid)}},
-		{name: "k1 s2 same", in: Shape{5, 6, 2}, specs: []LayerSpec{conv(3, 1, 1, 2, 2, PadSame)}},
-		{name: "k3 s1 same", in: Shape{6, 5, 2}, specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame)}},
-		{name: "k3 s2 valid", in: Shape{7, 8, 3}, specs: []LayerSpec{conv(2, 3, 3, 2, 2, PadValid)}},
-		{name: "k3 s3 same no bias", in: Shape{8, 7, 2}, specs: []LayerSpec{noBias}},
-		{name: "k5 s2 same", in: Shape{9, 7, 3}, specs: []LayerSpec{conv(2, 5, 5, 2, 2, PadSame)}},
-		{name: "k5 s1 pad 2", in: Shape{6, 5, 2}, specs: []LayerSpec{explicit(conv(2, 5, 5, 1, 1, ""), 2, 2, 2, 2)}},
-		{name: "k7 s3 pad 2", in: Shape{11, 9, 2}, specs: []LayerSpec{explicit(conv(2, 7, 7, 3, 3, ""), 2, 2, 2, 2)}},
-		{name: "k7 s1 valid", in: Shape{8, 9, 1}, specs: []LayerSpec{conv(3, 7, 7, 1, 1, PadValid)}},
-		{name: "k3x5 s2x1 uneven pad", in: Shape{7, 6, 3}, specs: []LayerSpec{explicit(conv(2, 3, 5, 2, 1, ""), 1, 2, 0, 3)}},
-		{name: "k5x3 s1x2 glorot", in: Shape{6, 7, 2}, specs: []LayerSpec{glorot}},
-		{name: "two convs", in: Shape{8, 8, 2}, specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame), conv(2, 3, 3, 2, 2, PadValid)}},
+// TestGradNetwork checks a small network of several kinds.
+func TestGradNetwork(t *testing.T) {
+	runGradCheck(t, GradCheck{Name: "small network", In: Shape{8, 7, 2}, Values: DistinctValues, Specs: []LayerSpec{
+		{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, Padding: PadSame},
+		{Kind: KindBatchNorm},
+		{Kind: KindTanh},
+		{Kind: KindAvgPool, KernelH: 2, KernelW: 2},
+		{Kind: KindFlatten},
+		{Kind: KindDense, Units: 5},
+		{Kind: KindSigmoid},
+		{Kind: KindDense, Units: 3},
+	}})
+}
+
+// TestEveryKindGradChecked fails when a kind of the table has no gradient
+// check, or one of its checks has no layer of the kind.
+func TestEveryKindGradChecked(t *testing.T) {
+	for _, k := range Kinds() {
+		if len(k.Checks) == 0 {
+			t.Errorf("layer kind %q has no gradient check: list some in Checks of its entry", k.Kind)
+		}
+		for _, c := range k.Checks {
+			if !slices.ContainsFunc(c.Specs, func(s LayerSpec) bool { return s.Kind == k.Kind }) {
+				t.Errorf("%s: the check %q has no %s layer", k.Kind, c.Name, k.Kind)
+			}
+		}
 	}
 }
 
@@ -193,20 +164,20 @@ func TestGradConvWinograd(t *testing.T) {
 	noBias.NoBias = true
 	explicit := spec(2, PadExplicit)
 	explicit.PadTop, explicit.PadBottom, explicit.PadLeft, explicit.PadRight = 2, 0, 1, 3
-	cases := []gradCase{
-		{name: "same", in: Shape{6, 6, 2}, specs: []LayerSpec{spec(3, PadSame)}},
-		{name: "valid", in: Shape{6, 8, 3}, specs: []LayerSpec{spec(2, PadValid)}},
-		{name: "odd same (partial tiles)", in: Shape{5, 7, 2}, specs: []LayerSpec{spec(4, PadSame)}},
-		{name: "odd valid (partial tiles)", in: Shape{7, 6, 1}, specs: []LayerSpec{spec(3, PadValid)}},
-		{name: "explicit uneven pads", in: Shape{5, 4, 2}, specs: []LayerSpec{explicit}},
-		{name: "c5 f1", in: Shape{4, 5, 5}, specs: []LayerSpec{spec(1, PadSame)}},
-		{name: "c1 f6", in: Shape{5, 5, 1}, specs: []LayerSpec{spec(6, PadSame)}},
-		{name: "no bias", in: Shape{6, 5, 2}, specs: []LayerSpec{noBias}},
-		{name: "two convs", in: Shape{7, 7, 2}, specs: []LayerSpec{spec(3, PadSame), spec(2, PadValid)}},
+	cases := []GradCheck{
+		layerCheck("same", Shape{6, 6, 2}, spec(3, PadSame)),
+		layerCheck("valid", Shape{6, 8, 3}, spec(2, PadValid)),
+		layerCheck("odd same (partial tiles)", Shape{5, 7, 2}, spec(4, PadSame)),
+		layerCheck("odd valid (partial tiles)", Shape{7, 6, 1}, spec(3, PadValid)),
+		layerCheck("explicit uneven pads", Shape{5, 4, 2}, explicit),
+		layerCheck("c5 f1", Shape{4, 5, 5}, spec(1, PadSame)),
+		layerCheck("c1 f6", Shape{5, 5, 1}, spec(6, PadSame)),
+		layerCheck("no bias", Shape{6, 5, 2}, noBias),
+		{Name: "two convs", In: Shape{7, 7, 2}, Specs: []LayerSpec{spec(3, PadSame), spec(2, PadValid)}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			net, err := Build(c.in, c.specs, 7)
+		t.Run(c.Name, func(t *testing.T) {
+			net, err := Build(c.In, c.Specs, 7)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,55 +189,6 @@ func TestGradConvWinograd(t *testing.T) {
 			runGradCheck(t, c)
 		})
 	}
-}
-
-func TestGradPool(t *testing.T) {
-	for _, c := range poolGradCases() {
-		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
-	}
-}
-
-func poolGradCases() []gradCase {
-	var cases []gradCase
-	for _, kind := range []Kind{KindMaxPool, KindAvgPool} {
-		for _, size := range []int{2, 3} {
-			for _, stride := range []int{1, 2} {
-				for _, pad := range []Padding{PadValid, PadSame} {
-					cases = append(cases, gradCase{
-						name:  fmt.Sprintf("%s %d stride %d %s", kind, size, stride, pad),
-						in:    Shape{7, 5, 2}, // divisible by neither size with stride 2
-						specs: []LayerSpec{{Kind: kind, KernelH: size, KernelW: size, StrideH: stride, StrideW: stride, Padding: pad}},
-						input: distinctInput,
-					})
-				}
-			}
-		}
-		cases = append(cases,
-			gradCase{
-				name:  string(kind) + " default stride",
-				in:    Shape{7, 8, 3},
-				specs: []LayerSpec{{Kind: kind, KernelH: 3, KernelW: 2}},
-				input: distinctInput,
-			},
-			gradCase{
-				name:  string(kind) + " explicit padding",
-				in:    Shape{6, 5, 2},
-				specs: []LayerSpec{{Kind: kind, KernelH: 3, KernelW: 3, StrideH: 2, StrideW: 2, Padding: PadExplicit, PadTop: 1, PadBottom: 2, PadLeft: 2, PadRight: 1}},
-				input: distinctInput,
-			})
-	}
-	for _, kind := range []Kind{KindGlobalAvgPool, KindGlobalMaxPool} {
-		cases = append(cases,
-			gradCase{name: string(kind), in: Shape{5, 4, 3}, specs: []LayerSpec{{Kind: kind}}, input: distinctInput},
-			gradCase{name: string(kind) + " 1×1 input", in: Shape{1, 1, 4}, specs: []LayerSpec{{Kind: kind}}, input: distinctInput},
-			// The classifier head of an all-conv net: dense straight after it.
-			gradCase{name: string(kind) + " between conv and dense", in: Shape{6, 5, 2}, input: distinctInput, specs: []LayerSpec{
-				{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, Padding: PadSame},
-				{Kind: kind},
-				{Kind: KindDense, Units: 4},
-			}})
-	}
-	return cases
 }
 
 // TestGlobalMaxPoolTies checks global max pooling where finite differences
@@ -341,79 +263,6 @@ func TestGlobalMaxPoolTies(t *testing.T) {
 			t.Errorf("a NaN at the first position gives %v", y[in.C+1])
 		}
 	})
-}
-
-func TestGradLayers(t *testing.T) {
-	for _, c := range layerGradCases() {
-		t.Run(c.name, func(t *testing.T) { runGradCheck(t, c) })
-	}
-}
-
-// layerGradCases checks the layers other than conv and pooling; a new kind
-// adds its cases here (or a list of its own to gradCaseLists).
-func layerGradCases() []gradCase {
-	flat := []LayerSpec{{Kind: KindFlatten}}
-	return []gradCase{
-		{name: "dense", in: Shape{1, 1, 7}, specs: []LayerSpec{{Kind: KindDense, Units: 5}}},
-		{name: "dense no bias glorot", in: Shape{1, 1, 6}, specs: []LayerSpec{{Kind: KindDense, Units: 4, NoBias: true, Init: InitGlorot}}},
-		{name: "flatten dense", in: Shape{3, 4, 2}, specs: append(flat, LayerSpec{Kind: KindDense, Units: 3})},
-		{name: "relu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindReLU}}, input: awayFromZero},
-		{name: "leaky_relu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindLeakyReLU, Alpha: 0.2}}, input: awayFromZero},
-		{name: "sigmoid", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindSigmoid}}},
-		{name: "tanh", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindTanh}}},
-		{name: "gelu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindGELU}}},
-		{name: "gelu tanh", in: Shape{3, 4, 2}, specs: []LayerSpec{LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)})}},
-		{name: "gelu wide inputs", in: Shape{1, 1, 40}, specs: []LayerSpec{{Kind: KindGELU}}, input: distinctInput},
-		{name: "silu", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindSiLU}}},
-		{name: "silu wide inputs", in: Shape{1, 1, 40}, specs: []LayerSpec{{Kind: KindSiLU}}, input: distinctInput},
-		{name: "scale", in: Shape{3, 4, 2}, specs: []LayerSpec{LayerSpec{Kind: KindScale}.With("factor", Value{Float: 0.125})}},
-		{name: "dense scale", in: Shape{1, 1, 5}, specs: []LayerSpec{{Kind: KindDense, Units: 4}, LayerSpec{Kind: KindScale}.With("factor", Value{Float: 3})}},
-		{name: "softmax flat", in: Shape{1, 1, 6}, specs: []LayerSpec{{Kind: KindSoftmax}}},
-		{name: "softmax per position", in: Shape{2, 3, 4}, specs: []LayerSpec{{Kind: KindSoftmax}}},
-		{name: "batchnorm per channel", in: Shape{4, 3, 3}, specs: []LayerSpec{{Kind: KindBatchNorm}}},
-		{name: "batchnorm after conv", in: Shape{6, 5, 2}, specs: []LayerSpec{
-			{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1},
-			{Kind: KindBatchNorm, Momentum: 0.8, Epsilon: 1e-3},
-		}},
-		{name: "batchnorm after dense", in: Shape{1, 1, 5}, specs: []LayerSpec{
-			{Kind: KindDense, Units: 4},
-			{Kind: KindBatchNorm},
-		}},
-		{name: "dropout fixed mask", in: Shape{3, 4, 2}, specs: []LayerSpec{{Kind: KindDropout, Rate: 0.4}}},
-		{name: "dropout after dense", in: Shape{1, 1, 6}, specs: []LayerSpec{{Kind: KindDense, Units: 8}, {Kind: KindDropout, Rate: 0.5}, {Kind: KindDense, Units: 3}}},
-		{name: "small network", in: Shape{8, 7, 2}, input: distinctInput, specs: []LayerSpec{
-			{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, Padding: PadSame},
-			{Kind: KindBatchNorm},
-			{Kind: KindTanh},
-			{Kind: KindAvgPool, KernelH: 2, KernelW: 2},
-			{Kind: KindFlatten},
-			{Kind: KindDense, Units: 5},
-			{Kind: KindSigmoid},
-			{Kind: KindDense, Units: 3},
-		}},
-	}
-}
-
-// gradCaseLists are the gradient checks that TestEveryKindGradChecked
-// searches for every kind of the table.
-var gradCaseLists = map[string]func() []gradCase{"conv": convGradCases, "pool": poolGradCases, "layers": layerGradCases}
-
-// TestEveryKindGradChecked fails when a kind of the table appears in no
-// gradient check.
-func TestEveryKindGradChecked(t *testing.T) {
-	checked := map[Kind]bool{}
-	for _, list := range gradCaseLists {
-		for _, c := range list() {
-			for _, s := range c.specs {
-				checked[s.Kind] = true
-			}
-		}
-	}
-	for _, k := range Kinds() {
-		if !checked[k.Kind] {
-			t.Errorf("layer kind %q has no gradient check: add cases to layerGradCases in gradcheck_test.go", k.Kind)
-		}
-	}
 }
 
 // TestGradDropoutMaskUsed checks that the fixed mask really drops values, so

@@ -68,6 +68,11 @@ type LayerKind struct {
 	// for the memory estimate; nil for none.
 	Kept func(s LayerSpec, in, out Shape) int64
 
+	// Checks are the kind's gradient checks (see GradCheck): small networks
+	// around a layer of the kind, with settings that cover every path of
+	// its backward pass.
+	Checks []GradCheck
+
 	// build makes the engine layer of a checked spec (defaults applied).
 	build func(b base, env *buildEnv) layer
 }

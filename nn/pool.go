@@ -42,9 +42,12 @@ func init() {
 	maxKind := poolKind(KindMaxPool, "the largest value of each window, channel by channel",
 		func(b base, env *buildEnv) layer { return newMaxPool(b) })
 	maxKind.Kept = keptPerOutput // the winner of each window
+	maxKind.Checks = poolChecks(KindMaxPool)
 	registerKind(maxKind)
-	registerKind(poolKind(KindAvgPool, "the mean of each window's input values (padding not counted), channel by channel",
-		func(b base, env *buildEnv) layer { return newAvgPool(b) }))
+	avgKind := poolKind(KindAvgPool, "the mean of each window's input values (padding not counted), channel by channel",
+		func(b base, env *buildEnv) layer { return newAvgPool(b) })
+	avgKind.Checks = poolChecks(KindAvgPool)
+	registerKind(avgKind)
 
 	// Global pooling is pooling with one window the size of the input. Its
 	// 1×1×C output is flat: dense may follow it directly, and so may a
@@ -57,12 +60,14 @@ func init() {
 			Count: func(s LayerSpec, in, out Shape) (params, flops float64) { return 0, sizeOf(in) },
 			build: build}
 	}
-	registerKind(globalKind(KindGlobalAvgPool, "the mean of each channel over the whole feature map: H×W×C to 1×1×C",
+	globalAvg := globalKind(KindGlobalAvgPool, "the mean of each channel over the whole feature map: H×W×C to 1×1×C",
 		func(b base, env *buildEnv) layer {
 			l := &avgPool{base: b, geom: globalGeometry(b.in)}
 			l.fwd, l.bwd = funcTask(l.forwardExamples), funcTask(l.backwardExamples)
 			return l
-		}))
+		})
+	globalAvg.Checks = globalPoolChecks(KindGlobalAvgPool)
+	registerKind(globalAvg)
 	globalMax := globalKind(KindGlobalMaxPool, "the largest value of each channel over the whole feature map: H×W×C to 1×1×C",
 		func(b base, env *buildEnv) layer {
 			l := &maxPool{base: b, geom: globalGeometry(b.in)}
@@ -70,7 +75,48 @@ func init() {
 			return l
 		})
 	globalMax.Kept = keptPerOutput // the winner of each window
+	globalMax.Checks = globalPoolChecks(KindGlobalMaxPool)
 	registerKind(globalMax)
+}
+
+// poolChecks are the gradient checks of maxpool or avgpool: windows 2 and 3,
+// strides 1 and 2, valid and same on an input divisible by neither with
+// stride 2, the default stride, explicit uneven padding. The input values
+// are distinct, so that no window has a near tie.
+func poolChecks(kind Kind) []GradCheck {
+	var checks []GradCheck
+	for _, size := range []int{2, 3} {
+		for _, stride := range []int{1, 2} {
+			for _, pad := range []Padding{PadValid, PadSame} {
+				checks = append(checks, GradCheck{
+					Name:   fmt.Sprintf("%d stride %d %s", size, stride, pad),
+					In:     Shape{7, 5, 2},
+					Specs:  []LayerSpec{{Kind: kind, KernelH: size, KernelW: size, StrideH: stride, StrideW: stride, Padding: pad}},
+					Values: DistinctValues,
+				})
+			}
+		}
+	}
+	return append(checks,
+		GradCheck{Name: "default stride", In: Shape{7, 8, 3}, Specs: []LayerSpec{{Kind: kind, KernelH: 3, KernelW: 2}}, Values: DistinctValues},
+		GradCheck{Name: "explicit padding", In: Shape{6, 5, 2}, Values: DistinctValues, Specs: []LayerSpec{
+			{Kind: kind, KernelH: 3, KernelW: 3, StrideH: 2, StrideW: 2, Padding: PadExplicit, PadTop: 1, PadBottom: 2, PadLeft: 2, PadRight: 1},
+		}})
+}
+
+// globalPoolChecks are the gradient checks of a global pooling: alone, on a
+// 1×1 input, and as the head of an all-conv net, dense straight after it.
+// Its ties are checked apart (TestGlobalMaxPoolTies).
+func globalPoolChecks(kind Kind) []GradCheck {
+	return []GradCheck{
+		{Name: "alone", In: Shape{5, 4, 3}, Specs: []LayerSpec{{Kind: kind}}, Values: DistinctValues},
+		{Name: "1×1 input", In: Shape{1, 1, 4}, Specs: []LayerSpec{{Kind: kind}}, Values: DistinctValues},
+		{Name: "between conv and dense", In: Shape{6, 5, 2}, Values: DistinctValues, Specs: []LayerSpec{
+			{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, Padding: PadSame},
+			{Kind: kind},
+			{Kind: KindDense, Units: 4},
+		}},
+	}
 }
 
 // The global pooling kinds.

@@ -48,8 +48,42 @@ func init() {
 			}
 			return text + ", identity shortcut"
 		},
-		build: func(b base, env *buildEnv) layer { return newResidual(b, env) },
+		Checks: residualChecks(),
+		build:  func(b base, env *buildEnv) layer { return newResidual(b, env) },
 	})
+}
+
+// residualChecks check the residual add: the gradient reaches the input
+// through the body and the shortcut, and the parameters of both.
+func residualChecks() []GradCheck {
+	conv3 := func(filters, stride int) LayerSpec {
+		return LayerSpec{Kind: KindConv, Filters: filters, KernelH: 3, KernelW: 3, StrideH: stride, StrideW: stride, Padding: PadSame}
+	}
+	conv1 := func(filters, stride int) LayerSpec {
+		return LayerSpec{Kind: KindConv, Filters: filters, KernelH: 1, KernelW: 1, StrideH: stride, StrideW: stride}
+	}
+	res := func(body, shortcut []LayerSpec) LayerSpec {
+		return LayerSpec{Kind: KindResidual, Residual: &Branches{Body: body, Shortcut: shortcut}}
+	}
+	return []GradCheck{
+		{Name: "identity", In: Shape{5, 5, 2}, Specs: []LayerSpec{
+			res([]LayerSpec{conv3(2, 1), {Kind: KindBatchNorm}, {Kind: KindTanh}, conv3(2, 1)}, nil),
+		}},
+		{Name: "projection", In: Shape{6, 6, 2}, Specs: []LayerSpec{
+			res([]LayerSpec{conv3(3, 2), {Kind: KindTanh}, conv3(3, 1)}, []LayerSpec{conv1(3, 2), {Kind: KindBatchNorm}}),
+		}},
+		{Name: "nested", In: Shape{4, 4, 2}, Values: HalfNormalValues, Specs: []LayerSpec{
+			res([]LayerSpec{res([]LayerSpec{conv3(2, 1), {Kind: KindTanh}}, nil), conv3(3, 1)}, []LayerSpec{conv1(3, 1)}),
+		}},
+		{Name: "in a network", In: Shape{6, 6, 2}, Values: HalfNormalValues, Specs: []LayerSpec{
+			conv3(3, 1),
+			res([]LayerSpec{{Kind: KindTanh}, conv3(3, 1)}, nil),
+			{Kind: KindSigmoid},
+			res([]LayerSpec{{Kind: KindAvgPool, KernelH: 2, KernelW: 2}}, []LayerSpec{conv1(3, 2)}),
+			{Kind: KindFlatten},
+			{Kind: KindDense, Units: 3},
+		}},
+	}
 }
 
 // branches returns the spec's branches, allocating them if need be.

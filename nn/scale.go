@@ -20,7 +20,11 @@ func init() {
 		Shape:       sameShape,
 		Count:       perValue,
 		Detail:      func(s LayerSpec) string { return "× " + strconv.FormatFloat(float64(s.Float("factor")), 'g', 6, 32) },
-		build:       func(b base, env *buildEnv) layer { return &scale{base: b, factor: b.spec.Float("factor")} },
+		Checks: []GradCheck{
+			layerCheck("1/8", Shape{3, 4, 2}, LayerSpec{Kind: KindScale}.With("factor", Value{Float: 0.125})),
+			{Name: "dense scale 3", In: Shape{1, 1, 5}, Specs: []LayerSpec{{Kind: KindDense, Units: 4}, LayerSpec{Kind: KindScale}.With("factor", Value{Float: 3})}},
+		},
+		build: func(b base, env *buildEnv) layer { return &scale{base: b, factor: b.spec.Float("factor")} },
 	})
 }
 

@@ -15,7 +15,11 @@ func init() {
 		Shape:       sameShape,
 		Count:       perValue,
 		Kept:        keptPerOutput, // the derivative
-		build:       func(b base, env *buildEnv) layer { return &silu{base: b} },
+		Checks: []GradCheck{
+			layerCheck("silu", Shape{3, 4, 2}, LayerSpec{Kind: KindSiLU}),
+			{Name: "wide inputs", In: Shape{1, 1, 40}, Specs: []LayerSpec{{Kind: KindSiLU}}, Values: DistinctValues},
+		},
+		build: func(b base, env *buildEnv) layer { return &silu{base: b} },
 	})
 }
 

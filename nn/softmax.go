@@ -10,7 +10,11 @@ func init() {
 		Activation: true,
 		Shape:      sameShape,
 		Count:      perValue,
-		build:      func(b base, env *buildEnv) layer { return &softmax{base: b} },
+		Checks: []GradCheck{
+			layerCheck("flat", Shape{1, 1, 6}, LayerSpec{Kind: KindSoftmax}),
+			layerCheck("per position", Shape{2, 3, 4}, LayerSpec{Kind: KindSoftmax}),
+		},
+		build: func(b base, env *buildEnv) layer { return &softmax{base: b} },
 	})
 }
 
