@@ -16,6 +16,7 @@ func init() {
 	}
 	relu := activationKind(KindReLU, "max(x, 0)")
 	relu.Checks = away(LayerSpec{Kind: KindReLU})
+	relu.ONNX = &ONNXOp{Op: "Relu"}
 	registerKind(relu)
 	leaky := activationKind(KindLeakyReLU, "x for x > 0, alpha·x otherwise",
 		Key{Name: "alpha", Type: KeyFloat, Doc: "slope for negative inputs", Default: Value{Float: DefaultAlpha}, Min: 0, Max: 1, MaxOpen: true,
@@ -36,9 +37,11 @@ func init() {
 	registerKind(leaky)
 	sigmoid := activationKind(KindSigmoid, "1/(1+e^−x)")
 	sigmoid.Checks = []GradCheck{layerCheck("sigmoid", Shape{3, 4, 2}, LayerSpec{Kind: KindSigmoid})}
+	sigmoid.ONNX = &ONNXOp{Op: "Sigmoid"}
 	registerKind(sigmoid)
 	tanh := activationKind(KindTanh, "tanh(x)")
 	tanh.Checks = []GradCheck{layerCheck("tanh", Shape{3, 4, 2}, LayerSpec{Kind: KindTanh})}
+	tanh.ONNX = &ONNXOp{Op: "Tanh"}
 	registerKind(tanh)
 }
 

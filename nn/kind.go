@@ -73,9 +73,27 @@ type LayerKind struct {
 	// its backward pass.
 	Checks []GradCheck
 
+	// ONNX is the kind's form in an ONNX model when it is one standard
+	// operator on the layer's input (relu: Relu; elu: Elu with its alpha):
+	// package onnx writes it from here, without knowing the kind. nil for
+	// the kinds package onnx writes itself (weights, several nodes).
+	ONNX *ONNXOp
+
 	// build makes the engine layer of a checked spec (defaults applied).
 	build func(b base, env *buildEnv) layer
 }
+
+// ONNXOp is a kind's form in ONNX as one operator of opset 13 on the
+// layer's input, keeping its rank (LayerKind.ONNX).
+type ONNXOp struct {
+	Op    string     // the operator, e.g. "Elu"
+	Attrs []ONNXAttr // its attributes
+}
+
+// ONNXAttr is an attribute of an ONNXOp: its name in ONNX and the key of
+// the kind, kept by name, whose value it takes. A KeyFloat gives a float
+// attribute, a KeyInt or KeyBool an int, a KeyEnum a string.
+type ONNXAttr struct{ Name, Key string }
 
 // Input is what a kind needs of its input.
 type Input int

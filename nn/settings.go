@@ -206,7 +206,8 @@ func (k *Key) Apply(s *LayerSpec, v Value) {
 
 // checkKeys reports an error when a kind's key has no place to go: a key
 // of a value type without Set that Settings cannot hold, or more keys kept
-// by name than Settings has room for.
+// by name than Settings has room for; or when an attribute of its ONNX
+// operator takes no key kept by name.
 func checkKeys(k *LayerKind) error {
 	byName := 0
 	for _, key := range k.Keys {
@@ -219,6 +220,13 @@ func checkKeys(k *LayerKind) error {
 	}
 	if byName > MaxSettings {
 		return fmt.Errorf("%d keys kept by name, a layer has room for %d: give some a field of LayerSpec and a Set, or raise MaxSettings", byName, MaxSettings)
+	}
+	if k.ONNX != nil {
+		for _, a := range k.ONNX.Attrs {
+			if key, ok := k.Key(a.Key); !ok || !key.KeptByName() || key.Type == KeySize2 {
+				return fmt.Errorf("the ONNX attribute %s takes %q, which is no number, bool or choice kept by name", a.Name, a.Key)
+			}
+		}
 	}
 	return nil
 }

@@ -119,14 +119,18 @@ func TestCheckKeys(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		keys []Key
+		onnx *ONNXOp
 		want string
 	}{
-		{byName(MaxSettings), ""},
-		{append(byName(1), keyBias, keyPadding, keyActivation), ""},
-		{byName(MaxSettings + 1), "keys kept by name"},
-		{[]Key{{Name: "pad", Type: KeyPadding, Doc: "d"}}, `key "pad" has no Set`},
+		{byName(MaxSettings), nil, ""},
+		{append(byName(1), keyBias, keyPadding, keyActivation), nil, ""},
+		{byName(MaxSettings + 1), nil, "keys kept by name"},
+		{[]Key{{Name: "pad", Type: KeyPadding, Doc: "d"}}, nil, `key "pad" has no Set`},
+		{byName(2), &ONNXOp{Op: "Op", Attrs: []ONNXAttr{{"a", "k0"}, {"b", "k1"}}}, ""},
+		{byName(2), &ONNXOp{Op: "Op", Attrs: []ONNXAttr{{"a", "k2"}}}, `attribute a takes "k2"`},
+		{[]Key{keyBias}, &ONNXOp{Op: "Op", Attrs: []ONNXAttr{{"bias", "bias"}}}, `attribute bias takes "bias"`}, // a field
 	} {
-		err := checkKeys(&LayerKind{Kind: "test", Keys: tc.keys})
+		err := checkKeys(&LayerKind{Kind: "test", Keys: tc.keys, ONNX: tc.onnx})
 		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%d keys: error %v, want %q", len(tc.keys), err, tc.want)
 		}

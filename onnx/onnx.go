@@ -129,6 +129,36 @@ func (g *graph) chain(x value, specs []nn.LayerSpec, prefix string) (value, erro
 	return x, nil
 }
 
+// settingAttrs returns the attributes of the ONNX operator of kind k, from
+// the settings of s.
+func settingAttrs(k *nn.LayerKind, s nn.LayerSpec) ([]attribute, error) {
+	var attrs []attribute
+	for _, a := range k.ONNX.Attrs {
+		key, ok := k.Key(a.Key)
+		if !ok || !key.KeptByName() {
+			return nil, fmt.Errorf("onnx: layer %s: attribute %s of %s takes %q, which is no setting of %s kept by name", s.Name, a.Name, k.ONNX.Op, a.Key, k.Kind)
+		}
+		v := s.Setting(a.Key)
+		switch key.Type {
+		case nn.KeyFloat:
+			attrs = append(attrs, attrF(a.Name, float32(v.Float)))
+		case nn.KeyInt:
+			attrs = append(attrs, attrI(a.Name, int64(v.Int)))
+		case nn.KeyBool:
+			b := int64(0)
+			if v.Bool {
+				b = 1
+			}
+			attrs = append(attrs, attrI(a.Name, b))
+		case nn.KeyEnum:
+			attrs = append(attrs, attribute{name: a.Name, kind: attrString, s: v.Text})
+		default:
+			return nil, fmt.Errorf("onnx: layer %s: attribute %s of %s: a key of type %d has no ONNX attribute", s.Name, a.Name, k.ONNX.Op, key.Type)
+		}
+	}
+	return attrs, nil
+}
+
 // flat makes x a rank-2 value: its features in cnnlab's order.
 func (g *graph) flat(x value, name string) value {
 	if x.rank == 2 {
@@ -171,6 +201,14 @@ func padding(in nn.Shape, s nn.LayerSpec) []int64 {
 func (g *graph) layer(x value, s nn.LayerSpec, out nn.Shape) (value, error) {
 	name := s.Name
 	keep := func(y string) (value, error) { return value{name: y, shape: out, rank: x.rank}, nil }
+	if k := nn.LookupKind(s.Kind); k != nil && k.ONNX != nil {
+		// One operator, declared in the kind's entry.
+		attrs, err := settingAttrs(k, s)
+		if err != nil {
+			return x, err
+		}
+		return keep(g.op(k.ONNX.Op, name, []string{x.name}, attrs...))
+	}
 	switch s.Kind {
 	case nn.KindConv:
 		x = g.spatial(x, name)
@@ -251,18 +289,12 @@ func (g *graph) layer(x value, s nn.LayerSpec, out nn.Shape) (value, error) {
 		return keep(g.op("BatchNormalization", name, []string{x.name, ts[0], ts[1], ts[2], ts[3]}, attrF("epsilon", eps)))
 	case nn.KindDropout:
 		return value{name: x.name, shape: out, rank: x.rank}, nil
-	case nn.KindReLU:
-		return keep(g.op("Relu", name, []string{x.name}))
 	case nn.KindLeakyReLU:
 		alpha := s.Alpha
 		if alpha == 0 {
 			alpha = 0.01
 		}
 		return keep(g.op("LeakyRelu", name, []string{x.name}, attrF("alpha", alpha)))
-	case nn.KindSigmoid:
-		return keep(g.op("Sigmoid", name, []string{x.name}))
-	case nn.KindTanh:
-		return keep(g.op("Tanh", name, []string{x.name}))
 	case nn.KindSiLU:
 		sig := g.op("Sigmoid", name, []string{x.name})
 		return keep(g.op("Mul", name, []string{x.name, sig}))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,12 +103,22 @@ func buildNet(t *testing.T, in nn.Shape, specs []nn.LayerSpec) *nn.Network {
 	return net
 }
 
+// TestEveryKindExports checks that every kind is exported: the network of
+// each of its gradient checks has a model, and a kind that package onnx
+// writes itself (without an ONNX operator in its entry) has a layer in
+// the every-kind network, which TestAgainstONNXRuntime runs; the kinds
+// with an operator in their entry are run there by their checks.
 func TestEveryKindExports(t *testing.T) {
 	seen := map[nn.Kind]bool{}
 	kindsOf(everyKindNet, seen)
 	for _, k := range nn.Kinds() {
-		if !seen[k.Kind] {
-			t.Errorf("the every-kind network has no %s layer", k.Kind)
+		if !seen[k.Kind] && k.ONNX == nil {
+			t.Errorf("the every-kind network has no %s layer, and its entry names no ONNX operator", k.Kind)
+		}
+		for _, c := range k.Checks {
+			if _, err := Encode(buildNet(t, c.In, c.Specs), nil); err != nil {
+				t.Errorf("%s, check %q: %v", k.Kind, c.Name, err)
+			}
 		}
 	}
 	net := buildNet(t, nn.Shape{H: 13, W: 12, C: 3}, everyKindNet)
@@ -164,20 +175,32 @@ func tools(t *testing.T) (python string) {
 	return python
 }
 
-// The models of the seed networks and of one with every layer kind pass
-// onnx.checker, and ONNX Runtime gives the outputs of nn on 100 images.
+// The models of the seed networks, of one with every layer kind and of
+// the gradient checks of the kinds whose entry names their ONNX operator
+// pass onnx.checker, and ONNX Runtime gives the outputs of nn on 100
+// images.
 func TestAgainstONNXRuntime(t *testing.T) {
 	python := tools(t)
-	for _, tc := range []struct {
+	type network struct {
 		name  string
 		in    nn.Shape
 		specs []nn.LayerSpec
-	}{
+	}
+	nets := []network{
 		{"mnist", nn.Shape{H: 28, W: 28, C: 1}, mnistNet},
 		{"cifar10", nn.Shape{H: 32, W: 32, C: 3}, cifarNet},
 		{"every kind", nn.Shape{H: 13, W: 12, C: 3}, everyKindNet},
 		{"every kind, logits", nn.Shape{H: 13, W: 12, C: 3}, everyKindNet[:len(everyKindNet)-1]},
-	} {
+	}
+	for _, k := range nn.Kinds() {
+		if k.ONNX != nil {
+			for _, c := range k.Checks {
+				// A flatten at the end: the logits in cnnlab's order.
+				nets = append(nets, network{string(k.Kind) + " " + c.Name, c.In, append(slices.Clone(c.Specs), nn.LayerSpec{Kind: nn.KindFlatten})})
+			}
+		}
+	}
+	for _, tc := range nets {
 		t.Run(tc.name, func(t *testing.T) {
 			net := buildNet(t, tc.in, tc.specs)
 			model, err := Encode(net, []KeyValue{{"cnnlab.test", tc.name}})
