@@ -13,10 +13,12 @@
 //
 // Kinds lists the layer kinds: for each, its name, description, the keys an
 // experiment file may give it (types, defaults, bounds, how each is written
-// into a LayerSpec), its shape rule, its parameter and FLOP count, and the
-// constructor of its layer. Each entry is registered from the file of its
-// layer's forward and backward pass; the packages that read experiment files,
-// compile them and report on them take what they know of a kind from it.
+// into a LayerSpec: a field, or by name in LayerSpec.Settings), its shape
+// rule, its parameter and FLOP count, its gradient checks, its ONNX operator
+// when it is one, and the constructor of its layer. Each entry is registered
+// from the file of its layer's forward and backward pass; the packages that
+// read experiment files, compile them, export and report on them take what
+// they know of a kind from it.
 //
 // # Building a network
 //
