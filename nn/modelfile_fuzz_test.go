@@ -96,6 +96,17 @@ func FuzzModelFile(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(append([]byte(nil), buf.Bytes()[headerSize:buf.Len()-trailerSize]...))
+	// Settings kept by name, nested too.
+	tanh := LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)})
+	setNet, err := Build(Shape{3, 3, 2}, []LayerSpec{tanh, res([]LayerSpec{LayerSpec{Kind: KindScale}.With("factor", Value{Float: 0.5}), LayerSpec{Kind: KindELU}.With("alpha", Value{Float: 0.2})}, nil)}, 1)
+	if err != nil {
+		f.Fatal(err)
+	}
+	buf.Reset()
+	if err := SaveTo(&buf, setNet, nil, nil); err != nil {
+		f.Fatal(err)
+	}
+	f.Add(append([]byte(nil), buf.Bytes()[headerSize:buf.Len()-trailerSize]...))
 	f.Add(modelBody(Shape{8, 8, 2}, []LayerSpec{res([]LayerSpec{{Kind: KindConv, Filters: 1 << 30, KernelH: 3, KernelW: 3}}, nil)}, nil))
 	f.Add(modelBody(Shape{28, 28, 1}, []LayerSpec{{Kind: KindFlatten}, {Kind: KindDense, Units: 300000}}, make([]byte, 64)))
 	f.Fuzz(func(t *testing.T, body []byte) {
