@@ -158,6 +158,7 @@ func TestKeptCountsBuffers(t *testing.T) {
 		{LayerSpec{Kind: KindGELU}, func(l layer) int { return len(l.(*gelu).deriv) }},
 		{LayerSpec{Kind: KindGELU}.With("approximate", Value{Text: string(ApproxTanh)}), func(l layer) int { return len(l.(*gelu).deriv) }},
 		{LayerSpec{Kind: KindSiLU}, func(l layer) int { return len(l.(*silu).deriv) }},
+		{LayerSpec{Kind: KindELU}.With("alpha", Value{Float: 0.5}), func(l layer) int { return len(l.(*elu).deriv) }},
 	} {
 		specs := []LayerSpec{tc.spec, {Kind: KindFlatten}, {Kind: KindDense, Units: 2}}
 		net, err := Build(in, specs, 1)
