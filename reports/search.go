@@ -277,9 +277,9 @@ func searchCharts(e *experiment, s *record.Search) []*Chart {
 		}
 	}
 	if len(s.Rungs) > 1 {
-		c := &Chart{ID: uniqueSlug("search-rungs", used), Title: capitalise(searchMetricName(s)) + " at each rung, every point",
+		c := &Chart{ID: uniqueSlug("search-rungs", used), Title: capitalise(searchMetricName(s)) + " at each rung, the points past the first",
 			Kind: KindLine, XName: "epoch", IntX: true, YName: searchMetricName(s), Percent: s.Metric != "val_loss",
-			Note: "A line ends at the rung where the search stopped its point."}
+			Note: "A line ends at the rung where the search stopped its point; the points stopped at the first rung are in the charts above."}
 		for i, r := range e.Runs {
 			var xs, ys []float64
 			for _, epochs := range s.Rungs {
@@ -287,7 +287,9 @@ func searchCharts(e *experiment, s *record.Search) []*Chart {
 					xs, ys = append(xs, float64(epochs)), append(ys, v)
 				}
 			}
-			c.addSeries(r.Label, StyleLine, xs, ys).Color = i + 1
+			if len(xs) > 1 {
+				c.addSeries(r.Label, StyleLine, xs, ys).Color = i + 1
+			}
 		}
 		if nonEmpty(c) != nil {
 			out = append(out, c)
