@@ -380,3 +380,21 @@ func Search(e *experiments.Experiment, results string) (SearchState, error) {
 	}
 	return st, nil
 }
+
+// note says where a point in state stands in the search, for cnnlab status.
+func (st *SearchState) note(point int, state record.State) string {
+	if why, ok := st.Out[point]; ok {
+		return why
+	}
+	switch {
+	case st.Rung == 0:
+		return ""
+	case slices.Contains(st.Train, point) && state == record.StatePaused:
+		return fmt.Sprintf("promoted to the rung of %s", plural(st.Rung, "epoch"))
+	case slices.Contains(st.Train, point):
+		return fmt.Sprintf("to train to the rung of %s", plural(st.Rung, "epoch"))
+	case state == record.StatePaused:
+		return fmt.Sprintf("at the rung of %s; waits for the others", plural(st.Rung, "epoch"))
+	}
+	return ""
+}

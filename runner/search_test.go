@@ -200,3 +200,25 @@ func epochsBefore(t *testing.T, results string) int32 {
 	}
 	return int32(n)
 }
+
+func TestSearchStateNote(t *testing.T) {
+	st := &SearchState{Rung: 3, Train: []int{1, 2}, Out: map[int]string{4: "pruned at the rung of 1 epoch (ranked 3 of 3)"}}
+	for _, tc := range []struct {
+		point int
+		state record.State
+		want  string
+	}{
+		{4, record.StatePruned, "pruned at the rung of 1 epoch (ranked 3 of 3)"},
+		{1, record.StatePaused, "promoted to the rung of 3 epochs"},
+		{2, StatePending, "to train to the rung of 3 epochs"},
+		{0, record.StatePaused, "at the rung of 3 epochs; waits for the others"},
+		{0, record.StateRunning, ""},
+	} {
+		if got := st.note(tc.point, tc.state); got != tc.want {
+			t.Errorf("point %d %s: %q, want %q", tc.point, tc.state, got, tc.want)
+		}
+	}
+	if got := (&SearchState{}).note(0, record.StateDone); got != "" {
+		t.Errorf("a complete search: %q", got)
+	}
+}
