@@ -28,6 +28,7 @@ const (
 	fBlocks                          // named blocks of layers with parameters
 	fPaths                           // a mapping of key paths (text) to values
 	fPathLists                       // a mapping of key paths (text) to lists of values
+	fDists                           // a mapping of key paths (text) to distributions
 )
 
 // formatKey is one key of the experiment format.
@@ -156,6 +157,17 @@ var format = []formatKey{
 		{Name: "include", Type: fList, Doc: "extra points, not crossed with the above; `variant:` names the point", Item: &formatKey{Name: "point", Type: fPaths}},
 		{Name: "exclude", Type: fList, Doc: "drop the points whose values match every key of a rule (a value, or a list of values)", Item: &formatKey{Name: "rule", Type: fPaths}},
 		{Name: "seeds", Type: fInt, Doc: "replicate every point with seeds seed, seed+1, …", Default: 1, Min: 1, Max: MaxRuns},
+		{Name: "random", Type: fMapping, Doc: "draw points at random: at each grid point (if any), samples points with the keys of params drawn from their distributions", Required: []string{"samples", "params"}, Keys: []formatKey{
+			{Name: "samples", Type: fInt, Doc: "points drawn (at each grid point); adding samples keeps the earlier ones", Min: 1, Max: MaxRuns},
+			{Name: "seed", Type: fInt, Doc: "seed of the draws: the same file gives the same points", Default: 1, Min: 0, Max: 1 << 53},
+			{Name: "params", Type: fDists, Doc: "key paths (or variant) to distributions: {uniform: [LOW, HIGH]}, {loguniform: [LOW, HIGH]}, {int: [LOW, HIGH]} (both included) or {choice: [VALUES]}; numbers are rounded to 3 significant digits"},
+		}},
+		{Name: "halving", Type: fMapping, Doc: "successive halving: every point trains to the first rung, the best 1/factor go on to the next, from their checkpoints, until the budget", Keys: []formatKey{
+			{Name: "budget", Type: fInt, Doc: "epochs of a point promoted to the end (every point's train.epochs and schedule); default: train.epochs", Min: 2, Max: 100_000},
+			{Name: "factor", Type: fInt, Doc: "reduction factor: the best 1/factor of a rung (at least one) go on", Default: 3, Min: 2, Max: 1000},
+			{Name: "min_epochs", Type: fInt, Doc: "epochs of the first rung; the rungs are min_epochs·factor^k below the budget, then the budget", Default: 1, Min: 1, Max: 100_000},
+			{Name: "metric", Type: fEnum, Doc: "what ranks the points at a rung, at the rung's epoch (never a test metric)", Default: string(MetricValAcc), Choices: kindStrings([]Metric{MetricValAcc, MetricValLoss})},
+		}},
 	}},
 	{Name: "report", Type: fMapping, Doc: "what the report shows", Keys: []formatKey{
 		{Name: "gallery", Type: fInt, Doc: "test images shown with their predictions", Default: 24, Min: 0, Max: 1000},

@@ -21,6 +21,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	f.Add([]byte("model: [flatten, {dense: {units: 10}}]\nsweep: {grid: {train.epochs: [1, 2]}, seeds: 2}\n"))
 	f.Add([]byte("a: &a [1]\nb: {<<: *a}\n"))
+	f.Add([]byte("data: {set: mnist}\nmodel: [flatten, {dense: {units: 10}}]\nsweep: {variants: {a: {train.batch: 8}, b: {train.batch: 16}}, random: {samples: 5, seed: 3, params: {variant: {choice: [a, b]}, train.l2: {loguniform: [1e-5, 1e-1]}, train.seed: {int: [1, 4]}, train.optimizer.adam.lr: {uniform: [0.001, 0.01]}}}, halving: {budget: 9, factor: 3, min_epochs: 1, metric: val_loss}}\n"))
 	f.Add([]byte("data: {set: mnist}\nblocks: {b: {params: {f: 2}, layers: [{conv: {filters: $f, kernel: 3}}]}}\nmodel: [{residual: {body: [{block: {use: b}}], shortcut: [{conv: {filters: 2, kernel: 3}}]}}, flatten, {dense: {units: 10}}]\n"))
 	dir := f.TempDir()
 	name := filepath.Join(dir, "fuzz.yaml")
@@ -36,6 +37,7 @@ func FuzzLoad(f *testing.F) {
 		if err != nil || len(pts) == 0 {
 			t.Fatalf("loaded but Points: %d, %v", len(pts), err)
 		}
+		_ = e.CostText()
 		if err := e.Check(shapes); err != nil {
 			if _, ok := err.(ErrorList); !ok {
 				t.Fatalf("Check: error of type %T: %v", err, err)

@@ -260,6 +260,18 @@ func keySchema(k formatKey) map[string]any {
 	case fPathLists:
 		s = map[string]any{"type": "object", "minProperties": 1,
 			"additionalProperties": map[string]any{"type": "array", "minItems": 1, "description": "the values of the key path"}}
+	case fDists:
+		bounds := func(kind DistKind, item string, doc string) any {
+			return map[string]any{"type": "object", "description": doc, "required": []string{string(kind)}, "additionalProperties": false,
+				"properties": map[string]any{string(kind): map[string]any{"type": "array", "minItems": 2, "maxItems": 2, "items": map[string]any{"type": item}}}}
+		}
+		s = map[string]any{"type": "object", "minProperties": 1, "additionalProperties": map[string]any{"anyOf": []any{
+			bounds(DistUniform, "number", "a number between LOW and HIGH"),
+			bounds(DistLogUniform, "number", "a number between LOW and HIGH (both > 0), uniform in its logarithm"),
+			bounds(DistInt, "integer", "a whole number from LOW to HIGH, both included"),
+			map[string]any{"type": "object", "description": "one of the values, each as likely", "required": []string{string(DistChoice)}, "additionalProperties": false,
+				"properties": map[string]any{string(DistChoice): map[string]any{"type": "array", "minItems": 1}}},
+		}}}
 	default:
 		panic(fmt.Sprintf("experiments: key %s of unknown type %d", k.Name, k.Type))
 	}

@@ -236,7 +236,12 @@ func TestFormatDefaultsAreTheDecoders(t *testing.T) {
 	early := load("train.early_stop={patience: 1}").Train.EarlyStop
 	aug := load("data.augment=[crop, cutout]").Data.Augment
 	adam := bare.Train.Optimizer
+	search := load("sweep={random: {samples: 2, params: {train.l2: {uniform: [0, 1]}}}, halving: {}}").Sweep
 	got := map[string]any{
+		"sweep.random.seed":                  int(search.Random.Seed),
+		"sweep.halving.factor":               search.Halving.Factor,
+		"sweep.halving.min_epochs":           search.Halving.MinEpochs,
+		"sweep.halving.metric":               string(search.Halving.Metric),
 		"description":                        bare.Description,
 		"data.preprocess":                    string(bare.Data.Preprocess),
 		"data.augment":                       []any{},

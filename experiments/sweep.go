@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // maxSweepWork bounds the YAML values copied to expand a sweep (points ×
@@ -36,15 +38,18 @@ const MaxRuns = 10_000
 //	    - model[0].conv.kernel: 7  # a value, or a list of values any of which matches
 //	      model[0].conv.stride: 2
 //	  seeds: 3                     # replicate every point with seeds seed, seed+1, …
+//	  random: …                    # sample points (see Random)
+//	  halving: …                   # train them by successive halving (see Halving)
 //
 // Key paths with [ ] must be quoted inside YAML's {…} flow style
 // ({"model[0].conv.kernel": 5}); the block style above needs no quotes.
 //
 // Points come in a fixed order: for each replicate, then each variant (file
 // order), then each grid point (the first axis slowest, the last fastest),
-// then each zip step (the first group slowest); the include points follow,
+// then each zip step (the first group slowest), then each random sample;
+// the include points follow,
 // in file order. Excluded points are dropped. Values are applied in that
-// order too: the variant first, then grid, zip and include values.
+// order too: the variant first, then grid, zip, sampled and include values.
 type Sweep struct {
 	Variants []Variant
 	Grid     []Axis
@@ -52,6 +57,8 @@ type Sweep struct {
 	Include  []Variant // Name may be empty
 	Exclude  [][]Axis  // each rule: a key and the values it matches
 	Seeds    int       // ≥ 1
+	Random   *Random   // nil: no key is sampled (see search.go)
+	Halving  *Halving  // nil: every point trains to the end
 }
 
 // Axis is one swept key and its values, each written as flow YAML.
@@ -285,7 +292,7 @@ func shortKey(key string) string {
 }
 
 // parseSweep checks the sweep: section and records it.
-func parseSweep(n *node, at Pos) (*Sweep, ErrorList) {
+func parseSweep(n *node, at Pos, epochs int) (*Sweep, ErrorList) {
 	d := &decoder{}
 	sw := &Sweep{Seeds: 1}
 	f := d.fields(n, "sweep", formatKeys("sweep")...)
@@ -451,6 +458,12 @@ func parseSweep(n *node, at Pos) (*Sweep, ErrorList) {
 			}
 		}
 	}
+	if x, ok := f["random"]; ok {
+		sw.Random = d.parseRandom(x.val, swept, sw.Seeds, sw.Variants)
+		if len(sw.Random.Params) == 0 {
+			sw.Random = nil
+		}
+	}
 	// Variant names in include refer to a variant when one has that name.
 	if x, ok := f["exclude"]; ok {
 		if !x.val.isSeq() || len(x.val.content) == 0 {
@@ -497,6 +510,9 @@ func parseSweep(n *node, at Pos) (*Sweep, ErrorList) {
 			}
 		}
 	}
+	if x, ok := f["halving"]; ok {
+		sw.Halving = d.parseHalving(x.val, swept, epochs)
+	}
 	for _, inc := range sw.Include {
 		if inc.Name != "" && len(sw.Variants) > 0 && findVariant(sw, inc.Name) == nil {
 			names := make([]string, len(sw.Variants))
@@ -522,11 +538,22 @@ func (sw *Sweep) runs() float64 {
 	for _, g := range sw.Zip {
 		runs *= float64(len(g[0].Values))
 	}
-	runs *= math.Max(1, float64(len(sw.Variants)))
-	if len(sw.Grid) == 0 && len(sw.Zip) == 0 && len(sw.Variants) == 0 && len(sw.Include) > 0 {
+	if !sw.samplesVariant() {
+		runs *= math.Max(1, float64(len(sw.Variants)))
+	}
+	if sw.Random != nil {
+		runs *= float64(sw.Random.Samples)
+	}
+	if len(sw.Grid) == 0 && len(sw.Zip) == 0 && len(sw.Variants) == 0 && sw.Random == nil && len(sw.Include) > 0 {
 		runs = 0
 	}
 	return (runs + float64(len(sw.Include))) * float64(max(sw.Seeds, 1))
+}
+
+// samplesVariant reports whether the variant is drawn at random rather
+// than crossed.
+func (sw *Sweep) samplesVariant() bool {
+	return sw.Random != nil && slices.Contains(sw.Random.Keys(), "variant")
 }
 
 func findVariant(sw *Sweep, name string) *Variant {
@@ -613,7 +640,7 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, ErrorList)
 	if sweepNode == nil || sweepNode.isNull() {
 		return base, baseErrs
 	}
-	sw, sweepErrs := parseSweep(sweepNode, sweepAt)
+	sw, sweepErrs := parseSweep(sweepNode, sweepAt, base.Train.Epochs)
 	if sw.runs() > MaxRuns {
 		return nil, append(sweepErrs, baseErrs...)
 	}
@@ -622,6 +649,14 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, ErrorList)
 			Msg: fmt.Sprintf("sweep: %s points of an experiment of %d YAML values is too much to expand; make the file or the sweep smaller", formatCount(sw.runs()/float64(sw.Seeds)), root.size())})
 	}
 	base.Sweep = sw
+	if h := sw.Halving; h != nil && sweepErrs == nil {
+		// Every point is trained on the schedule of the whole budget.
+		budget := &node{kind: yaml.ScalarNode, tag: "!!int", value: strconv.Itoa(h.Budget), pos: sweepAt}
+		if err := setPath(root, []pathStep{{key: "train"}, {key: "epochs"}}, budget, sweepAt, true); err != nil {
+			sweepErrs.add(sweepAt, "sweep.halving.budget: %v", err)
+		}
+		base.Train.Epochs = h.Budget
+	}
 	drafts := expand(sw, root, sets)
 	if len(drafts) == 0 && sweepErrs == nil {
 		return nil, ErrorList{{Pos: sweepAt, Msg: "sweep: every point is excluded"}}
@@ -696,10 +731,14 @@ func expand(sw *Sweep, root *node, sets []change) []draft {
 	}
 	var out []draft
 	variants := sw.Variants
-	if len(variants) == 0 {
+	if len(variants) == 0 || sw.samplesVariant() {
 		variants = []Variant{{}}
 	}
-	crossed := len(sw.Grid) > 0 || len(sw.Zip) > 0 || len(sw.Variants) > 0 || len(sw.Include) == 0
+	samples := 1
+	if sw.Random != nil {
+		samples = sw.Random.Samples
+	}
+	crossed := len(sw.Grid) > 0 || len(sw.Zip) > 0 || len(sw.Variants) > 0 || sw.Random != nil || len(sw.Include) == 0
 	if crossed {
 		gridIdx := make([]int, len(sw.Grid))
 		zipLen := 1
@@ -711,8 +750,13 @@ func expand(sw *Sweep, root *node, sets []change) []draft {
 				if gi > 0 && !next(gridIdx, sw.Grid) {
 					break
 				}
-				for z := 0; z < zipLen; z++ {
+				for z := 0; z < samples*zipLen; z++ {
 					dr := draft{tree: root.clone(), changes: sets}
+					sample, z := z%samples, z/samples
+					drawn := sw.Random.draw(sample)
+					if sw.samplesVariant() {
+						v = *findVariant(sw, drawn[0].val.value)
+					}
 					if named {
 						dr.settings = append(dr.settings, Setting{Key: "variant", Value: v.Name})
 					}
@@ -729,6 +773,13 @@ func expand(sw *Sweep, root *node, sets []change) []draft {
 							dr.settings = append(dr.settings, Setting{Key: a.Key, Value: a.Values[zi[g]]})
 							dr.apply(a.steps, a.nodes[zi[g]], a.at, a.where)
 						}
+					}
+					for _, o := range drawn {
+						if o.key == "variant" {
+							continue
+						}
+						dr.settings = append(dr.settings, Setting{Key: o.key, Value: o.val.flow()})
+						dr.apply(o.steps, o.val, o.keyAt, "sweep.random")
 					}
 					for _, k := range extra {
 						dr.settings = append(dr.settings, Setting{Key: k, Value: valueAt(dr.tree, k)})
@@ -760,6 +811,24 @@ func expand(sw *Sweep, root *node, sets []change) []draft {
 			dr.settings = append(dr.settings, Setting{Key: k, Value: valueAt(dr.tree, k)})
 		}
 		out = append(out, dr)
+	}
+	return out
+}
+
+// draw returns sample i of every key of r (none when r is nil), the
+// variant first.
+func (r *Random) draw(i int) []override {
+	if r == nil {
+		return nil
+	}
+	var out []override
+	for _, p := range r.Params {
+		o := override{key: p.Key, steps: p.steps, val: p.sample(r.Seed, i), keyAt: p.at}
+		if p.Key == "variant" {
+			out = append([]override{o}, out...)
+		} else {
+			out = append(out, o)
+		}
 	}
 	return out
 }

@@ -25,6 +25,7 @@ type Chart struct {
 	Percent bool      `json:"percent,omitempty"`      // y values are percentages
 	IntX    bool      `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
 	Slider  bool      `json:"slider,omitempty"`       // a slider steps through the series (epochs) one at a time
+	LogX    bool      `json:"log_x,omitempty"`        // a logarithmic x axis (positive x values)
 }
 
 // ChartKind is the kind of a chart.

@@ -50,6 +50,9 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	if c.IntX {
 		xAxis.MinInterval = 1
 	}
+	if c.LogX {
+		xAxis.Type, xAxis.Scale = "log", nil
+	}
 	if c.XCats != nil {
 		xAxis = opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats}
 	}

@@ -61,7 +61,7 @@ type run struct {
 func (r *run) State() record.State { return r.Rec.Status.State }
 
 // stateOrder lists run states in the order the index shows them.
-var stateOrder = []record.State{record.StateDone, record.StateRunning, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
+var stateOrder = []record.State{record.StateDone, record.StateRunning, record.StatePaused, record.StatePruned, record.StateStopped, record.StateAbandoned, record.StateFailed, record.StateDiverged}
 
 // buildExperiments turns what record.ReadResults returned into experiments,
 // sorted by folder name, with runs sorted by their swept values.

@@ -150,6 +150,7 @@ func (b *builder) sweep(e *experiment) error {
 		Grid, Parallel    *chartView
 		Points            *chartView
 		Weights           []chartView
+		Search            *searchView
 	}{Name: e.Name, Description: e.Description, Counts: e.Counts, Keys: e.Keys, Seeds: e.Seeds, SeedsSummary: e.seedsSummary()}
 	for _, k := range e.Keys {
 		data.KeyNames = append(data.KeyNames, e.KeyNames[k])
@@ -197,6 +198,7 @@ func (b *builder) sweep(e *experiment) error {
 		data.Points = &b.charts(&p, e.Slug, []*Chart{sc.Points})[0]
 	}
 	data.Weights = b.charts(&p, e.Slug, sc.Weights)
+	data.Search = b.buildSearch(&p, e)
 	data.page = p
 
 	csvBytes, jsonBytes, err := runTables(e)

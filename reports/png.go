@@ -362,6 +362,8 @@ func drawLines(d *drawn, c *Chart) error {
 		slantCrowdedLabels(p, c.XCats)
 	} else if c.IntX {
 		p.X.Tick.Marker = countTicks{}
+	} else if c.LogX {
+		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
 	legend := len(c.Series) > 1 && len(c.Series) <= 12
 	for i, s := range c.Series {

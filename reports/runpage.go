@@ -368,6 +368,10 @@ func runBanner(st record.Status, epochs int) *banner {
 		return &banner{"diverged", "Diverged:", fmt.Sprintf("the loss became NaN or infinite after %d of %d epochs.", done, st.Epochs), st.Error}
 	case record.StateAbandoned:
 		return &banner{"stopped", "Abandoned:", fmt.Sprintf("after %d of %d epochs the process training this run ended without recording why (killed, out of memory, the machine went down). Running the sweep again resumes it from its last checkpoint.", done, st.Epochs), ""}
+	case record.StatePruned:
+		return &banner{"stopped", "Pruned:", fmt.Sprintf("the search stopped it at its rung, after %d of %d epochs: %s", done, st.Epochs, st.StopReason), ""}
+	case record.StatePaused:
+		return &banner{"stopped", "Paused:", fmt.Sprintf("after %d of %d epochs, at a rung of its search; the search decides whether it goes on.", done, st.Epochs), ""}
 	case record.StateStopped:
 		reason := st.StopReason
 		if reason == "" {

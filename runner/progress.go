@@ -68,6 +68,10 @@ func resultLine(r Result) string {
 			s = "already " + s
 		}
 		return s
+	case record.StatePaused:
+		return fmt.Sprintf("paused at the rung of %s (of %d), best val %s", plural(r.Epoch, "epoch"), r.Epochs, pct(r.BestValAcc))
+	case record.StatePruned:
+		return r.StopReason
 	case record.StateStopped:
 		return fmt.Sprintf("stopped after %d of %d epochs; run the same command again to resume", r.Epoch, r.Epochs)
 	case StateNotRun:

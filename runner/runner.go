@@ -38,6 +38,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -161,7 +162,11 @@ type job struct {
 
 	swept     []record.KeyValue
 	replicate int
-	slurmJob  string // the Slurm array task training it, if any
+	until     int                     // train to this epoch (a search's rung); 0: to the end
+	search    *record.Search          // the search the point belongs to, if any
+	halving   *experiments.Experiment // the experiment whose halving search trains it, if any
+	force     bool                    // start it again whatever its records say
+	slurmJob  string                  // the Slurm array task training it, if any
 }
 
 // RunID returns the id of a run: the first 10 hex digits of the SHA-256 of
@@ -240,6 +245,12 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
+	byExp := map[*experiments.Experiment][]*job{} // the jobs of each search, before picking
+	for _, j := range jobs {
+		if j.halving != nil {
+			byExp[j.halving] = append(byExp[j.halving], j)
+		}
+	}
 	if opts.Points != nil {
 		if jobs, err = pickPoints(jobs, opts.Points); err != nil {
 			return nil, err
@@ -272,6 +283,49 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 		sw.data.load = loadSet(prog.writer())
 	}
 	results := make([]Result, len(jobs))
+	var plain []*job
+	var searches []*experiments.Experiment
+	picked := map[*job]bool{}
+	for _, j := range jobs {
+		picked[j] = true
+		switch {
+		case j.halving == nil:
+			plain = append(plain, j)
+		case !slices.Contains(searches, j.halving):
+			searches = append(searches, j.halving)
+		}
+	}
+	sw.runJobs(ctx, plain, parallel, results)
+	for _, e := range searches {
+		all := byExp[e]
+		if opts.Points != nil {
+			// The indices into results are those of the picked jobs; the
+			// others of the search are looked at, never trained.
+			for _, j := range all {
+				if !picked[j] {
+					j.index, j.dupOf = -1, -1
+				}
+			}
+			sw.runSearch(ctx, newSearchJobs(e, all, opts.Force), parallel, results, picked)
+		} else {
+			sw.runSearch(ctx, newSearchJobs(e, all, opts.Force), parallel, results, nil)
+		}
+	}
+	for _, j := range jobs {
+		if j.dupOf >= 0 {
+			r := j.result(StateNotRun)
+			r.Note = fmt.Sprintf("same config as run %d (%s)", j.dupOf+1, jobs[j.dupOf].id)
+			results[j.index] = r
+			prog.skipped(r)
+		}
+	}
+	prog.close()
+	return &Summary{Runs: results, Interrupted: ctx.Err() != nil}, nil
+}
+
+// runJobs trains jobs, parallel at once, putting each one's result at
+// its index; duplicates are left to the caller.
+func (sw *sweep) runJobs(ctx context.Context, jobs []*job, parallel int, results []Result) {
 	queue := make(chan *job)
 	var wg sync.WaitGroup
 	for range parallel {
@@ -299,16 +353,6 @@ func Run(ctx context.Context, files []string, opts Options) (*Summary, error) {
 	}
 	close(queue)
 	wg.Wait()
-	for _, j := range jobs {
-		if j.dupOf >= 0 {
-			r := j.result(StateNotRun)
-			r.Note = fmt.Sprintf("same config as run %d (%s)", j.dupOf+1, jobs[j.dupOf].id)
-			results[j.index] = r
-			prog.skipped(r)
-		}
-	}
-	prog.close()
-	return &Summary{Runs: results, Interrupted: ctx.Err() != nil}, nil
 }
 
 // expandJobs lists the points of every experiment as jobs, in order, and
@@ -332,6 +376,11 @@ func expandJobs(exps []*experiments.Experiment, opts Options) ([]*job, error) {
 				return nil, err
 			}
 			j.index = len(jobs)
+			j.search = searchRecord(e.Sweep)
+			j.force = opts.Force
+			if e.Sweep != nil && e.Sweep.Halving != nil {
+				j.halving = e
+			}
 			jobs = append(jobs, j)
 		}
 	}
@@ -387,6 +436,7 @@ func (j *job) newStatus(started time.Time) record.Status {
 		Updated:     time.Now().UTC(),
 		Command:     j.command,
 		SlurmJob:    j.slurmJob,
+		Search:      j.search,
 	}
 	return st
 }
@@ -466,6 +516,14 @@ func inspect(j *job, force bool) (p plan, st record.Status, note string) {
 		return planSkip, st, ""
 	case record.StateFailed:
 		return planFresh, st, fmt.Sprintf("failed before (%s); running again", firstLine(st.Error))
+	case record.StatePaused, record.StatePruned:
+		if st.Epoch >= j.target() {
+			return planSkip, st, ""
+		}
+		if _, err := os.Stat(filepath.Join(j.dir, record.CheckpointFile)); err != nil {
+			return planFresh, st, fmt.Sprintf("%s at epoch %d but no checkpoint; starting over", st.State, st.Epoch)
+		}
+		return planResume, st, ""
 	case record.StateRunning, record.StateStopped:
 		if _, err := os.Stat(filepath.Join(j.dir, record.CheckpointFile)); err != nil {
 			if st.Epoch > 0 {
@@ -496,7 +554,7 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 	if err != nil && readOnly(err) {
 		// A results folder that cannot be written to: a finished run is
 		// still done; any other cannot be trained here.
-		if p, st, _ := inspect(j, s.opts.Force); p == planSkip {
+		if p, st, _ := inspect(j, j.force); p == planSkip {
 			r := j.resultOf(st)
 			r.Skipped = true
 			s.prog.skipped(r)
@@ -511,7 +569,7 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 		return s.fail(j, nil, err)
 	}
 	defer unlock()
-	p, st, note := inspect(j, s.opts.Force)
+	p, st, note := inspect(j, j.force)
 	if p == planSkip {
 		r := j.resultOf(st)
 		r.Skipped = true
@@ -557,7 +615,11 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 	rp.begin(t.stepsPerEpoch, t.totalSteps, t.meta.Step)
 	err = t.train(ctx)
 	if err == nil {
-		err = t.finish()
+		if t.atRung() {
+			err = t.pause()
+		} else {
+			err = t.finish()
+		}
 	}
 	switch {
 	case err == nil:

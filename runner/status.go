@@ -124,8 +124,20 @@ func SweepStatus(ctx context.Context, files []string, opts StatusOptions) ([]Poi
 				return nil, err
 			}
 		}
+		var search *SearchState
+		if e.Sweep != nil && e.Sweep.Halving != nil {
+			st, err := Search(e, results)
+			if err != nil {
+				return nil, err
+			}
+			search = &st
+		}
 		for _, p := range pts {
-			out = append(out, pointStatus(p, live, opts.KnowQueue))
+			ps := pointStatus(p, live, opts.KnowQueue)
+			if search != nil && ps.Note == "" {
+				ps.Note = search.note(p.Index, ps.State)
+			}
+			out = append(out, ps)
 		}
 	}
 	return out, nil

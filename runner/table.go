@@ -40,7 +40,7 @@ func (s *Summary) Print(w io.Writer) {
 	tw.Flush()
 	fmt.Fprintf(w, "%s:", plural(len(s.Runs), "run"))
 	sep := " "
-	for _, st := range []record.State{record.StateDone, record.StateStopped, record.StateFailed, record.StateDiverged, StateNotRun} {
+	for _, st := range []record.State{record.StateDone, record.StatePaused, record.StatePruned, record.StateStopped, record.StateFailed, record.StateDiverged, StateNotRun} {
 		if counts[st] > 0 {
 			fmt.Fprintf(w, "%s%d %s", sep, counts[st], st)
 			sep = ", "

@@ -328,8 +328,7 @@ func checkBest(path, id string, epoch int) error {
 // (after saving a checkpoint in the middle of the epoch), an error wrapping
 // errDiverged when the loss is not finite, and other errors as they come.
 func (t *trainer) train(ctx context.Context) error {
-	tr := t.job.exp.Train
-	for t.meta.Epoch < tr.Epochs && t.meta.StopReason == "" {
+	for t.meta.Epoch < t.job.target() && t.meta.StopReason == "" {
 		epoch := t.meta.Epoch + 1
 		acc := partialEpoch{}
 		if t.meta.Partial != nil {
@@ -581,6 +580,34 @@ func (t *trainer) evaluate(which int) (loss, accuracy float64, err error) {
 		return 0, 0, fmt.Errorf("no images")
 	}
 	return total / float64(count), float64(correct) / float64(count), nil
+}
+
+// target is the epoch the job trains to: its rung, or the last epoch.
+func (j *job) target() int {
+	switch {
+	case j.until > 0 && j.exp != nil:
+		return min(j.until, j.exp.Train.Epochs)
+	case j.until > 0:
+		return j.until
+	case j.exp != nil:
+		return j.exp.Train.Epochs
+	}
+	return math.MaxInt
+}
+
+// atRung reports whether training ended at the job's rung, short of the
+// run's last epoch, rather than at its end.
+func (t *trainer) atRung() bool {
+	return t.meta.StopReason == "" && t.meta.Epoch < t.job.exp.Train.Epochs
+}
+
+// pause marks a run that reached its rung: its checkpoint stays, and a
+// search that promotes it continues from there.
+func (t *trainer) pause() error {
+	t.status.State = record.StatePaused
+	t.status.Rung = t.meta.Epoch
+	t.status.Updated = time.Now().UTC()
+	return record.WriteJSON(t.path(record.StatusFile), t.status)
 }
 
 // finish writes the final model and the analysis of the best checkpoint,

@@ -75,7 +75,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var parts []string
-	for _, s := range []record.State{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped,
+	for _, s := range []record.State{runner.StatePending, runner.StateQueued, record.StateRunning, record.StateStopped, record.StatePaused, record.StatePruned,
 		record.StateDone, record.StateFailed, record.StateDiverged} {
 		if counts[s] > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", counts[s], s))

@@ -142,7 +142,7 @@ func writePoints(w io.Writer, e *experiments.Experiment, pts []experiments.Point
 	if seeds > 1 {
 		fmt.Fprintf(w, " × %d seeds = %d runs", seeds, runs)
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "; %s\n", e.CostText())
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprint(tw, "point\t")
 	for _, k := range keys {

@@ -58,6 +58,9 @@ func runValidate(args []string, stdout, stderr io.Writer) error {
 		if len(pts) > 1 {
 			ok = fmt.Sprintf("ok (%d runs)", len(pts))
 		}
+		if e.Sweep != nil && (e.Sweep.Halving != nil || e.Sweep.Random != nil) {
+			ok = "ok: " + e.CostText()
+		}
 		fmt.Fprintf(stdout, "%s: %s\n", f, ok)
 	}
 	if bad {

@@ -21,6 +21,12 @@ func TestValidate(t *testing.T) {
 	}{
 		{[]string{"validate", "../../experiments/demo.yaml", "../../experiments/seed/mnist.yaml"}, 0,
 			[]string{"../../experiments/demo.yaml: ok (4 runs)", "../../experiments/seed/mnist.yaml: ok"}, nil, ""},
+		// A search says how many runs and epochs it takes at most.
+		{[]string{"validate", "../../experiments/examples/search-cifar10.yaml", "../../experiments/examples/search-cifar10-grid.yaml"}, 0,
+			[]string{"../../experiments/examples/search-cifar10.yaml: ok: at most 27 runs and 63 epochs (successive halving by val_acc, factor 3: rungs at 1, 3, 9 epochs of 27, 9, 3 points)",
+				"../../experiments/examples/search-cifar10-grid.yaml: ok (16 runs)"}, nil, ""},
+		{[]string{"validate", "../../experiments/examples/search-cifar10.yaml", "--set", "sweep.halving.metric=test_acc"}, 1, nil,
+			[]string{"--set sweep.halving.metric=test_acc: sweep.halving.metric: test_acc is measured on the test set"}, ""},
 		// Every problem of every file is printed, and valid files are still reported.
 		{[]string{"validate", "../../experiments/testdata/bad/unknown-key.yaml", "../../experiments/seed/mnist.yaml", "../../experiments/testdata/bad/vanish.yaml"}, 1,
 			[]string{"../../experiments/seed/mnist.yaml: ok"},

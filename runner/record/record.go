@@ -46,6 +46,13 @@ const (
 	StateFailed   State = "failed"
 	StateDiverged State = "diverged" // NaN or Inf loss
 	StateStopped  State = "stopped"  // interrupted by a signal; resumes on the next run
+	// StatePaused is a run of a search that reached the epoch of its rung
+	// and waits for the rung to be ranked; it keeps its checkpoint.
+	StatePaused State = "paused"
+	// StatePruned is a run a search stopped at its rung (Status.Rung)
+	// because others ranked before it. It keeps its checkpoint: a search
+	// that promotes it later continues it.
+	StatePruned State = "pruned"
 	// StateAbandoned is never written: readers show it for a run whose
 	// status says running although no process holds its lock (see Abandoned).
 	StateAbandoned State = "abandoned"
@@ -79,9 +86,26 @@ type Status struct {
 	Seconds     float64    `json:"seconds"`             // training time, summed over resumes
 	Command     string     `json:"command,omitempty"`   // the command that reruns this run
 	SlurmJob    string     `json:"slurm_job,omitempty"` // the Slurm job (array task "1234_5") that last trained it
+	// Rung is the epoch at which a search paused or pruned the run.
+	Rung int `json:"rung,omitempty"`
+	// Search describes the search (random sampling, successive halving)
+	// the run is a point of; nil for a run of a grid.
+	Search *Search `json:"search,omitempty"`
 	// Sealed is set when the run finished with checksums of its records
 	// (checksums.json), so that losing them is damage, not an old run.
 	Sealed bool `json:"sealed,omitempty"`
+}
+
+// Search describes the search a run is a point of, for reports: which of
+// its swept keys were drawn at random (LogKeys from a log-uniform
+// distribution, for a log axis) and, with successive halving, the rungs
+// (epochs), the reduction factor and the metric that ranks the points.
+type Search struct {
+	Sampled []string `json:"sampled,omitempty"`
+	LogKeys []string `json:"log_keys,omitempty"`
+	Rungs   []int    `json:"rungs,omitempty"`
+	Factor  int      `json:"factor,omitempty"`
+	Metric  string   `json:"metric,omitempty"`
 }
 
 // Preprocess is how a run turns a picture into the network's input: the

@@ -9,6 +9,14 @@
 // script (<job>.sbatch), which task trains which point (<job>.json) and the
 // tasks' output (<job>_<task>.out).
 //
+// A sweep searched by successive halving goes rung by rung: the job array
+// holds the points the rung under way still needs (a task trains its point
+// to the rung's epochs, from its checkpoint), and a second job, started
+// when every task of the array has ended, runs `cnnlab run --executor
+// slurm` again, which submits the points the rung promotes. Where the
+// search stands is read from the run records each time, so submitting by
+// hand after an interruption goes on where it was.
+//
 // Package runner lays out the points and their runs; this package only
 // decides which go to Slurm, and asks Slurm what it has queued.
 package slurm
@@ -87,10 +95,18 @@ type Array struct {
 	Tasks      []Task    `json:"tasks"`  // one per point to train
 	Submitted  time.Time `json:"submitted,omitzero"`
 	ScriptFile string    `json:"script_file,omitempty"` // set once submitted
+	// Rung is, for a halving search, the epochs its tasks train their
+	// points to; NextJobID the job that submits the next rung once they end.
+	Rung      int    `json:"rung,omitempty"`
+	NextJobID string `json:"next_job_id,omitempty"`
 
 	Dir     string `json:"-"` // results/<experiment>/slurm, absolute
 	Script  string `json:"-"` // the sbatch script
 	Skipped []Skip `json:"-"`
+	// Next is, for a halving search short of its last rung, the script of
+	// the job that submits the next rung; NextDependency marks where the
+	// array's job id goes.
+	Next string `json:"-"`
 }
 
 // Plan works out, for each experiment file, the job array that trains
@@ -142,6 +158,18 @@ func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 			return nil, err
 		}
 		a := &Array{Experiment: e.Name, File: file, Points: len(pts), Dir: dir}
+		var search *runner.SearchState
+		if e.Sweep != nil && e.Sweep.Halving != nil {
+			if opts.Force {
+				return nil, fmt.Errorf("%s: --force would start the halving search of %s over; on Slurm, remove %s first and submit again",
+					e.File, e.Name, filepath.Join(results, runner.FolderName(e.Name)))
+			}
+			st, err := runner.Search(e, results)
+			if err != nil {
+				return nil, err
+			}
+			search, a.Rung = &st, st.Rung
+		}
 		for _, p := range pts {
 			skip := func(reason string) {
 				a.Skipped = append(a.Skipped, Skip{Point: p.Index, RunID: p.RunID, Label: p.Label, Reason: reason})
@@ -154,6 +182,19 @@ func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 				skip(fmt.Sprintf("%s in Slurm job %s", strings.ToLower(t.State), t.Task))
 				continue
 			}
+			if search != nil {
+				switch why, out := search.Out[p.Index]; {
+				case out:
+					skip(why)
+				case search.Rung == 0:
+					skip("the search is complete")
+				case !slices.Contains(search.Train, p.Index):
+					skip(fmt.Sprintf("at the rung of %d epochs; waits for the others", search.Rung))
+				default:
+					a.Tasks = append(a.Tasks, Task{Index: len(a.Tasks), Point: p.Index, RunID: p.RunID, Label: p.Label})
+				}
+				continue
+			}
 			if settled, state := runner.Settled(p, opts.Force); settled {
 				skip(string(state))
 				continue
@@ -161,6 +202,9 @@ func Plan(ctx context.Context, files []string, opts Options) ([]*Array, error) {
 			a.Tasks = append(a.Tasks, Task{Index: len(a.Tasks), Point: p.Index, RunID: p.RunID, Label: p.Label})
 		}
 		a.Script = script(a, program, results, opts)
+		if search != nil && search.Rung > 0 && !search.Last {
+			a.Next = nextRungScript(a, program, results, opts)
+		}
 		arrays = append(arrays, a)
 	}
 	return arrays, nil
@@ -205,11 +249,73 @@ func Submit(ctx context.Context, arrays []*Array) error {
 		if err := os.Rename(pending, a.ScriptFile); err != nil {
 			a.ScriptFile = pending
 		}
+		if a.Next != "" {
+			next, err := submitNext(ctx, sbatch, a)
+			if err != nil {
+				return fmt.Errorf("Slurm job %s was submitted, but not the job that submits the next rung after it (submit again when it ends): %w", id, err)
+			}
+			a.NextJobID = next
+		}
 		if err := record.WriteJSON(filepath.Join(a.Dir, id+".json"), a); err != nil {
 			return fmt.Errorf("Slurm job %s was submitted but its task list could not be saved: %w", id, err)
 		}
 	}
 	return nil
+}
+
+// submitNext submits the job that submits the next rung of a halving
+// search once every task of a's array has ended, and returns its id.
+func submitNext(ctx context.Context, sbatch string, a *Array) (string, error) {
+	path := filepath.Join(a.Dir, a.JobID+"-next.sbatch")
+	text := strings.ReplaceAll(a.Next, nextDependency, a.JobID)
+	if err := fsutil.WriteFileAtomic(path, []byte(text), 0o755); err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, sbatch, "--parsable", path)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("sbatch %s: %w: %s", path, err, strings.TrimSpace(stderr.String()))
+	}
+	return parseSbatchID(out)
+}
+
+// nextDependency stands for the array's job id in Array.Next.
+const nextDependency = "@ARRAY_JOB@"
+
+// nextRungScript writes the script of the job that, once every task of the
+// array has ended, runs `cnnlab run --executor slurm` again to submit the
+// next rung of a halving search.
+func nextRungScript(a *Array, program, results string, opts Options) string {
+	var b strings.Builder
+	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
+	w("#!/bin/bash\n")
+	w("#SBATCH --job-name=%s\n", "cnnlab-"+runner.FolderName(a.Experiment)+"-next-rung")
+	w("#SBATCH --dependency=afterany:%s\n", nextDependency)
+	w("#SBATCH --output=%s\n", sbatchQuote(filepath.Join(a.Dir, "%j.out")))
+	if !hasSbatchOption(opts.Sbatch, "--cpus-per-task", "-c") {
+		w("#SBATCH --cpus-per-task=1\n")
+	}
+	for _, o := range opts.Sbatch {
+		q := make([]string, len(o))
+		for i, s := range o {
+			q[i] = sbatchQuote(s)
+		}
+		w("#SBATCH %s\n", strings.Join(q, " "))
+	}
+	w("#\n# Successive halving of %q (%s): once the tasks of job %s have trained\n", a.Experiment, a.File, nextDependency)
+	w("# their points to the rung of %d epochs, submits the points it promotes. Submitted by cnnlab run --executor slurm.\n", a.Rung)
+	w("set -eu\n")
+	args := []string{program, "run", a.File, "--executor", "slurm", "--results", results}
+	for _, s := range opts.Sets {
+		args = append(args, "--set", s)
+	}
+	for _, o := range opts.Sbatch {
+		args = append(args, "--slurm-opt", runner.ShellJoin(o))
+	}
+	w("exec %s\n", runner.ShellJoin(args))
+	return b.String()
 }
 
 // parseSbatchID reads the job id that `sbatch --parsable` prints: "ID" or
@@ -354,6 +460,9 @@ func script(a *Array, program, results string, opts Options) string {
 		w("#SBATCH %s\n", strings.Join(q, " "))
 	}
 	w("#\n# Experiment %q (%s): %d of its %d points.\n", a.Experiment, a.File, len(a.Tasks), a.Points)
+	if a.Rung > 0 {
+		w("# Successive halving: each task trains its point to the rung of %d epochs.\n", a.Rung)
+	}
 	w("# Each task trains one point into %s with `cnnlab run FILE --point K`,\n", results)
 	w("# on the CPUs Slurm gives it (SLURM_CPUS_PER_TASK). Submitted by cnnlab run --executor slurm.\n")
 	w("set -eu\n")
