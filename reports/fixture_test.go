@@ -223,6 +223,14 @@ func writeRun(t testing.TB, dir, name, desc string, seed int64, fr fixtureRun) {
 			th.Epochs = append(th.Epochs, e)
 			th.Counts = append(th.Counts, []int{1, 2 + e, 6, 6, 2 + e, 1})
 		}
+		if tp.layer == "dense1" {
+			// As runs record them now: each epoch's bins span its values.
+			for e := 1; e <= fr.epochs; e++ {
+				w := width * float64(e) / 2
+				th.EdgesAt = append(th.EdgesAt, []float64{-w, -w / 2, -w / 4, 0, w / 4, w / 2, w})
+			}
+			th.Edges = nil
+		}
 		hs.Tensors = append(hs.Tensors, th)
 	}
 	must(record.WriteJSON(filepath.Join(dir, record.HistogramsFile), hs))

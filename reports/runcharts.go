@@ -138,30 +138,34 @@ func nonEmpty(c *Chart) *Chart {
 	return c
 }
 
-// histogramChart draws one tensor's value histograms, one series per epoch;
-// the first and last epochs start switched on.
+// histogramChart draws one tensor's value histograms, one series per
+// epoch, as the share of the tensor's values in each bin: each epoch has
+// bins of its own, spanning its values. The first and last epochs start
+// switched on.
 func histogramChart(t record.TensorHistogram, used map[string]bool) *Chart {
-	nb := len(t.Edges) - 1
-	if nb < 1 {
-		return nil
-	}
 	c := &Chart{
 		ID:    uniqueSlug("hist-"+t.Layer+"-"+t.Param, used),
 		Title: fmt.Sprintf("%s %s", t.Layer, t.Param),
-		Kind:  KindLine, XName: "value", YName: "count",
+		Kind:  KindLine, XName: "value", YName: "share of values %", Percent: true,
 	}
-	centres := binCentres(t.Edges)
 	n := min(len(t.Epochs), len(t.Counts))
 	for i := 0; i < n; i++ {
-		counts := t.Counts[i]
-		if len(counts) != nb {
+		edges, counts := t.EdgesOf(i), t.Counts[i]
+		if len(edges) < 2 || len(counts) != len(edges)-1 {
 			continue // a malformed row; the page notes nothing to draw rather than lying
 		}
-		ys := make([]float64, nb)
-		for b, k := range counts {
-			ys[b] = float64(k)
+		total := 0
+		for _, k := range counts {
+			total += k
 		}
-		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, centres, ys)
+		if total == 0 {
+			continue
+		}
+		ys := make([]float64, len(counts))
+		for b, k := range counts {
+			ys[b] = 100 * float64(k) / float64(total)
+		}
+		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, binCentres(edges), ys)
 		s.Hidden = i != 0 && i != n-1
 		s.Color = histogramColor(i, n)
 	}

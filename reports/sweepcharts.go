@@ -320,7 +320,8 @@ func weightCharts(e *experiment, l2Key string) []*Chart {
 			continue
 		}
 		for _, t := range r.Rec.Histograms.Tensors {
-			if t.Param != "weights" || len(t.Counts) == 0 || len(t.Edges) < 2 {
+			last := len(t.Counts) - 1
+			if t.Param != "weights" || last < 0 || len(t.EdgesOf(last)) < 2 {
 				continue
 			}
 			key := tensor{t.Layer, t.Param}
@@ -333,7 +334,7 @@ func weightCharts(e *experiment, l2Key string) []*Chart {
 				charts[key] = c
 				order = append(order, key)
 			}
-			xs, ys := density(t.Edges, t.Counts[len(t.Counts)-1])
+			xs, ys := density(t.EdgesOf(last), t.Counts[last])
 			c.addSeries(r.Label, StyleStep, xs, ys).Color = i + 1
 		}
 	}
