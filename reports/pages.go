@@ -122,7 +122,8 @@ func (b *builder) index(exps []*experiment) error {
 // ---- sweep ----
 
 type sweepRow struct {
-	ID, Href, State, Time           string
+	ID, Slug, Href, State, Time     string
+	Params, FLOPs                   metric
 	Values                          []string
 	Replicate, Epoch, Epochs        int
 	Seed                            int64
@@ -160,7 +161,7 @@ func (b *builder) sweep(e *experiment) error {
 	for _, r := range e.Runs {
 		st := r.Rec.Status
 		row := sweepRow{
-			ID: r.ID, Href: r.Slug + "/index.html", State: string(st.State), Replicate: st.Replicate, Seed: st.Seed,
+			ID: r.ID, Slug: r.Slug, Href: r.Slug + "/index.html", State: string(st.State), Replicate: st.Replicate, Seed: st.Seed,
 			Epoch: len(r.Rec.Epochs), Epochs: st.Epochs, Time: duration(st.Seconds),
 			Seconds: strconv.FormatFloat(round6(st.Seconds), 'g', -1, 64),
 			BestVal: pctMetric(r.BestVal, r.BestVal > 0), TestAcc: pctMetric(r.TestAcc, r.HasResult),
@@ -168,6 +169,11 @@ func (b *builder) sweep(e *experiment) error {
 		}
 		if st.Epoch > row.Epoch {
 			row.Epoch = st.Epoch
+		}
+		row.Params, row.FLOPs = metric{"–", ""}, metric{"–", ""}
+		if a := r.Rec.Arch; len(a.Layers) > 0 {
+			row.Params = metric{thousands(a.Params), strconv.FormatInt(a.Params, 10)}
+			row.FLOPs = metric{thousands(a.FLOPs), strconv.FormatInt(a.FLOPs, 10)}
 		}
 		for _, k := range e.Keys {
 			row.Values = append(row.Values, valueOr(r.Value, k))

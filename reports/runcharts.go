@@ -64,11 +64,20 @@ func buildRunCharts(r *record.Run) *runCharts {
 		rc.L2Epoch = nonEmpty(c)
 	}
 
-	c = &Chart{ID: "acc-epoch", Title: "Accuracy per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "accuracy %", Percent: true}
-	c.addSeries("train", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TrainAcc }))
+	c = &Chart{ID: "acc-epoch", Title: "Accuracy per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "accuracy %", Percent: true,
+		Note: "Train accuracy is the mean over each epoch's batches, while the weights were still changing and with the training images augmented; validation and test accuracy are measured after the epoch."}
+	c.addSeries("train (mean over the epoch)", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TrainAcc }))
 	c.addSeries("validation", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.ValAcc }))
 	c.addSeries("test", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TestAcc }))
 	rc.AccEpoch = nonEmpty(c)
+	if be := r.Status.BestEpoch; be > 0 {
+		// The epoch whose weights the run kept, chosen by validation accuracy.
+		for _, c := range []*Chart{rc.LossEpoch, rc.AccEpoch} {
+			if c != nil {
+				c.Marks = append(c.Marks, Mark{X: float64(be), Label: "best val epoch " + strconv.Itoa(be)})
+			}
+		}
+	}
 
 	st := r.Steps
 	sx := make([]float64, len(st))

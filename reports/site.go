@@ -119,7 +119,7 @@ func Build(o Options) (*Summary, error) {
 		w.file("assets/"+name, b)
 	}
 
-	b := &builder{w: w, cdn: host, results: o.Results}
+	b := &builder{w: w, cdn: host, results: o.Results, compared: map[*run]*compareRun{}}
 	if err := b.index(exps); err != nil {
 		return nil, err
 	}
@@ -139,6 +139,9 @@ func Build(o Options) (*Summary, error) {
 			if err := b.run(r, prev, next); err != nil {
 				return nil, err
 			}
+		}
+		if err := b.compare(e); err != nil {
+			return nil, err
 		}
 	}
 	if err := w.finish(); err != nil {
@@ -297,6 +300,9 @@ type builder struct {
 	cdn     string // echarts host when not local
 	results string
 	pages   int
+	// compared holds what each run's page wrote that its sweep's compare
+	// page shows.
+	compared map[*run]*compareRun
 }
 
 // crumb is one step of the navigation trail.
@@ -317,6 +323,7 @@ type chartView struct {
 	Note   string
 	PNG    string // relative link to the PNG
 	Tall   bool
+	Height int // pixels, when a wrapped legend needs more than the usual height; 0 otherwise
 	Option map[string]any
 	Series []string // names of the series a slider steps through; nil without a slider
 }
@@ -340,6 +347,9 @@ func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
 		v := chartView{
 			ID: c.ID, Title: c.Title, Note: c.Note, PNG: "charts/" + c.ID + ".png",
 			Tall: c.Kind == KindHeatmap && len(c.YCats) > 10 || c.Kind == KindParallel, Option: opt,
+		}
+		if rows := echartsLegendRows(c); rows > 1 && !v.Tall {
+			v.Height = 340 + legendRowHeight*(rows-1)
 		}
 		if c.Slider {
 			for _, s := range c.Series {
