@@ -75,6 +75,8 @@ func renderPNG(c *Chart) (*renderedPNG, error) {
 	}
 	for _, m := range c.Marks {
 		p.Add(vline{x: m.X, label: m.Label})
+		// The legend keeps clear of the line and its label.
+		d.marks = append(d.marks, mark{pts: plotter.XYs{{X: m.X, Y: p.Y.Min}, {X: m.X, Y: p.Y.Max}}, joined: true, reach: vg.Points(2)})
 	}
 	canvas := vgimg.NewWith(vgimg.UseWH(pngWidth, pngHeight), vgimg.UseDPI(pngDPI))
 	lay := layoutLegend(d, draw.New(canvas))
@@ -516,7 +518,10 @@ func drawLines(d *drawn, c *Chart) error {
 			poly.LineStyle.Width = 0
 			p.Add(poly)
 			d.marks = append(d.marks, mark{pts: append(top, bottom...), joined: true})
-			continue // the band shares its line's legend entry
+			if legend && !slices.ContainsFunc(c.Series, func(o Series) bool { return o.Name == s.Name && o.Style != StyleBand }) {
+				d.legend = append(d.legend, legendEntry{name: s.Name, thumb: poly})
+			}
+			continue // otherwise the band shares its line's legend entry
 		case StyleTick:
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {

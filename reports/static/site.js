@@ -29,7 +29,27 @@ var cnnlab = (function () {
     c.setOption(option);
     charts.push(c);
     byId[id] = c;
+    fitLegend(c);
     return c;
+  }
+
+  // A legend wraps onto as many lines as the chart's width asks: the plot
+  // starts below it and the chart grows by as much, keeping the plot's
+  // height. The page's guess of the height is corrected here.
+  function fitLegend(c) {
+    var opt = c.getOption();
+    if (!opt.legend || !opt.legend[0] || opt.legend[0].show === false || !opt.grid || !c.getViewOfComponentModel) { return; }
+    var lm = c.getModel().getComponent("legend");
+    var view = lm && c.getViewOfComponentModel(lm);
+    if (!view || !view.group) { return; }
+    var h = Math.ceil(view.group.getBoundingRect().height);
+    var el = c.getDom();
+    var top = h + 26;
+    var oldTop = parseInt(opt.grid[0].top, 10) || 56;
+    if (Math.abs(top - oldTop) < 4) { return; }
+    c.setOption({ grid: [{ top: top }] });
+    el.style.height = (el.clientHeight + top - oldTop) + "px";
+    c.resize();
   }
 
   // An epoch slider shows the first series and the one the slider points at.
@@ -45,7 +65,7 @@ var cnnlab = (function () {
     if (out) { out.textContent = names[k]; }
   }
   window.addEventListener("resize", function () {
-    charts.forEach(function (c) { c.resize(); });
+    charts.forEach(function (c) { c.resize(); fitLegend(c); });
   });
 
   function cellValue(td) {
