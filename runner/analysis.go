@@ -18,8 +18,8 @@ const analysisBatch = 256
 // cellImages per (true, predicted) pair and maxCellImages in all (fewer per
 // cell when there are many classes).
 const (
-	cellImages    = 6
-	maxCellImages = 600
+	cellImages    = 4
+	maxCellImages = 400
 )
 
 // Bounds on the filters recorded of each conv layer: the first
