@@ -229,6 +229,8 @@ type runSummary struct {
 	FinalTestAcc  *float64          `json:"final_test_acc"`
 	BestValAcc    *float64          `json:"best_val_acc"`
 	TestAcc       *float64          `json:"test_acc"` // at the best checkpoint; finished runs only
+	Params        *int64            `json:"params"`   // learnable parameters; nil before the architecture is recorded
+	FLOPs         *int64            `json:"flops"`    // per image, forward
 	Seconds       float64           `json:"seconds"`
 	Error         string            `json:"error,omitempty"`
 	Page          string            `json:"page"`
@@ -256,6 +258,9 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 		if f := r.Final; f != nil {
 			s.FinalTrainAcc, s.FinalValAcc, s.FinalTestAcc = num(f.TrainAcc, true), num(f.ValAcc, true), num(f.TestAcc, true)
 		}
+		if a := r.Rec.Arch; len(a.Layers) > 0 {
+			s.Params, s.FLOPs = &a.Params, &a.FLOPs
+		}
 		rows = append(rows, s)
 	}
 	if rows == nil {
@@ -271,13 +276,19 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 	cw := csv.NewWriter(&buf)
 	header := []string{"run", "state", "seed", "replicate"}
 	header = append(header, e.Keys...)
-	header = append(header, "epoch", "epochs", "final_train_acc", "final_val_acc", "final_test_acc", "best_val_acc", "test_acc", "seconds", "error")
+	header = append(header, "epoch", "epochs", "final_train_acc", "final_val_acc", "final_test_acc", "best_val_acc", "test_acc", "params", "flops", "seconds", "error")
 	cw.Write(safeCSV(header))
 	f := func(p *float64) string {
 		if p == nil {
 			return ""
 		}
 		return strconv.FormatFloat(*p, 'g', -1, 64)
+	}
+	n := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
 	}
 	for i, r := range e.Runs {
 		s := rows[i]
@@ -286,7 +297,7 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 			rec = append(rec, r.Value[k])
 		}
 		rec = append(rec, strconv.Itoa(s.Epoch), strconv.Itoa(s.Epochs), f(s.FinalTrainAcc), f(s.FinalValAcc), f(s.FinalTestAcc),
-			f(s.BestValAcc), f(s.TestAcc), strconv.FormatFloat(s.Seconds, 'g', -1, 64), s.Error)
+			f(s.BestValAcc), f(s.TestAcc), n(s.Params), n(s.FLOPs), strconv.FormatFloat(s.Seconds, 'g', -1, 64), s.Error)
 		cw.Write(safeCSV(rec))
 	}
 	cw.Flush()
