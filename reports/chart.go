@@ -86,6 +86,7 @@ type Series struct {
 	Color  int         `json:"color,omitempty"`  // 1-based palette index shared by related series; 0 = next free
 	Hex    string      `json:"hex,omitempty"`    // the colour as #rrggbb, when set overriding Color
 	Dash   Dash        `json:"dash,omitempty"`   // a line's pattern; StyleDashed lines are dashed whatever it says
+	Best   *Point      `json:"best,omitempty"`   // a point of the line ringed: the best epoch
 	Points []Point     `json:"points"`
 }
 

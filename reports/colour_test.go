@@ -1,8 +1,10 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -120,6 +122,9 @@ func TestSeedsAreAMeanWithABand(t *testing.T) {
 			if s.Name == "l2=0" && (len(s.Points) != 1 || !near(s.Points[0].Y, 92)) {
 				t.Errorf("mean of l2=0: %v, want 92", s.Points)
 			}
+			if s.Best == nil || s.Best.X != 1 {
+				t.Errorf("%s: best epoch ringed at %v, want epoch 1", s.Name, s.Best)
+			}
 		case StyleBand:
 			bands++
 			if s.Name == "l2=0" && (len(s.Points) != 2 || !near(s.Points[0].Y, 90) || !near(s.Points[1].Y, 94)) {
@@ -129,5 +134,18 @@ func TestSeedsAreAMeanWithABand(t *testing.T) {
 	}
 	if lines != 2 || bands != 2 {
 		t.Errorf("%d lines and %d bands, want one of each per point", lines, bands)
+	}
+	opt, _ := echartsOption(sc.ValAcc, "")
+	js, err := json.Marshal(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{`"markPoint":{`, `"coord":[1,92]`, `"cnnlabBand":true`} {
+		if !strings.Contains(string(js), w) {
+			t.Errorf("echarts option lacks %s", w)
+		}
+	}
+	if _, err := chartPNG(sc.ValAcc); err != nil {
+		t.Errorf("PNG: %v", err)
 	}
 }

@@ -200,7 +200,8 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	}
 	var scatter *charts.Scatter
 	var bands []map[string]any
-	var dashed []Dash // the pattern of each line series, in order
+	var dashed []Dash  // the pattern of each line series, in order
+	var bests []*Point // the ringed point of each line series, in order
 	for i, s := range c.Series {
 		color := seriesColor(s, i)
 		if s.Style == StyleBand {
@@ -249,6 +250,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 			d = DashDashed
 		}
 		dashed = append(dashed, d)
+		bests = append(bests, s.Best)
 		ch.AddSeries(s.Name, data, charts.WithLineChartOpts(lc), charts.WithLineStyleOpts(ls),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	}
@@ -260,7 +262,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	if crowdedCategories(c.XCats) {
 		o = slantXLabels(o)
 	}
-	return amendLines(o, c, dashed, bands), ch.JSAssets.Values
+	return amendLines(o, c, dashed, bests, bands), ch.JSAssets.Values
 }
 
 // legendRowHeight is the height of a line of an echarts legend, pixels.
@@ -311,7 +313,7 @@ func bandSeries(s Series, color string) map[string]any {
 // line patterns that are not plain dashes, the bands, and the chart's
 // marks as vertical lines. The option is taken through JSON to a plain
 // value first.
-func amendLines(o map[string]any, c *Chart, dashed []Dash, bands []map[string]any) map[string]any {
+func amendLines(o map[string]any, c *Chart, dashed []Dash, bests []*Point, bands []map[string]any) map[string]any {
 	b, err := json.Marshal(o)
 	if err != nil {
 		return o
@@ -339,6 +341,21 @@ func amendLines(o map[string]any, c *Chart, dashed []Dash, bands []map[string]an
 				case DashLong:
 					ls["type"] = []int{14, 4}
 				}
+			}
+		}
+		if line < len(bests) && bests[line] != nil {
+			b := bests[line]
+			colour := "#52606d"
+			if is, ok := m["itemStyle"].(map[string]any); ok {
+				if c, ok := is["color"].(string); ok {
+					colour = c
+				}
+			}
+			m["markPoint"] = map[string]any{
+				"silent": true, "symbol": "circle", "symbolSize": 11, "animation": false,
+				"itemStyle": map[string]any{"color": "transparent", "borderColor": colour, "borderWidth": 2},
+				"label":     map[string]any{"show": false},
+				"data":      []any{map[string]any{"coord": []float64{round6(b.X), round6(b.Y)}, "name": "best"}},
 			}
 		}
 		if line == 0 && len(c.Marks) > 0 {

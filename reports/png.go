@@ -576,6 +576,15 @@ func drawLines(d *drawn, c *Chart) error {
 			p.Add(l)
 			d.marks = append(d.marks, mark{pts: path, joined: true, reach: l.Width / 2})
 			th = l
+			if s.Best != nil {
+				ring, err := plotter.NewScatter(plotter.XYs{{X: s.Best.X, Y: s.Best.Y}})
+				if err != nil {
+					return err
+				}
+				ring.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(4.5), Shape: draw.RingGlyph{}}
+				p.Add(ring)
+				d.marks = append(d.marks, mark{pts: ring.XYs, reach: vg.Points(5)})
+			}
 		}
 		if legend {
 			d.legend = append(d.legend, legendEntry{name: s.Name, thumb: th})

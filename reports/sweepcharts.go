@@ -61,7 +61,15 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 			{va, func(ep record.Epoch) float64 { return 100 * ep.ValAcc }},
 			{lo, func(ep record.Epoch) float64 { return ep.DataLoss }},
 		} {
-			addSeedCurve(c.chart, pt, l, c.value)
+			s := addSeedCurve(c.chart, pt, l, c.value)
+			if s != nil && c.chart == va {
+				// Ring the epoch of highest (mean) validation accuracy.
+				for _, p := range s.Points {
+					if s.Best == nil || p.Y > s.Best.Y {
+						s.Best = &Point{p.X, p.Y}
+					}
+				}
+			}
 		}
 		for _, r := range pt.runs {
 			for _, ep := range r.Rec.Epochs {
@@ -74,6 +82,7 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 	if replicated {
 		note = strings.TrimSpace("Each line is the mean over a point's seeds, the band around it mean ± standard deviation. " + note)
 	}
+	addNote(va, "A ring marks each point's best validation epoch.")
 	addNote(va, note)
 	addNote(lo, note)
 	sc.ValAcc, sc.Loss = nonEmpty(va), nonEmpty(lo)
@@ -148,7 +157,7 @@ func (e *experiment) points(runs []*run) []sweepPoint {
 // own line for a point of one run; for a replicated point, the mean over
 // the seeds that reached each epoch, and a band of mean ± standard
 // deviation, named alike so that the legend shows and hides them together.
-func addSeedCurve(c *Chart, pt sweepPoint, l look, value func(record.Epoch) float64) {
+func addSeedCurve(c *Chart, pt sweepPoint, l look, value func(record.Epoch) float64) *Series {
 	name := pt.name
 	if name == "" {
 		name = pt.runs[0].Label
@@ -162,7 +171,7 @@ func addSeedCurve(c *Chart, pt sweepPoint, l look, value func(record.Epoch) floa
 		}
 		s := c.addSeries(name, StyleLine, x, y)
 		s.Hex, s.Dash = l.Hex, l.Dash
-		return
+		return s
 	}
 	byEpoch := map[int][]float64{}
 	for _, r := range pt.runs {
@@ -180,11 +189,13 @@ func addSeedCurve(c *Chart, pt sweepPoint, l look, value func(record.Epoch) floa
 		x, mean = append(x, float64(ep)), append(mean, m)
 		band.Points = append(band.Points, Point{float64(ep), m - sd}, Point{float64(ep), m + sd})
 	}
-	s := c.addSeries(name, StyleLine, x, mean)
-	s.Hex, s.Dash = l.Hex, l.Dash
+	c.addSeries(name, StyleLine, x, mean)
+	i := len(c.Series) - 1
+	c.Series[i].Hex, c.Series[i].Dash = l.Hex, l.Dash
 	if len(band.Points) > 0 {
 		c.Series = append(c.Series, band)
 	}
+	return &c.Series[i]
 }
 
 // keyValues lists the values key k takes among runs, sorted.
