@@ -134,3 +134,27 @@ func TestCellImagesFromRecordsOldAndNew(t *testing.T) {
 		t.Errorf("recorded cells: %+v", v.Cells)
 	}
 }
+
+// TestHistogramChartPerEpochBins checks that each epoch is drawn over its
+// own bins as shares of the tensor's values, that a one-bin epoch (a bias
+// still all zero) draws as a level, and that older records with shared
+// edges still draw.
+func TestHistogramChartPerEpochBins(t *testing.T) {
+	th := record.TensorHistogram{Layer: "conv1", Param: "bias", Epochs: []int{0, 1, 2},
+		EdgesAt: [][]float64{{-0.001, 0.001}, {-1, 0, 1}, {0, 2, 4, 6}},
+		Counts:  [][]int{{10}, {5, 5}, {2, 6, 2}}}
+	c := histogramChart(th, map[string]bool{})
+	if c == nil || len(c.Series) != 3 || !c.Slider {
+		t.Fatalf("chart %+v", c)
+	}
+	want := []string{"[{-0.001 100} {0.001 100}]", "[{-0.5 50} {0.5 50}]", "[{1 20} {3 60} {5 20}]"}
+	for i, s := range c.Series {
+		if got := fmt.Sprint(s.Points); got != want[i] {
+			t.Errorf("epoch %d: %s, want %s", i, got, want[i])
+		}
+	}
+	th.EdgesAt, th.Edges, th.Counts = nil, []float64{0, 1, 2}, [][]int{{1, 3}, {2, 2}, {4, 0}}
+	if c := histogramChart(th, map[string]bool{}); c == nil || fmt.Sprint(c.Series[0].Points) != "[{0.5 25} {1.5 75}]" {
+		t.Errorf("shared edges: %+v", c)
+	}
+}

@@ -174,7 +174,13 @@ func histogramChart(t record.TensorHistogram, used map[string]bool) *Chart {
 		for b, k := range counts {
 			ys[b] = 100 * float64(k) / float64(total)
 		}
-		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, binCentres(edges), ys)
+		xs := binCentres(edges)
+		if len(counts) == 1 {
+			// One bin (every value alike, as biases start): a level from
+			// edge to edge, which a single step point would not draw.
+			xs, ys = []float64{edges[0], edges[1]}, []float64{ys[0], ys[0]}
+		}
+		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, xs, ys)
 		s.Hidden = i != 0 && i != n-1
 		s.Color = histogramColor(i, n)
 	}
