@@ -182,23 +182,10 @@ func histogramChart(t record.TensorHistogram, used map[string]bool) *Chart {
 		}
 		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, xs, ys)
 		s.Hidden = i != 0 && i != n-1
-		s.Color = histogramColor(i, n)
+		s.Hex = sequential(i, n) // light to dark as training goes on; never the same twice
 	}
 	c.Slider = len(c.Series) > 2
 	return nonEmpty(c)
-}
-
-// histogramColor colours the i-th of n epoch histograms: the first and the
-// last, which start switched on, always in the palette's first two colours,
-// the epochs between them cycling through the others.
-func histogramColor(i, n int) int {
-	switch {
-	case i == 0:
-		return 1
-	case i == n-1:
-		return 2
-	}
-	return 3 + (i-1)%(len(palette)-2)
 }
 
 func binCentres(edges []float64) []float64 {

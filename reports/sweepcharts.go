@@ -14,7 +14,7 @@ import (
 type sweepCharts struct {
 	ValAcc   *Chart   // validation accuracy of every run per epoch
 	Loss     *Chart   // training loss of every run per epoch
-	ByKey    []*Chart // test accuracy against each swept key
+	ByKey    []*Chart // best validation accuracy against each swept key
 	Grid     *Chart   // heatmap of two swept keys
 	Parallel *Chart   // three swept keys or more
 	Points   *Chart   // every point of a sweep with named alternatives
