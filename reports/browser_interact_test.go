@@ -131,6 +131,8 @@ func TestBrowserInteractions(t *testing.T) {
 		if got[0] != "#"+a+","+b || got[1] != a+"/index.html "+b+"/index.html" || got[2] != "2" || got[3] == "0" {
 			t.Errorf("compare page: hash %q, columns %q, %s ticked, %s pictures", got[0], got[1], got[2], got[3])
 		}
+		// Every picture the compare page shows is one a run page wrote.
+		wait(t, ctx, "the compared pictures", `Array.from(document.querySelectorAll("#compare img")).every(i => i.complete && i.naturalWidth > 0)`)
 		// Ticking a third run on the compare page adds a column.
 		wait(t, ctx, "a third column", `(() => {
 			const boxes = document.querySelectorAll("#compare-pick input:not(:checked)");

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 )
 
 // The colours of a sweep's series follow its swept values: a sequential
@@ -165,7 +164,7 @@ func dashNames(vals []string) string {
 		if i > 0 {
 			s += ", "
 		}
-		s += strconv.Quote(v)[1:len(strconv.Quote(v))-1] + " " + words[dashes[i]]
+		s += v + " " + words[dashes[i]]
 	}
 	return s
 }

@@ -46,8 +46,14 @@ type compareMap struct {
 // compareFacts are the figures the compare page lists, in order.
 var compareFacts = []string{"state", "parameters", "FLOPs per image", "training time", "epochs", "best val accuracy", "test accuracy at best val epoch"}
 
-// compareData gathers a run's side of the compare page; run pages fill in
-// the pictures they wrote.
+// compareImages is how many wrongly classified images of each run the
+// compare page shows.
+const compareImages = 8
+
+// compareData gathers a run's side of the compare page from its records.
+// Its pictures are those the run's page writes, named as it names them
+// (and left out when the page cannot draw them), so that the compare page
+// needs nothing from the run page's build.
 func compareData(r *run) *compareRun {
 	rec := r.Rec
 	st := rec.Status
@@ -69,6 +75,29 @@ func compareData(r *run) *compareRun {
 		}
 	}
 	c.Config = flattenYAML(rec.Config)
+	if an := rec.Analysis; an != nil {
+		for i, ex := range byConfidence(an.Wrong) {
+			if _, err := pictureImage(ex.Image); err == nil && len(c.Wrong) < compareImages {
+				c.Wrong = append(c.Wrong, r.Slug+"/"+galleryImage("wrong", i))
+			}
+		}
+		for i, f := range an.Filters {
+			if cols, rows, err := filterGrid(f); err == nil {
+				w, h := filterSize(cols*(f.KW+1)-1, rows*(f.KH+1)-1)
+				c.Filters = append(c.Filters, compareMap{Src: r.Slug + "/" + filterFile(i), Layer: f.Layer, Width: w, Height: h})
+			}
+		}
+		if len(an.FeatureMaps) > 0 {
+			fm := an.FeatureMaps[0]
+			scale := mapScale(fm)
+			for j, lm := range fm.Layers {
+				if cols, rows, err := mapGrid(lm); err == nil {
+					c.Maps = append(c.Maps, compareMap{Src: r.Slug + "/" + mapImage(0, j), Layer: lm.Layer + " · " + mapKind(lm),
+						Width: (cols*(lm.W+1) - 1) * scale, Height: (rows*(lm.H+1) - 1) * scale})
+				}
+			}
+		}
+	}
 	for _, ep := range rec.Epochs {
 		c.Epochs = append(c.Epochs, float64(ep.Epoch))
 		c.ValAcc = append(c.ValAcc, jsonNum(100*ep.ValAcc))
@@ -146,11 +175,7 @@ func (b *builder) compare(e *experiment) error {
 	}
 	data.Scripts = []string{host + echartsFile}
 	for _, r := range e.Runs {
-		c := b.compared[r]
-		if c == nil {
-			c = compareData(r)
-		}
-		data.Runs = append(data.Runs, c)
+		data.Runs = append(data.Runs, compareData(r))
 	}
 	return b.render(e.Slug+"/"+compareFile, "compare.html", data)
 }

@@ -68,15 +68,11 @@ func featureGrid(m record.LayerMaps) (pngBytes []byte, cols, rows int, err error
 // channel, are taken back to values through the channel's Min and Max.
 // Records without them are drawn as stored.
 func featureGridImage(m record.LayerMaps) (img *image.Gray, cols, rows int, err error) {
-	if m.H <= 0 || m.W <= 0 || m.C <= 0 {
-		return nil, 0, 0, fmt.Errorf("layer %q: feature maps of %d×%d×%d", m.Layer, m.H, m.W, m.C)
-	}
-	if len(m.Data) != m.H*m.W*m.C {
-		return nil, 0, 0, fmt.Errorf("layer %q: feature maps of %d×%d×%d have %d bytes, want %d", m.Layer, m.H, m.W, m.C, len(m.Data), m.H*m.W*m.C)
+	cols, rows, err = mapGrid(m)
+	if err != nil {
+		return nil, 0, 0, err
 	}
 	grey := layerScale(m)
-	cols = int(math.Ceil(math.Sqrt(float64(m.C))))
-	rows = (m.C + cols - 1) / cols
 	const gap = 1
 	w, h := cols*(m.W+gap)-gap, rows*(m.H+gap)-gap
 	img = image.NewGray(image.Rect(0, 0, w, h))
@@ -92,6 +88,19 @@ func featureGridImage(m record.LayerMaps) (img *image.Gray, cols, rows int, err 
 		}
 	}
 	return img, cols, rows, nil
+}
+
+// mapGrid checks a layer's recorded maps and lays its channels out in a
+// near-square grid of cols × rows tiles.
+func mapGrid(m record.LayerMaps) (cols, rows int, err error) {
+	if m.H <= 0 || m.W <= 0 || m.C <= 0 {
+		return 0, 0, fmt.Errorf("layer %q: feature maps of %d×%d×%d", m.Layer, m.H, m.W, m.C)
+	}
+	if len(m.Data) != m.H*m.W*m.C {
+		return 0, 0, fmt.Errorf("layer %q: feature maps of %d×%d×%d have %d bytes, want %d", m.Layer, m.H, m.W, m.C, len(m.Data), m.H*m.W*m.C)
+	}
+	cols = int(math.Ceil(math.Sqrt(float64(m.C))))
+	return cols, (m.C + cols - 1) / cols, nil
 }
 
 // layerScale returns how a stored byte of channel ch becomes a grey level
@@ -128,18 +137,14 @@ func layerRange(m record.LayerMaps) (lo, hi float64, ok bool) {
 // filter and one column per channel. It returns the picture and that
 // largest |weight|.
 func filterImage(f record.LayerFilters) (img *image.RGBA, scale float64, err error) {
-	if f.KH <= 0 || f.KW <= 0 || f.C <= 0 || f.F <= 0 || len(f.Weights) != f.KH*f.KW*f.C*f.F {
-		return nil, 0, fmt.Errorf("filters of %s: %d×%d×%d×%d with %d weights", f.Layer, f.KH, f.KW, f.C, f.F, len(f.Weights))
+	cols, rows, err := filterGrid(f)
+	if err != nil {
+		return nil, 0, err
 	}
 	for _, w := range f.Weights {
 		if v := math.Abs(float64(w)); isFinite(v) {
 			scale = math.Max(scale, v)
 		}
-	}
-	cols, rows := f.C, f.F
-	if f.C == 1 {
-		cols = int(math.Ceil(math.Sqrt(float64(f.F))))
-		rows = (f.F + cols - 1) / cols
 	}
 	const gap = 1
 	img = image.NewRGBA(image.Rect(0, 0, cols*(f.KW+gap)-gap, rows*(f.KH+gap)-gap))
@@ -164,6 +169,27 @@ func filterImage(f record.LayerFilters) (img *image.RGBA, scale float64, err err
 		}
 	}
 	return img, scale, nil
+}
+
+// filterGrid checks a layer's recorded filters and lays them out: with one
+// input channel, the filters in a square grid; with more, one row per
+// filter and one column per channel.
+func filterGrid(f record.LayerFilters) (cols, rows int, err error) {
+	if f.KH <= 0 || f.KW <= 0 || f.C <= 0 || f.F <= 0 || len(f.Weights) != f.KH*f.KW*f.C*f.F {
+		return 0, 0, fmt.Errorf("filters of %s: %d×%d×%d×%d with %d weights", f.Layer, f.KH, f.KW, f.C, f.F, len(f.Weights))
+	}
+	if f.C > 1 {
+		return f.C, f.F, nil
+	}
+	cols = int(math.Ceil(math.Sqrt(float64(f.F))))
+	return cols, (f.F + cols - 1) / cols, nil
+}
+
+// filterSize is the size in screen pixels a filter picture of w×h pixels is
+// shown at: about 360 wide, each weight 2 to 12 pixels square.
+func filterSize(w, h int) (int, int) {
+	px := max(2, min(12, 360/max(w, 1)))
+	return w * px, h * px
 }
 
 // diverging colours v on a scale from −scale (blue) through 0 (white) to

@@ -211,6 +211,9 @@ func (b *builder) sweep(e *experiment) error {
 	}
 	b.w.file(e.Slug+"/runs.csv", csvBytes)
 	b.w.file(e.Slug+"/runs.json", jsonBytes)
+	if err := b.compare(e); err != nil {
+		return err
+	}
 	return b.render(e.Slug+"/index.html", "sweep.html", data)
 }
 

@@ -140,9 +140,10 @@ type featureView struct {
 
 type keyValue struct{ Key, Value string }
 
-// compareImages is how many wrongly classified images of each run the
-// compare page shows.
-const compareImages = 8
+// The names of a run page's pictures, relative to the page.
+func galleryImage(set string, i int) string { return fmt.Sprintf("img/%s-%03d.png", set, i) }
+func mapImage(image, layer int) string      { return fmt.Sprintf("img/fm%d-layer%02d.png", image, layer) }
+func filterFile(layer int) string           { return fmt.Sprintf("img/filters%02d.png", layer) }
 
 type runLink struct{ Label, Href string }
 
@@ -172,10 +173,6 @@ func (b *builder) run(r *run, prev, next *run) error {
 	p := page{Title: e.Name + " / " + r.Label, Root: "../../", Crumbs: []crumb{
 		{"Experiments", "../../index.html"}, {e.Name, "../index.html"}, {Text: r.Label}}}
 	rc := buildRunCharts(rec)
-	cr := compareData(r)
-	if b.compared != nil {
-		b.compared[r] = cr
-	}
 
 	data := struct {
 		page
@@ -320,11 +317,8 @@ func (b *builder) run(r *run, prev, next *run) error {
 					av.Problems = append(av.Problems, fmt.Sprintf("%s image %d: %v", set.name, ex.Index, err))
 					continue
 				}
-				src := fmt.Sprintf("img/%s-%03d.png", set.name, i)
+				src := galleryImage(set.name, i)
 				b.w.file(dir+"/"+src, png)
-				if set.name == "wrong" && len(cr.Wrong) < compareImages {
-					cr.Wrong = append(cr.Wrong, r.Slug+"/"+src)
-				}
 				v := exampleView{Src: src, Index: ex.Index,
 					True: className(an.Classes, ex.True), Pred: className(an.Classes, ex.Pred), Prob: pct(ex.Prob)}
 				v.Title, v.Top = classProbs(an.Classes, ex.Probs, ex.True)
@@ -358,7 +352,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 					fv.Problems = append(fv.Problems, err.Error())
 					continue
 				}
-				src := fmt.Sprintf("img/fm%d-layer%02d.png", i, j)
+				src := mapImage(i, j)
 				b.w.file(dir+"/"+src, png)
 				w, h := cols*(lm.W+1)-1, rows*(lm.H+1)-1
 				v := layerMapView{
@@ -369,9 +363,6 @@ func (b *builder) run(r *run, prev, next *run) error {
 					v.Range = fmt.Sprintf("black %s, white %s", strconv.FormatFloat(round3(lo), 'g', -1, 64), strconv.FormatFloat(round3(hi), 'g', -1, 64))
 				}
 				fv.Layers = append(fv.Layers, v)
-				if i == 0 {
-					cr.Maps = append(cr.Maps, compareMap{Src: r.Slug + "/" + src, Layer: lm.Layer + " · " + v.Kind, Width: v.Width, Height: v.Height})
-				}
 			}
 			if len(fv.Problems) == 0 {
 				if png, err := featureSheet(fm, an.Classes); err == nil {
@@ -391,17 +382,16 @@ func (b *builder) run(r *run, prev, next *run) error {
 			if err != nil {
 				return err
 			}
-			src := fmt.Sprintf("img/filters%02d.png", i)
+			src := filterFile(i)
 			b.w.file(dir+"/"+src, png)
-			px := max(2, min(12, 360/max(img.Bounds().Dx(), 1)))
-			v := filterView{Src: src, Layer: f.Layer, Width: img.Bounds().Dx() * px, Height: img.Bounds().Dy() * px,
+			w, h := filterSize(img.Bounds().Dx(), img.Bounds().Dy())
+			v := filterView{Src: src, Layer: f.Layer, Width: w, Height: h,
 				What:  fmt.Sprintf("%d filters of %d×%d over %d input channel%s", f.F, f.KH, f.KW, f.C, plural(f.C)),
 				Scale: strconv.FormatFloat(round3(scale), 'g', -1, 64)}
 			if f.F < f.OutF || f.C < f.InC {
 				v.What += fmt.Sprintf(" (the first of %d filters over %d channels)", f.OutF, f.InC)
 			}
 			data.Filters = append(data.Filters, v)
-			cr.Filters = append(cr.Filters, compareMap{Src: r.Slug + "/" + src, Layer: f.Layer, Width: v.Width, Height: v.Height})
 		}
 		data.Cells = b.cellImages(dir, an)
 	}

@@ -119,7 +119,7 @@ func Build(o Options) (*Summary, error) {
 		w.file("assets/"+name, b)
 	}
 
-	b := &builder{w: w, cdn: host, results: o.Results, compared: map[*run]*compareRun{}}
+	b := &builder{w: w, cdn: host, results: o.Results}
 	if err := b.index(exps); err != nil {
 		return nil, err
 	}
@@ -139,9 +139,6 @@ func Build(o Options) (*Summary, error) {
 			if err := b.run(r, prev, next); err != nil {
 				return nil, err
 			}
-		}
-		if err := b.compare(e); err != nil {
-			return nil, err
 		}
 	}
 	if err := w.finish(); err != nil {
@@ -300,9 +297,6 @@ type builder struct {
 	cdn     string // echarts host when not local
 	results string
 	pages   int
-	// compared holds what each run's page wrote that its sweep's compare
-	// page shows.
-	compared map[*run]*compareRun
 }
 
 // crumb is one step of the navigation trail.
