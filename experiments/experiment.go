@@ -268,7 +268,7 @@ const (
 
 // Report says what the report shows about each run.
 type Report struct {
-	Gallery     int // about this many correct test images are shown, and as many wrong: the same number per class, Gallery/classes rounded up
+	Gallery     int // about this many correct test images are shown, the same number per class (Gallery/classes rounded up), and as many wrong ones, the most confident over all classes
 	FeatureMaps FeatureMaps
 }
 

@@ -250,7 +250,7 @@ func TestSweepChartsWithAlternatives(t *testing.T) {
 				t.Fatalf("%d by-key charts, want kernel and stride", len(sc.ByKey))
 			}
 			k := sc.ByKey[0]
-			if k.Title != "Test accuracy against kernel" || fmt.Sprint(k.XCats) != "[3 5 7]" {
+			if k.Title != "Best validation accuracy against kernel" || fmt.Sprint(k.XCats) != "[3 5 7]" {
 				t.Errorf("first by-key chart %q over %q, want kernel over [3 5 7]", k.Title, k.XCats)
 			}
 			if got := seriesYs(t, k, "mean"); len(got) != 3 || !near(got[0], tt.byKernel[0]) || !near(got[1], tt.byKernel[1]) || !near(got[2], tt.byKernel[2]) {
@@ -367,7 +367,7 @@ func TestMeansStyleFollowsTheAxis(t *testing.T) {
 		want   map[string]SeriesStyle // series name → style
 	}{
 		{"numbers", kernelKey, []string{"3", "5", "7"},
-			map[string]SeriesStyle{"mean": StyleLine, "mean − std": StyleDashed, "mean + std": StyleDashed, "runs": StylePoints}},
+			map[string]SeriesStyle{"mean": StyleLine, "mean ± std": StyleBand, "runs": StylePoints}},
 		{"names", "data.preprocess", []string{"minmax", "none", "standardize"},
 			map[string]SeriesStyle{"mean": StyleTick, "mean ± std": StyleRange, "runs": StylePoints}},
 	}
@@ -399,7 +399,12 @@ func TestMeansStyleFollowsTheAxis(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, w := range []string{`"symbol":"rect"`, `"symbolSize":[26,3]`, `"-"]`, `"connectNulls":false`} {
+				want := []string{`"symbol":"rect"`, `"symbolSize":[26,3]`, `"-"]`, `"connectNulls":false`}
+				if tt.want["mean ± std"] == StyleBand {
+					// Along numbers, a shaded band the site's script draws.
+					want = []string{`"cnnlabBand":true`, `"type":"custom"`, `"encode":{"x":0,"y":[1,2]}`}
+				}
+				for _, w := range want {
 					if !strings.Contains(string(js), w) {
 						t.Errorf("echarts option lacks %s", w)
 					}

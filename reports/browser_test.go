@@ -90,6 +90,7 @@ func TestBrowser(t *testing.T) {
 	pages := []string{
 		"index.html",
 		"grid/index.html", "l2/index.html", "three/index.html", "prep/index.html", e(evilExpDir) + "/index.html",
+		"grid/compare.html",
 		"grid/run-01/index.html", // finished
 		"grid/run-03/index.html", // failed
 		"grid/run-08/index.html", // in progress, only status, epochs and steps

@@ -3,6 +3,8 @@ package reports
 import (
 	"math"
 	"strconv"
+
+	"gonum.org/v1/gonum/stat"
 )
 
 // Chart is the data behind one chart, independent of how it is drawn. The
@@ -26,6 +28,13 @@ type Chart struct {
 	IntX    bool      `json:"int_x,omitempty"`        // x values are counts (epochs, steps)
 	Slider  bool      `json:"slider,omitempty"`       // a slider steps through the series (epochs) one at a time
 	LogX    bool      `json:"log_x,omitempty"`        // a logarithmic x axis (positive x values)
+	Marks   []Mark    `json:"marks,omitempty"`        // vertical lines across the plot, e.g. the best epoch
+}
+
+// Mark is a vertical line at X, named by Label.
+type Mark struct {
+	X     float64 `json:"x"`
+	Label string  `json:"label"`
 }
 
 // ChartKind is the kind of a chart.
@@ -51,7 +60,24 @@ const (
 	StyleBar    SeriesStyle = "bar"
 	StyleTick   SeriesStyle = "tick"  // a short level mark at each point, not joined: a value per category
 	StyleRange  SeriesStyle = "range" // points in pairs (x, low), (x, high), each pair drawn as a vertical span
+	StyleBand   SeriesStyle = "band"  // points in pairs (x, low), (x, high), x rising: a shaded band from low to high
 )
+
+// Dash is the pattern of a line, chosen to tell apart the values of a
+// second swept key while colour tells those of the first.
+type Dash string
+
+// Dash patterns, in the order they are handed out.
+const (
+	DashSolid   Dash = ""
+	DashDashed  Dash = "dashed"
+	DashDotted  Dash = "dotted"
+	DashDashDot Dash = "dashdot"
+	DashLong    Dash = "long"
+)
+
+// dashes lists the patterns in the order they are handed out.
+var dashes = []Dash{DashSolid, DashDashed, DashDotted, DashDashDot, DashLong}
 
 // Series is one named set of points.
 type Series struct {
@@ -59,6 +85,9 @@ type Series struct {
 	Style  SeriesStyle `json:"style"`
 	Hidden bool        `json:"hidden,omitempty"` // starts switched off in the legend
 	Color  int         `json:"color,omitempty"`  // 1-based palette index shared by related series; 0 = next free
+	Hex    string      `json:"hex,omitempty"`    // the colour as #rrggbb, when set overriding Color
+	Dash   Dash        `json:"dash,omitempty"`   // a line's pattern; StyleDashed lines are dashed whatever it says
+	Best   *Point      `json:"best,omitempty"`   // a point of the line ringed: the best epoch
 	Points []Point     `json:"points"`
 }
 
@@ -141,20 +170,14 @@ func (c *Chart) addSeries(name string, style SeriesStyle, xs, ys []float64) *Ser
 
 func isFinite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// meanStd returns the mean and the sample standard deviation (0 for one value).
+// meanStd returns the mean and the sample standard deviation (0 for one
+// value), as gonum's stat.MeanStdDev computes them.
 func meanStd(vs []float64) (mean, std float64) {
-	if len(vs) == 0 {
+	switch len(vs) {
+	case 0:
 		return 0, 0
+	case 1:
+		return vs[0], 0
 	}
-	for _, v := range vs {
-		mean += v
-	}
-	mean /= float64(len(vs))
-	if len(vs) < 2 {
-		return mean, 0
-	}
-	for _, v := range vs {
-		std += (v - mean) * (v - mean)
-	}
-	return mean, math.Sqrt(std / float64(len(vs)-1))
+	return stat.MeanStdDev(vs, nil)
 }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"strconv"
 	"unicode/utf8"
 
@@ -19,6 +20,9 @@ var heatColors = []string{"#f7fbff", "#c6dbef", "#6baed6", "#2171b5", "#08306b"}
 
 // seriesColor returns the colour of the i-th series of a chart (0-based).
 func seriesColor(s Series, i int) string {
+	if s.Hex != "" {
+		return s.Hex
+	}
 	if s.Color > 0 {
 		return palette[(s.Color-1)%len(palette)]
 	}
@@ -32,17 +36,20 @@ func seriesColor(s Series, i int) string {
 func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets []string) {
 	init := opts.Initialization{ChartID: "chart-" + c.ID, AssetsHost: assetsHost, Width: "100%", Height: "100%"}
 	tooltip := opts.Tooltip{Show: opts.Bool(true), Trigger: "axis", Enterable: opts.Bool(false)}
-	legend := opts.Legend{Show: opts.Bool(len(c.Series) > 1), Type: "scroll", Top: "0", Selected: map[string]bool{}}
+	// A plain legend wraps onto as many lines as it needs, so that every
+	// series' colour stays beside its name; the plot starts below it.
+	legendRows := echartsLegendRows(c)
+	legend := opts.Legend{Show: opts.Bool(len(c.Series) > 1), Type: "plain", Top: "0", Left: "0", Right: "64", Selected: map[string]bool{}}
 	for _, s := range c.Series {
 		if s.Hidden {
 			legend.Selected[s.Name] = false
 		}
 	}
-	toolbox := opts.Toolbox{Show: opts.Bool(true), Right: "8", Top: "24", Feature: &opts.ToolBoxFeature{
+	toolbox := opts.Toolbox{Show: opts.Bool(true), Right: "8", Top: "0", Feature: &opts.ToolBoxFeature{
 		DataZoom: &opts.ToolBoxFeatureDataZoom{Show: opts.Bool(true), Title: map[string]string{"zoom": "zoom", "back": "undo zoom"}},
 		Restore:  &opts.ToolBoxFeatureRestore{Show: opts.Bool(true), Title: "reset"},
 	}}
-	grid := opts.Grid{Left: "36", Right: "40", Top: "56", Bottom: "48", ContainLabel: opts.Bool(true)}
+	grid := opts.Grid{Left: "36", Right: "40", Top: strconv.Itoa(36 + legendRowHeight*legendRows), Bottom: "48", ContainLabel: opts.Bool(true)}
 	if c.Zoom {
 		grid.Bottom = "72"
 	}
@@ -108,7 +115,7 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		tooltip.Trigger = "item"
 		ch.SetGlobalOptions(append(global, charts.WithTooltipOpts(tooltip), charts.WithLegendOpts(opts.Legend{Show: opts.Bool(false)}),
 			charts.WithXAxisOpts(opts.XAxis{Name: c.XName, NameLocation: "middle", NameGap: 30, Type: "category", Data: c.XCats, SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
-			charts.WithYAxisOpts(opts.YAxis{Name: c.YName, NameLocation: "middle", NameGap: rowNameGap(c.YCats), Type: "category", Data: c.YCats,
+			charts.WithYAxisOpts(opts.YAxis{Name: c.YName, NameLocation: "start", NameGap: 8, Type: "category", Data: c.YCats,
 				Inverse: opts.Bool(true), SplitArea: &opts.SplitArea{Show: opts.Bool(true)}}),
 			charts.WithGridOpts(opts.Grid{Left: "32", Right: "90", Top: "40", Bottom: "40", ContainLabel: opts.Bool(true)}),
 			charts.WithVisualMapOpts(opts.VisualMap{Calculable: opts.Bool(true), Min: float32(lo), Max: float32(hi),
@@ -124,7 +131,9 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		}
 		ch.AddSeries(c.Title, data, charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Formatter: "{b}", FontSize: 11}))
 		ch.Validate()
-		return ch.JSON(), ch.JSAssets.Values
+		// The y axis is upside down (first row on top), so its start is at
+		// the top: the name sits above the axis, running right.
+		return leftAlignYName(ch.JSON()), ch.JSAssets.Values
 
 	case KindParallel:
 		ch := charts.NewParallel()
@@ -193,8 +202,15 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 		ch.SetXAxis(c.XCats)
 	}
 	var scatter *charts.Scatter
+	var bands []map[string]any
+	var dashed []Dash  // the pattern of each line series, in order
+	var bests []*Point // the ringed point of each line series, in order
 	for i, s := range c.Series {
 		color := seriesColor(s, i)
+		if s.Style == StyleBand {
+			bands = append(bands, bandSeries(s, color))
+			continue
+		}
 		if s.Style == StylePoints || s.Style == StyleTick {
 			if scatter == nil {
 				scatter = charts.NewScatter()
@@ -232,6 +248,12 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 			lc.Step, lc.ShowSymbol = "middle", opts.Bool(false)
 			ls.Width = 1.5
 		}
+		d := s.Dash
+		if s.Style == StyleDashed {
+			d = DashDashed
+		}
+		dashed = append(dashed, d)
+		bests = append(bests, s.Best)
 		ch.AddSeries(s.Name, data, charts.WithLineChartOpts(lc), charts.WithLineStyleOpts(ls),
 			charts.WithItemStyleOpts(opts.ItemStyle{Color: color}))
 	}
@@ -243,7 +265,124 @@ func echartsOption(c *Chart, assetsHost string) (option map[string]any, assets [
 	if crowdedCategories(c.XCats) {
 		o = slantXLabels(o)
 	}
-	return o, ch.JSAssets.Values
+	return amendLines(o, c, dashed, bests, bands), ch.JSAssets.Values
+}
+
+// legendRowHeight is the height of a line of an echarts legend, pixels.
+const legendRowHeight = 22
+
+// echartsLegendRows estimates how many lines the legend of c wraps onto in a
+// chart about 520 pixels wide: each entry takes its sample (25 pixels),
+// its name at about 7 pixels a character, and 10 pixels of gap.
+func echartsLegendRows(c *Chart) int {
+	if c.Kind != KindLine && c.Kind != KindBar || len(c.Series) < 2 {
+		return 0
+	}
+	const width = 520 - 64
+	rows, x := 1, 0
+	seen := map[string]bool{}
+	for _, s := range c.Series {
+		if seen[s.Name] {
+			continue // a band shares its line's entry
+		}
+		seen[s.Name] = true
+		w := 25 + 5 + 7*utf8.RuneCountInString(s.Name) + 10
+		if x > 0 && x+w > width {
+			rows++
+			x = 0
+		}
+		x += w
+	}
+	return rows
+}
+
+// bandSeries is a shaded band between the low and high points of s, in
+// pairs (x, low), (x, high): a custom echarts series, which the site's
+// script gives the function that draws it (renderItem, which JSON cannot
+// hold).
+func bandSeries(s Series, color string) map[string]any {
+	var data [][3]float64
+	for j := 0; j+1 < len(s.Points); j += 2 {
+		data = append(data, [3]float64{round6(s.Points[j].X), round6(s.Points[j].Y), round6(s.Points[j+1].Y)})
+	}
+	return map[string]any{
+		"type": "custom", "name": s.Name, "cnnlabBand": true, "data": data,
+		"encode": map[string]any{"x": 0, "y": []int{1, 2}}, "itemStyle": map[string]any{"color": color, "opacity": 0.18},
+		"z": 1, "silent": true, "clip": true, "tooltip": map[string]any{"show": false},
+	}
+}
+
+// amendLines adds to a line chart's option what go-echarts cannot say: the
+// line patterns that are not plain dashes, the bands, and the chart's
+// marks as vertical lines. The option is taken through JSON to a plain
+// value first.
+func amendLines(o map[string]any, c *Chart, dashed []Dash, bests []*Point, bands []map[string]any) map[string]any {
+	b, err := json.Marshal(o)
+	if err != nil {
+		return o
+	}
+	var plain map[string]any
+	if err := json.Unmarshal(b, &plain); err != nil {
+		return o
+	}
+	series, _ := plain["series"].([]any)
+	line := 0
+	for _, sv := range series {
+		m, ok := sv.(map[string]any)
+		if !ok || m["type"] != "line" {
+			continue
+		}
+		if line < len(dashed) {
+			if ls, ok := m["lineStyle"].(map[string]any); ok {
+				switch dashed[line] {
+				case DashDashed:
+					ls["type"] = "dashed"
+				case DashDotted:
+					ls["type"] = "dotted"
+				case DashDashDot:
+					ls["type"] = []int{8, 3, 2, 3}
+				case DashLong:
+					ls["type"] = []int{14, 4}
+				}
+			}
+		}
+		if line < len(bests) && bests[line] != nil {
+			b := bests[line]
+			colour := "#52606d"
+			if is, ok := m["itemStyle"].(map[string]any); ok {
+				if c, ok := is["color"].(string); ok {
+					colour = c
+				}
+			}
+			m["markPoint"] = map[string]any{
+				"silent": true, "symbol": "circle", "symbolSize": 11, "animation": false,
+				"itemStyle": map[string]any{"color": "transparent", "borderColor": colour, "borderWidth": 2},
+				"label":     map[string]any{"show": false},
+				"data":      []any{map[string]any{"coord": []float64{round6(b.X), round6(b.Y)}, "name": "best"}},
+			}
+		}
+		if line == 0 && len(c.Marks) > 0 {
+			var data []map[string]any
+			for _, mk := range c.Marks {
+				data = append(data, map[string]any{"xAxis": round6(mk.X), "name": mk.Label})
+			}
+			m["markLine"] = map[string]any{
+				"silent": true, "symbol": "none", "data": data, "animation": false,
+				"lineStyle": map[string]any{"type": "dashed", "color": "#52606d", "width": 1},
+				"label":     map[string]any{"formatter": "{b}", "position": "insideEndTop", "color": "#52606d"},
+			}
+		}
+		line++
+	}
+	for _, band := range bands {
+		if len(bands) > 3 {
+			// Many bands overlap: each lighter, so that lines show through.
+			band["itemStyle"].(map[string]any)["opacity"] = 0.08
+		}
+		series = append(series, band)
+	}
+	plain["series"] = series
+	return plain
 }
 
 // crowdedCategories reports whether category labels this long would
@@ -273,19 +412,6 @@ func slantXLabels(o map[string]any) map[string]any {
 		o["xAxis"] = out
 	}
 	return o
-}
-
-// rowNameGap is the distance from a heatmap's y axis to its name, which
-// echarts writes turned along the axis: past the widest row label (about 7
-// pixels a character at the 12-pixel label font, 8 pixels from the axis), so
-// that a long key such as "model[0].conv.stride" shows whole beside the rows
-// instead of being cut at the chart's corner.
-func rowNameGap(rows []string) int {
-	widest := 0
-	for _, r := range rows {
-		widest = max(widest, utf8.RuneCountInString(r))
-	}
-	return 8 + 7*widest + 12
 }
 
 // leftAlignYName starts the y axis name at the axis and runs it to the

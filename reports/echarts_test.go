@@ -26,7 +26,7 @@ func TestEchartsOption(t *testing.T) {
 			`"data":[{"value":[0,1]},{"value":[1,2]}]`, `"dataZoom"`, "assets/echarts.min.js"}},
 		{par, []string{`"parallelAxis":[{"data":["3","5"],"dim":0`, `"dim":1`, `"value":["5",90]`, `"dimension":1`}},
 		{heat, []string{`"type":"heatmap"`, `"value":[1,1,7]`, `"name":"7 ± 1"`, `"formatter":"{b}"`, `"max":7`,
-			`"name":"model[0].conv.stride","nameLocation":"middle","nameGap":34`}},
+			`"name":"model[0].conv.stride","nameLocation":"start","nameGap":8`, `"nameTextStyle":{"align":"left"}`}},
 		{bar, []string{`"type":"bar"`, `"max":100`, `{"value":"-"}`, `{"value":50}`}},
 	}
 	for _, tt := range tests {

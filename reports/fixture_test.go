@@ -223,6 +223,14 @@ func writeRun(t testing.TB, dir, name, desc string, seed int64, fr fixtureRun) {
 			th.Epochs = append(th.Epochs, e)
 			th.Counts = append(th.Counts, []int{1, 2 + e, 6, 6, 2 + e, 1})
 		}
+		if tp.layer == "dense1" {
+			// As runs record them now: each epoch's bins span its values.
+			for e := 1; e <= fr.epochs; e++ {
+				w := width * float64(e) / 2
+				th.EdgesAt = append(th.EdgesAt, []float64{-w, -w / 2, -w / 4, 0, w / 4, w / 2, w})
+			}
+			th.Edges = nil
+		}
 		hs.Tensors = append(hs.Tensors, th)
 	}
 	must(record.WriteJSON(filepath.Join(dir, record.HistogramsFile), hs))
@@ -264,6 +272,21 @@ func writeRun(t testing.TB, dir, name, desc string, seed int64, fr fixtureRun) {
 		a.Correct = append(a.Correct, record.Example{Index: i, True: c, Pred: c, Prob: 0.99 - 0.01*float64(i), Probs: probs(c, c, 0.99-0.01*float64(i)), Image: img(6, 6, 1, i)})
 		a.Wrong = append(a.Wrong, record.Example{Index: 10 + i, True: c, Pred: w, Prob: 0.8, Probs: probs(c, w, 0.8), Image: img(6, 6, 1, 10+i)})
 	}
+	// Each non-empty cell of the confusion matrix keeps up to two images.
+	for tr, row := range a.Confusion {
+		for p, k := range row {
+			cell := record.ConfusionCell{True: tr, Pred: p}
+			for j := range min(k, 2) {
+				pr := 0.9 - 0.1*float64(j)
+				cell.Examples = append(cell.Examples, record.Example{Index: 100*tr + 10*p + j, True: tr, Pred: p, Prob: pr, Probs: probs(tr, p, pr), Image: img(6, 6, 1, 60+tr+p+j)})
+			}
+			if k > 0 {
+				a.Cells = append(a.Cells, cell)
+			}
+		}
+	}
+	a.Filters = []record.LayerFilters{{Layer: fr.layer, KH: 3, KW: 3, C: 1, F: 3, InC: 1, OutF: 3,
+		Weights: []float32{0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9, 0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9, 0.1, -0.2, 0.3, -0.4, 0.5, -0.6, 0.7, -0.8, 0.9}}}
 	for i := 0; i < 2; i++ {
 		fm := record.FeatureMaps{Index: 40 + i, True: i, Image: img(6, 6, 1, 40+i)}
 		fm.Layers = append(fm.Layers,

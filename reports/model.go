@@ -73,7 +73,7 @@ func buildExperiments(results map[string][]*record.Run) []*experiment {
 	usedSlugs := map[string]bool{"assets": true, "index.html": true, markerFile: true, journalFile: true}
 	for _, d := range dirs {
 		e := &experiment{Dir: d, Slug: uniqueSlug(d, usedSlugs), Name: d}
-		runSlugs := map[string]bool{"charts": true, "img": true, "index.html": true, "runs.csv": true, "runs.json": true}
+		runSlugs := map[string]bool{"charts": true, "img": true, "index.html": true, "runs.csv": true, "runs.json": true, compareFile: true}
 		recs := append([]*record.Run(nil), results[d]...)
 		slices.SortFunc(recs, func(a, b *record.Run) int { return strings.Compare(filepath.Base(a.Dir), filepath.Base(b.Dir)) })
 		for _, rec := range recs {

@@ -122,7 +122,8 @@ func (b *builder) index(exps []*experiment) error {
 // ---- sweep ----
 
 type sweepRow struct {
-	ID, Href, State, Time           string
+	ID, Slug, Href, State, Time     string
+	Params, FLOPs                   metric
 	Values                          []string
 	Replicate, Epoch, Epochs        int
 	Seed                            int64
@@ -161,7 +162,7 @@ func (b *builder) sweep(e *experiment) error {
 	for _, r := range e.Runs {
 		st := r.Rec.Status
 		row := sweepRow{
-			ID: r.ID, Href: r.Slug + "/index.html", State: string(st.State), Replicate: st.Replicate, Seed: st.Seed,
+			ID: r.ID, Slug: r.Slug, Href: r.Slug + "/index.html", State: string(st.State), Replicate: st.Replicate, Seed: st.Seed,
 			Epoch: len(r.Rec.Epochs), Epochs: st.Epochs, Time: duration(st.Seconds),
 			Seconds: strconv.FormatFloat(round6(st.Seconds), 'g', -1, 64),
 			BestVal: pctMetric(r.BestVal, r.BestVal > 0), TestAcc: pctMetric(r.TestAcc, r.HasResult),
@@ -169,6 +170,11 @@ func (b *builder) sweep(e *experiment) error {
 		}
 		if st.Epoch > row.Epoch {
 			row.Epoch = st.Epoch
+		}
+		row.Params, row.FLOPs = metric{"–", ""}, metric{"–", ""}
+		if a := r.Rec.Arch; len(a.Layers) > 0 {
+			row.Params = metric{thousands(a.Params), strconv.FormatInt(a.Params, 10)}
+			row.FLOPs = metric{thousands(a.FLOPs), strconv.FormatInt(a.FLOPs, 10)}
 		}
 		for _, k := range e.Keys {
 			row.Values = append(row.Values, valueOr(r.Value, k))
@@ -207,6 +213,9 @@ func (b *builder) sweep(e *experiment) error {
 	}
 	b.w.file(e.Slug+"/runs.csv", csvBytes)
 	b.w.file(e.Slug+"/runs.json", jsonBytes)
+	if err := b.compare(e); err != nil {
+		return err
+	}
 	return b.render(e.Slug+"/index.html", "sweep.html", data)
 }
 
@@ -225,6 +234,8 @@ type runSummary struct {
 	FinalTestAcc  *float64          `json:"final_test_acc"`
 	BestValAcc    *float64          `json:"best_val_acc"`
 	TestAcc       *float64          `json:"test_acc"` // at the best checkpoint; finished runs only
+	Params        *int64            `json:"params"`   // learnable parameters; nil before the architecture is recorded
+	FLOPs         *int64            `json:"flops"`    // per image, forward
 	Seconds       float64           `json:"seconds"`
 	Error         string            `json:"error,omitempty"`
 	Page          string            `json:"page"`
@@ -252,6 +263,9 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 		if f := r.Final; f != nil {
 			s.FinalTrainAcc, s.FinalValAcc, s.FinalTestAcc = num(f.TrainAcc, true), num(f.ValAcc, true), num(f.TestAcc, true)
 		}
+		if a := r.Rec.Arch; len(a.Layers) > 0 {
+			s.Params, s.FLOPs = &a.Params, &a.FLOPs
+		}
 		rows = append(rows, s)
 	}
 	if rows == nil {
@@ -267,13 +281,19 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 	cw := csv.NewWriter(&buf)
 	header := []string{"run", "state", "seed", "replicate"}
 	header = append(header, e.Keys...)
-	header = append(header, "epoch", "epochs", "final_train_acc", "final_val_acc", "final_test_acc", "best_val_acc", "test_acc", "seconds", "error")
+	header = append(header, "epoch", "epochs", "final_train_acc", "final_val_acc", "final_test_acc", "best_val_acc", "test_acc", "params", "flops", "seconds", "error")
 	cw.Write(safeCSV(header))
 	f := func(p *float64) string {
 		if p == nil {
 			return ""
 		}
 		return strconv.FormatFloat(*p, 'g', -1, 64)
+	}
+	n := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
 	}
 	for i, r := range e.Runs {
 		s := rows[i]
@@ -282,7 +302,7 @@ func runTables(e *experiment) (csvBytes, jsonBytes []byte, err error) {
 			rec = append(rec, r.Value[k])
 		}
 		rec = append(rec, strconv.Itoa(s.Epoch), strconv.Itoa(s.Epochs), f(s.FinalTrainAcc), f(s.FinalValAcc), f(s.FinalTestAcc),
-			f(s.BestValAcc), f(s.TestAcc), strconv.FormatFloat(s.Seconds, 'g', -1, 64), s.Error)
+			f(s.BestValAcc), f(s.TestAcc), n(s.Params), n(s.FLOPs), strconv.FormatFloat(s.Seconds, 'g', -1, 64), s.Error)
 		cw.Write(safeCSV(rec))
 	}
 	cw.Flush()

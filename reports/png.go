@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -69,10 +70,28 @@ func renderPNG(c *Chart) (*renderedPNG, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
+	if c.Kind == KindLine {
+		fitY(p, c)
+	}
+	for _, m := range c.Marks {
+		p.Add(vline{x: m.X, label: m.Label})
+		// The legend keeps clear of the line and its label.
+		d.marks = append(d.marks, mark{pts: plotter.XYs{{X: m.X, Y: p.Y.Min}, {X: m.X, Y: p.Y.Max}}, joined: true, reach: vg.Points(2)})
+	}
 	canvas := vgimg.NewWith(vgimg.UseWH(pngWidth, pngHeight), vgimg.UseDPI(pngDPI))
 	lay := layoutLegend(d, draw.New(canvas))
+	if lay.place == legendBelow {
+		// Too many names for a column beside the plot: they go below it,
+		// in columns, on a taller picture.
+		canvas = vgimg.NewWith(vgimg.UseWH(pngWidth, pngHeight+lay.legend.Size().Y), vgimg.UseDPI(pngDPI))
+		lay = layoutBelow(d, draw.New(canvas))
+	}
 	p.Draw(lay.plotArea)
-	drawLegend(draw.New(canvas), lay.legend, d.legend, lay.place != legendOutside)
+	if lay.place == legendBelow {
+		drawLegendColumns(draw.New(canvas), lay.legend, d.legend, lay.cols)
+	} else {
+		drawLegend(draw.New(canvas), lay.legend, d.legend, lay.place != legendOutside)
+	}
 	var buf bytes.Buffer
 	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
@@ -126,10 +145,11 @@ const (
 	legendBottomRight
 	legendBottomLeft
 	legendOutside // a column right of the plot
+	legendBelow   // columns below the plot
 )
 
 func (l legendPlace) String() string {
-	return [...]string{"none", "top right", "top left", "bottom right", "bottom left", "outside right"}[l]
+	return [...]string{"none", "top right", "top left", "bottom right", "bottom left", "outside right", "below"}[l]
 }
 
 // legendText is the style of legend names, placed by their top left corner.
@@ -155,6 +175,7 @@ type legendLayout struct {
 	data     draw.Canvas
 	legend   vg.Rectangle
 	place    legendPlace
+	cols     int // legendBelow: columns of names
 }
 
 // layoutLegend puts the legend in the first corner of the data area (top
@@ -196,7 +217,117 @@ func layoutLegend(d *drawn, full draw.Canvas) legendLayout {
 	data = p.DataCanvas(area)
 	minX := area.Max.X + vg.Points(tickOverhang)
 	box := vg.Rectangle{Min: vg.Point{X: minX, Y: data.Max.Y - h}, Max: vg.Point{X: minX + w, Y: data.Max.Y}}
+	if h > full.Max.Y-full.Min.Y || w > (full.Max.X-full.Min.X)/2 {
+		_, bh, cols := belowSize(d.legend, full.Max.X-full.Min.X)
+		return legendLayout{legend: vg.Rectangle{Max: vg.Point{X: full.Max.X, Y: bh}}, place: legendBelow, cols: cols}
+	}
 	return legendLayout{plotArea: area, data: data, legend: box, place: legendOutside}
+}
+
+// belowSize is the size of a legend laid out in columns across a width,
+// and the number of columns.
+func belowSize(entries []legendEntry, width vg.Length) (w, h vg.Length, cols int) {
+	colW := vg.Length(0)
+	for _, e := range entries {
+		colW = max(colW, legendText.Width(legendLines(e.name)))
+	}
+	colW += legendThumb + legendSpace + 3*legendPad
+	cols = max(1, int((width-2*legendPad)/colW))
+	rows := (len(entries) + cols - 1) / cols
+	lineH := vg.Length(0)
+	for _, e := range entries {
+		lineH = max(lineH, legendText.Height(legendLines(e.name)))
+	}
+	return width, vg.Length(rows)*lineH + 2*legendPad, cols
+}
+
+// layoutBelow puts the legend in columns along the bottom of full and the
+// plot above it.
+func layoutBelow(d *drawn, full draw.Canvas) legendLayout {
+	_, h, cols := belowSize(d.legend, full.Max.X-full.Min.X)
+	area := draw.Crop(full, 0, -vg.Points(tickOverhang), h, 0)
+	box := vg.Rectangle{Min: full.Min, Max: vg.Point{X: full.Max.X, Y: full.Min.Y + h}}
+	return legendLayout{plotArea: area, data: d.plot.DataCanvas(area), legend: box, place: legendBelow, cols: cols}
+}
+
+// drawLegendColumns draws the entries in box, column after column, each
+// line as tall as the tallest name.
+func drawLegendColumns(c draw.Canvas, box vg.Rectangle, entries []legendEntry, cols int) {
+	if len(entries) == 0 {
+		return
+	}
+	rows := (len(entries) + cols - 1) / cols
+	lineH := vg.Length(0)
+	for _, e := range entries {
+		lineH = max(lineH, legendText.Height(legendLines(e.name)))
+	}
+	colW := (box.Max.X - box.Min.X - 2*legendPad) / vg.Length(cols)
+	for i, e := range entries {
+		x := box.Min.X + legendPad + vg.Length(i/rows)*colW
+		top := box.Max.Y - legendPad - vg.Length(i%rows)*lineH
+		h := legendText.Height("x")
+		icon := &draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{Min: vg.Point{X: x, Y: top - h}, Max: vg.Point{X: x + legendThumb, Y: top}}}
+		e.thumb.Thumbnail(icon)
+		c.FillText(legendText, vg.Point{X: x + legendThumb + legendSpace, Y: top}, legendLines(e.name))
+	}
+}
+
+// fitY makes the y axis of a line chart span its data with room: a
+// constant series (a learning rate that never changes) gets an axis around
+// its value rather than one whose minimum equals its maximum, and a
+// percentage never runs past 0 or 100 when the data does not.
+func fitY(p *plot.Plot, c *Chart) {
+	lo, hi := math.Inf(1), math.Inf(-1)
+	for _, s := range c.Series {
+		if s.Hidden {
+			continue
+		}
+		for _, pt := range s.Points {
+			lo, hi = math.Min(lo, pt.Y), math.Max(hi, pt.Y)
+		}
+	}
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) {
+		return
+	}
+	if hi == lo {
+		d := math.Abs(lo) * 0.1
+		if d == 0 {
+			d = 1
+		}
+		lo, hi = lo-d, hi+d
+	} else {
+		pad := (hi - lo) * 0.04
+		nlo, nhi := lo-pad, hi+pad
+		if c.Percent && lo >= 0 && nlo < 0 {
+			nlo = 0
+		}
+		if c.Percent && hi <= 100 && nhi > 100 {
+			nhi = 100
+		}
+		lo, hi = nlo, nhi
+	}
+	p.Y.Min, p.Y.Max = lo, hi
+}
+
+// vline is a dashed vertical line across the data area at x, named at its
+// top: a mark such as the best epoch.
+type vline struct {
+	x     float64
+	label string
+}
+
+func (v vline) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, _ := p.Transforms(&c)
+	x := trX(v.x)
+	ink := color.RGBA{0x52, 0x60, 0x6d, 255}
+	c.StrokeLine2(draw.LineStyle{Color: ink, Width: vg.Points(1), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}, x, c.Min.Y, x, c.Max.Y)
+	st := text.Style{Font: sans(9), Color: ink, Handler: plot.DefaultTextHandler, XAlign: draw.XRight, YAlign: draw.YTop}
+	c.FillText(st, vg.Point{X: x - vg.Points(3), Y: c.Max.Y - vg.Points(2)}, v.label)
+}
+
+// DataRange keeps the mark inside the x axis.
+func (v vline) DataRange() (xmin, xmax, ymin, ymax float64) {
+	return v.x, v.x, math.Inf(1), math.Inf(-1)
 }
 
 // legendLines is a legend name wrapped at spaces into lines no wider than
@@ -365,7 +496,7 @@ func drawLines(d *drawn, c *Chart) error {
 	} else if c.LogX {
 		p.X.Scale, p.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
 	}
-	legend := len(c.Series) > 1 && len(c.Series) <= 12
+	legend := len(c.Series) > 1
 	for i, s := range c.Series {
 		if s.Hidden || len(s.Points) == 0 {
 			continue
@@ -374,6 +505,25 @@ func drawLines(d *drawn, c *Chart) error {
 		pts := xys(s.Points)
 		var th plot.Thumbnailer
 		switch s.Style {
+		case StyleBand:
+			var top, bottom plotter.XYs
+			for j := 0; j+1 < len(pts); j += 2 {
+				bottom = append(bottom, pts[j])
+				top = append(top, pts[j+1])
+			}
+			slices.Reverse(bottom)
+			poly, err := plotter.NewPolygon(append(top, bottom...))
+			if err != nil {
+				return err
+			}
+			poly.Color = color.NRGBA{col.R, col.G, col.B, 46}
+			poly.LineStyle.Width = 0
+			p.Add(poly)
+			d.marks = append(d.marks, mark{pts: append(top, bottom...), joined: true})
+			if legend && !slices.ContainsFunc(c.Series, func(o Series) bool { return o.Name == s.Name && o.Style != StyleBand }) {
+				d.legend = append(d.legend, legendEntry{name: s.Name, thumb: poly})
+			}
+			continue // otherwise the band shares its line's legend entry
 		case StyleTick:
 			sc, err := plotter.NewScatter(pts)
 			if err != nil {
@@ -415,6 +565,7 @@ func drawLines(d *drawn, c *Chart) error {
 			}
 			l.Color = col
 			l.Width = vg.Points(1.5)
+			l.Dashes = dashPattern(s.Dash)
 			path := pts
 			switch s.Style {
 			case StyleDashed:
@@ -427,6 +578,15 @@ func drawLines(d *drawn, c *Chart) error {
 			p.Add(l)
 			d.marks = append(d.marks, mark{pts: path, joined: true, reach: l.Width / 2})
 			th = l
+			if s.Best != nil {
+				ring, err := plotter.NewScatter(plotter.XYs{{X: s.Best.X, Y: s.Best.Y}})
+				if err != nil {
+					return err
+				}
+				ring.GlyphStyle = draw.GlyphStyle{Color: col, Radius: vg.Points(4.5), Shape: draw.RingGlyph{}}
+				p.Add(ring)
+				d.marks = append(d.marks, mark{pts: ring.XYs, reach: vg.Points(5)})
+			}
 		}
 		if legend {
 			d.legend = append(d.legend, legendEntry{name: s.Name, thumb: th})
@@ -683,5 +843,21 @@ func drawParallel(p *plot.Plot, c *Chart) error {
 	p.NominalX(names...)
 	p.Y.Label.Text = "scaled to each axis"
 	p.Y.Min, p.Y.Max = -0.05, 1.05
+	return nil
+}
+
+// dashPattern is a line pattern as gonum/plot draws it.
+func dashPattern(d Dash) []vg.Length {
+	pt := vg.Points
+	switch d {
+	case DashDashed:
+		return []vg.Length{pt(5), pt(3)}
+	case DashDotted:
+		return []vg.Length{pt(1.5), pt(2.5)}
+	case DashDashDot:
+		return []vg.Length{pt(6), pt(2.5), pt(1.5), pt(2.5)}
+	case DashLong:
+		return []vg.Length{pt(11), pt(3.5)}
+	}
 	return nil
 }

@@ -64,11 +64,20 @@ func buildRunCharts(r *record.Run) *runCharts {
 		rc.L2Epoch = nonEmpty(c)
 	}
 
-	c = &Chart{ID: "acc-epoch", Title: "Accuracy per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "accuracy %", Percent: true}
-	c.addSeries("train", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TrainAcc }))
+	c = &Chart{ID: "acc-epoch", Title: "Accuracy per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "accuracy %", Percent: true,
+		Note: "Train accuracy is the mean over each epoch's batches, while the weights were still changing and with the training images augmented; validation and test accuracy are measured after the epoch."}
+	c.addSeries("train (mean over the epoch)", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TrainAcc }))
 	c.addSeries("validation", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.ValAcc }))
 	c.addSeries("test", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TestAcc }))
 	rc.AccEpoch = nonEmpty(c)
+	if be := r.Status.BestEpoch; be > 0 {
+		// The epoch whose weights the run kept, chosen by validation accuracy.
+		for _, c := range []*Chart{rc.LossEpoch, rc.AccEpoch} {
+			if c != nil {
+				c.Marks = append(c.Marks, Mark{X: float64(be), Label: "best val epoch " + strconv.Itoa(be)})
+			}
+		}
+	}
 
 	st := r.Steps
 	sx := make([]float64, len(st))
@@ -138,48 +147,45 @@ func nonEmpty(c *Chart) *Chart {
 	return c
 }
 
-// histogramChart draws one tensor's value histograms, one series per epoch;
-// the first and last epochs start switched on.
+// histogramChart draws one tensor's value histograms, one series per
+// epoch, as the share of the tensor's values in each bin: each epoch has
+// bins of its own, spanning its values. The first and last epochs start
+// switched on.
 func histogramChart(t record.TensorHistogram, used map[string]bool) *Chart {
-	nb := len(t.Edges) - 1
-	if nb < 1 {
-		return nil
-	}
 	c := &Chart{
 		ID:    uniqueSlug("hist-"+t.Layer+"-"+t.Param, used),
 		Title: fmt.Sprintf("%s %s", t.Layer, t.Param),
-		Kind:  KindLine, XName: "value", YName: "count",
+		Kind:  KindLine, XName: "value", YName: "share of values %", Percent: true,
 	}
-	centres := binCentres(t.Edges)
 	n := min(len(t.Epochs), len(t.Counts))
 	for i := 0; i < n; i++ {
-		counts := t.Counts[i]
-		if len(counts) != nb {
+		edges, counts := t.EdgesOf(i), t.Counts[i]
+		if len(edges) < 2 || len(counts) != len(edges)-1 {
 			continue // a malformed row; the page notes nothing to draw rather than lying
 		}
-		ys := make([]float64, nb)
-		for b, k := range counts {
-			ys[b] = float64(k)
+		total := 0
+		for _, k := range counts {
+			total += k
 		}
-		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, centres, ys)
+		if total == 0 {
+			continue
+		}
+		ys := make([]float64, len(counts))
+		for b, k := range counts {
+			ys[b] = 100 * float64(k) / float64(total)
+		}
+		xs := binCentres(edges)
+		if len(counts) == 1 {
+			// One bin (every value alike, as biases start): a level from
+			// edge to edge, which a single step point would not draw.
+			xs, ys = []float64{edges[0], edges[1]}, []float64{ys[0], ys[0]}
+		}
+		s := c.addSeries("epoch "+strconv.Itoa(t.Epochs[i]), StyleStep, xs, ys)
 		s.Hidden = i != 0 && i != n-1
-		s.Color = histogramColor(i, n)
+		s.Hex = sequential(i, n) // light to dark as training goes on; never the same twice
 	}
 	c.Slider = len(c.Series) > 2
 	return nonEmpty(c)
-}
-
-// histogramColor colours the i-th of n epoch histograms: the first and the
-// last, which start switched on, always in the palette's first two colours,
-// the epochs between them cycling through the others.
-func histogramColor(i, n int) int {
-	switch {
-	case i == 0:
-		return 1
-	case i == n-1:
-		return 2
-	}
-	return 3 + (i-1)%(len(palette)-2)
 }
 
 func binCentres(edges []float64) []float64 {

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -117,19 +118,32 @@ type analysisView struct {
 
 type layerMapView struct {
 	Src, Layer, Kind, Shape, Grid string
+	Range                         string // what black and white stand for
 	Width, Height                 int
 }
 
+// filterView is a conv layer's filters as a picture.
+type filterView struct {
+	Src, Layer, What, Scale string
+	Width, Height           int
+}
+
 type featureView struct {
-	Index    int
-	True     string
-	Input    string
-	Sheet    string // the input and every layer's maps as one PNG figure
-	Layers   []layerMapView
-	Problems []string
+	Index     int
+	True      string
+	Input     string
+	InputSize int    // pixels, at the maps' scale
+	Sheet     string // the input and every layer's maps as one PNG figure
+	Layers    []layerMapView
+	Problems  []string
 }
 
 type keyValue struct{ Key, Value string }
+
+// The names of a run page's pictures, relative to the page.
+func galleryImage(set string, i int) string { return fmt.Sprintf("img/%s-%03d.png", set, i) }
+func mapImage(image, layer int) string      { return fmt.Sprintf("img/fm%d-layer%02d.png", image, layer) }
+func filterFile(layer int) string           { return fmt.Sprintf("img/filters%02d.png", layer) }
 
 type runLink struct{ Label, Href string }
 
@@ -168,6 +182,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Prev, Next             *runLink
 		Banner                 *banner
 		TestAcc, BestVal, Time string
+		TestAccWhat            string // which test accuracy the headline is
 		Epoch, Epochs          int
 		Params                 string
 		Swept                  []record.KeyValue
@@ -181,6 +196,9 @@ func (b *builder) run(r *run, prev, next *run) error {
 		Hist                   []chartView
 		Analysis               *analysisView
 		FeatureMaps            []featureView
+		Filters                []filterView
+		FilterProblems         []string
+		Cells                  *cellsView
 		Command, Config        string
 		Env                    []keyValue
 	}{
@@ -196,8 +214,15 @@ func (b *builder) run(r *run, prev, next *run) error {
 	if next != nil {
 		data.Next = &runLink{next.Label, "../" + next.Slug + "/index.html"}
 	}
+	data.TestAccWhat = "test accuracy"
 	if r.HasResult {
 		data.TestAcc = pct(r.TestAcc)
+		switch {
+		case st.BestEpoch > 0:
+			data.TestAccWhat = "test accuracy at best val epoch (" + strconv.Itoa(st.BestEpoch) + ")"
+		case rec.Analysis != nil && rec.Analysis.Epoch > 0:
+			data.TestAccWhat = "test accuracy at epoch " + strconv.Itoa(rec.Analysis.Epoch)
+		}
 	} else if r.Final != nil && st.State == record.StateRunning {
 		data.TestAcc = pct(r.Final.TestAcc) + " so far"
 	} else if r.Final != nil {
@@ -278,7 +303,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 			what  string
 		}{
 			{"correct", an.Correct, &av.Correct, &av.CorrectSheet, "the most confidently right test images"},
-			{"wrong", an.Wrong, &av.Wrong, &av.WrongSheet, "the most confidently wrong test images"},
+			{"wrong", byConfidence(an.Wrong), &av.Wrong, &av.WrongSheet, "the most confidently wrong test images"},
 		} {
 			if len(set.ex) > 0 {
 				if png, _, err := gallerySheet(sheetTitle(e.Name, r.Label, set.what), an.Classes, set.ex); err == nil {
@@ -292,7 +317,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 					av.Problems = append(av.Problems, fmt.Sprintf("%s image %d: %v", set.name, ex.Index, err))
 					continue
 				}
-				src := fmt.Sprintf("img/%s-%03d.png", set.name, i)
+				src := galleryImage(set.name, i)
 				b.w.file(dir+"/"+src, png)
 				v := exampleView{Src: src, Index: ex.Index,
 					True: className(an.Classes, ex.True), Pred: className(an.Classes, ex.Pred), Prob: pct(ex.Prob)}
@@ -317,20 +342,27 @@ func (b *builder) run(r *run, prev, next *run) error {
 			} else {
 				fv.Problems = append(fv.Problems, "input image: "+err.Error())
 			}
+			// One size for a map's pixel throughout, the input's included,
+			// so that a 13×13 map looks half as big as a 26×26 one.
+			scale := mapScale(fm)
+			fv.InputSize = max(fm.Image.W, 1) * scale
 			for j, lm := range fm.Layers {
 				png, cols, rows, err := featureGrid(lm)
 				if err != nil {
 					fv.Problems = append(fv.Problems, err.Error())
 					continue
 				}
-				src := fmt.Sprintf("img/fm%d-layer%02d.png", i, j)
+				src := mapImage(i, j)
 				b.w.file(dir+"/"+src, png)
 				w, h := cols*(lm.W+1)-1, rows*(lm.H+1)-1
-				scale := max(1, min(8, 400/w))
-				fv.Layers = append(fv.Layers, layerMapView{
-					Src: src, Layer: lm.Layer, Kind: lm.Kind, Shape: fmt.Sprintf("%d×%d×%d", lm.H, lm.W, lm.C),
+				v := layerMapView{
+					Src: src, Layer: lm.Layer, Kind: mapKind(lm), Shape: fmt.Sprintf("%d×%d×%d", lm.H, lm.W, lm.C),
 					Grid: fmt.Sprintf("%d maps in %d×%d", lm.C, cols, rows), Width: w * scale, Height: h * scale,
-				})
+				}
+				if lo, hi, ok := layerRange(lm); ok {
+					v.Range = fmt.Sprintf("black %s, white %s", strconv.FormatFloat(round3(lo), 'g', -1, 64), strconv.FormatFloat(round3(hi), 'g', -1, 64))
+				}
+				fv.Layers = append(fv.Layers, v)
 			}
 			if len(fv.Problems) == 0 {
 				if png, err := featureSheet(fm, an.Classes); err == nil {
@@ -340,6 +372,28 @@ func (b *builder) run(r *run, prev, next *run) error {
 			}
 			data.FeatureMaps = append(data.FeatureMaps, fv)
 		}
+		for i, f := range an.Filters {
+			img, scale, err := filterImage(f)
+			if err != nil {
+				data.FilterProblems = append(data.FilterProblems, err.Error())
+				continue
+			}
+			png, err := encodePNG(img)
+			if err != nil {
+				return err
+			}
+			src := filterFile(i)
+			b.w.file(dir+"/"+src, png)
+			w, h := filterSize(img.Bounds().Dx(), img.Bounds().Dy())
+			v := filterView{Src: src, Layer: f.Layer, Width: w, Height: h,
+				What:  fmt.Sprintf("%d filters of %d×%d over %s", f.F, f.KH, f.KW, plural(f.C, "input channel")),
+				Scale: strconv.FormatFloat(round3(scale), 'g', -1, 64)}
+			if f.F < f.OutF || f.C < f.InC {
+				v.What += fmt.Sprintf(" (the first of %d filters over %d channels)", f.OutF, f.InC)
+			}
+			data.Filters = append(data.Filters, v)
+		}
+		data.Cells = b.cellImages(dir, an)
 	}
 
 	// 7 environment
@@ -402,4 +456,107 @@ func intOrEmpty(n int) string {
 		return ""
 	}
 	return strconv.Itoa(n)
+}
+
+// mapScale is the number of screen pixels per pixel of every map of one
+// test image: the input shown about 84 pixels wide, at most 8 and at
+// least 1.
+func mapScale(fm record.FeatureMaps) int {
+	return max(1, min(8, 84/max(fm.Image.W, fm.Image.H, 1)))
+}
+
+// mapKind names what a layer's maps show: "conv + relu" when a conv
+// layer's maps are taken after the activation right behind it.
+func mapKind(lm record.LayerMaps) string {
+	if lm.Activation != "" {
+		return lm.Kind + " + " + lm.Activation
+	}
+	return lm.Kind
+}
+
+// round3 rounds to three significant digits.
+func round3(v float64) float64 {
+	if v == 0 || !isFinite(v) {
+		return v
+	}
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 3, 64), 64)
+	return f
+}
+
+// cellsView is what a click on a cell of the confusion matrix shows: for
+// each cell with recorded test images, a strip of them.
+type cellsView struct {
+	Chart string                // the confusion chart's element id
+	Cells map[string]cellImages // "true,pred" (class numbers) → images
+}
+
+type cellImages struct {
+	True  string      `json:"true"`
+	Pred  string      `json:"pred"`
+	Count int         `json:"count"` // test images in the cell
+	Src   string      `json:"src"`   // the strip of images
+	Width int         `json:"width"` // the strip's width in pixels, shown enlarged
+	Items []cellImage `json:"items"`
+}
+
+type cellImage struct {
+	Index int    `json:"index"`
+	Prob  string `json:"prob"`
+}
+
+// cellImages writes, for every cell of the confusion matrix with recorded
+// test images, a strip of them, and returns what the page needs to show
+// them. Records that kept no images per cell fall back on the gallery's.
+func (b *builder) cellImages(dir string, an *record.Analysis) *cellsView {
+	cells := an.Cells
+	if len(cells) == 0 {
+		at := map[[2]int]int{}
+		for _, ex := range append(append([]record.Example(nil), an.Correct...), an.Wrong...) {
+			k := [2]int{ex.True, ex.Pred}
+			i, ok := at[k]
+			if !ok {
+				i = len(cells)
+				at[k] = i
+				cells = append(cells, record.ConfusionCell{True: ex.True, Pred: ex.Pred})
+			}
+			cells[i].Examples = append(cells[i].Examples, ex)
+		}
+	}
+	n := len(an.Confusion)
+	v := &cellsView{Chart: "chart-confusion", Cells: map[string]cellImages{}}
+	for _, c := range cells {
+		if c.True < 0 || c.True >= n || c.Pred < 0 || c.Pred >= len(an.Confusion[c.True]) || len(c.Examples) == 0 {
+			continue
+		}
+		ims := make([]record.Image, len(c.Examples))
+		for i, ex := range c.Examples {
+			ims[i] = ex.Image
+		}
+		img, err := stripImage(ims)
+		if err != nil {
+			continue
+		}
+		png, err := encodePNG(img)
+		if err != nil {
+			continue
+		}
+		src := fmt.Sprintf("img/cell-%d-%d.png", c.True, c.Pred)
+		b.w.file(dir+"/"+src, png)
+		ci := cellImages{True: className(an.Classes, c.True), Pred: className(an.Classes, c.Pred),
+			Count: an.Confusion[c.True][c.Pred], Src: src, Width: img.Bounds().Dx()}
+		for _, ex := range c.Examples {
+			ci.Items = append(ci.Items, cellImage{Index: ex.Index, Prob: pct(ex.Prob)})
+		}
+		v.Cells[strconv.Itoa(c.True)+","+strconv.Itoa(c.Pred)] = ci
+	}
+	if len(v.Cells) == 0 {
+		return nil
+	}
+	return v
+}
+
+// byConfidence returns the examples most confident first: older records
+// listed the wrong ones class by class.
+func byConfidence(ex []record.Example) []record.Example {
+	return slices.SortedStableFunc(slices.Values(ex), func(a, b record.Example) int { return cmp.Compare(b.Prob, a.Prob) })
 }

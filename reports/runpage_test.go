@@ -32,8 +32,11 @@ func TestClassProbs(t *testing.T) {
 	}
 }
 
-func TestHistogramColorsTellFirstAndLastApart(t *testing.T) {
-	for _, n := range []int{2, 3, len(palette) + 1, 3*len(palette) + 2} {
+// TestHistogramColorsNeverRepeat checks that every epoch of a histogram
+// has a colour of its own, light to dark as training goes on, however many
+// epochs there are, and that the first and last start switched on.
+func TestHistogramColorsNeverRepeat(t *testing.T) {
+	for _, n := range []int{2, 3, len(palette) + 1, 3*len(palette) + 2, 100} {
 		h := record.TensorHistogram{Layer: "conv1", Param: "weights", Edges: []float64{-1, 0, 1}}
 		for e := 0; e < n; e++ {
 			h.Epochs = append(h.Epochs, e)
@@ -44,16 +47,15 @@ func TestHistogramColorsTellFirstAndLastApart(t *testing.T) {
 		if first.Hidden || last.Hidden {
 			t.Errorf("n=%d: first or last epoch starts hidden", n)
 		}
-		if seriesColor(first, 0) == seriesColor(last, n-1) {
-			t.Errorf("n=%d: first and last epochs share the colour %s", n, seriesColor(first, 0))
+		if first.Hex != sequentialStops[0] || last.Hex != sequentialStops[len(sequentialStops)-1] {
+			t.Errorf("n=%d: first and last epochs %s and %s, want the ends of the scale", n, first.Hex, last.Hex)
 		}
+		seen := map[string]int{}
 		for i, s := range c.Series {
-			if s.Color < 1 || s.Color > len(palette) {
-				t.Errorf("n=%d: series %d has colour %d, outside the palette", n, i, s.Color)
+			if j, ok := seen[seriesColor(s, i)]; ok {
+				t.Errorf("n=%d: epochs %d and %d share the colour %s", n, j, i, seriesColor(s, i))
 			}
-			if i > 0 && i < n-1 && (seriesColor(s, i) == seriesColor(first, 0) || seriesColor(s, i) == seriesColor(last, n-1)) {
-				t.Errorf("n=%d: epoch %d has the colour of the first or last epoch", n, i)
-			}
+			seen[seriesColor(s, i)] = i
 		}
 	}
 }

@@ -139,16 +139,24 @@ func featureSheet(fm record.FeatureMaps, classes []string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("input image: %w", err)
 	}
-	parts := []part{{fmt.Sprintf("test image %d, true class %s", fm.Index, className(classes, fm.True)), in,
-		max(1, sheetTile/max(fm.Image.H, fm.Image.W))}}
+	// One scale for every map, as wide as the widest grid allows, so that
+	// maps keep their sizes relative to each other and to the input.
+	var grids []*image.Gray
+	var captions []string
+	widest := fm.Image.W
 	for _, lm := range fm.Layers {
 		grid, cols, rows, err := featureGridImage(lm)
 		if err != nil {
 			return nil, err
 		}
-		b := grid.Bounds()
-		parts = append(parts, part{fmt.Sprintf("%s · %s · %d×%d×%d, %d maps in %d×%d", lm.Layer, lm.Kind, lm.H, lm.W, lm.C, lm.C, cols, rows),
-			grid, max(1, min(8, sheetMapsW/b.Dx()))})
+		grids = append(grids, grid)
+		captions = append(captions, fmt.Sprintf("%s · %s · %d×%d×%d, %d maps in %d×%d", lm.Layer, mapKind(lm), lm.H, lm.W, lm.C, lm.C, cols, rows))
+		widest = max(widest, grid.Bounds().Dx())
+	}
+	scale := max(1, min(8, sheetMapsW/max(widest, 1), sheetTile/max(fm.Image.H, fm.Image.W, 1)))
+	parts := []part{{fmt.Sprintf("test image %d, true class %s", fm.Index, className(classes, fm.True)), in, scale}}
+	for i, g := range grids {
+		parts = append(parts, part{captions[i], g, scale})
 	}
 	w, h := 0, sheetPad
 	for _, p := range parts {

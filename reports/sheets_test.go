@@ -107,8 +107,11 @@ func TestFeatureSheet(t *testing.T) {
 	}
 	img := decodeSheet(t, b)
 	txt := newSheetText(captionSize)
-	gridScale := min(8, sheetMapsW/(2*3+1))
-	inScale := sheetTile / 6
+	// One scale for the input and every map: the largest whole factor
+	// that keeps the input within a tile and the widest grid within the
+	// sheet, and at most 8.
+	gridScale := min(8, sheetMapsW/(2*3+1), sheetTile/6)
+	inScale := gridScale
 	wantH := sheetPad + (txt.line + 6*inScale + sheetPad) + (txt.line + 3*gridScale + sheetPad)
 	if h := img.Bounds().Dy(); h != wantH {
 		t.Errorf("sheet %d high, want %d", h, wantH)

@@ -317,6 +317,7 @@ type chartView struct {
 	Note   string
 	PNG    string // relative link to the PNG
 	Tall   bool
+	Height int // pixels, when a wrapped legend needs more than the usual height; 0 otherwise
 	Option map[string]any
 	Series []string // names of the series a slider steps through; nil without a slider
 }
@@ -340,6 +341,9 @@ func (b *builder) charts(p *page, dir string, cs []*Chart) []chartView {
 		v := chartView{
 			ID: c.ID, Title: c.Title, Note: c.Note, PNG: "charts/" + c.ID + ".png",
 			Tall: c.Kind == KindHeatmap && len(c.YCats) > 10 || c.Kind == KindParallel, Option: opt,
+		}
+		if rows := echartsLegendRows(c); rows > 1 && !v.Tall {
+			v.Height = 340 + legendRowHeight*(rows-1)
 		}
 		if c.Slider {
 			for _, s := range c.Series {

@@ -95,8 +95,8 @@ func tree(t *testing.T, dir string) map[string]string {
 
 func TestBuildIsDeterministicAndIncremental(t *testing.T) {
 	results, out, sum, warn := buildFixture(t)
-	if sum.Experiments != 5 || sum.Runs != 25 || sum.Pages != 1+5+25 {
-		t.Errorf("summary %+v: want 5 experiments, 25 runs, 31 pages", sum)
+	if sum.Experiments != 5 || sum.Runs != 25 || sum.Pages != 1+2*5+25 {
+		t.Errorf("summary %+v: want 5 experiments, 25 runs, 36 pages (index, each sweep and its compare page, each run)", sum)
 	}
 	if !sum.CDN || !strings.Contains(warn, "needs the internet") {
 		t.Errorf("without a cached echarts the build should fall back to the CDN and warn; CDN=%v warning %q", sum.CDN, warn)
@@ -197,8 +197,8 @@ func TestSiteLinksAndSafety(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if pages != 31 {
-		t.Errorf("found %d pages, want 31", pages)
+	if pages != 36 {
+		t.Errorf("found %d pages, want 36", pages)
 	}
 	// The escaped forms are there: the names are shown, not dropped.
 	b, err := os.ReadFile(filepath.Join(out, "index.html"))

@@ -2,16 +2,19 @@ package reports
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 // sweepCharts holds the charts of a sweep page. A chart with no data is nil.
 type sweepCharts struct {
 	ValAcc   *Chart   // validation accuracy of every run per epoch
 	Loss     *Chart   // training loss of every run per epoch
-	ByKey    []*Chart // test accuracy against each swept key
+	ByKey    []*Chart // best validation accuracy against each swept key
 	Grid     *Chart   // heatmap of two swept keys
 	Parallel *Chart   // three swept keys or more
 	Points   *Chart   // every point of a sweep with named alternatives
@@ -34,26 +37,54 @@ func (sc *sweepCharts) all() []*Chart {
 	return append(out, sc.Weights...)
 }
 
-// metricName names the figure the sweep charts compare runs by.
-const metricName = "test accuracy %"
+// metricName names the figure the sweep charts compare runs by: the
+// validation accuracy of each run's best epoch, the figure each run chose
+// its checkpoint by. The test set only reports on a choice; ranking
+// settings by it would choose them on the test set.
+const metricName = "best validation accuracy %"
 
 func buildSweepCharts(e *experiment) *sweepCharts {
 	sc := &sweepCharts{}
-	va := &Chart{ID: "curves-val-acc", Title: "Validation accuracy per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "validation accuracy %", Percent: true}
-	lo := &Chart{ID: "curves-loss", Title: "Training data loss per epoch, every run", Kind: KindLine, XName: "epoch", IntX: true, YName: "data loss"}
-	for i, r := range e.Runs {
-		x := make([]float64, len(r.Rec.Epochs))
-		acc := make([]float64, len(x))
-		loss := make([]float64, len(x))
-		for j, ep := range r.Rec.Epochs {
-			x[j], acc[j], loss[j] = float64(ep.Epoch), 100*ep.ValAcc, ep.DataLoss
-			if ep.L2Loss != 0 {
-				lo.Note = "The loss without its L2 term (the penalty), which each run's page shows."
+	va := &Chart{ID: "curves-val-acc", Title: "Validation accuracy per epoch, every point", Kind: KindLine, XName: "epoch", IntX: true, YName: "validation accuracy %", Percent: true}
+	lo := &Chart{ID: "curves-loss", Title: "Training data loss per epoch, every point", Kind: KindLine, XName: "epoch", IntX: true, YName: "data loss"}
+	looks, note := pointLooks(e, e.Runs)
+	replicated := false
+	for _, pt := range e.points(e.Runs) {
+		l := looks[pt.name]
+		if len(pt.runs) > 1 {
+			replicated = true
+		}
+		for _, c := range []struct {
+			chart *Chart
+			value func(record.Epoch) float64
+		}{
+			{va, func(ep record.Epoch) float64 { return 100 * ep.ValAcc }},
+			{lo, func(ep record.Epoch) float64 { return ep.DataLoss }},
+		} {
+			s := addSeedCurve(c.chart, pt, l, c.value)
+			if s != nil && c.chart == va {
+				// Ring the epoch of highest (mean) validation accuracy.
+				for _, p := range s.Points {
+					if s.Best == nil || p.Y > s.Best.Y {
+						s.Best = &Point{p.X, p.Y}
+					}
+				}
 			}
 		}
-		va.addSeries(r.Label, StyleLine, x, acc).Color = i + 1
-		lo.addSeries(r.Label, StyleLine, x, loss).Color = i + 1
+		for _, r := range pt.runs {
+			for _, ep := range r.Rec.Epochs {
+				if ep.L2Loss != 0 {
+					lo.Note = "The loss without its L2 term (the penalty), which each run's page shows."
+				}
+			}
+		}
 	}
+	if replicated {
+		note = strings.TrimSpace("Each line is the mean over a point's seeds, the band around it mean ± standard deviation. " + note)
+	}
+	addNote(va, "A ring marks each point's best validation epoch.")
+	addNote(va, note)
+	addNote(lo, note)
 	sc.ValAcc, sc.Loss = nonEmpty(va), nonEmpty(lo)
 
 	var done []*run
@@ -98,6 +129,75 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 	return sc
 }
 
+// sweepPoint is one point of a sweep and its runs, one per seed.
+type sweepPoint struct {
+	name string
+	runs []*run
+}
+
+// points groups runs by the point of the sweep they replicate, in the order
+// of their first run.
+func (e *experiment) points(runs []*run) []sweepPoint {
+	var out []sweepPoint
+	at := map[string]int{}
+	for _, r := range runs {
+		n := e.pointName(r)
+		i, ok := at[n]
+		if !ok {
+			i = len(out)
+			at[n] = i
+			out = append(out, sweepPoint{name: n})
+		}
+		out[i].runs = append(out[i].runs, r)
+	}
+	return out
+}
+
+// addSeedCurve adds a point's curve of one figure per epoch to c: the run's
+// own line for a point of one run; for a replicated point, the mean over
+// the seeds that reached each epoch, and a band of mean ± standard
+// deviation, named alike so that the legend shows and hides them together.
+func addSeedCurve(c *Chart, pt sweepPoint, l look, value func(record.Epoch) float64) *Series {
+	name := pt.name
+	if name == "" {
+		name = pt.runs[0].Label
+	}
+	if len(pt.runs) == 1 {
+		r := pt.runs[0]
+		x := make([]float64, len(r.Rec.Epochs))
+		y := make([]float64, len(x))
+		for j, ep := range r.Rec.Epochs {
+			x[j], y[j] = float64(ep.Epoch), value(ep)
+		}
+		s := c.addSeries(name, StyleLine, x, y)
+		s.Hex, s.Dash = l.Hex, l.Dash
+		return s
+	}
+	byEpoch := map[int][]float64{}
+	for _, r := range pt.runs {
+		for _, ep := range r.Rec.Epochs {
+			if v := value(ep); isFinite(v) {
+				byEpoch[ep.Epoch] = append(byEpoch[ep.Epoch], v)
+			}
+		}
+	}
+	epochs := slices.Sorted(maps.Keys(byEpoch))
+	var x, mean []float64
+	band := Series{Name: name, Style: StyleBand, Hex: l.Hex}
+	for _, ep := range epochs {
+		m, sd := meanStd(byEpoch[ep])
+		x, mean = append(x, float64(ep)), append(mean, m)
+		band.Points = append(band.Points, Point{float64(ep), m - sd}, Point{float64(ep), m + sd})
+	}
+	c.addSeries(name, StyleLine, x, mean)
+	i := len(c.Series) - 1
+	c.Series[i].Hex, c.Series[i].Dash = l.Hex, l.Dash
+	if len(band.Points) > 0 {
+		c.Series = append(c.Series, band)
+	}
+	return &c.Series[i]
+}
+
 // keyValues lists the values key k takes among runs, sorted.
 func keyValues(runs []*run, k string) []string {
 	seen := map[string]bool{}
@@ -113,7 +213,7 @@ func keyValues(runs []*run, k string) []string {
 	return vs
 }
 
-// byKeyChart plots the test accuracy of finished runs against one key's
+// byKeyChart plots the best validation accuracy of finished runs against one key's
 // values: every run as a point, the mean over runs sharing the value as a
 // line, and mean ± standard deviation when a value has several runs.
 // keys are the keys the sweep's charts compare.
@@ -124,15 +224,15 @@ func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[st
 	name := e.KeyNames[k]
 	vals := keyValues(done, k)
 	c := &Chart{
-		ID: uniqueSlug("vs-"+name, used), Title: fmt.Sprintf("Test accuracy against %s", name),
+		ID: uniqueSlug("vs-"+name, used), Title: fmt.Sprintf("Best validation accuracy against %s", name),
 		Kind: KindLine, XName: k, YName: metricName, XCats: vals, Percent: true,
 	}
 	groups := make([][]float64, len(vals))
 	var px, py []float64
 	for _, r := range done {
 		i := slices.Index(vals, valueOr(r.Value, k))
-		groups[i] = append(groups[i], 100*r.TestAcc)
-		px, py = append(px, float64(i)), append(py, 100*r.TestAcc)
+		groups[i] = append(groups[i], 100*r.BestVal)
+		px, py = append(px, float64(i)), append(py, 100*r.BestVal)
 	}
 	xs := make([]float64, len(vals))
 	mean := make([]float64, len(vals))
@@ -158,15 +258,20 @@ func byKeyChart(e *experiment, k string, keys []string, done []*run, used map[st
 }
 
 // addMeans adds to c the mean at each x and, when replicated, mean ± std.
-// Along an ordered axis (numbers) they are lines; along an axis of names,
+// Along an ordered axis (numbers) they are a line and a band around it; along an axis of names,
 // whose order means nothing, each category gets a level mark for its mean
 // and a vertical span for mean ± std, joined to no other category.
 func addMeans(c *Chart, ordered, replicated bool, xs, mean, lo, hi []float64) {
 	if ordered {
 		c.addSeries("mean", StyleLine, xs, mean).Color = 1
 		if replicated {
-			c.addSeries("mean − std", StyleDashed, xs, lo).Color = 1
-			c.addSeries("mean + std", StyleDashed, xs, hi).Color = 1
+			band := Series{Name: "mean ± std", Style: StyleBand, Color: 1}
+			for i := range xs {
+				if isFinite(xs[i]) && isFinite(lo[i]) && isFinite(hi[i]) {
+					band.Points = append(band.Points, Point{xs[i], lo[i]}, Point{xs[i], hi[i]})
+				}
+			}
+			c.Series = append(c.Series, band)
 		}
 		return
 	}
@@ -201,14 +306,14 @@ func gridChart(e *experiment, kx, ky string, done []*run) *Chart {
 	}
 	xv, yv := keyValues(done, kx), keyValues(done, ky)
 	c := &Chart{
-		ID: "grid", Title: fmt.Sprintf("Test accuracy: %s × %s", e.KeyNames[kx], e.KeyNames[ky]),
+		ID: "grid", Title: fmt.Sprintf("Best validation accuracy: %s × %s", e.KeyNames[kx], e.KeyNames[ky]),
 		Kind: KindHeatmap, XName: kx, YName: ky, XCats: xv, YCats: yv, Percent: true,
-		Note: "Mean test accuracy % over the finished runs of each cell, ± standard deviation over seeds.",
+		Note: "Mean best validation accuracy % over the finished runs of each cell, ± standard deviation over seeds.",
 	}
 	cells := map[[2]int][]float64{}
 	for _, r := range done {
 		key := [2]int{slices.Index(xv, valueOr(r.Value, kx)), slices.Index(yv, valueOr(r.Value, ky))}
-		cells[key] = append(cells[key], 100*r.TestAcc)
+		cells[key] = append(cells[key], 100*r.BestVal)
 	}
 	for y := range yv {
 		for x := range xv {
@@ -230,7 +335,7 @@ func gridChart(e *experiment, kx, ky string, done []*run) *Chart {
 // parallelChart draws every finished run as a line through one axis per
 // key and a last axis for the test accuracy.
 func parallelChart(e *experiment, keys []string, done []*run) *Chart {
-	c := &Chart{ID: "parallel", Title: "Swept keys and test accuracy, one line per run", Kind: KindParallel, Percent: true}
+	c := &Chart{ID: "parallel", Title: "Swept keys and best validation accuracy, one line per run", Kind: KindParallel, Percent: true}
 	vals := map[string][]string{}
 	for _, k := range keys {
 		vals[k] = keyValues(done, k)
@@ -242,14 +347,14 @@ func parallelChart(e *experiment, keys []string, done []*run) *Chart {
 		for _, k := range keys {
 			row.Values = append(row.Values, float64(slices.Index(vals[k], valueOr(r.Value, k))))
 		}
-		row.Values = append(row.Values, round6(100*r.TestAcc))
+		row.Values = append(row.Values, round6(100*r.BestVal))
 		c.Rows = append(c.Rows, row)
 	}
 	return nonEmpty(c)
 }
 
 // pointsTitle is the title of the chart of every point of a sweep.
-const pointsTitle = "Test accuracy of every point"
+const pointsTitle = "Best validation accuracy of every point"
 
 // pointsChart compares every point of a sweep that has named alternatives
 // beside its grid: one category per point, the grid points first (named by
@@ -274,8 +379,8 @@ func pointsChart(e *experiment, done []*run) *Chart {
 			c.XCats = append(c.XCats, name)
 			groups = append(groups, nil)
 		}
-		groups[i] = append(groups[i], 100*r.TestAcc)
-		px, py = append(px, float64(i)), append(py, 100*r.TestAcc)
+		groups[i] = append(groups[i], 100*r.BestVal)
+		px, py = append(px, float64(i)), append(py, 100*r.BestVal)
 	}
 	n := len(c.XCats)
 	xs, mean, lo, hi := make([]float64, n), make([]float64, n), make([]float64, n), make([]float64, n)
@@ -287,9 +392,9 @@ func pointsChart(e *experiment, done []*run) *Chart {
 	}
 	addMeans(c, false, replicated, xs, mean, lo, hi)
 	c.addSeries("runs", StylePoints, px, py).Color = 2
-	what := "Test accuracy of each run"
+	what := "Best validation accuracy of each run"
 	if replicated {
-		what = "Mean and standard deviation of the test accuracy over each point's finished runs"
+		what = "Mean and standard deviation of the best validation accuracy over each point's finished runs"
 	}
 	c.Note = fmt.Sprintf("%s (%d runs in all): the grid points first, then the named alternatives.", what, len(done))
 	return c
@@ -315,12 +420,14 @@ func weightCharts(e *experiment, l2Key string) []*Chart {
 	var order []tensor
 	charts := map[tensor]*Chart{}
 	used := map[string]bool{}
-	for i, r := range e.Runs {
+	looks, note := pointLooks(e, e.Runs)
+	for _, r := range e.Runs {
 		if r.Rec.Status.Replicate != 0 {
 			continue
 		}
 		for _, t := range r.Rec.Histograms.Tensors {
-			if t.Param != "weights" || len(t.Counts) == 0 || len(t.Edges) < 2 {
+			last := len(t.Counts) - 1
+			if t.Param != "weights" || last < 0 || len(t.EdgesOf(last)) < 2 {
 				continue
 			}
 			key := tensor{t.Layer, t.Param}
@@ -328,13 +435,18 @@ func weightCharts(e *experiment, l2Key string) []*Chart {
 			if c == nil {
 				c = &Chart{
 					ID: uniqueSlug("weights-"+t.Layer, used), Title: fmt.Sprintf("%s weights, last epoch, by %s", t.Layer, e.KeyNames[l2Key]),
-					Kind: KindLine, XName: "weight", YName: "density",
+					Kind: KindLine, XName: "weight", YName: "density", Note: note,
 				}
 				charts[key] = c
 				order = append(order, key)
 			}
-			xs, ys := density(t.Edges, t.Counts[len(t.Counts)-1])
-			c.addSeries(r.Label, StyleStep, xs, ys).Color = i + 1
+			xs, ys := density(t.EdgesOf(last), t.Counts[last])
+			name := e.pointName(r)
+			if name == "" {
+				name = r.Label
+			}
+			s := c.addSeries(name, StyleStep, xs, ys)
+			s.Hex, s.Dash = looks[e.pointName(r)].Hex, looks[e.pointName(r)].Dash
 		}
 	}
 	var out []*Chart

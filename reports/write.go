@@ -14,7 +14,7 @@ import (
 
 // pngVersion changes whenever chartPNG draws differently, so that PNGs of
 // an earlier build are drawn again.
-const pngVersion = "5"
+const pngVersion = "6"
 
 func writeFile(full string, data []byte) error {
 	return fsutil.WriteFileAtomic(full, data, 0o644)

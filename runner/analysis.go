@@ -14,10 +14,27 @@ import (
 // analysisBatch is the number of test images classified at once.
 const analysisBatch = 256
 
+// Bounds on the test images kept for the confusion matrix's cells: at most
+// cellImages per (true, predicted) pair and maxCellImages in all (fewer per
+// cell when there are many classes).
+const (
+	cellImages    = 4
+	maxCellImages = 400
+)
+
+// Bounds on the filters recorded of each conv layer: the first
+// maxFilterOutputs filters, each over its first maxFilterInputs input
+// channels.
+const (
+	maxFilterOutputs = 64
+	maxFilterInputs  = 16
+)
+
 // analyse classifies the test images with net and gathers what a run's
 // report shows: the confusion matrix, per-class accuracy, for each class its
-// most confident correct and wrong images, and the feature maps of a few
-// fixed test images. lrs is the learning rate of every step.
+// most confident correct images, the most confident wrong ones, the most
+// confident images of every cell of the confusion matrix, the filters of
+// the conv layers, and the feature maps of a few fixed test images. lrs is the learning rate of every step.
 func analyse(net *nn.Network, ds *dataset, rep experiments.Report, lrs []float64) (*record.Analysis, error) {
 	test := ds.test
 	k := len(ds.classes)
@@ -62,12 +79,27 @@ func analyse(net *nn.Network, ds *dataset, rep experiments.Report, lrs []float64
 		}
 	}
 
-	// Gallery: per true class, the images classified right (or wrong) with
-	// the highest probability on the predicted class.
+	conf := func(i int) float32 { return probs[i*k+preds[i]] }
+	byConfidence := func(idx []int) {
+		slices.SortStableFunc(idx, func(a, b int) int {
+			switch {
+			case conf(a) > conf(b):
+				return -1
+			case conf(b) > conf(a):
+				return 1
+			}
+			return 0
+		})
+	}
+	// Gallery: per true class, the images classified right with the
+	// highest probability on their class; and the images classified wrong
+	// with the highest probability on the wrong class, over all classes, so
+	// that a class with few mistakes does not bring in doubtful ones.
 	if rep.Gallery > 0 {
 		perClass := (rep.Gallery + k - 1) / k
+		var wrong []int
 		for c := range k {
-			var right, wrong []int
+			var right []int
 			for i := range test.N {
 				if int(test.Labels[i]) != c {
 					continue
@@ -78,26 +110,39 @@ func analyse(net *nn.Network, ds *dataset, rep experiments.Report, lrs []float64
 					wrong = append(wrong, i)
 				}
 			}
-			for _, set := range []struct {
-				idx []int
-				out *[]record.Example
-			}{{right, &an.Correct}, {wrong, &an.Wrong}} {
-				conf := func(i int) float32 { return probs[i*k+preds[i]] }
-				slices.SortStableFunc(set.idx, func(a, b int) int {
-					switch {
-					case conf(a) > conf(b):
-						return -1
-					case conf(b) > conf(a):
-						return 1
-					}
-					return 0
-				})
-				for _, i := range set.idx[:min(perClass, len(set.idx))] {
-					*set.out = append(*set.out, example(test, i, preds[i], probs[i*k:(i+1)*k]))
-				}
+			byConfidence(right)
+			for _, i := range right[:min(perClass, len(right))] {
+				an.Correct = append(an.Correct, example(test, i, preds[i], probs[i*k:(i+1)*k]))
 			}
 		}
+		byConfidence(wrong)
+		for _, i := range wrong[:min(perClass*k, len(wrong))] {
+			an.Wrong = append(an.Wrong, example(test, i, preds[i], probs[i*k:(i+1)*k]))
+		}
 	}
+
+	// The confusion matrix's cells: the most confident images of each
+	// (true, predicted) pair, a bounded number per cell and in all.
+	perCell := min(cellImages, maxCellImages/max(k*k, 1))
+	if perCell > 0 {
+		cells := make([][]int, k*k)
+		for i := range test.N {
+			c := int(test.Labels[i])*k + preds[i]
+			cells[c] = append(cells[c], i)
+		}
+		for c, idx := range cells {
+			if len(idx) == 0 {
+				continue
+			}
+			byConfidence(idx)
+			cell := record.ConfusionCell{True: c / k, Pred: c % k}
+			for _, i := range idx[:min(perCell, len(idx))] {
+				cell.Examples = append(cell.Examples, example(test, i, preds[i], probs[i*k:(i+1)*k]))
+			}
+			an.Cells = append(an.Cells, cell)
+		}
+	}
+	an.Filters = filters(net)
 
 	if rep.FeatureMaps.Images > 0 {
 		an.FeatureMaps, err = featureMaps(net, test, ds.preprocess, pickImages(test, k, rep.FeatureMaps.Images))
@@ -233,4 +278,29 @@ func scaleMaps(v []float32, h, w, c int) record.LayerMaps {
 		}
 	}
 	return lm
+}
+
+// filters returns the weights of every conv layer's filters (4-D weight
+// tensors, KH×KW×C×F), bounded to the first maxFilterOutputs filters over
+// the first maxFilterInputs input channels.
+func filters(net *nn.Network) []record.LayerFilters {
+	var out []record.LayerFilters
+	for _, p := range net.Params() {
+		if p.Name != "weight" || len(p.Shape) != 4 {
+			continue
+		}
+		kh, kw, c, f := p.Shape[0], p.Shape[1], p.Shape[2], p.Shape[3]
+		lf := record.LayerFilters{Layer: p.Layer, KH: kh, KW: kw, C: min(c, maxFilterInputs), F: min(f, maxFilterOutputs), InC: c, OutF: f}
+		lf.Weights = make([]float32, 0, kh*kw*lf.C*lf.F)
+		for y := range kh {
+			for x := range kw {
+				for ch := range lf.C {
+					row := ((y*kw+x)*c + ch) * f
+					lf.Weights = append(lf.Weights, p.Value[row:row+lf.F]...)
+				}
+			}
+		}
+		out = append(out, lf)
+	}
+	return out
 }

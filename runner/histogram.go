@@ -3,113 +3,129 @@ package runner
 import (
 	"fmt"
 	"math"
+	"slices"
+
+	"gonum.org/v1/gonum/stat"
 
 	"github.com/cnnlab/cnnlab/nn"
 	"github.com/cnnlab/cnnlab/runner/record"
 )
 
-// histogramBins is the number of bins of every weight histogram.
-const histogramBins = 50
+// Bounds on the number of bins of a weight histogram: at most maxBins, and
+// at least the square root of the tensor's size up to minBins, so that a
+// bias of ten values still shows how they spread.
+const (
+	maxBins = 50
+	minBins = 10
+)
 
 // paramNames maps nn's parameter names to the record's.
 var paramNames = map[string]string{"weight": "weights", "bias": "bias", "gamma": "gamma", "beta": "beta"}
 
-// newHistograms fixes the bin edges of every learnable tensor from its
-// initial values and records them as epoch 0. A tensor that starts spread
-// out gets its initial range widened by that range on each side (three times
-// as wide in all); a tensor that starts constant (biases at 0, batch-norm
-// scales at 1) gets its constant ± the largest initial weight of its layer,
-// or ± 1 for batch norm. Values that later fall outside clamp to the end bins.
+// newHistograms records the initial values of every learnable tensor as
+// epoch 0.
 func newHistograms(params []*nn.Param) record.Histograms {
-	layerScale := map[string]float64{}
-	for _, p := range params {
-		if p.Name == "weight" {
-			m := 0.0
-			for _, v := range p.Value {
-				m = math.Max(m, math.Abs(float64(v)))
-			}
-			layerScale[p.Layer] = m
-		}
-	}
 	var h record.Histograms
 	for _, p := range params {
-		lo, hi := minMax(p.Value)
-		if spread := hi - lo; spread > 0 {
-			lo, hi = lo-spread, hi+spread
-		} else {
-			r := layerScale[p.Layer]
-			if r == 0 || p.Name == "gamma" || p.Name == "beta" {
-				r = 1
-			}
-			lo, hi = lo-r, hi+r
-		}
-		edges := make([]float64, histogramBins+1)
-		for i := range edges {
-			edges[i] = lo + (hi-lo)*float64(i)/histogramBins
-		}
 		name := paramNames[p.Name]
 		if name == "" {
 			name = p.Name
 		}
-		h.Tensors = append(h.Tensors, record.TensorHistogram{Layer: p.Layer, Param: name, Edges: edges})
+		h.Tensors = append(h.Tensors, record.TensorHistogram{Layer: p.Layer, Param: name})
 	}
 	addHistograms(&h, params, 0)
 	return h
 }
 
-func minMax(v []float32) (lo, hi float64) {
-	if len(v) == 0 {
-		return 0, 0
-	}
-	lo, hi = math.Inf(1), math.Inf(-1)
-	for _, x := range v {
-		lo = math.Min(lo, float64(x))
-		hi = math.Max(hi, float64(x))
-	}
-	return lo, hi
-}
-
-// addHistograms counts the current values of params into h as epoch.
+// addHistograms counts the current values of params into h as epoch, each
+// tensor over bins that span its values now (see binEdges).
 func addHistograms(h *record.Histograms, params []*nn.Param, epoch int) {
 	for i, p := range params {
 		t := &h.Tensors[i]
-		counts := make([]int, len(t.Edges)-1)
-		lo, hi := t.Edges[0], t.Edges[len(t.Edges)-1]
-		width := (hi - lo) / float64(len(counts))
-		for _, v := range p.Value {
-			x := float64(v)
-			if math.IsNaN(x) {
-				continue
-			}
-			b := 0
-			switch {
-			case x >= hi:
-				b = len(counts) - 1
-			case x > lo:
-				b = min(int((x-lo)/width), len(counts)-1)
-			}
-			counts[b]++
-		}
+		edges, counts := histogram(p.Value)
 		t.Epochs = append(t.Epochs, epoch)
+		t.EdgesAt = append(t.EdgesAt, edges)
 		t.Counts = append(t.Counts, counts)
 	}
 }
 
+// histogram bins the finite values of v over edges from their minimum to
+// their maximum (see binEdges), counting with gonum's stat.Histogram.
+func histogram(v []float32) (edges []float64, counts []int) {
+	x := make([]float64, 0, len(v))
+	for _, f := range v {
+		if g := float64(f); !math.IsNaN(g) && !math.IsInf(g, 0) {
+			x = append(x, g)
+		}
+	}
+	slices.Sort(x)
+	edges = binEdges(x)
+	// stat.Histogram counts lo ≤ x < hi: the last divider lies just above
+	// the maximum so that the maximum is counted.
+	div := slices.Clone(edges)
+	div[len(div)-1] = math.Nextafter(div[len(div)-1], math.Inf(1))
+	hist := stat.Histogram(nil, div, x, nil)
+	counts = make([]int, len(hist))
+	for i, c := range hist {
+		counts[i] = int(c)
+	}
+	return edges, counts
+}
+
+// binEdges chooses the bins of sorted finite values: equal bins from the
+// minimum to the maximum, as many as the Freedman–Diaconis rule asks (bin
+// width 2·IQR/n^⅓, the quartiles from stat.Quantile), between
+// min(minBins, ⌈√n⌉) and maxBins. Values that are all equal get one bin
+// around them; no values get one bin around 0.
+func binEdges(x []float64) []float64 {
+	if len(x) == 0 {
+		return []float64{-0.5, 0.5}
+	}
+	lo, hi := x[0], x[len(x)-1]
+	if !(hi > lo) {
+		d := max(math.Abs(lo)*0.05, 1e-3)
+		return []float64{lo - d, hi + d}
+	}
+	n := float64(len(x))
+	least := min(minBins, int(math.Ceil(math.Sqrt(n))))
+	bins := maxBins
+	iqr := stat.Quantile(0.75, stat.LinInterp, x, nil) - stat.Quantile(0.25, stat.LinInterp, x, nil)
+	if iqr > 0 {
+		width := 2 * iqr / math.Cbrt(n)
+		bins = int(math.Min(math.Ceil((hi-lo)/width), maxBins))
+	}
+	bins = max(bins, least)
+	edges := make([]float64, bins+1)
+	for i := range edges {
+		edges[i] = lo + (hi-lo)*float64(i)/float64(bins)
+	}
+	edges[bins] = hi
+	return edges
+}
+
 // checkHistograms reports whether h describes params and holds at least
 // epochs+1 epochs (0 through epochs), and cuts it to exactly those.
+// Histograms written before each epoch had bins of its own (one set of
+// Edges for all) are read as they are.
 func checkHistograms(h *record.Histograms, params []*nn.Param, epochs int) error {
 	if len(h.Tensors) != len(params) {
 		return fmt.Errorf("histograms describe %d tensors, the network has %d", len(h.Tensors), len(params))
 	}
 	for i, p := range params {
 		t := &h.Tensors[i]
-		if t.Layer != p.Layer || len(t.Edges) < 2 || len(t.Epochs) != len(t.Counts) {
+		perEpoch := len(t.EdgesAt) == len(t.Counts)
+		if t.Layer != p.Layer || !perEpoch && len(t.Edges) < 2 || len(t.Epochs) != len(t.Counts) {
 			return fmt.Errorf("histogram %d (%s %s) does not match the network", i, t.Layer, t.Param)
 		}
 		if len(t.Epochs) < epochs+1 {
 			return fmt.Errorf("histograms of %s hold %d epochs, the checkpoint is at epoch %d", t.Layer, len(t.Epochs)-1, epochs)
 		}
 		t.Epochs, t.Counts = t.Epochs[:epochs+1], t.Counts[:epochs+1]
+		if perEpoch {
+			t.EdgesAt = t.EdgesAt[:epochs+1]
+		} else if len(t.EdgesAt) > 0 {
+			return fmt.Errorf("histogram %d (%s %s) has %d sets of edges for %d epochs", i, t.Layer, t.Param, len(t.EdgesAt), len(t.Counts))
+		}
 	}
 	return nil
 }

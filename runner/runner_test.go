@@ -2,12 +2,14 @@ package runner
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -89,13 +91,18 @@ func TestRunWritesEveryRecord(t *testing.T) {
 	if !strings.Contains(rec.Status.Command, filepath.Join(r.Dir, record.ConfigFile)) {
 		t.Errorf("command %q does not name the run's config", rec.Status.Command)
 	}
-	// Histograms: epochs 0..3 with fixed edges and every value counted.
+	// Histograms: epochs 0..3, each with edges of its own, and every value counted.
 	if len(rec.Histograms.Tensors) == 0 {
 		t.Fatal("no histograms")
 	}
 	for _, h := range rec.Histograms.Tensors {
-		if fmt.Sprint(h.Epochs) != "[0 1 2 3]" || len(h.Edges) != histogramBins+1 {
-			t.Errorf("%s %s: epochs %v, %d edges", h.Layer, h.Param, h.Epochs, len(h.Edges))
+		if fmt.Sprint(h.Epochs) != "[0 1 2 3]" || len(h.EdgesAt) != 4 || h.Edges != nil {
+			t.Errorf("%s %s: epochs %v, %d sets of edges, shared edges %v", h.Layer, h.Param, h.Epochs, len(h.EdgesAt), h.Edges)
+		}
+		for e, edges := range h.EdgesAt {
+			if len(edges) != len(h.Counts[e])+1 {
+				t.Errorf("%s %s epoch %d: %d edges for %d bins", h.Layer, h.Param, e, len(edges), len(h.Counts[e]))
+			}
 		}
 		for e, counts := range h.Counts {
 			sum := 0
@@ -133,6 +140,35 @@ func TestRunWritesEveryRecord(t *testing.T) {
 		if len(ex.Image.Pixels) != 64 || len(ex.Probs) != 3 || ex.Prob != ex.Probs[ex.Pred] {
 			t.Errorf("example %+v", ex)
 		}
+	}
+	if !slices.IsSortedFunc(an.Wrong, func(a, b record.Example) int { return cmp.Compare(b.Prob, a.Prob) }) || len(an.Wrong) > 6 {
+		t.Errorf("wrong examples not the most confident over all classes: %+v", an.Wrong)
+	}
+	// Every non-empty cell of the confusion matrix has its images, most
+	// confident first, and only images of its pair.
+	cells := 0
+	for _, cell := range an.Cells {
+		if an.Confusion[cell.True][cell.Pred] == 0 || len(cell.Examples) != min(cellImages, an.Confusion[cell.True][cell.Pred]) {
+			t.Errorf("cell %d→%d holds %d images of %d", cell.True, cell.Pred, len(cell.Examples), an.Confusion[cell.True][cell.Pred])
+		}
+		for j, ex := range cell.Examples {
+			if ex.True != cell.True || ex.Pred != cell.Pred || j > 0 && ex.Prob > cell.Examples[j-1].Prob {
+				t.Errorf("cell %d→%d image %d: true %d pred %d prob %v", cell.True, cell.Pred, j, ex.True, ex.Pred, ex.Prob)
+			}
+		}
+	}
+	for _, row := range an.Confusion {
+		for _, v := range row {
+			if v > 0 {
+				cells++
+			}
+		}
+	}
+	if len(an.Cells) != cells {
+		t.Errorf("%d cells with images, %d non-empty cells", len(an.Cells), cells)
+	}
+	if len(an.Filters) != 1 || an.Filters[0].KH*an.Filters[0].KW*an.Filters[0].C*an.Filters[0].F != len(an.Filters[0].Weights) || an.Filters[0].F != 4 {
+		t.Errorf("filters %+v", an.Filters)
 	}
 	if len(an.FeatureMaps) != 4 {
 		t.Fatalf("%d feature map images, want 4", len(an.FeatureMaps))

@@ -194,20 +194,31 @@ type ArchLayer struct {
 }
 
 // Histograms holds, for every weight and bias tensor, its value histogram at
-// every epoch, epoch 0 being the initial values. Bin edges are fixed per
-// tensor (chosen from the initial values with room to spare, values outside
-// clamp to the end bins) so epochs compare.
+// every epoch, epoch 0 being the initial values. Each epoch's bins span
+// that epoch's values (EdgesAt); records written before that kept one set of
+// edges for every epoch (Edges), chosen from the initial values, with values
+// outside clamped to the end bins.
 type Histograms struct {
 	Tensors []TensorHistogram `json:"tensors"`
 }
 
 // TensorHistogram is one tensor's histograms.
 type TensorHistogram struct {
-	Layer  string    `json:"layer"`
-	Param  string    `json:"param"` // "weights" | "bias" | "gamma" | "beta"
-	Edges  []float64 `json:"edges"` // len(bins)+1
-	Epochs []int     `json:"epochs"`
-	Counts [][]int   `json:"counts"` // [epoch index][bin]
+	Layer   string      `json:"layer"`
+	Param   string      `json:"param"`              // "weights" | "bias" | "gamma" | "beta"
+	Edges   []float64   `json:"edges,omitempty"`    // every epoch's edges, len(bins)+1; older records only
+	EdgesAt [][]float64 `json:"edges_at,omitempty"` // [epoch index]: that epoch's edges, len(its bins)+1
+	Epochs  []int       `json:"epochs"`
+	Counts  [][]int     `json:"counts"` // [epoch index][bin]
+}
+
+// EdgesOf returns the bin edges of epoch index i: EdgesAt[i] when the
+// record has them, else the shared Edges.
+func (t *TensorHistogram) EdgesOf(i int) []float64 {
+	if i >= 0 && i < len(t.EdgesAt) {
+		return t.EdgesAt[i]
+	}
+	return t.Edges
 }
 
 // Analysis is what a run's report shows about the test set, computed from the
@@ -220,9 +231,36 @@ type Analysis struct {
 	ClassAcc    []float64     `json:"class_acc"`
 	TestAcc     float64       `json:"test_acc"`
 	Correct     []Example     `json:"correct"` // most confident correct images, per class
-	Wrong       []Example     `json:"wrong"`   // most confident wrong images, per class
+	Wrong       []Example     `json:"wrong"`   // most confident wrong images, over all classes (per class in older records)
 	FeatureMaps []FeatureMaps `json:"feature_maps"`
 	LR          []float64     `json:"lr"` // learning rate at every step
+
+	// Cells holds, for each non-empty cell of Confusion, its most confident
+	// test images (a few per cell); Filters the filters of the conv
+	// layers. Both are absent from older records.
+	Cells   []ConfusionCell `json:"cells,omitempty"`
+	Filters []LayerFilters  `json:"filters,omitempty"`
+}
+
+// ConfusionCell is one cell of the confusion matrix with test images that
+// fall in it, most confident first.
+type ConfusionCell struct {
+	True     int       `json:"true"`
+	Pred     int       `json:"pred"`
+	Examples []Example `json:"examples"`
+}
+
+// LayerFilters is the weights of a conv layer's first F filters over its
+// first C input channels (of InC and OutF in all), KH×KW×C×F in that order.
+type LayerFilters struct {
+	Layer   string    `json:"layer"`
+	KH      int       `json:"kh"`
+	KW      int       `json:"kw"`
+	C       int       `json:"c"`
+	F       int       `json:"f"`
+	InC     int       `json:"in_c"`
+	OutF    int       `json:"out_f"`
+	Weights []float32 `json:"weights"`
 }
 
 // Image is a small picture as stored: H×W×C bytes, HWC order, C = 1 or 3.
