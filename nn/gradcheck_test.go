@@ -25,6 +25,7 @@ type gradCase struct {
 	in    Shape
 	specs []LayerSpec
 	input func(r *rand.Rand, x []float32) // fills the input; normal values when nil
+	step  float32                         // the finite-difference step when not gradStep
 }
 
 // normalInput fills x with standard normal values.
@@ -121,7 +122,11 @@ func runGradCheck(t *testing.T, c gradCase) {
 		worst, bad := 0.0, 0
 		for i := range values {
 			old := values[i]
-			hi, lo := old+gradStep, old-gradStep
+			step := float32(gradStep)
+			if c.step != 0 {
+				step = c.step
+			}
+			hi, lo := old+step, old-step
 			values[i] = hi
 			up := loss()
 			values[i] = lo
@@ -183,9 +188,8 @@ func convGradCases() []gradCase {
 }
 
 // TestGradConvWinograd checks the Winograd passes of 3×3 stride-1 convs,
-// forced on whatever their shape.
+// forced on whatever their shape, with tiles of 2×2 and of 4×4 outputs.
 func TestGradConvWinograd(t *testing.T) {
-	withConvAlgo(t, convWinograd)
 	spec := func(f int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
 	}
@@ -203,20 +207,31 @@ func TestGradConvWinograd(t *testing.T) {
 		{name: "c1 f6", in: Shape{5, 5, 1}, specs: []LayerSpec{spec(6, PadSame)}},
 		{name: "no bias", in: Shape{6, 5, 2}, specs: []LayerSpec{noBias}},
 		{name: "two convs", in: Shape{7, 7, 2}, specs: []LayerSpec{spec(3, PadSame), spec(2, PadValid)}},
+		{name: "9x10 (whole and partial 4x4 tiles)", in: Shape{9, 10, 2}, specs: []LayerSpec{spec(2, PadSame)}},
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			net, err := Build(c.in, c.specs, 7)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, l := range net.layers {
-				if cl, ok := l.(*conv); !ok || cl.wg == nil {
-					t.Fatalf("layer %d does not run by Winograd", i+1)
+	for _, m := range []int{2, 4} {
+		withConvAlgo(t, map[int]convAlgo{2: convWinograd2, 4: convWinograd4}[m])
+		for _, c := range cases {
+			// The loss is linear in the input and the weights of these
+			// layers, so a central difference is exact for any step but for
+			// the rounding of the forward passes, which a larger step makes
+			// smaller in the difference: F(4×4, 3×3) rounds several times
+			// more than F(2×2, 3×3) (see winogradErrBound), enough to
+			// blur the difference at gradStep.
+			c.step = 0.25
+			t.Run(fmt.Sprintf("F%d %s", m, c.name), func(t *testing.T) {
+				net, err := Build(c.in, c.specs, 7)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			runGradCheck(t, c)
-		})
+				for i, l := range net.layers {
+					if cl, ok := l.(*conv); !ok || cl.wg == nil || cl.wg.m != m {
+						t.Fatalf("layer %d does not run by Winograd F(%d×%d, 3×3)", i+1, m, m)
+					}
+				}
+				runGradCheck(t, c)
+			})
+		}
 	}
 }
 

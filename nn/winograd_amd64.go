@@ -119,3 +119,156 @@ func filterGrad(dw, du []float32, cf, lo, hi int) {
 	}
 	filterGradGo(dw, du, cf, lo, hi)
 }
+
+// The F(4×4, 3×3) transforms of winograd4_amd64.s, generated with their
+// portable twins by gen_winograd4.go, at the AVX2 and AVX-512 levels.
+//go:generate go run gen_winograd4.go
+
+//go:noescape
+func inputTile4AVX2(v *float32, stride int, d *[36][]float32, n int)
+
+//go:noescape
+func outputTile4AVX2(o *[16][]float32, m *float32, stride int, bias *float32, n int)
+
+//go:noescape
+func gradOutputTile4AVX2(dm *float32, stride int, d *[16][]float32, n int)
+
+//go:noescape
+func gradInputTile4AVX2(d *[36][]float32, dv *float32, stride int, n int)
+
+//go:noescape
+func filterTransform4AVX2(u, w *float32, cf, n int)
+
+//go:noescape
+func filterGrad4AVX2(dw, du *float32, cf, n int)
+
+//go:noescape
+func inputTile4AVX512(v *float32, stride int, d *[36][]float32, n int)
+
+//go:noescape
+func outputTile4AVX512(o *[16][]float32, m *float32, stride int, bias *float32, n int)
+
+//go:noescape
+func gradOutputTile4AVX512(dm *float32, stride int, d *[16][]float32, n int)
+
+//go:noescape
+func gradInputTile4AVX512(d *[36][]float32, dv *float32, stride int, n int)
+
+//go:noescape
+func filterTransform4AVX512(u, w *float32, cf, n int)
+
+//go:noescape
+func filterGrad4AVX512(dw, du *float32, cf, n int)
+
+// asmLanes4 is the part of n channels the F(4×4) assembly handles, 0
+// without it, and whether it is the AVX-512 assembly's: multiples of 16 at
+// the AVX-512 level, of 8 at the AVX2 level.
+func asmLanes4(n int) (int, bool) {
+	switch simd {
+	case simdAVX512:
+		return n &^ 15, true
+	case simdAVX2:
+		return n &^ 7, false
+	}
+	return 0, false
+}
+
+// blockHolds4 panics unless x holds the 36 vectors of n values, stride
+// apart, of a transformed F(4×4) tile.
+func blockHolds4(x []float32, stride, n int) {
+	if len(x) < 35*stride+n {
+		panic("nn: Winograd transformed tile too short")
+	}
+}
+
+func inputTile4(v []float32, stride int, d *[36][]float32, c int) {
+	n, wide := asmLanes4(c)
+	if n > 0 {
+		tileVectorsHold(d[:], n)
+		blockHolds4(v, stride, n)
+		if wide {
+			inputTile4AVX512(&v[0], stride, d, n)
+		} else {
+			inputTile4AVX2(&v[0], stride, d, n)
+		}
+	}
+	inputTile4Go(v, stride, d, n, c)
+}
+
+func outputTile4(o *[16][]float32, full bool, m []float32, stride int, bias []float32, f int) {
+	n, wide := asmLanes4(f)
+	if !full {
+		n = 0
+	}
+	if n > 0 {
+		tileVectorsHold(o[:], n)
+		if len(bias) < n {
+			panic("nn: Winograd bias too short")
+		}
+		blockHolds4(m, stride, n)
+		if wide {
+			outputTile4AVX512(o, &m[0], stride, &bias[0], n)
+		} else {
+			outputTile4AVX2(o, &m[0], stride, &bias[0], n)
+		}
+	}
+	outputTile4Go(o, m, stride, bias, n, f)
+}
+
+func gradOutputTile4(dm []float32, stride int, d *[16][]float32, f int) {
+	n, wide := asmLanes4(f)
+	if n > 0 {
+		tileVectorsHold(d[:], n)
+		blockHolds4(dm, stride, n)
+		if wide {
+			gradOutputTile4AVX512(&dm[0], stride, d, n)
+		} else {
+			gradOutputTile4AVX2(&dm[0], stride, d, n)
+		}
+	}
+	gradOutputTile4Go(dm, stride, d, n, f)
+}
+
+func gradInputTile4(d *[36][]float32, dv []float32, stride int, c int) {
+	n, wide := asmLanes4(c)
+	if n > 0 {
+		tileVectorsHold(d[:], n)
+		blockHolds4(dv, stride, n)
+		if wide {
+			gradInputTile4AVX512(d, &dv[0], stride, n)
+		} else {
+			gradInputTile4AVX2(d, &dv[0], stride, n)
+		}
+	}
+	gradInputTile4Go(d, dv, stride, n, c)
+}
+
+func filterTransform4(u, w []float32, cf, lo, hi int) {
+	if n, wide := asmLanes4(hi - lo); n > 0 {
+		if len(u) < 35*cf+lo+n || len(w) < 8*cf+lo+n {
+			panic("nn: Winograd weights too short")
+		}
+		if wide {
+			filterTransform4AVX512(&u[lo], &w[lo], cf, n)
+		} else {
+			filterTransform4AVX2(&u[lo], &w[lo], cf, n)
+		}
+		lo += n
+	}
+	filterTransform4Go(u, w, cf, lo, hi)
+}
+
+func filterGrad4(dw, du []float32, cf, lo, hi int) {
+	if n, wide := asmLanes4(hi - lo); n > 0 {
+		if len(du) < 35*cf+lo+n || len(dw) < 8*cf+lo+n {
+			panic("nn: Winograd weights too short")
+		}
+		if wide {
+			filterGrad4AVX512(&dw[lo], &du[lo], cf, n)
+		} else {
+			filterGrad4AVX2(&dw[lo], &du[lo], cf, n)
+		}
+		lo += n
+	}
+	filterGrad4Go(dw, du, cf, lo, hi)
+}
