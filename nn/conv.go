@@ -166,15 +166,16 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 	g := &l.geom
 	f := l.spec.Filters
 	if l.wg != nil {
+		var db []float32
 		if l.b != nil {
-			l.sums.sum(l.b.Grad, dy.Data)
+			db = l.b.Grad
 		}
 		if !needDx {
-			l.wg.backward(l.w.Grad, nil, dy.Data, l.scratchBuffer)
+			l.wg.backward(l.w.Grad, db, nil, dy.Data, l.scratchBuffer)
 			return nil
 		}
 		l.dx.resize(dy.N, g.h, g.w, g.c)
-		l.wg.backward(l.w.Grad, l.dx.Data, dy.Data, l.scratchBuffer)
+		l.wg.backward(l.w.Grad, db, l.dx.Data, dy.Data, l.scratchBuffer)
 		return &l.dx
 	}
 	m, k := dy.N*g.oh*g.ow, g.kh*g.kw*g.c

@@ -253,8 +253,14 @@ type winograd struct {
 	u      []float32 // pos blocks of C×F: the transformed weights
 	v      []float32 // pos blocks of tiles×C: the transformed input, kept for backward
 	zero   []float32 // max(C, F) zeros, read for values outside the input or output
+	sums   columnSums
 	task   winogradTask
 }
+
+// tileSumPos is the position p of dM = A dY Aᵀ that holds the sum of the
+// tile's dY (row 1 of A is all ones, for F(2×2) and F(4×4) alike), of
+// which the bias gradient is the sum over the tiles.
+func (w *winograd) tileSumPos() int { return w.m + 3 }
 
 // chunkTiles is about the number of tiles whose products are computed
 // together: M[p] (and dM[p], dV[p]) then exist for one chunk of examples at
@@ -310,11 +316,11 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 	}
 }
 
-// backward sets the weight gradient dw from dy and, when dx is not nil, dx
-// (N×H×W×C) to the gradient with respect to the input. scratch(k) is as for
-// forward: here it holds dU and, for a chunk of examples, dM, dV and the
-// padded dX.
-func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
+// backward sets the weight gradient dw from dy, the bias gradient db when
+// not nil and, when dx is not nil, dx (N×H×W×C) to the gradient with respect
+// to the input. scratch(k) is as for forward: here it holds dU and, for a
+// chunk of examples, dM, dV and the padded dX.
+func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float32) {
 	f, c, t, per, pos := w.f, w.g.c, w.tiles, w.th*w.tw, w.pos
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
@@ -326,6 +332,10 @@ func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
 		t0, tc := n0*per, nc*per
 		w.task.y, w.task.m, w.task.n0, w.task.nc = dy, dm, n0, nc
 		w.run(wgGradOutput, 1, n0*w.th, nc*w.th)
+		if db != nil { // the sums of the tiles, read from dM: 1/pos of dY's size
+			p := w.tileSumPos()
+			w.sums.add(dm[p*tc*f:(p+1)*tc*f], f, n0 == 0)
+		}
 		beta := float32(1) // dU sums over the chunks, in order
 		if n0 == 0 {
 			beta = 0
@@ -345,6 +355,13 @@ func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
 	}
 	w.task.w, w.task.m = dw, du
 	w.run(wgGradFilter, filterGrain, 0, c*f)
+	switch {
+	case db == nil:
+	case w.n == 0:
+		clear(db)
+	default:
+		w.sums.result(db)
+	}
 }
 
 // filterGrain is the number of (channel, filter) pairs in a block of the
