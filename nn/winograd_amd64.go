@@ -160,17 +160,18 @@ func filterTransform4AVX512(u, w *float32, cf, n int)
 //go:noescape
 func filterGrad4AVX512(dw, du *float32, cf, n int)
 
-// asmLanes4 is the part of n channels the F(4×4) assembly handles, 0
-// without it, and whether it is the AVX-512 assembly's: multiples of 16 at
-// the AVX-512 level, of 8 at the AVX2 level.
-func asmLanes4(n int) (int, bool) {
+// lanes4 splits n channels for the F(4×4) assembly: the first wide ones to
+// the AVX-512 loops (a multiple of 16, at the AVX-512 level), the next
+// narrow ones to the AVX2 loops (a multiple of 8), the rest to Go.
+func lanes4(n int) (wide, narrow int) {
 	switch simd {
 	case simdAVX512:
-		return n &^ 15, true
+		wide = n &^ 15
 	case simdAVX2:
-		return n &^ 7, false
+	default:
+		return 0, 0
 	}
-	return 0, false
+	return wide, (n - wide) &^ 7
 }
 
 // blockHolds4 panics unless x holds the 36 vectors of n values, stride
@@ -181,94 +182,113 @@ func blockHolds4(x []float32, stride, n int) {
 	}
 }
 
-func inputTile4(v []float32, stride int, d *[36][]float32, c int) {
-	n, wide := asmLanes4(c)
-	if n > 0 {
-		tileVectorsHold(d[:], n)
-		blockHolds4(v, stride, n)
-		if wide {
-			inputTile4AVX512(&v[0], stride, d, n)
-		} else {
-			inputTile4AVX2(&v[0], stride, d, n)
+// shifted sets each of dst to the same of src from value lo on.
+func shifted(dst, src [][]float32, lo int) {
+	for i, v := range src {
+		if v != nil {
+			dst[i] = v[lo:]
 		}
 	}
-	inputTile4Go(v, stride, d, n, c)
+}
+
+func inputTile4(v []float32, stride int, d *[36][]float32, c int) {
+	wide, narrow := lanes4(c)
+	if n := wide + narrow; n > 0 {
+		tileVectorsHold(d[:], n)
+		blockHolds4(v, stride, n)
+	}
+	if wide > 0 {
+		inputTile4AVX512(&v[0], stride, d, wide)
+	}
+	if narrow > 0 {
+		var e [36][]float32
+		shifted(e[:], d[:], wide)
+		inputTile4AVX2(&v[wide], stride, &e, narrow)
+	}
+	inputTile4Go(v, stride, d, wide+narrow, c)
 }
 
 func outputTile4(o *[16][]float32, full bool, m []float32, stride int, bias []float32, f int) {
-	n, wide := asmLanes4(f)
+	wide, narrow := lanes4(f)
 	if !full {
-		n = 0
+		wide, narrow = 0, 0
 	}
-	if n > 0 {
+	if n := wide + narrow; n > 0 {
 		tileVectorsHold(o[:], n)
 		if len(bias) < n {
 			panic("nn: Winograd bias too short")
 		}
 		blockHolds4(m, stride, n)
-		if wide {
-			outputTile4AVX512(o, &m[0], stride, &bias[0], n)
-		} else {
-			outputTile4AVX2(o, &m[0], stride, &bias[0], n)
-		}
 	}
-	outputTile4Go(o, m, stride, bias, n, f)
+	if wide > 0 {
+		outputTile4AVX512(o, &m[0], stride, &bias[0], wide)
+	}
+	if narrow > 0 {
+		var e [16][]float32
+		shifted(e[:], o[:], wide)
+		outputTile4AVX2(&e, &m[wide], stride, &bias[wide], narrow)
+	}
+	outputTile4Go(o, m, stride, bias, wide+narrow, f)
 }
 
 func gradOutputTile4(dm []float32, stride int, d *[16][]float32, f int) {
-	n, wide := asmLanes4(f)
-	if n > 0 {
+	wide, narrow := lanes4(f)
+	if n := wide + narrow; n > 0 {
 		tileVectorsHold(d[:], n)
 		blockHolds4(dm, stride, n)
-		if wide {
-			gradOutputTile4AVX512(&dm[0], stride, d, n)
-		} else {
-			gradOutputTile4AVX2(&dm[0], stride, d, n)
-		}
 	}
-	gradOutputTile4Go(dm, stride, d, n, f)
+	if wide > 0 {
+		gradOutputTile4AVX512(&dm[0], stride, d, wide)
+	}
+	if narrow > 0 {
+		var e [16][]float32
+		shifted(e[:], d[:], wide)
+		gradOutputTile4AVX2(&dm[wide], stride, &e, narrow)
+	}
+	gradOutputTile4Go(dm, stride, d, wide+narrow, f)
 }
 
 func gradInputTile4(d *[36][]float32, dv []float32, stride int, c int) {
-	n, wide := asmLanes4(c)
-	if n > 0 {
+	wide, narrow := lanes4(c)
+	if n := wide + narrow; n > 0 {
 		tileVectorsHold(d[:], n)
 		blockHolds4(dv, stride, n)
-		if wide {
-			gradInputTile4AVX512(d, &dv[0], stride, n)
-		} else {
-			gradInputTile4AVX2(d, &dv[0], stride, n)
-		}
 	}
-	gradInputTile4Go(d, dv, stride, n, c)
+	if wide > 0 {
+		gradInputTile4AVX512(d, &dv[0], stride, wide)
+	}
+	if narrow > 0 {
+		var e [36][]float32
+		shifted(e[:], d[:], wide)
+		gradInputTile4AVX2(&e, &dv[wide], stride, narrow)
+	}
+	gradInputTile4Go(d, dv, stride, wide+narrow, c)
 }
 
 func filterTransform4(u, w []float32, cf, lo, hi int) {
-	if n, wide := asmLanes4(hi - lo); n > 0 {
-		if len(u) < 35*cf+lo+n || len(w) < 8*cf+lo+n {
-			panic("nn: Winograd weights too short")
-		}
-		if wide {
-			filterTransform4AVX512(&u[lo], &w[lo], cf, n)
-		} else {
-			filterTransform4AVX2(&u[lo], &w[lo], cf, n)
-		}
-		lo += n
+	wide, narrow := lanes4(hi - lo)
+	if n := wide + narrow; n > 0 && (len(u) < 35*cf+lo+n || len(w) < 8*cf+lo+n) {
+		panic("nn: Winograd weights too short")
 	}
-	filterTransform4Go(u, w, cf, lo, hi)
+	if wide > 0 {
+		filterTransform4AVX512(&u[lo], &w[lo], cf, wide)
+	}
+	if narrow > 0 {
+		filterTransform4AVX2(&u[lo+wide], &w[lo+wide], cf, narrow)
+	}
+	filterTransform4Go(u, w, cf, lo+wide+narrow, hi)
 }
 
 func filterGrad4(dw, du []float32, cf, lo, hi int) {
-	if n, wide := asmLanes4(hi - lo); n > 0 {
-		if len(du) < 35*cf+lo+n || len(dw) < 8*cf+lo+n {
-			panic("nn: Winograd weights too short")
-		}
-		if wide {
-			filterGrad4AVX512(&dw[lo], &du[lo], cf, n)
-		} else {
-			filterGrad4AVX2(&dw[lo], &du[lo], cf, n)
-		}
-		lo += n
+	wide, narrow := lanes4(hi - lo)
+	if n := wide + narrow; n > 0 && (len(du) < 35*cf+lo+n || len(dw) < 8*cf+lo+n) {
+		panic("nn: Winograd weights too short")
 	}
-	filterGrad4Go(dw, du, cf, lo, hi)
+	if wide > 0 {
+		filterGrad4AVX512(&dw[lo], &du[lo], cf, wide)
+	}
+	if narrow > 0 {
+		filterGrad4AVX2(&dw[lo+wide], &du[lo+wide], cf, narrow)
+	}
+	filterGrad4Go(dw, du, cf, lo+wide+narrow, hi)
 }
