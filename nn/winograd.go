@@ -181,11 +181,13 @@ func winogradTile(choice convAlgo, g *geometry, f int) int {
 // passes over memory in the same unit: a value of a tile transform (16
 // strided loads or stores and 32 adds per 16 values) as about 8
 // multiply-adds when the AVX2 loops handle it and 24 when plain Go does, a
-// value copied by im2col or col2im as 4. Its choices agree with
-// BenchmarkConvLayer on Zen 5 (AVX-512 and AVX2 gemm kernels): Winograd is
-// 1.5 to 3 times faster for the seed CIFAR-10 layers with 64 channels or
-// more, which the model gives it, and 1.5 times slower for the 3-channel
-// first layer, which the model gives to im2col.
+// value copied by im2col or col2im as 4 (an F(4×4) transform: see
+// transformCost). Its choices agree with BenchmarkConvLayer on Zen 5
+// (AVX-512 and AVX2 gemm kernels): for the seed CIFAR-10 layers with 64
+// channels or more, F(2×2) is 1.8 to 2.2 times faster than im2col and
+// F(4×4) 1.4 to 1.7 times faster again, and the model gives them F(4×4);
+// for the 3-channel first layer both are 1.6 to 2 times slower than
+// im2col, which the model gives it.
 const (
 	im2colCopyCost   = 4
 	transformAsmCost = 8
