@@ -43,6 +43,7 @@ func TestTrainStepAllocatesNothingAfterGC(t *testing.T) {
 	}{
 		{"mnist im2col", Shape{28, 28, 1}, mnistSpecs(), 64, convIm2col, 0},
 		{"mnist winograd", Shape{28, 28, 1}, mnistSpecs(), 64, convWinograd, 1},
+		{"mnist winograd f4", Shape{28, 28, 1}, mnistSpecs(), 64, convWinograd4, 1},
 		{"cifar10 im2col", Shape{32, 32, 3}, cifarSpecs(), 128, convIm2col, 0},
 		{"cifar10 auto", Shape{32, 32, 3}, cifarSpecs(), 128, convAuto, 3}, // the first conv stays im2col
 	} {

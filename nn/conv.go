@@ -71,12 +71,14 @@ func init() {
 // and one column per weight of a filter (KH·KW·C columns), times the weights
 // as a (KH·KW·C)×F matrix gives the output, already in NHWC order.
 //
-// A 3×3 conv with stride 1 may instead run by Winograd's F(2×2, 3×3)
-// (winograd.go), in all three passes, when a cost model of the layer's shape
-// says it is faster. The environment variable CNNLAB_CONV, read once, forces
-// the choice: "winograd" for every 3×3 stride-1 conv, "im2col" for none, and
-// "auto" (or unset) for the model's choice; any other value is reported on
-// stderr and read as auto. Either way the results agree to a few float32
+// A 3×3 conv with stride 1 may instead run by Winograd's F(4×4, 3×3) or
+// F(2×2, 3×3) (winograd.go), in all three passes, when a cost model of the
+// layer's shape says it is faster. The environment variable CNNLAB_CONV,
+// read once, forces the choice: "winograd" for every 3×3 stride-1 conv
+// (with the tiles the model prefers), "winograd-f2" or "winograd-f4" for
+// every one with those tiles, "im2col" for none, and "auto" (or unset) for
+// the model's choice; any other value is reported on stderr and read as
+// auto. Either way the results agree to a few float32
 // roundings and do not depend on the thread count.
 type conv struct {
 	base
@@ -104,8 +106,8 @@ func newConv(b base, r *rand.Rand) *conv {
 	l := &conv{base: b, geom: g}
 	l.pointwise = g.pointwise()
 	l.direct = g.kh*g.kw*g.c <= smallK
-	if convByWinograd(&l.geom, s.Filters) {
-		l.wg, l.direct = newWinograd(&l.geom, s.Filters), false
+	if m := convTile(&l.geom, s.Filters); m > 0 {
+		l.wg, l.direct = newWinograd(&l.geom, s.Filters, m), false
 	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
@@ -165,15 +167,16 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 	g := &l.geom
 	f := l.spec.Filters
 	if l.wg != nil {
+		var db []float32
 		if l.b != nil {
-			l.sums.sum(l.b.Grad, dy.Data)
+			db = l.b.Grad
 		}
 		if !needDx {
-			l.wg.backward(l.w.Grad, nil, dy.Data, l.scratchBuffer)
+			l.wg.backward(l.w.Grad, db, nil, dy.Data, l.scratchBuffer)
 			return nil
 		}
 		l.dx.resize(dy.N, g.h, g.w, g.c)
-		l.wg.backward(l.w.Grad, l.dx.Data, dy.Data, l.scratchBuffer)
+		l.wg.backward(l.w.Grad, db, l.dx.Data, dy.Data, l.scratchBuffer)
 		return &l.dx
 	}
 	m, k := dy.N*g.oh*g.ow, g.kh*g.kw*g.c

@@ -124,12 +124,13 @@
 // one ("avx2" holds both the matrix products and these loops to AVX2,
 // "portable" runs everything as portable Go).
 //
-// A 3×3 stride-1 conv runs instead by Winograd's F(2×2, 3×3) (winograd.go)
-// in its forward and both backward passes when a cost model of its shape
-// says that is faster: 16 matrix products over the tiles of the batch
-// replace the one over the im2col matrix, with 2.25 times fewer
-// multiply-adds, and the transforms have AVX2 versions. CNNLAB_CONV=
-// auto|winograd|im2col forces the choice (see conv).
+// A 3×3 stride-1 conv runs instead by Winograd's F(4×4, 3×3) or F(2×2, 3×3)
+// (winograd.go) in its forward and both backward passes when a cost model
+// of its shape says that is faster: 36 (or 16) matrix products over the
+// tiles of the batch replace the one over the im2col matrix, with 4 (or
+// 2.25) times fewer multiply-adds, and the transforms have AVX2 and AVX-512
+// versions. CNNLAB_CONV=auto|winograd|winograd-f2|winograd-f4|im2col forces
+// the choice (see conv).
 //
 // A training step allocates nothing once the buffers have grown to the batch
 // size. SetTiming switches on per-layer timing (Timings reports it), which

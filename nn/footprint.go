@@ -39,9 +39,21 @@ type Footprint struct {
 	State    int64 // other saved values of all layers
 	PerImage int64 // float32 values per image of a batch: the input, every layer's, and the conv scratch
 	Scratch  int64 // of PerImage, the im2col scratch the conv layers share
-	// Fixed counts the float32 buffers whatever the batch: the layers' and
-	// the most a Winograd conv asks of the shared scratch buffer.
+	// Fixed counts the float32 buffers whatever the batch: the layers'.
 	Fixed int64
+	// winograd holds what each Winograd conv asks of the shared scratch
+	// buffer, which grows with the batch up to a chunk of examples.
+	winograd []winogradScratch
+}
+
+// WinogradScratch is the most, in float32 values, a Winograd conv asks of
+// the shared scratch buffer in a training step at the given batch size.
+func (f *Footprint) WinogradScratch(batch int) int64 {
+	var most int64
+	for _, s := range f.winograd {
+		most = max(most, s.at(int64(batch)))
+	}
+	return most
 }
 
 // Estimate computes the footprint of the network Build would make from in
@@ -61,15 +73,13 @@ func Estimate(in Shape, specs []LayerSpec) (*Footprint, error) {
 		return nil, err
 	}
 	f.PerImage += f.Scratch
-	f.Fixed += e.winogradScratch
 	return f, nil
 }
 
 // estimator adds up the footprints of the layers of a network, those
 // nested in blocks included.
 type estimator struct {
-	f               *Footprint
-	winogradScratch int64
+	f *Footprint
 }
 
 // list adds the footprints of a list of layers taking in, each named prefix
@@ -136,7 +146,7 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 				per, fixed, scratch := winogradFootprint(&g, s.Filters)
 				l.PerImage += per // the transformed input kept for backward
 				l.Fixed = fixed
-				e.winogradScratch = max(e.winogradScratch, scratch)
+				f.winograd = append(f.winograd, scratch)
 			default:
 				col := int64(g.oh) * int64(g.ow) * k
 				l.PerImage += col // im2col kept for backward

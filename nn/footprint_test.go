@@ -60,7 +60,7 @@ func TestEstimateCountsConvBuffers(t *testing.T) {
 		{Kind: KindFlatten},
 		{Kind: KindDense, Units: 3},
 	}
-	for _, algo := range []convAlgo{convWinograd, convIm2col} {
+	for _, algo := range []convAlgo{convWinograd2, convWinograd4, convIm2col} {
 		withConvAlgo(t, algo)
 		fp, err := Estimate(in, specs)
 		if err != nil {
@@ -84,7 +84,7 @@ func TestEstimateCountsConvBuffers(t *testing.T) {
 		}
 		for i := range 2 {
 			l, lf := net.layers[i].(*conv), fp.Layers[i]
-			if (l.wg != nil) != (algo == convWinograd) {
+			if (l.wg != nil) != algo.forced() {
 				t.Fatalf("algorithm %v: layer %d by Winograd: %v", algo, i+1, l.wg != nil)
 			}
 			kept, fixed := len(l.col), 0
@@ -96,7 +96,7 @@ func TestEstimateCountsConvBuffers(t *testing.T) {
 				t.Errorf("algorithm %v, layer %d: keeps %d per image and %d fixed; estimate %d and %d", algo, i+1, got, fixed, lf.PerImage, lf.Fixed)
 			}
 		}
-		if scratch, most := int64(len(net.scratch)), fp.Fixed+n*fp.Scratch; scratch > most {
+		if scratch, most := int64(len(net.scratch)), fp.Fixed+fp.WinogradScratch(n)+n*fp.Scratch; scratch > most {
 			t.Errorf("algorithm %v: scratch buffer of %d values; estimate at most %d", algo, scratch, most)
 		}
 	}

@@ -14,6 +14,10 @@ type GradCheck struct {
 	In     Shape       // the input of one example
 	Specs  []LayerSpec // the network: a layer of the kind, alone or among others
 	Values CheckValues // the values of the input
+	// Step is the finite-difference step when not the usual 1e-2: a larger
+	// one suits a layer linear in what is perturbed whose forward pass
+	// rounds more (Winograd F(4×4, 3×3)).
+	Step float32
 }
 
 // CheckValues is how a gradient check fills its input. Finite differences

@@ -88,7 +88,11 @@ func runGradCheck(t *testing.T, c GradCheck) {
 		worst, bad := 0.0, 0
 		for i := range values {
 			old := values[i]
-			hi, lo := old+gradStep, old-gradStep
+			step := float32(gradStep)
+			if c.Step != 0 {
+				step = c.Step
+			}
+			hi, lo := old+step, old-step
 			values[i] = hi
 			up := loss()
 			values[i] = lo
@@ -154,9 +158,8 @@ func TestEveryKindGradChecked(t *testing.T) {
 }
 
 // TestGradConvWinograd checks the Winograd passes of 3×3 stride-1 convs,
-// forced on whatever their shape.
+// forced on whatever their shape, with tiles of 2×2 and of 4×4 outputs.
 func TestGradConvWinograd(t *testing.T) {
-	withConvAlgo(t, convWinograd)
 	spec := func(f int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: 3, KernelW: 3, Padding: pad}
 	}
@@ -165,29 +168,40 @@ func TestGradConvWinograd(t *testing.T) {
 	explicit := spec(2, PadExplicit)
 	explicit.PadTop, explicit.PadBottom, explicit.PadLeft, explicit.PadRight = 2, 0, 1, 3
 	cases := []GradCheck{
-		layerCheck("same", Shape{6, 6, 2}, spec(3, PadSame)),
-		layerCheck("valid", Shape{6, 8, 3}, spec(2, PadValid)),
-		layerCheck("odd same (partial tiles)", Shape{5, 7, 2}, spec(4, PadSame)),
-		layerCheck("odd valid (partial tiles)", Shape{7, 6, 1}, spec(3, PadValid)),
-		layerCheck("explicit uneven pads", Shape{5, 4, 2}, explicit),
-		layerCheck("c5 f1", Shape{4, 5, 5}, spec(1, PadSame)),
-		layerCheck("c1 f6", Shape{5, 5, 1}, spec(6, PadSame)),
-		layerCheck("no bias", Shape{6, 5, 2}, noBias),
+		{Name: "same", In: Shape{6, 6, 2}, Specs: []LayerSpec{spec(3, PadSame)}},
+		{Name: "valid", In: Shape{6, 8, 3}, Specs: []LayerSpec{spec(2, PadValid)}},
+		{Name: "odd same (partial tiles)", In: Shape{5, 7, 2}, Specs: []LayerSpec{spec(4, PadSame)}},
+		{Name: "odd valid (partial tiles)", In: Shape{7, 6, 1}, Specs: []LayerSpec{spec(3, PadValid)}},
+		{Name: "explicit uneven pads", In: Shape{5, 4, 2}, Specs: []LayerSpec{explicit}},
+		{Name: "c5 f1", In: Shape{4, 5, 5}, Specs: []LayerSpec{spec(1, PadSame)}},
+		{Name: "c1 f6", In: Shape{5, 5, 1}, Specs: []LayerSpec{spec(6, PadSame)}},
+		{Name: "no bias", In: Shape{6, 5, 2}, Specs: []LayerSpec{noBias}},
 		{Name: "two convs", In: Shape{7, 7, 2}, Specs: []LayerSpec{spec(3, PadSame), spec(2, PadValid)}},
+		{Name: "9x10 (whole and partial 4x4 tiles)", In: Shape{9, 10, 2}, Specs: []LayerSpec{spec(2, PadSame)}},
 	}
-	for _, c := range cases {
-		t.Run(c.Name, func(t *testing.T) {
-			net, err := Build(c.In, c.Specs, 7)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, l := range net.layers {
-				if cl, ok := l.(*conv); !ok || cl.wg == nil {
-					t.Fatalf("layer %d does not run by Winograd", i+1)
+	for _, m := range []int{2, 4} {
+		withConvAlgo(t, map[int]convAlgo{2: convWinograd2, 4: convWinograd4}[m])
+		for _, c := range cases {
+			// The loss is linear in the input and the weights of these
+			// layers, so a central difference is exact for any step but for
+			// the rounding of the forward passes, which a larger step makes
+			// smaller in the difference: F(4×4, 3×3) rounds several times
+			// more than F(2×2, 3×3) (see winogradErrBound), enough to
+			// blur the difference at gradStep.
+			c.Step = 0.25
+			t.Run(fmt.Sprintf("F%d %s", m, c.Name), func(t *testing.T) {
+				net, err := Build(c.In, c.Specs, 7)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			runGradCheck(t, c)
-		})
+				for i, l := range net.layers {
+					if cl, ok := l.(*conv); !ok || cl.wg == nil || cl.wg.m != m {
+						t.Fatalf("layer %d does not run by Winograd F(%d×%d, 3×3)", i+1, m, m)
+					}
+				}
+				runGradCheck(t, c)
+			})
+		}
 	}
 }
 

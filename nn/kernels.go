@@ -281,7 +281,14 @@ func (t *columnSums) run(lo, hi int) {
 
 // sum sets s to the sum of the rows of x (rows of len(s) values).
 func (t *columnSums) sum(s, x []float32) {
-	c := len(s)
+	t.add(x, len(s), true)
+	t.result(s)
+}
+
+// add adds the rows of x (rows of c values) to the running sums, which
+// first restarts at zero. The rows are summed in blocks, in parallel, and
+// the blocks added up in order, so the sums do not depend on the threads.
+func (t *columnSums) add(x []float32, c int, first bool) {
 	rows := len(x) / c
 	t.x, t.cols = x, c
 	blocks := blocksOf(rows, columnSumRows(c))
@@ -289,13 +296,19 @@ func (t *columnSums) sum(s, x []float32) {
 	t.total = growFloat64(t.total, c)
 	parallelFor(rows, columnSumRows(c), t)
 	t.x = nil
-	clear(t.total)
+	if first {
+		clear(t.total)
+	}
 	for b := range blocks {
 		for j, v := range t.partial[b*c : b*c+c] {
 			t.total[j] += float64(v)
 		}
 	}
-	for j, v := range t.total {
+}
+
+// result sets s to the running sums.
+func (t *columnSums) result(s []float32) {
+	for j, v := range t.total[:len(s)] {
 		s[j] = float32(v)
 	}
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // A 3×3 convolution with stride 1 can be computed by Winograd's minimal
-// filtering algorithm F(2×2, 3×3): each 2×2 block of the output (a tile) is
+// filtering algorithm F(m×m, 3×3), here m = 2 or 4. With F(2×2, 3×3), each 2×2 block of the output (a tile) is
 //
 //	Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A
 //
@@ -35,14 +35,19 @@ import (
 // Winograd over the same tiles, and shares the transform of dY with the
 // weight gradient.
 //
-// F(2×2, 3×3) rather than F(4×4, 3×3): its transforms only add and halve,
-// so its results stay within a few float32 roundings of the direct sum
-// (measured: 1e-6 of the sum of absolute terms, im2col 3e-7), where
-// F(4×4)'s transforms multiply by 4, 5, 8 and 1/6 and lose about ten times
-// more. F(4×4) would need 36 products for 16 outputs instead of 64 (the
-// matrix products alone of the seed CIFAR-10 layers took 0.6 times as long
-// in a measurement), at the price of transforms with 2.25 times as much
-// work per tile.
+// F(4×4, 3×3) does the same with 4×4 tiles of the output, 6×6 blocks of
+// the input and 36 positions: 36 products per tile and channel pair replace
+// 144, against F(2×2)'s 16 for 36, so the matrix products have 0.56 times
+// the multiply-adds of F(2×2)'s, and the transformed input kept for
+// backward is 0.56 times as large. Its transforms (winograd4_go.go,
+// generated with their assembly twins by gen_winograd4.go) multiply by 2,
+// 4, 5, 8, 1/4 and 1/6 where F(2×2)'s only add and halve, so its results
+// lose about ten times more to float32 rounding: measured, 1.1e-5 of the
+// sum of absolute terms at worst against F(2×2)'s 1.1e-6 and im2col's
+// 3e-7 (winograd_test.go). On Zen 5, F(4×4) runs the three passes of the
+// seed CIFAR-10 convs past the first in 0.6 to 0.7 times F(2×2)'s time
+// (BenchmarkConvLayer), and the cost model gives it every layer whose
+// output is larger than 2×2.
 //
 // The transforms are vectorised over the channels, contiguous in NHWC.
 
@@ -50,81 +55,125 @@ import (
 type convAlgo uint8
 
 const (
-	convAuto     convAlgo = iota // Winograd where the cost model prefers it
-	convWinograd                 // Winograd for every 3×3 stride-1 conv
-	convIm2col                   // im2col and one matrix product everywhere
+	convAuto      convAlgo = iota // Winograd where the cost model prefers it
+	convWinograd                  // Winograd for every 3×3 stride-1 conv, tiles by the cost model
+	convIm2col                    // im2col and one matrix product everywhere
+	convWinograd2                 // Winograd F(2×2, 3×3) for every 3×3 stride-1 conv
+	convWinograd4                 // Winograd F(4×4, 3×3) for every 3×3 stride-1 conv
 )
 
 // convEnv names the environment variable that forces an algorithm.
 const convEnv = "CNNLAB_CONV"
 
-// parseConvAlgo reads the value of CNNLAB_CONV: auto (or empty), winograd or
-// im2col. Anything else is reported on warn and read as auto.
+// parseConvAlgo reads the value of CNNLAB_CONV: auto (or empty), winograd,
+// winograd-f2, winograd-f4 or im2col. Anything else is reported on warn and
+// read as auto.
 func parseConvAlgo(s string, warn io.Writer) convAlgo {
 	switch strings.TrimSpace(strings.ToLower(s)) {
 	case "", "auto":
 		return convAuto
 	case "winograd":
 		return convWinograd
+	case "winograd-f2":
+		return convWinograd2
+	case "winograd-f4":
+		return convWinograd4
 	case "im2col":
 		return convIm2col
 	}
-	fmt.Fprintf(warn, "nn: %s=%s: unknown algorithm (want auto, winograd or im2col); using auto\n", convEnv, s)
+	fmt.Fprintf(warn, "nn: %s=%s: unknown algorithm (want auto, winograd, winograd-f2, winograd-f4 or im2col); using auto\n", convEnv, s)
 	return convAuto
+}
+
+// forced reports whether a choices forces Winograd on every conv it fits.
+func (a convAlgo) forced() bool {
+	return a == convWinograd || a == convWinograd2 || a == convWinograd4
 }
 
 // convChoice is the algorithm Build gives conv layers. Tests set it.
 var convChoice = parseConvAlgo(os.Getenv(convEnv), os.Stderr)
 
-// winogradFits reports whether F(2×2, 3×3) can compute a conv of geometry g.
+// winogradFits reports whether Winograd's F(m×m, 3×3) can compute a conv of
+// geometry g.
 func winogradFits(g *geometry) bool {
 	return g.kh == 3 && g.kw == 3 && g.sh == 1 && g.sw == 1
 }
 
 // convByWinograd reports whether a conv layer of geometry g and f filters
-// runs by Winograd: where useWinograd says so, except that the direct loops
-// of smallconv.go keep a layer with short im2col rows unless Winograd is
-// forced.
-func convByWinograd(g *geometry, f int) bool {
-	direct := g.kh*g.kw*g.c <= smallK
-	return (convChoice == convWinograd || !direct) && useWinograd(convChoice, g, f)
+// runs by Winograd.
+func convByWinograd(g *geometry, f int) bool { return convTile(g, f) > 0 }
+
+// convTile is the size m of the output tiles of Winograd's F(m×m, 3×3) that
+// a conv layer of geometry g and f filters runs by, 0 when it does not:
+// what winogradTile says, except that the direct loops of smallconv.go keep
+// a layer with short im2col rows unless Winograd is forced.
+func convTile(g *geometry, f int) int {
+	if g.kh*g.kw*g.c <= smallK && !convChoice.forced() {
+		return 0
+	}
+	return winogradTile(convChoice, g, f)
 }
 
 // winogradFootprint is the memory a Winograd layer of geometry g and f
 // filters needs, in float32 values: perImage kept per example of a batch
 // (the transformed input, for backward), fixed whatever the batch (the
-// transformed weights and the zeros), and scratch, the most it asks of the
+// transformed weights and the zeros), and scratch, what it asks of the
 // network's shared scratch buffer (the products of one chunk of examples).
-func winogradFootprint(g *geometry, f int) (perImage, fixed, scratch int64) {
-	th, tw := int64((g.oh+1)/2), int64((g.ow+1)/2)
+func winogradFootprint(g *geometry, f int) (perImage, fixed int64, scratch winogradScratch) {
+	m := int64(convTile(g, f))
+	th, tw := (int64(g.oh)+m-1)/m, (int64(g.ow)+m-1)/m
+	pos := (m + 2) * (m + 2)
 	per, c, ff := th*tw, int64(g.c), int64(f)
-	chunk := max(1, chunkTiles/(th*tw))
-	_, scratch = backwardScratch(chunk, per, (2*th+2)*(2*tw+2), c, ff)
-	return 16 * per * c, 16*c*ff + max(c, ff), scratch
+	scratch = winogradScratch{chunk: max(1, chunkTiles/(th*tw)), per: per, padded: (m*th + 2) * (m*tw + 2), c: c, f: ff, pos: pos}
+	return pos * per * c, pos*c*ff + max(c, ff), scratch
+}
+
+// winogradScratch describes what a Winograd layer asks of the shared
+// scratch buffer: backwardScratch of its arguments for a chunk of examples,
+// or the whole batch when that is smaller.
+type winogradScratch struct{ chunk, per, padded, c, f, pos int64 }
+
+// at is the scratch a training step at batch size batch asks for.
+func (s winogradScratch) at(batch int64) int64 {
+	_, all := backwardScratch(max(1, min(s.chunk, batch)), s.per, s.padded, s.c, s.f, s.pos)
+	return all
 }
 
 // backwardScratch is the room backward asks of the scratch buffer, the most
 // any pass does, for chunks of examples with per tiles and padded values of
-// padded input each, c channels and f filters: first for dM (and then the
-// padded dX of the chunk), all of it for dM, dV and dU together.
-func backwardScratch[T int | int64](examples, per, padded, c, f T) (first, all T) {
-	first = max(16*examples*per*f, examples*padded*c)
-	return first, first + 16*examples*per*c + 16*c*f
+// padded input each, c channels, f filters and pos positions of a
+// transformed tile: first for dM (and then the padded dX of the chunk), all
+// of it for dM, dV and dU together.
+func backwardScratch[T int | int64](examples, per, padded, c, f, pos T) (first, all T) {
+	first = max(pos*examples*per*f, examples*padded*c)
+	return first, first + pos*examples*per*c + pos*c*f
 }
 
-// useWinograd decides, under choice, whether a conv of geometry g with f
-// filters runs by Winograd.
-func useWinograd(choice convAlgo, g *geometry, f int) bool {
+// winogradTile decides, under choice, whether a conv of geometry g with f
+// filters runs by Winograd and with which tiles: the size m of F(m×m, 3×3),
+// 2 or 4, or 0 for im2col.
+func winogradTile(choice convAlgo, g *geometry, f int) int {
 	if !winogradFits(g) {
-		return false
+		return 0
+	}
+	best := 2
+	if winogradCost(g, f, 4) < winogradCost(g, f, 2) {
+		best = 4
 	}
 	switch choice {
+	case convWinograd2:
+		return 2
+	case convWinograd4:
+		return 4
 	case convWinograd:
-		return true
+		return best
 	case convIm2col:
-		return false
+		return 0
 	}
-	return winogradCost(g, f) < im2colCost(g, f)
+	if winogradCost(g, f, best) < im2colCost(g, f) {
+		return best
+	}
+	return 0
 }
 
 // The cost model counts a training step (forward and both backward passes)
@@ -132,11 +181,13 @@ func useWinograd(choice convAlgo, g *geometry, f int) bool {
 // passes over memory in the same unit: a value of a tile transform (16
 // strided loads or stores and 32 adds per 16 values) as about 8
 // multiply-adds when the AVX2 loops handle it and 24 when plain Go does, a
-// value copied by im2col or col2im as 4. Its choices agree with
-// BenchmarkConvLayer on Zen 5 (AVX-512 and AVX2 gemm kernels): Winograd is
-// 1.5 to 3 times faster for the seed CIFAR-10 layers with 64 channels or
-// more, which the model gives it, and 1.5 times slower for the 3-channel
-// first layer, which the model gives to im2col.
+// value copied by im2col or col2im as 4 (an F(4×4) transform: see
+// transformCost). Its choices agree with BenchmarkConvLayer on Zen 5
+// (AVX-512 and AVX2 gemm kernels): for the seed CIFAR-10 layers with 64
+// channels or more, F(2×2) is 1.8 to 2.2 times faster than im2col and
+// F(4×4) 1.4 to 1.7 times faster again, and the model gives them F(4×4);
+// for the 3-channel first layer both are 1.6 to 2 times slower than
+// im2col, which the model gives it.
 const (
 	im2colCopyCost   = 4
 	transformAsmCost = 8
@@ -146,21 +197,31 @@ const (
 	transformPortableCost = 6
 )
 
-// transformCost prices the transform of a vector of n channels.
-func transformCost(n int) float64 {
+// transformCost prices a value of the transform of a vector of n channels
+// for F(m×m, 3×3). A value of an F(4×4) transform takes about three times
+// the arithmetic of an F(2×2) one and as many loads and stores: half as much
+// again in the assembly loops, four times as much in plain Go, where the
+// arithmetic dominates.
+func transformCost(n, m int) float64 {
+	asm, goCost, portable := float64(transformAsmCost), float64(transformGoCost), float64(transformPortableCost)
+	if m == 4 {
+		asm, goCost, portable = 1.5*asm, 4*goCost, 4*portable
+	}
 	switch {
 	case gemm.Kernel() == "portable":
-		return float64(n * transformPortableCost)
+		return float64(n) * portable
 	case winogradAsm():
-		return float64((n&^7)*transformAsmCost + (n&7)*transformGoCost)
+		return float64(n&^7)*asm + float64(n&7)*goCost
 	}
-	return float64(n * transformGoCost)
+	return float64(n) * goCost
 }
 
-func winogradCost(g *geometry, f int) float64 {
-	tiles := float64(((g.oh + 1) / 2) * ((g.ow + 1) / 2))
+// winogradCost prices F(m×m, 3×3).
+func winogradCost(g *geometry, f, m int) float64 {
+	tiles := float64(((g.oh + m - 1) / m) * ((g.ow + m - 1) / m))
+	pos := float64((m + 2) * (m + 2))
 	c, ff := float64(g.c), float64(f)
-	return tiles*16*(3*c*ff) + tiles*16*2*(transformCost(g.c)+transformCost(f))
+	return tiles*pos*(3*c*ff) + tiles*pos*2*(transformCost(g.c, m)+transformCost(f, m))
 }
 
 func im2colCost(g *geometry, f int) float64 {
@@ -181,19 +242,27 @@ const (
 	wgGradFilter             // the weight gradient from dU, over C·F
 )
 
-// winograd is the state of a conv layer computed by F(2×2, 3×3).
+// winograd is the state of a conv layer computed by F(m×m, 3×3).
 type winograd struct {
 	g      *geometry
 	f      int
+	m      int       // outputs across and down a tile: 2 or 4
+	pos    int       // values of a transformed tile: (m+2)²
 	th, tw int       // tiles down and across an example
 	chunk  int       // examples whose tiles go through the products together
 	n      int       // examples in the last forward
 	tiles  int       // n·th·tw
-	u      []float32 // 16 blocks of C×F: the transformed weights
-	v      []float32 // 16 blocks of tiles×C: the transformed input, kept for backward
+	u      []float32 // pos blocks of C×F: the transformed weights
+	v      []float32 // pos blocks of tiles×C: the transformed input, kept for backward
 	zero   []float32 // max(C, F) zeros, read for values outside the input or output
+	sums   columnSums
 	task   winogradTask
 }
+
+// tileSumPos is the position p of dM = A dY Aᵀ that holds the sum of the
+// tile's dY (row 1 of A is all ones, for F(2×2) and F(4×4) alike), of
+// which the bias gradient is the sum over the tiles.
+func (w *winograd) tileSumPos() int { return w.m + 3 }
 
 // chunkTiles is about the number of tiles whose products are computed
 // together: M[p] (and dM[p], dV[p]) then exist for one chunk of examples at
@@ -202,35 +271,37 @@ type winograd struct {
 // speed.
 const chunkTiles = 512
 
-func newWinograd(g *geometry, f int) *winograd {
+// newWinograd returns the state of a conv of geometry g and f filters run
+// by F(m×m, 3×3), m 2 or 4.
+func newWinograd(g *geometry, f, m int) *winograd {
 	w := &winograd{
-		g: g, f: f,
-		th:   (g.oh + 1) / 2,
-		tw:   (g.ow + 1) / 2,
-		u:    make([]float32, 16*g.c*f),
+		g: g, f: f, m: m, pos: (m + 2) * (m + 2),
+		th:   (g.oh + m - 1) / m,
+		tw:   (g.ow + m - 1) / m,
 		zero: make([]float32, max(g.c, f)),
 	}
+	w.u = make([]float32, w.pos*g.c*f)
 	w.chunk = max(1, chunkTiles/(w.th*w.tw))
 	return w
 }
 
 // padded returns the size of the zero-padded input the tiles of one example
-// cover: 2·th+2 rows by 2·tw+2 columns.
-func (w *winograd) padded() (int, int) { return 2*w.th + 2, 2*w.tw + 2 }
+// cover: m·th+2 rows by m·tw+2 columns.
+func (w *winograd) padded() (int, int) { return w.m*w.th + 2, w.m*w.tw + 2 }
 
 // forward sets out (already sized N×OH×OW×F) to the convolution of the n
 // examples x with the weights wt plus bias (nil without). scratch(k) returns
-// a short-lived buffer of k values, here for the 16 products M[p] of a
-// chunk of examples.
+// a short-lived buffer of k values, here for the products M[p] of a chunk
+// of examples.
 func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) []float32) {
-	f, c, per := w.f, w.g.c, w.th*w.tw
+	f, c, per, pos := w.f, w.g.c, w.th*w.tw, w.pos
 	w.n = n
 	w.tiles = n * per
 	t := w.tiles
-	w.v = grow(w.v, 16*t*c)
+	w.v = grow(w.v, pos*t*c)
 	w.task.w = wt
 	w.run(wgFilter, filterGrain, 0, c*f)
-	m := scratch(16 * min(w.chunk, n) * per * f)
+	m := scratch(pos * min(w.chunk, n) * per * f)
 	if bias == nil {
 		bias = w.zero[:f]
 	}
@@ -239,7 +310,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 		t0, tc := n0*per, nc*per
 		w.task.x, w.task.n0 = x, n0
 		w.run(wgInput, 1, n0*w.th, nc*w.th)
-		for p := range 16 {
+		for p := range pos {
 			gemm.Sgemm(false, false, tc, f, c, 1, w.v[p*t*c+t0*c:], c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
 		}
 		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
@@ -247,33 +318,37 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 	}
 }
 
-// backward sets the weight gradient dw from dy and, when dx is not nil, dx
-// (N×H×W×C) to the gradient with respect to the input. scratch(k) is as for
-// forward: here it holds dU and, for a chunk of examples, dM, dV and the
-// padded dX.
-func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
-	f, c, t, per := w.f, w.g.c, w.tiles, w.th*w.tw
+// backward sets the weight gradient dw from dy, the bias gradient db when
+// not nil and, when dx is not nil, dx (N×H×W×C) to the gradient with respect
+// to the input. scratch(k) is as for forward: here it holds dU and, for a
+// chunk of examples, dM, dV and the padded dX.
+func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float32) {
+	f, c, t, per, pos := w.f, w.g.c, w.tiles, w.th*w.tw, w.pos
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
-	first, all := backwardScratch(most, per, hp*wp, c, f)
+	first, all := backwardScratch(most, per, hp*wp, c, f, pos)
 	buf := scratch(all)
-	dm, dv, du := buf[:first], buf[first:first+16*most*per*c], buf[first+16*most*per*c:]
+	dm, dv, du := buf[:first], buf[first:first+pos*most*per*c], buf[first+pos*most*per*c:]
 	for n0 := 0; n0 < w.n; n0 += w.chunk {
 		nc := min(w.chunk, w.n-n0)
 		t0, tc := n0*per, nc*per
 		w.task.y, w.task.m, w.task.n0, w.task.nc = dy, dm, n0, nc
 		w.run(wgGradOutput, 1, n0*w.th, nc*w.th)
+		if db != nil { // the sums of the tiles, read from dM: 1/pos of dY's size
+			p := w.tileSumPos()
+			w.sums.add(dm[p*tc*f:(p+1)*tc*f], f, n0 == 0)
+		}
 		beta := float32(1) // dU sums over the chunks, in order
 		if n0 == 0 {
 			beta = 0
 		}
-		for p := range 16 {
+		for p := range pos {
 			gemm.Sgemm(true, false, c, f, tc, 1, w.v[p*t*c+t0*c:], c, dm[p*tc*f:], f, beta, du[p*c*f:], f)
 		}
 		if dx == nil {
 			continue
 		}
-		for p := range 16 {
+		for p := range pos {
 			gemm.Sgemm(false, true, tc, c, f, 1, dm[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
 		}
 		// dM is spent: its room holds the padded dX of the chunk.
@@ -282,6 +357,13 @@ func (w *winograd) backward(dw, dx, dy []float32, scratch func(int) []float32) {
 	}
 	w.task.w, w.task.m = dw, du
 	w.run(wgGradFilter, filterGrain, 0, c*f)
+	switch {
+	case db == nil:
+	case w.n == 0:
+		clear(db)
+	default:
+		w.sums.result(db)
+	}
 }
 
 // filterGrain is the number of (channel, filter) pairs in a block of the
@@ -311,6 +393,7 @@ type winogradTask struct {
 
 func (k *winogradTask) run(lo, hi int) {
 	lo, hi = lo+k.first, hi+k.first
+	cf := k.wg.g.c * k.wg.f
 	switch k.op {
 	case wgInput:
 		k.wg.inputRows(k.x, lo, hi)
@@ -321,40 +404,72 @@ func (k *winogradTask) run(lo, hi int) {
 	case wgGradInput:
 		k.wg.gradInputExamples(k.x, k.m, k.pad, k.n0, k.nc, lo, hi)
 	case wgFilter:
-		filterTransform(k.wg.u, k.w, k.wg.g.c*k.wg.f, lo, hi)
+		if k.wg.m == 4 {
+			filterTransform4(k.wg.u, k.w, cf, lo, hi)
+		} else {
+			filterTransform(k.wg.u, k.w, cf, lo, hi)
+		}
 	case wgGradFilter:
-		filterGrad(k.w, k.m, k.wg.g.c*k.wg.f, lo, hi)
+		if k.wg.m == 4 {
+			filterGrad4(k.w, k.m, cf, lo, hi)
+		} else {
+			filterGrad(k.w, k.m, cf, lo, hi)
+		}
 	}
 }
 
 // inputRows writes V for the tiles in rows lo..hi−1 of tiles (row r is row
 // r mod th of example r / th) from the input x.
 func (w *winograd) inputRows(x []float32, lo, hi int) {
-	g, c := w.g, w.g.c
+	g, c, m, a := w.g, w.g.c, w.m, w.m+2
 	stride := w.tiles * c
 	imgSize := g.h * g.w * c
 	zero := w.zero[:c]
-	var d [16][]float32
+	var d [36][]float32
 	for r := lo; r < hi; r++ {
 		img := x[r/w.th*imgSize : (r/w.th+1)*imgSize]
-		ih0 := 2*(r%w.th) - g.pt
+		ih0 := m*(r%w.th) - g.pt
 		for j := range w.tw {
-			iw0 := 2*j - g.pl
-			for a := range 4 {
-				ih := ih0 + a
-				for b := range 4 {
-					iw := iw0 + b
+			iw0 := m*j - g.pl
+			for i := range a {
+				ih := ih0 + i
+				for k := range a {
+					iw := iw0 + k
 					if ih < 0 || ih >= g.h || iw < 0 || iw >= g.w {
-						d[a*4+b] = zero
+						d[i*a+k] = zero
 					} else {
 						o := (ih*g.w + iw) * c
-						d[a*4+b] = img[o : o+c]
+						d[i*a+k] = img[o : o+c]
 					}
 				}
 			}
-			inputTile(w.v[(r*w.tw+j)*c:], stride, &d, c)
+			v := w.v[(r*w.tw+j)*c:]
+			if m == 4 {
+				inputTile4(v, stride, &d, c)
+			} else {
+				inputTile(v, stride, (*[16][]float32)(d[:16]), c)
+			}
 		}
 	}
+}
+
+// outputTiles points o at the output vectors of the tile at row oh0 and
+// column ow0 of the output img, nil where the tile overhangs it, and reports
+// whether none does.
+func (w *winograd) outputTiles(o *[16][]float32, img []float32, oh0, ow0 int) (full bool) {
+	g, f, m := w.g, w.f, w.m
+	full = true
+	for a := range m {
+		for b := range m {
+			if oh0+a < g.oh && ow0+b < g.ow {
+				i := ((oh0+a)*g.ow + ow0 + b) * f
+				o[a*m+b] = img[i : i+f]
+			} else {
+				o[a*m+b], full = nil, false
+			}
+		}
+	}
+	return full
 }
 
 // outputRows writes the output of the tiles in rows lo..hi−1 of tiles from
@@ -364,24 +479,17 @@ func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 	t0 := n0 * w.th * w.tw
 	stride := nc * w.th * w.tw * f
 	imgSize := g.oh * g.ow * f
-	var o [4][]float32
+	var o [16][]float32
 	for r := lo; r < hi; r++ {
 		img := y[r/w.th*imgSize : (r/w.th+1)*imgSize]
-		oh0 := 2 * (r % w.th)
 		for j := range w.tw {
-			ow0 := 2 * j
-			full := true
-			for a := range 2 {
-				for b := range 2 {
-					if oh0+a < g.oh && ow0+b < g.ow {
-						i := ((oh0+a)*g.ow + ow0 + b) * f
-						o[a*2+b] = img[i : i+f]
-					} else {
-						o[a*2+b], full = nil, false
-					}
-				}
+			full := w.outputTiles(&o, img, w.m*(r%w.th), w.m*j)
+			mt := m[(r*w.tw+j-t0)*f:]
+			if w.m == 4 {
+				outputTile4(&o, full, mt, stride, bias, f)
+			} else {
+				outputTile((*[4][]float32)(o[:4]), full, mt, stride, bias, f)
 			}
-			outputTile(&o, full, m[(r*w.tw+j-t0)*f:], stride, bias, f)
 		}
 	}
 }
@@ -394,23 +502,22 @@ func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 	stride := nc * w.th * w.tw * f
 	imgSize := g.oh * g.ow * f
 	zero := w.zero[:f]
-	var d [4][]float32
+	var d [16][]float32
 	for r := lo; r < hi; r++ {
 		img := dy[r/w.th*imgSize : (r/w.th+1)*imgSize]
-		oh0 := 2 * (r % w.th)
 		for j := range w.tw {
-			ow0 := 2 * j
-			for a := range 2 {
-				for b := range 2 {
-					if oh0+a < g.oh && ow0+b < g.ow {
-						i := ((oh0+a)*g.ow + ow0 + b) * f
-						d[a*2+b] = img[i : i+f]
-					} else {
-						d[a*2+b] = zero
-					}
+			w.outputTiles(&d, img, w.m*(r%w.th), w.m*j)
+			for i := range d[:w.m*w.m] {
+				if d[i] == nil {
+					d[i] = zero
 				}
 			}
-			gradOutputTile(dm[(r*w.tw+j-t0)*f:], stride, &d, f)
+			dt := dm[(r*w.tw+j-t0)*f:]
+			if w.m == 4 {
+				gradOutputTile4(dt, stride, &d, f)
+			} else {
+				gradOutputTile(dt, stride, (*[4][]float32)(d[:4]), f)
+			}
 		}
 	}
 }
@@ -420,23 +527,28 @@ func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 // zero-padded copy (in pad, also from n0 on), in order, whose inside is then
 // copied to dx.
 func (w *winograd) gradInputExamples(dx, dv, pad []float32, n0, nc, lo, hi int) {
-	g, c := w.g, w.g.c
+	g, c, m, a := w.g, w.g.c, w.m, w.m+2
 	hp, wp := w.padded()
 	stride := nc * w.th * w.tw * c
 	imgSize := g.h * g.w * c
-	var d [16][]float32
+	var d [36][]float32
 	for n := lo; n < hi; n++ {
 		p := pad[(n-n0)*hp*wp*c : (n-n0+1)*hp*wp*c]
 		clear(p)
 		for i := range w.th {
 			for j := range w.tw {
-				for a := range 4 {
-					for b := range 4 {
-						o := ((2*i+a)*wp + 2*j + b) * c
-						d[a*4+b] = p[o : o+c]
+				for r := range a {
+					for k := range a {
+						o := ((m*i+r)*wp + m*j + k) * c
+						d[r*a+k] = p[o : o+c]
 					}
 				}
-				gradInputTile(&d, dv[(((n-n0)*w.th+i)*w.tw+j)*c:], stride, c)
+				dt := dv[(((n-n0)*w.th+i)*w.tw+j)*c:]
+				if m == 4 {
+					gradInputTile4(&d, dt, stride, c)
+				} else {
+					gradInputTile((*[16][]float32)(d[:16]), dt, stride, c)
+				}
 			}
 		}
 		img := dx[n*imgSize : (n+1)*imgSize]

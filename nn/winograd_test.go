@@ -27,6 +27,8 @@ func TestParseConvAlgo(t *testing.T) {
 		{"", convAuto, false},
 		{"auto", convAuto, false},
 		{" Winograd ", convWinograd, false},
+		{"winograd-f2", convWinograd2, false},
+		{"Winograd-F4", convWinograd4, false},
 		{"im2col", convIm2col, false},
 		{"fft", convAuto, true},
 	} {
@@ -40,38 +42,47 @@ func TestParseConvAlgo(t *testing.T) {
 	}
 }
 
-// TestConvAlgoChoice checks which layers Build gives Winograd under each
-// choice: only 3×3 stride-1 convs ever, all of them when forced, and under
-// auto those of the seed CIFAR-10 network past its first (3-channel) layer.
+// TestConvAlgoChoice checks which layers Build gives Winograd, and with
+// which tiles, under each choice: only 3×3 stride-1 convs ever, all of them
+// when forced, and under auto those of the seed CIFAR-10 network past its
+// first (3-channel) layer, by F(4×4, 3×3), which BenchmarkConvLayer finds
+// the fastest for them (and im2col for the first).
 func TestConvAlgoChoice(t *testing.T) {
 	convSpec := func(f, k, s int) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: k, KernelW: k, StrideH: s, StrideW: s, Padding: PadSame}
 	}
+	// want is the tile size m of F(m×m, 3×3) under auto, winograd,
+	// winograd-f2, winograd-f4 and im2col; 0 for im2col.
 	for _, tc := range []struct {
 		name string
 		in   Shape
 		spec LayerSpec
-		want map[convAlgo]bool
+		want [5]int
 	}{
-		{"cifar 1", Shape{32, 32, 3}, convSpec(64, 3, 1), map[convAlgo]bool{convAuto: false, convWinograd: true, convIm2col: false}},
-		{"cifar 2", Shape{16, 16, 64}, convSpec(128, 3, 1), map[convAlgo]bool{convAuto: true, convWinograd: true, convIm2col: false}},
-		{"cifar 3", Shape{8, 8, 128}, convSpec(256, 3, 1), map[convAlgo]bool{convAuto: true, convWinograd: true, convIm2col: false}},
-		{"cifar 4", Shape{4, 4, 256}, convSpec(512, 3, 1), map[convAlgo]bool{convAuto: true, convWinograd: true, convIm2col: false}},
-		{"mnist (direct)", Shape{28, 28, 1}, convSpec(28, 3, 1), map[convAlgo]bool{convAuto: false, convWinograd: true, convIm2col: false}},
-		{"stride 2", Shape{16, 16, 64}, convSpec(128, 3, 2), map[convAlgo]bool{convAuto: false, convWinograd: false, convIm2col: false}},
-		{"5x5", Shape{16, 16, 64}, convSpec(128, 5, 1), map[convAlgo]bool{convAuto: false, convWinograd: false, convIm2col: false}},
+		{"cifar 1", Shape{32, 32, 3}, convSpec(64, 3, 1), [5]int{0, 4, 2, 4, 0}},
+		{"cifar 2", Shape{16, 16, 64}, convSpec(128, 3, 1), [5]int{4, 4, 2, 4, 0}},
+		{"cifar 3", Shape{8, 8, 128}, convSpec(256, 3, 1), [5]int{4, 4, 2, 4, 0}},
+		{"cifar 4", Shape{4, 4, 256}, convSpec(512, 3, 1), [5]int{4, 4, 2, 4, 0}},
+		{"2x2 output", Shape{2, 2, 256}, convSpec(512, 3, 1), [5]int{2, 2, 2, 4, 0}},
+		{"mnist (direct)", Shape{28, 28, 1}, convSpec(28, 3, 1), [5]int{0, 2, 2, 4, 0}},
+		{"stride 2", Shape{16, 16, 64}, convSpec(128, 3, 2), [5]int{0, 0, 0, 0, 0}},
+		{"5x5", Shape{16, 16, 64}, convSpec(128, 5, 1), [5]int{0, 0, 0, 0, 0}},
 	} {
-		for algo, want := range tc.want {
-			if gemm.Kernel() == "portable" && algo == convAuto {
-				continue // the model prices the portable kernel differently
+		for i, algo := range []convAlgo{convAuto, convWinograd, convWinograd2, convWinograd4, convIm2col} {
+			if (gemm.Kernel() == "portable" || !winogradAsm()) && (algo == convAuto || algo == convWinograd) {
+				continue // the model prices the portable kernel and transforms differently
 			}
 			withConvAlgo(t, algo)
 			net, err := Build(tc.in, []LayerSpec{tc.spec}, 1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := net.layers[0].(*conv).wg != nil; got != want {
-				t.Errorf("%s under %v: Winograd %v, want %v", tc.name, algo, got, want)
+			got := 0
+			if wg := net.layers[0].(*conv).wg; wg != nil {
+				got = wg.m
+			}
+			if got != tc.want[i] {
+				t.Errorf("%s under %v: tiles %d (0: im2col), want %d", tc.name, algo, got, tc.want[i])
 			}
 		}
 	}
@@ -134,18 +145,23 @@ func refConv64(x, w, bias, dy []float32, n int, g geometry, f int) convRef64 {
 	return r
 }
 
-// winogradErrBound bounds the error of either algorithm's results relative
+// winogradErrBound bounds the error of each algorithm's results relative
 // to the sum of the absolute values of the terms of each. Float32 sums of K
-// random terms err by about √K·u of that sum (u = 2⁻²⁴ ≈ 6e-8); Winograd's
-// transforms scale values by at most 4 (input), 9/4 (weights) and 9 (the
-// output sums), so its error may be some ten times that. Measured worst
-// here, on Zen 5: 1.1e-6 for Winograd, 3e-7 for im2col. 1e-5 leaves a
-// margin, and still fails for one wrong, missing or extra term: with K ≤
-// 2304 terms of similar size, one is about 1/K ≥ 4e-4 of their sum.
-const winogradErrBound = 1e-5
+// random terms err by about √K·u of that sum (u = 2⁻²⁴ ≈ 6e-8).
+// F(2×2, 3×3)'s transforms scale values by at most 4 (input), 9/4 (weights)
+// and 9 (the output sums), so its error may be some ten times that;
+// F(4×4, 3×3)'s by up to 100 (input: rows of Bᵀ sum to 10 in absolute
+// value), 1 (weights) and 19² (output: the last row of Aᵀ), with
+// cancellation between them, so some ten times more again. Measured worst
+// here, on Zen 5: 3e-7 for im2col, 1.1e-6 for F(2×2), 1.1e-5 for F(4×4)
+// (the weight gradient of the 4×4×256 layer, whose 4×4 tiles take the
+// padding's zeros into the sums). 1e-5 and 1e-4 leave margins, and still
+// fail for one wrong, missing or extra term: with K ≤ 2304 terms of
+// similar size, one is about 1/K ≥ 4e-4 of their sum.
+var winogradErrBound = map[convAlgo]float64{convIm2col: 1e-5, convWinograd2: 1e-5, convWinograd4: 1e-4}
 
-// TestWinogradMatchesReference runs conv layers by Winograd and by im2col on
-// random data, and checks the forward output and all three gradients of
+// TestWinogradMatchesReference runs conv layers by Winograd (tiles of 2×2
+// and 4×4 outputs) and by im2col on random data, and checks the forward output and all three gradients of
 // both against a float64 reference, relative to the sum of absolute terms,
 // and against each other.
 func TestWinogradMatchesReference(t *testing.T) {
@@ -182,14 +198,14 @@ func TestWinogradMatchesReference(t *testing.T) {
 			normalInput(r, x.Data)
 			var ref convRef64
 			var first [3][]float32 // y, dx, dw of Winograd, compared with im2col's
-			for _, algo := range []convAlgo{convWinograd, convIm2col} {
+			for _, algo := range []convAlgo{convWinograd2, convWinograd4, convIm2col} {
 				withConvAlgo(t, algo)
 				net, err := Build(tc.in, []LayerSpec{tc.spec}, 5)
 				if err != nil {
 					t.Fatal(err)
 				}
 				c := net.layers[0].(*conv)
-				if (c.wg != nil) != (algo == convWinograd) {
+				if (c.wg != nil) != algo.forced() || c.wg != nil && c.wg.m != map[convAlgo]int{convWinograd2: 2, convWinograd4: 4}[algo] {
 					t.Fatalf("algorithm %v not used", algo)
 				}
 				if c.wg != nil && tc.chunk > 0 {
@@ -214,7 +230,8 @@ func TestWinogradMatchesReference(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				name := map[convAlgo]string{convWinograd: "winograd", convIm2col: "im2col"}[algo]
+				name := map[convAlgo]string{convWinograd2: "winograd-f2", convWinograd4: "winograd-f4", convIm2col: "im2col"}[algo]
+				bound := winogradErrBound[algo]
 				worst := func(what string, got []float32, want, abs []float64) {
 					t.Helper()
 					if len(got) != len(want) {
@@ -225,8 +242,8 @@ func TestWinogradMatchesReference(t *testing.T) {
 						e := math.Abs(float64(got[i])-want[i]) / math.Max(abs[i], 1e-30)
 						w = math.Max(w, e)
 					}
-					if w > winogradErrBound {
-						t.Errorf("%s %s: error %.3g of the sum of absolute terms, want ≤ %g", name, what, w, winogradErrBound)
+					if w > bound {
+						t.Errorf("%s %s: error %.3g of the sum of absolute terms, want ≤ %g", name, what, w, bound)
 					}
 					t.Logf("%s %s: worst relative error %.3g", name, what, w)
 				}
@@ -245,16 +262,16 @@ func TestWinogradMatchesReference(t *testing.T) {
 					}
 				}
 				got := [3][]float32{yc, append([]float32(nil), dx.Data[:dx.Len()]...), append([]float32(nil), c.w.Grad...)}
-				if algo == convWinograd {
+				if algo == convWinograd2 {
 					first = got
 					continue
 				}
-				// Each is within the bound of the reference, so within twice
-				// the bound of each other.
+				// Each is within its bound of the reference, so within the
+				// sum of the bounds of each other.
 				for i, abs := range [3][]float64{ref.yAbs, ref.dxAbs, ref.dwAbs} {
 					for j := range abs {
-						if d := math.Abs(float64(first[i][j] - got[i][j])); d > 2*winogradErrBound*abs[j] {
-							t.Fatalf("%s[%d]: Winograd %v, im2col %v", [3]string{"y", "dx", "dw"}[i], j, first[i][j], got[i][j])
+						if d := math.Abs(float64(first[i][j] - got[i][j])); d > (winogradErrBound[convWinograd2]+bound)*abs[j] {
+							t.Fatalf("%s[%d]: F(2×2) Winograd %v, %s %v", [3]string{"y", "dx", "dw"}[i], j, first[i][j], name, got[i][j])
 						}
 					}
 				}
@@ -264,9 +281,15 @@ func TestWinogradMatchesReference(t *testing.T) {
 }
 
 // TestWinogradThreads checks that the Winograd passes give the same bits on
-// 1, 2 and 3 threads.
+// 1, 2 and 3 threads, with either size of tiles.
 func TestWinogradThreads(t *testing.T) {
-	withConvAlgo(t, convWinograd)
+	for _, algo := range []convAlgo{convWinograd2, convWinograd4} {
+		withConvAlgo(t, algo)
+		winogradThreads(t)
+	}
+}
+
+func winogradThreads(t *testing.T) {
 	defer gemm.SetThreads(0)
 	in := Shape{9, 10, 16}
 	spec := LayerSpec{Kind: KindConv, Filters: 24, KernelH: 3, KernelW: 3, Padding: PadSame}
@@ -312,7 +335,13 @@ func TestWinogradStepAllocatesNothing(t *testing.T) {
 	if raceDetector {
 		t.Skip("allocation counts are meaningless under the race detector")
 	}
-	withConvAlgo(t, convWinograd)
+	for _, algo := range []convAlgo{convWinograd2, convWinograd4} {
+		withConvAlgo(t, algo)
+		winogradStepAllocatesNothing(t)
+	}
+}
+
+func winogradStepAllocatesNothing(t *testing.T) {
 	gemm.SetThreads(2)
 	defer gemm.SetThreads(0)
 	in := Shape{12, 12, 3}
@@ -440,6 +469,191 @@ func TestWinogradTransformsMatchGo(t *testing.T) {
 	})
 }
 
+// TestWinograd4TransformsMatchGo checks the F(4×4, 3×3) transforms against
+// their portable twins bit for bit, as TestWinogradTransformsMatchGo does
+// those of F(2×2, 3×3): at the AVX-512 level the AVX-512 loops take the
+// first multiple of 16 channels and the AVX2 loops the next 8, at the AVX2
+// level the AVX2 loops take a multiple of 8, and Go the rest.
+func TestWinograd4TransformsMatchGo(t *testing.T) {
+	forEachLevel(t, func(t *testing.T) {
+		r := rand.New(rand.NewPCG(8, 9))
+		for _, c := range []int{1, 7, 8, 9, 16, 24, 31, 64, 67} {
+			t.Run(fmt.Sprint("c=", c), func(t *testing.T) {
+				const stride = 101
+				fill := func(n int) []float32 {
+					s := make([]float32, n)
+					normalInput(r, s)
+					return s
+				}
+				var d36 [36][]float32
+				for i := range d36 {
+					d36[i] = fill(c)
+				}
+				a, b := make([]float32, 35*stride+c), make([]float32, 35*stride+c)
+				inputTile4(a, stride, &d36, c)
+				inputTile4Go(b, stride, &d36, 0, c)
+				if !sameBits(a, b) {
+					t.Errorf("inputTile4 differs from inputTile4Go")
+				}
+				m := fill(35*stride + c)
+				bias := fill(c)
+				for _, full := range []bool{true, false} {
+					var oa, ob [16][]float32
+					for i := range 16 {
+						if full || i%4 != 3 { // a tile that overhangs the output on the right
+							oa[i], ob[i] = make([]float32, c), make([]float32, c)
+						}
+					}
+					outputTile4(&oa, full, m, stride, bias, c)
+					outputTile4Go(&ob, m, stride, bias, 0, c)
+					for i := range 16 {
+						if !sameBits(oa[i], ob[i]) {
+							t.Errorf("outputTile4 (full %v) differs from outputTile4Go at %d", full, i)
+						}
+					}
+				}
+				var d16 [16][]float32
+				for i := range d16 {
+					d16[i] = fill(c)
+				}
+				a, b = make([]float32, 35*stride+c), make([]float32, 35*stride+c)
+				gradOutputTile4(a, stride, &d16, c)
+				gradOutputTile4Go(b, stride, &d16, 0, c)
+				if !sameBits(a, b) {
+					t.Errorf("gradOutputTile4 differs from gradOutputTile4Go")
+				}
+				cf := c + 3
+				w9, u36 := fill(9*cf), fill(36*cf)
+				a, b = make([]float32, 36*cf), make([]float32, 36*cf)
+				filterTransform4(a, w9, cf, 1, 1+c)
+				filterTransform4Go(b, w9, cf, 1, 1+c)
+				if !sameBits(a, b) {
+					t.Errorf("filterTransform4 differs from filterTransform4Go")
+				}
+				a, b = make([]float32, 9*cf), make([]float32, 9*cf)
+				filterGrad4(a, u36, cf, 1, 1+c)
+				filterGrad4Go(b, u36, cf, 1, 1+c)
+				if !sameBits(a, b) {
+					t.Errorf("filterGrad4 differs from filterGrad4Go")
+				}
+				var ga, gb [36][]float32
+				for i := range ga {
+					ga[i] = fill(c)
+					gb[i] = append([]float32(nil), ga[i]...)
+				}
+				gradInputTile4(&ga, m, stride, c)
+				gradInputTile4Go(&gb, m, stride, 0, c)
+				for i := range ga {
+					if !sameBits(ga[i], gb[i]) {
+						t.Errorf("gradInputTile4 differs from gradInputTile4Go at %d", i)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestWinograd4Matrices checks the F(4×4, 3×3) transforms against the
+// direct sum on one tile in float64: for a 6×6 input block d and a 3×3
+// kernel g, Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A is the 4×4 correlation of d with g, and
+// the gradient transforms are the adjoints (transposes) of the forward ones.
+func TestWinograd4Matrices(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	var d [36][]float32
+	var g [9]float32
+	for i := range d {
+		d[i] = []float32{float32(r.IntN(9) - 4)} // small integers: exact in float32
+	}
+	for i := range g {
+		g[i] = float32(r.IntN(7) - 3)
+	}
+	v := make([]float32, 36)
+	inputTile4Go(v, 1, &d, 0, 1)
+	u := make([]float32, 36)
+	filterTransform4Go(u, g[:], 1, 0, 1)
+	m := make([]float32, 36)
+	for p := range m {
+		m[p] = v[p] * u[p]
+	}
+	var o [16][]float32
+	for i := range o {
+		o[i] = make([]float32, 1)
+	}
+	outputTile4Go(&o, m, 1, []float32{0}, 0, 1)
+	for i := range 4 {
+		for j := range 4 {
+			var want float64
+			for a := range 3 {
+				for b := range 3 {
+					want += float64(d[(i+a)*6+j+b][0]) * float64(g[a*3+b])
+				}
+			}
+			if got := float64(o[i*4+j][0]); math.Abs(got-want) > 1e-4*(1+math.Abs(want)) {
+				t.Errorf("y[%d][%d] = %v, want %v", i, j, got, want)
+			}
+		}
+	}
+	// <B x, y> = <x, Bᵀ y> for each pair of forward and gradient transforms,
+	// on unit vectors: the gradient transform's matrix is the transpose.
+	unit := func(n, k int) []float32 {
+		e := make([]float32, n)
+		e[k] = 1
+		return e
+	}
+	for k := range 36 {
+		// input: column k of Bᵀ⊗Bᵀ against row k of B⊗B (gradInputTile4 adds B dV Bᵀ)
+		var dk [36][]float32
+		for i := range dk {
+			dk[i] = make([]float32, 1)
+		}
+		dk[k][0] = 1
+		vk := make([]float32, 36)
+		inputTile4Go(vk, 1, &dk, 0, 1)
+		for p := range 36 {
+			var gi [36][]float32
+			for i := range gi {
+				gi[i] = make([]float32, 1)
+			}
+			gradInputTile4Go(&gi, unit(36, p), 1, 0, 1)
+			if vk[p] != gi[k][0] {
+				t.Fatalf("input transform [%d][%d] = %v, its gradient's transpose %v", p, k, vk[p], gi[k][0])
+			}
+		}
+	}
+	for k := range 16 {
+		// output: Aᵀ⊗Aᵀ against A⊗A
+		var dy [16][]float32
+		for i := range dy {
+			dy[i] = make([]float32, 1)
+		}
+		dy[k][0] = 1
+		dm := make([]float32, 36)
+		gradOutputTile4Go(dm, 1, &dy, 0, 1)
+		for p := range 36 {
+			var ok [16][]float32
+			for i := range ok {
+				ok[i] = make([]float32, 1)
+			}
+			outputTile4Go(&ok, unit(36, p), 1, []float32{0}, 0, 1)
+			if ok[k][0] != dm[p] {
+				t.Fatalf("output transform [%d][%d] = %v, its gradient's transpose %v", k, p, ok[k][0], dm[p])
+			}
+		}
+	}
+	for k := range 9 {
+		// weights: G⊗G against Gᵀ⊗Gᵀ, up to rounding of the sixths
+		uk := make([]float32, 36)
+		filterTransform4Go(uk, unit(9, k), 1, 0, 1)
+		for p := range 36 {
+			gk := make([]float32, 9)
+			filterGrad4Go(gk, unit(36, p), 1, 0, 1)
+			if math.Abs(float64(uk[p]-gk[k])) > 1e-7 {
+				t.Fatalf("weight transform [%d][%d] = %v, its gradient's transpose %v", p, k, uk[p], gk[k])
+			}
+		}
+	}
+}
+
 // BenchmarkConvLayer times the forward and both backward passes of the
 // seed CIFAR-10 conv layers by each algorithm.
 func BenchmarkConvLayer(b *testing.B) {
@@ -453,8 +667,8 @@ func BenchmarkConvLayer(b *testing.B) {
 		{"8x8x128 f256", Shape{8, 8, 128}, 256},
 		{"4x4x256 f512", Shape{4, 4, 256}, 512},
 	} {
-		for _, algo := range []convAlgo{convIm2col, convWinograd} {
-			name := map[convAlgo]string{convWinograd: "winograd", convIm2col: "im2col"}[algo]
+		for _, algo := range []convAlgo{convIm2col, convWinograd2, convWinograd4} {
+			name := map[convAlgo]string{convWinograd2: "winograd-f2", convWinograd4: "winograd-f4", convIm2col: "im2col"}[algo]
 			b.Run(bc.name+" b128 "+name, func(b *testing.B) {
 				withConvAlgo(b, algo)
 				spec := LayerSpec{Kind: KindConv, Filters: bc.f, KernelH: 3, KernelW: 3, Padding: PadSame}

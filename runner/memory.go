@@ -66,7 +66,7 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 			Top: topLayers(fp, func(l nn.LayerFootprint) int64 { return int64(slots) * 4 * l.Params })})
 	}
 	if fp.Fixed > 0 {
-		m.Parts = append(m.Parts, MemoryPart{What: "Winograd conv buffers", Bytes: 4 * fp.Fixed,
+		m.Parts = append(m.Parts, MemoryPart{What: "Winograd conv buffers", Bytes: m.winograd(m.Batch),
 			Top: topLayers(fp, func(l nn.LayerFootprint) int64 { return 4 * l.Fixed })})
 	}
 	m.Parts = append(m.Parts, m.activations(m.Batch))
@@ -77,15 +77,22 @@ func EstimateMemory(e *experiments.Experiment, net *arch.Network) (*MemoryEstima
 	for _, p := range m.Parts {
 		m.Total += p.Bytes
 	}
-	m.fixed = m.Total - m.Parts[m.activationsIndex()].Bytes - m.runtime(m.Batch)
+	m.fixed = m.Total - m.Parts[m.activationsIndex()].Bytes - m.runtime(m.Batch) - m.winograd(m.Batch)
 	return m, nil
+}
+
+// winograd is the part of the estimate for the Winograd convs at batch size
+// batch: their transformed weights, and the most they ask of the shared
+// scratch buffer, which grows with the batch up to a chunk of examples.
+func (m *MemoryEstimate) winograd(batch int) int64 {
+	return 4*m.net.Fixed + 4*m.net.WinogradScratch(batch)
 }
 
 // runtime is the part of the estimate beyond the network and the data at
 // batch size batch.
 func (m *MemoryEstimate) runtime(batch int) int64 {
 	slots, _ := optimizerSlots(m.opt)
-	network := (8+4*int64(slots))*m.net.Params + 4*m.net.State + 4*m.net.Fixed + m.activations(batch).Bytes
+	network := (8+4*int64(slots))*m.net.Params + 4*m.net.State + m.winograd(batch) + m.activations(batch).Bytes
 	return runtimeBytes + network*slackPercent/100
 }
 
@@ -111,7 +118,7 @@ func (m *MemoryEstimate) activations(batch int) MemoryPart {
 
 // AtBatch is the total at another batch size.
 func (m *MemoryEstimate) AtBatch(batch int) int64 {
-	return m.fixed + m.activations(batch).Bytes + m.runtime(batch)
+	return m.fixed + m.winograd(batch) + m.activations(batch).Bytes + m.runtime(batch)
 }
 
 // optimizerSlots is how many values per parameter the optimizer keeps.

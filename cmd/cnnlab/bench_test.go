@@ -109,7 +109,7 @@ func TestBenchRefusesWhatCannotFit(t *testing.T) {
 	}
 	var out, errb bytes.Buffer
 	code := run([]string{"bench", "../../experiments/seed/cifar10.yaml", "--set", "train.batch=40000", "--images", "10"}, &out, &errb)
-	if code != 1 || !strings.Contains(errb.String(), "activations at batch 40000 102.4 GiB") || !strings.Contains(errb.String(), "this process may use") {
+	if code != 1 || !strings.Contains(errb.String(), "activations at batch 40000 94.9 GiB") || !strings.Contains(errb.String(), "this process may use") {
 		t.Errorf("bench = %d\nstdout %s\nstderr %s", code, out.String(), errb.String())
 	}
 }
