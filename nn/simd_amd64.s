@@ -270,6 +270,10 @@ TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-80
 	MOVQ rowStride+48(FP), R11
 	MOVQ c+56(FP), R12
 	VMOVDQU32 iota<>(SB), Z31
+	CMPQ R9, $2
+	JNE maxpool_window
+	CMPQ R10, $2
+	JEQ maxpool22
 maxpool_window:
 	CMPQ count+64(FP), $0
 	JLE maxpool_done
@@ -336,6 +340,64 @@ maxpool_nextwindow:
 maxpool_done:
 	VZEROUPPER
 	RET
+
+// 2×2 windows (the common case), unrolled: the values at (0,0), (0,1),
+// (1,0) and (1,1) are compared in that order, as in the general loop.
+maxpool22:
+	VPBROADCASTD R12, Z28 // c: from (r,0) to (r,1)
+	VPBROADCASTD R11, Z29 // rowStride: from (0,k) to (1,k)
+	VPADDD Z28, Z29, Z30  // from (0,0) to (1,1)
+	MOVQ count+64(FP), R15
+maxpool22_window:
+	TESTQ R15, R15
+	JLE maxpool_done
+	XORQ R13, R13 // first channel of this vector
+maxpool22_q:
+	CMPQ R13, R12
+	JGE maxpool22_nextwindow
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $16
+	JLT maxpool22_part
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	JMP maxpool22_go
+maxpool22_part:
+	TAILMASK(K1)
+maxpool22_go:
+	MOVQ R8, AX
+	ADDQ R13, AX
+	LEAQ (BX)(AX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	VPBROADCASTD AX, Z4
+	VPADDD Z31, Z4, Z4           // indices of (0, 0)
+	VMOVUPS.Z (DX), K1, Z0       // best
+	VMOVDQA32 Z4, Z1             // its indices
+	VMOVUPS.Z (DX)(R12*4), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2   // v > best
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z28, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS.Z (R14), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z29, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS.Z (R14)(R12*4), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z30, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS Z0, K1, (DI)(R13*4)
+	VMOVDQU32 Z1, K1, (SI)(R13*4)
+	ADDQ $16, R13
+	JMP maxpool22_q
+maxpool22_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ R15
+	JMP maxpool22_window
 
 DATA iota<>+0(SB)/4, $0
 DATA iota<>+4(SB)/4, $1

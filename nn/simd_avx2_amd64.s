@@ -349,6 +349,10 @@ TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-80
 	VPBROADCASTD X13, Y13 // c: from one column of the window to the next
 	VMOVD R11, X12
 	VPBROADCASTD X12, Y12 // rowStride: from one row to the next
+	CMPQ R9, $2
+	JNE maxpool2_window
+	CMPQ R10, $2
+	JEQ maxpool22
 maxpool2_window:
 	CMPQ count+64(FP), $0
 	JLE maxpool2_done
@@ -421,6 +425,59 @@ maxpool2_nextwindow:
 maxpool2_done:
 	VZEROUPPER
 	RET
+
+// MAXPOOL22 pools 8 channels of a 2×2 window from (0,0) at (DX), (1,0) at
+// (R14), their indices from Y6 (c apart across, rowStride down): (0,0),
+// (0,1), (1,0) and (1,1) in that order, as in the general loop. LOAD(off, Y)
+// loads the 8 values at off.
+#define MAXPOOL22(LOAD) \
+	LOAD((DX), Y0); VMOVDQA Y6, Y1; \
+	LOAD((DX)(R12*4), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y13, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1; \
+	LOAD((R14), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y12, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1; \
+	LOAD((R14)(R12*4), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y11, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1
+
+#define LOADFULL(off, Y) VMOVUPS off, Y
+#define LOADPART(off, Y) VMASKMOVPS off, Y5, Y
+
+// 2×2 windows (the common case), unrolled.
+maxpool22:
+	VPADDD Y12, Y13, Y11 // from (0,0) to (1,1)
+	MOVQ count+64(FP), R15
+maxpool22_window:
+	TESTQ R15, R15
+	JLE maxpool2_done
+	XORQ R13, R13 // first channel of this vector
+maxpool22_q:
+	MOVQ R12, CX
+	SUBQ R13, CX
+	JLE maxpool22_nextwindow
+	MOVQ R8, DX
+	ADDQ R13, DX
+	VMOVD DX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD Y15, Y6, Y6           // indices of (0, 0)
+	LEAQ (BX)(DX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	CMPQ CX, $8
+	JLT maxpool22_part
+	MAXPOOL22(LOADFULL)
+	VMOVUPS Y0, (DI)(R13*4)
+	VMOVDQU Y1, (SI)(R13*4)
+	ADDQ $8, R13
+	JMP maxpool22_q
+maxpool22_part: // the last channels of the window
+	TAILMASK8(Y5)
+	MAXPOOL22(LOADPART)
+	LEAQ (DI)(R13*4), AX
+	STORELANES(Y0, X0, AX, maxpool22_b4, maxpool22_b2, maxpool22_b1)
+	LEAQ (SI)(R13*4), AX
+	STORELANES(Y1, X1, AX, maxpool22_a4, maxpool22_a2, maxpool22_a1)
+maxpool22_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ R15
+	JMP maxpool22_window
 
 // func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
 //
