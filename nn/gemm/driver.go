@@ -209,10 +209,7 @@ func packA(dst []float32, kern *kernel, p *problem, i0, mc, p0, kc int) {
 		}
 		// op(A)[i][p] = a[i·lda+p]: each row is a contiguous run.
 		if kern.transpose != nil {
-			tb := kern.transposeBlock
-			for s := 0; s < kc; s += tb {
-				kern.transpose(&a[(i0+q)*lda+p0+s], lda, &panel[s*mr], mr, rows, min(tb, kc-s), mr)
-			}
+			kern.transpose(&a[(i0+q)*lda+p0], lda, &panel[0], mr, rows, kc, mr)
 			continue
 		}
 		for r := 0; r < rows; r++ {
@@ -258,9 +255,7 @@ func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
 					}
 					continue
 				}
-				for s := 0; s < kc; s += tb {
-					kern.transpose(&b[(j0+q+j)*ldb+p0+s], ldb, &panel[s*nr+j], nr, min(tb, cols-j), min(tb, kc-s), tb)
-				}
+				kern.transpose(&b[(j0+q+j)*ldb+p0], ldb, &panel[j], nr, min(tb, cols-j), kc, tb)
 			}
 			continue
 		}

@@ -352,11 +352,14 @@ func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
 //
 //	func transposeAVX512(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 //
-// It reads a rows×cols block of src (row stride lds, 1 ≤ rows, cols ≤ 16),
-// pads it with zeros to 16×16, transposes it and writes the first width
-// (≤ 16) values of each of the cols result rows to dst (row stride ldd).
-// Loads are masked to cols columns and stores to width values, so nothing
-// outside the block is read or written.
+// It reads a rows×cols block of src (row stride lds, 1 ≤ rows ≤ 16, cols ≥
+// 1), transposes it and writes the first width (≤ 16) values of each of the
+// cols result rows to dst (row stride ldd), zero past rows. It works on
+// 16 columns at a time (padded with zeros to 16×16), all in one call: a
+// panel's whole depth, rather than one call per 16 steps of k, whose calls
+// cost as much as a third of the packing. Loads are masked to the columns
+// and stores to width values, so nothing outside the block is read or
+// written.
 func transpose512(w *asm) {
 	name := "transposeAVX512"
 	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)\n", name)
@@ -368,13 +371,7 @@ func transpose512(w *asm) {
 	w.f("MOVQ ldd+24(FP), R10")
 	w.f("SHLQ $2, R10")
 	w.f("MOVQ rows+32(FP), R9")
-	w.f("MOVQ cols+40(FP), R11")
-	// K1 masks the loads to cols columns, K2 the stores to width values.
-	w.f("MOVQ R11, CX")
-	w.f("MOVL $1, AX")
-	w.f("SHLL CX, AX")
-	w.f("DECL AX")
-	w.f("KMOVW AX, K1")
+	// K2 masks the stores to width values.
 	w.f("MOVQ width+48(FP), CX")
 	w.f("MOVL $1, AX")
 	w.f("SHLL CX, AX")
@@ -383,6 +380,22 @@ func transpose512(w *asm) {
 	// As in transposeAVX2: fetch the next panel's rows while reading these.
 	w.f("MOVQ R9, R12")
 	w.f("IMULQ R8, R12")
+	// BX: columns left; R13, R14: this block of 16 columns in src and dst.
+	w.f("MOVQ cols+40(FP), BX")
+	w.f("MOVQ SI, R13")
+	w.f("MOVQ DI, R14")
+	w.label("tr_block")
+	w.f("MOVQ R13, SI")
+	w.f("MOVQ R14, DI")
+	// R11: the columns of this block; K1 masks the loads to them.
+	w.f("MOVQ $16, R11")
+	w.f("CMPQ BX, R11")
+	w.f("CMOVQLT BX, R11")
+	w.f("MOVQ R11, CX")
+	w.f("MOVL $1, AX")
+	w.f("SHLL CX, AX")
+	w.f("DECL AX")
+	w.f("KMOVW AX, K1")
 	for r := 0; r < 16; r++ {
 		w.f("PREFETCHT0 (SI)(R12*1)")
 		w.f("VMOVUPS.Z (SI), K1, Z%d", r)
@@ -436,11 +449,17 @@ func transpose512(w *asm) {
 		w.f("VMOVUPS Z%d, K2, (DI)", c)
 		if c < 15 {
 			w.f("CMPQ R11, $%d", c+1)
-			w.f("JEQ tr_done")
+			w.f("JEQ tr_next")
 			w.f("ADDQ R10, DI")
 		}
 	}
-	w.label("tr_done")
+	w.label("tr_next")
+	w.f("ADDQ $64, R13")
+	w.f("MOVQ R10, AX")
+	w.f("SHLQ $4, AX")
+	w.f("ADDQ AX, R14")
+	w.f("SUBQ $16, BX")
+	w.f("JGT tr_block")
 	w.f("VZEROUPPER")
 	w.f("RET")
 	w.WriteString("\n")
@@ -520,7 +539,7 @@ func maskAVX2(w *asm, nreg, tmp, reg string) {
 //
 //	func transposeAVX2(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 //
-// with 1 ≤ rows, cols ≤ 8 and width ≤ 8.
+// with 1 ≤ rows ≤ 8, cols ≥ 1 and width ≤ 8, 8 columns at a time.
 func transpose256(w *asm) {
 	name := "transposeAVX2"
 	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)\n", name)
@@ -532,13 +551,23 @@ func transpose256(w *asm) {
 	w.f("MOVQ ldd+24(FP), R10")
 	w.f("SHLQ $2, R10")
 	w.f("MOVQ rows+32(FP), R9")
-	w.f("MOVQ cols+40(FP), R11")
-	maskAVX2(w, "R11", "AX", "Y15")
 	// Packing walks a panel's rows only kc values at a time, too short a
 	// run for the hardware prefetcher: while this block is read, fetch the
 	// same columns of the rows after it (the next panel's), rows·lds on.
 	w.f("MOVQ R9, R12")
 	w.f("IMULQ R8, R12")
+	// BX: columns left; R13, R14: this block of 8 columns in src and dst.
+	w.f("MOVQ cols+40(FP), BX")
+	w.f("MOVQ SI, R13")
+	w.f("MOVQ DI, R14")
+	w.label("tr2_block")
+	w.f("MOVQ R13, SI")
+	w.f("MOVQ R14, DI")
+	// R11: the columns of this block; Y15 masks the loads to them.
+	w.f("MOVQ $8, R11")
+	w.f("CMPQ BX, R11")
+	w.f("CMOVQLT BX, R11")
+	maskAVX2(w, "R11", "AX", "Y15")
 	for r := 0; r < 8; r++ {
 		w.f("PREFETCHT0 (SI)(R12*1)")
 		w.f("VMASKMOVPS (SI), Y15, Y%d", r)
@@ -595,16 +624,22 @@ func transpose256(w *asm) {
 			}
 			if c < 7 {
 				w.f("CMPQ R11, $%d", c+1)
-				w.f("JEQ tr2_done")
+				w.f("JEQ tr2_next")
 				w.f("ADDQ R10, DI")
 			}
 		}
-		w.f("JMP tr2_done")
+		w.f("JMP tr2_next")
 	}
 	storeCols("masked")
 	storeCols("w8")
 	storeCols("w6")
-	w.label("tr2_done")
+	w.label("tr2_next")
+	w.f("ADDQ $32, R13")
+	w.f("MOVQ R10, AX")
+	w.f("SHLQ $3, AX")
+	w.f("ADDQ AX, R14")
+	w.f("SUBQ $8, BX")
+	w.f("JGT tr2_block")
 	w.f("VZEROUPPER")
 	w.f("RET")
 	w.WriteString("\n")

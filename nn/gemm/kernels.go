@@ -27,9 +27,10 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
-	// transpose, if set, packs operands that need transposing, in blocks of
-	// transposeBlock×transposeBlock (see transposeAVX512); otherwise plain Go
-	// loops do. transposeBlock must be at least mr and divide nr.
+	// transpose, if set, packs operands that need transposing, up to
+	// transposeBlock rows (and any number of columns) at a time (see
+	// transposeAVX512); otherwise plain Go loops do. transposeBlock must be
+	// at least mr and divide nr.
 	transpose      func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 	transposeBlock int
 	// copyRuns, if set, packs operands whose panel rows are contiguous (see

@@ -757,12 +757,6 @@ TEXT ·transposeAVX512(SB), NOSPLIT, $0-56
 	MOVQ ldd+24(FP), R10
 	SHLQ $2, R10
 	MOVQ rows+32(FP), R9
-	MOVQ cols+40(FP), R11
-	MOVQ R11, CX
-	MOVL $1, AX
-	SHLL CX, AX
-	DECL AX
-	KMOVW AX, K1
 	MOVQ width+48(FP), CX
 	MOVL $1, AX
 	SHLL CX, AX
@@ -770,6 +764,20 @@ TEXT ·transposeAVX512(SB), NOSPLIT, $0-56
 	KMOVW AX, K2
 	MOVQ R9, R12
 	IMULQ R8, R12
+	MOVQ cols+40(FP), BX
+	MOVQ SI, R13
+	MOVQ DI, R14
+tr_block:
+	MOVQ R13, SI
+	MOVQ R14, DI
+	MOVQ $16, R11
+	CMPQ BX, R11
+	CMOVQLT BX, R11
+	MOVQ R11, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K1
 	PREFETCHT0 (SI)(R12*1)
 	VMOVUPS.Z (SI), K1, Z0
 	CMPQ R9, $1
@@ -945,66 +953,72 @@ tr_shuffle:
 	VSHUFF32X4 $0xdd, Z31, Z23, Z15
 	VMOVUPS Z0, K2, (DI)
 	CMPQ R11, $1
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z1, K2, (DI)
 	CMPQ R11, $2
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z2, K2, (DI)
 	CMPQ R11, $3
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z3, K2, (DI)
 	CMPQ R11, $4
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z4, K2, (DI)
 	CMPQ R11, $5
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z5, K2, (DI)
 	CMPQ R11, $6
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z6, K2, (DI)
 	CMPQ R11, $7
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z7, K2, (DI)
 	CMPQ R11, $8
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z8, K2, (DI)
 	CMPQ R11, $9
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z9, K2, (DI)
 	CMPQ R11, $10
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z10, K2, (DI)
 	CMPQ R11, $11
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z11, K2, (DI)
 	CMPQ R11, $12
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z12, K2, (DI)
 	CMPQ R11, $13
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z13, K2, (DI)
 	CMPQ R11, $14
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z14, K2, (DI)
 	CMPQ R11, $15
-	JEQ tr_done
+	JEQ tr_next
 	ADDQ R10, DI
 	VMOVUPS Z15, K2, (DI)
-tr_done:
+tr_next:
+	ADDQ $64, R13
+	MOVQ R10, AX
+	SHLQ $4, AX
+	ADDQ AX, R14
+	SUBQ $16, BX
+	JGT tr_block
 	VZEROUPPER
 	RET
 
@@ -1055,14 +1069,22 @@ TEXT ·transposeAVX2(SB), NOSPLIT, $0-56
 	MOVQ ldd+24(FP), R10
 	SHLQ $2, R10
 	MOVQ rows+32(FP), R9
-	MOVQ cols+40(FP), R11
+	MOVQ R9, R12
+	IMULQ R8, R12
+	MOVQ cols+40(FP), BX
+	MOVQ SI, R13
+	MOVQ DI, R14
+tr2_block:
+	MOVQ R13, SI
+	MOVQ R14, DI
+	MOVQ $8, R11
+	CMPQ BX, R11
+	CMOVQLT BX, R11
 	LEAQ ·avx2Masks+32(SB), AX
 	SHLQ $2, R11
 	SUBQ R11, AX
 	SHRQ $2, R11
 	VMOVDQU (AX), Y15
-	MOVQ R9, R12
-	IMULQ R8, R12
 	PREFETCHT0 (SI)(R12*1)
 	VMASKMOVPS (SI), Y15, Y0
 	CMPQ R9, $1
@@ -1153,113 +1175,119 @@ tr2_shuffle:
 tr2_masked:
 	VMASKMOVPS Y8, Y0, (DI)
 	CMPQ R11, $1
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y9, Y0, (DI)
 	CMPQ R11, $2
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y10, Y0, (DI)
 	CMPQ R11, $3
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y11, Y0, (DI)
 	CMPQ R11, $4
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y12, Y0, (DI)
 	CMPQ R11, $5
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y13, Y0, (DI)
 	CMPQ R11, $6
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y14, Y0, (DI)
 	CMPQ R11, $7
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMASKMOVPS Y15, Y0, (DI)
-	JMP tr2_done
+	JMP tr2_next
 tr2_w8:
 	VMOVUPS Y8, (DI)
 	CMPQ R11, $1
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y9, (DI)
 	CMPQ R11, $2
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y10, (DI)
 	CMPQ R11, $3
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y11, (DI)
 	CMPQ R11, $4
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y12, (DI)
 	CMPQ R11, $5
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y13, (DI)
 	CMPQ R11, $6
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y14, (DI)
 	CMPQ R11, $7
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VMOVUPS Y15, (DI)
-	JMP tr2_done
+	JMP tr2_next
 tr2_w6:
 	VEXTRACTF128 $1, Y8, X0
 	VMOVUPS X8, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $1
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y9, X0
 	VMOVUPS X9, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $2
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y10, X0
 	VMOVUPS X10, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $3
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y11, X0
 	VMOVUPS X11, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $4
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y12, X0
 	VMOVUPS X12, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $5
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y13, X0
 	VMOVUPS X13, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $6
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y14, X0
 	VMOVUPS X14, (DI)
 	VMOVSD X0, 16(DI)
 	CMPQ R11, $7
-	JEQ tr2_done
+	JEQ tr2_next
 	ADDQ R10, DI
 	VEXTRACTF128 $1, Y15, X0
 	VMOVUPS X15, (DI)
 	VMOVSD X0, 16(DI)
-	JMP tr2_done
-tr2_done:
+	JMP tr2_next
+tr2_next:
+	ADDQ $32, R13
+	MOVQ R10, AX
+	SHLQ $3, AX
+	ADDQ AX, R14
+	SUBQ $8, BX
+	JGT tr2_block
 	VZEROUPPER
 	RET
 
