@@ -399,6 +399,79 @@ maxpool22_nextwindow:
 	DECQ R15
 	JMP maxpool22_window
 
+// func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
+//
+// For count 2×2 windows, the w-th starting at dx index first+w·step (rows
+// rowStride apart, columns c apart), with gradients dy[w·c:] and winners
+// arg[w·c:]: each of the window's four positions gets 0+dy where it is the
+// winner and +0 elsewhere, what maxPool.backwardExamples adds up into a
+// cleared dx when windows do not overlap.
+TEXT ·maxUnpoolAVX512(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ arg+16(FP), BX
+	MOVQ first+24(FP), R8
+	MOVQ rowStride+32(FP), R11
+	MOVQ c+40(FP), R12
+	MOVQ count+48(FP), R15
+	VMOVDQU32 iota<>(SB), Z31
+	VPBROADCASTD R12, Z28 // c: from (r,0) to (r,1)
+	VPBROADCASTD R11, Z29 // rowStride: from (0,k) to (1,k)
+	VPADDD Z28, Z29, Z30  // from (0,0) to (1,1)
+	VPXORD Z27, Z27, Z27
+unpool_window:
+	TESTQ R15, R15
+	JLE unpool_done
+	XORQ R13, R13 // first channel of this vector
+unpool_q:
+	CMPQ R13, R12
+	JGE unpool_nextwindow
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $16
+	JLT unpool_part
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	JMP unpool_go
+unpool_part:
+	TAILMASK(K1)
+unpool_go:
+	MOVQ R8, AX
+	ADDQ R13, AX
+	LEAQ (DI)(AX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	VPBROADCASTD AX, Z4
+	VPADDD Z31, Z4, Z4           // indices of (0, 0)
+	VMOVUPS.Z (SI)(R13*4), K1, Z0
+	VADDPS Z0, Z27, Z0           // 0 + dy, as the sum into a cleared dx
+	VMOVDQU32.Z (BX)(R13*4), K1, Z1
+	VPCMPEQD Z4, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (DX)
+	VPADDD Z28, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (DX)(R12*4)
+	VPADDD Z29, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (R14)
+	VPADDD Z30, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (R14)(R12*4)
+	ADDQ $16, R13
+	JMP unpool_q
+unpool_nextwindow:
+	ADDQ step+56(FP), R8
+	LEAQ (SI)(R12*4), SI
+	LEAQ (BX)(R12*4), BX
+	DECQ R15
+	JMP unpool_window
+unpool_done:
+	VZEROUPPER
+	RET
+
 DATA iota<>+0(SB)/4, $0
 DATA iota<>+4(SB)/4, $1
 DATA iota<>+8(SB)/4, $2
