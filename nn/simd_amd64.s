@@ -494,6 +494,7 @@ GLOBL iota<>(SB), RODATA|NOPTR, $64
 //
 // For i < m and the lanes of mask0 (columns 0..15) and mask1 (16..31):
 // c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+// Four rows at a time, so that eight chains of dependent adds overlap.
 TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
@@ -513,45 +514,66 @@ TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
 	KMOVW CX, K2
 	VMOVUPS.Z (AX), K1, Z28
 	VMOVUPS.Z 64(AX), K2, Z29
-smallfwd_pair: // two rows at a time, so that two chains of dependent adds overlap
-	CMPQ R11, $2
+	LEAQ (R9)(R9*2), R15 // 3·lda
+smallfwd_quad:
+	CMPQ R11, $4
 	JLT smallfwd_row
 	VMOVAPS Z28, Z0
 	VMOVAPS Z29, Z1
-	VMOVAPS Z28, Z5
-	VMOVAPS Z29, Z6
+	VMOVAPS Z28, Z2
+	VMOVAPS Z29, Z3
+	VMOVAPS Z28, Z4
+	VMOVAPS Z29, Z5
+	VMOVAPS Z28, Z6
+	VMOVAPS Z29, Z7
 	MOVQ SI, DX  // a[i, p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
-smallfwd_pair_p:
+smallfwd_quad_p:
 	TESTQ R14, R14
-	JEQ smallfwd_pair_store
-	VBROADCASTSS (DX), Z2
-	VBROADCASTSS (DX)(R9*1), Z7
+	JEQ smallfwd_quad_store
 	VMOVUPS.Z (R13), K1, Z8
 	VMOVUPS.Z 64(R13), K2, Z9
-	VMULPS Z8, Z2, Z3
-	VADDPS Z3, Z0, Z0
-	VMULPS Z9, Z2, Z4
-	VADDPS Z4, Z1, Z1
-	VMULPS Z8, Z7, Z3
-	VADDPS Z3, Z5, Z5
-	VMULPS Z9, Z7, Z4
-	VADDPS Z4, Z6, Z6
+	VBROADCASTSS (DX), Z10
+	VBROADCASTSS (DX)(R9*1), Z11
+	VBROADCASTSS (DX)(R9*2), Z12
+	VBROADCASTSS (DX)(R15*1), Z13
+	VMULPS Z8, Z10, Z14
+	VADDPS Z14, Z0, Z0
+	VMULPS Z9, Z10, Z15
+	VADDPS Z15, Z1, Z1
+	VMULPS Z8, Z11, Z16
+	VADDPS Z16, Z2, Z2
+	VMULPS Z9, Z11, Z17
+	VADDPS Z17, Z3, Z3
+	VMULPS Z8, Z12, Z18
+	VADDPS Z18, Z4, Z4
+	VMULPS Z9, Z12, Z19
+	VADDPS Z19, Z5, Z5
+	VMULPS Z8, Z13, Z20
+	VADDPS Z20, Z6, Z6
+	VMULPS Z9, Z13, Z21
+	VADDPS Z21, Z7, Z7
 	ADDQ $4, DX
 	ADDQ R10, R13
 	DECQ R14
-	JMP smallfwd_pair_p
-smallfwd_pair_store:
+	JMP smallfwd_quad_p
+smallfwd_quad_store:
 	VMOVUPS Z0, K1, (DI)
 	VMOVUPS Z1, K2, 64(DI)
 	ADDQ R8, DI
-	VMOVUPS Z5, K1, (DI)
-	VMOVUPS Z6, K2, 64(DI)
+	VMOVUPS Z2, K1, (DI)
+	VMOVUPS Z3, K2, 64(DI)
 	ADDQ R8, DI
-	LEAQ (SI)(R9*2), SI
-	SUBQ $2, R11
-	JMP smallfwd_pair
+	VMOVUPS Z4, K1, (DI)
+	VMOVUPS Z5, K2, 64(DI)
+	ADDQ R8, DI
+	VMOVUPS Z6, K1, (DI)
+	VMOVUPS Z7, K2, 64(DI)
+	ADDQ R8, DI
+	LEAQ (SI)(R9*4), SI
+	SUBQ $4, R11
+	JMP smallfwd_quad
 smallfwd_row:
 	TESTQ R11, R11
 	JEQ smallfwd_done
@@ -582,6 +604,7 @@ smallfwd_store:
 smallfwd_done:
 	VZEROUPPER
 	RET
+
 
 // func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
 //
