@@ -108,11 +108,16 @@ func (ws *workspace) block(kern *kernel, p *problem, pc, kb, ic, mc, jc, nc int)
 		return
 	}
 	micro, alpha, c, ldc := kern.micro, p.alpha, p.c, p.ldc
+	last := mc / mr * mr // the short last tile, if any, starts here
+	lastMicro := kern.microFor(mc - last)
 	for jr := 0; jr < nc; jr += nr {
 		bp := &ws.b[jr*kb]
 		nrr := min(nr, nc-jr)
-		for ir := 0; ir < mc; ir += mr {
-			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, min(mr, mc-ir), nrr)
+		for ir := 0; ir < last; ir += mr {
+			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, mr, nrr)
+		}
+		if last < mc {
+			lastMicro(kb, &ws.a[last*kb], bp, &c[(ic+last)*ldc+jc+jr], ldc, alpha, beta, mc-last, nrr)
 		}
 	}
 }
