@@ -42,7 +42,9 @@ func main() {
 	avx512(&w, "kernelAVX512", 12, 12, 32, 1, true)
 	avx512(&w, "kernelAVX512x4", 4, 12, 32, 1, true)
 	avx512(&w, "kernelAVX512x8", 8, 12, 32, 1, true)
-	avx2(&w, 6, 16, 4, 384, 16)
+	avx2(&w, "kernelAVX2", 6, 6, 16, 4, 384, 16)
+	avx2(&w, "kernelAVX2x2", 2, 6, 16, 4, 384, 16)
+	avx2(&w, "kernelAVX2x4", 4, 6, 16, 4, 384, 16)
 	transpose512(&w)
 	copyRuns512(&w)
 	transpose256(&w)
@@ -195,11 +197,17 @@ func avx512(w *asm, name string, mr, panel, nr, unroll int, bcastReg bool) {
 // order, so unrolling does not change results.
 // Partial columns use VMASKMOVPS with masks taken from avx2Masks (8 words of
 // -1 then 8 of 0).
-func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
-	if nr != 16 || 2*mr > 12 || unroll < 1 || unroll&(unroll-1) != 0 || longK < unroll {
+//
+// As with avx512, the panel of A holds panel values per step of k and the
+// kernel computes its first mr rows: kernelAVX2x2 and kernelAVX2x4 are for
+// the short last tile.
+func avx2(out *asm, name string, mr, panel, nr, unroll, aDist, longK int) {
+	if nr != 16 || 2*mr > 12 || mr > panel || unroll < 1 || unroll&(unroll-1) != 0 || longK < unroll {
 		log.Fatal("avx2: unsupported tile")
 	}
-	name := "kernelAVX2"
+	// Written with labels avx2_*, renamed name_* at the end.
+	w := new(asm)
+	defer func() { out.WriteString(strings.ReplaceAll(w.String(), "avx2_", name+"_")) }()
 	fmt.Fprintf(&w.Buffer, "// func %s(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)\n", name)
 	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, %s\n", name, frame)
 	loadArgs(w)
@@ -228,7 +236,7 @@ func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
 		w.f("VMOVUPS %d(BX), Y12", 4*nr*u)
 		w.f("VMOVUPS %d(BX), Y13", 4*nr*u+32)
 		for r := 0; r < mr; r++ {
-			w.f("VBROADCASTSS %d(AX), Y14", 4*(mr*u+r))
+			w.f("VBROADCASTSS %d(AX), Y14", 4*(panel*u+r))
 			w.f("VFMADD231PS Y12, Y14, Y%d", 2*r)
 			w.f("VFMADD231PS Y13, Y14, Y%d", 2*r+1)
 		}
@@ -242,13 +250,13 @@ func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
 		w.f("SHRQ $%d, R12", log2(unroll))
 		w.label("avx2_loop")
 		// One prefetch per 64 bytes of A consumed.
-		for off := 0; aDist > 0 && off < 4*mr*unroll; off += 64 {
+		for off := 0; aDist > 0 && off < 4*panel*unroll; off += 64 {
 			w.f("PREFETCHT0 %d(AX)", aDist+off)
 		}
 		for u := 0; u < unroll; u++ {
 			step(u)
 		}
-		w.f("ADDQ $%d, AX", 4*mr*unroll)
+		w.f("ADDQ $%d, AX", 4*panel*unroll)
 		w.f("ADDQ $%d, BX", 4*nr*unroll)
 		w.f("DECQ R12")
 		w.f("JNE avx2_loop")
@@ -259,7 +267,7 @@ func avx2(w *asm, mr, nr, unroll, aDist, longK int) {
 	w.f("JEQ avx2_store")
 	w.label("avx2_loop1")
 	step(0)
-	w.f("ADDQ $%d, AX", 4*mr)
+	w.f("ADDQ $%d, AX", 4*panel)
 	w.f("ADDQ $%d, BX", 4*nr)
 	w.f("DECQ CX")
 	w.f("JNE avx2_loop1")

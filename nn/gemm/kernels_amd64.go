@@ -27,6 +27,15 @@ func kernelAVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, n
 //go:noescape
 func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
+// kernelAVX2x2 and kernelAVX2x4 compute the first 2 and 4 rows of a tile of
+// kernelAVX2 from its 6-row panels of A, each row as it does.
+//
+//go:noescape
+func kernelAVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+//go:noescape
+func kernelAVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
 // avx2Masks supplies VMASKMOVPS masks to kernelAVX2: the 8 words starting at
 // index 8-v select the first v lanes.
 var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
@@ -46,6 +55,7 @@ var (
 	}
 	avx2Kernel = &kernel{
 		name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, micro: kernelAVX2,
+		short:     []shortKernel{{2, kernelAVX2x2}, {4, kernelAVX2x4}},
 		transpose: transposeAVX2, transposeBlock: 8, copyRuns: copyRunsAVX2,
 	}
 )
