@@ -627,6 +627,27 @@ func BenchmarkMaxPool(b *testing.B) {
 	})
 }
 
+// BenchmarkMaxPoolBackward routes the gradient of one 26×26×28 example of
+// the seed MNIST network back through its 2×2 windows, as the layer does.
+func BenchmarkMaxPoolBackward(b *testing.B) {
+	in := Shape{H: 26, W: 26, C: 28}
+	net, err := Build(in, []LayerSpec{{Kind: KindMaxPool, KernelH: 2, KernelW: 2}}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := net.layers[0].(*maxPool)
+	x, dy := benchInput(1, in), benchInput(1, Shape{H: 13, W: 13, C: 28})
+	benchLevels(b, func(b *testing.B) {
+		l.forward(x, true)
+		l.dx.resize(1, in.H, in.W, in.C)
+		l.dy = dy
+		b.SetBytes(4 * int64(in.Size()))
+		for b.Loop() {
+			l.backwardExamples(0, 1)
+		}
+	})
+}
+
 // BenchmarkSmallConv runs the direct conv loops on one block of rows of the
 // seed MNIST conv (3×3 window over one channel, 28 filters).
 func BenchmarkSmallConv(b *testing.B) {
