@@ -258,6 +258,19 @@ func (l *maxPool) backward(dy *Tensor, needDx bool) *Tensor {
 func (l *maxPool) backwardExamples(first, last int) {
 	g := &l.geom
 	inSize, outSize := g.h*g.w*g.c, g.oh*g.ow*g.c
+	if g.tiles2x2() && (simd == simdAVX512 || simd == simdAVX2) {
+		// Every input position lies in exactly one window: write dx
+		// window by window instead of clearing it and adding to it.
+		c := g.c
+		for n := first; n < last; n++ {
+			img := l.dx.Data[n*inSize : (n+1)*inSize]
+			for oh := range g.oh {
+				o := n*outSize + oh*g.ow*c
+				maxUnpool(img, l.dy.Data[o:o+g.ow*c], l.arg[o:o+g.ow*c], 2*oh*g.w*c, g.w*c, c, 2*c)
+			}
+		}
+		return
+	}
 	clear(l.dx.Data[first*inSize : last*inSize])
 	for n := first; n < last; n++ {
 		img := l.dx.Data[n*inSize : (n+1)*inSize]
@@ -265,6 +278,34 @@ func (l *maxPool) backwardExamples(first, last int) {
 		for o, d := range l.dy.Data[n*outSize : (n+1)*outSize] {
 			img[arg[o]] += d
 		}
+	}
+}
+
+// tiles2x2 reports whether the windows are 2×2 with stride 2 and no
+// padding and cover the input exactly, each position once.
+func (g *geometry) tiles2x2() bool {
+	return g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.pt == 0 && g.pl == 0 && g.h == 2*g.oh && g.w == 2*g.ow
+}
+
+// maxUnpool writes the gradient of len(dy)/c 2×2 windows of img, the w-th
+// starting at index first+w·step (rows rowStride apart, columns c apart),
+// whose winners are arg: 0+dy[w·c+q] at the winner of channel q, +0 at the
+// window's other positions. That is, bit for bit, what adding dy to the
+// winners of a cleared img gives (maxPool.backwardExamples), as windows do
+// not overlap. Only vector loops have it.
+func maxUnpool(img, dy []float32, arg []int32, first, rowStride, c, step int) {
+	count := len(dy) / c
+	last := first + (count-1)*step + rowStride + 2*c // one past the last value written
+	if count == 0 || len(arg) < count*c || last > len(img) || first < 0 {
+		panic("nn: max unpool window outside the image")
+	}
+	switch simd {
+	case simdAVX512:
+		maxUnpoolAVX512(&img[0], &dy[0], &arg[0], first, rowStride, c, count, step)
+	case simdAVX2:
+		maxUnpoolAVX2(&img[0], &dy[0], &arg[0], first, rowStride, c, count, step)
+	default:
+		panic("nn: max unpool without vector loops")
 	}
 }
 

@@ -38,6 +38,9 @@ func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts)
 func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
 
 //go:noescape
+func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
+
+//go:noescape
 func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
 
 //go:noescape
@@ -81,6 +84,9 @@ func adamAVX2(w, grad, m, v *float32, n int, k *adamConsts)
 
 //go:noescape
 func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int)
+
+//go:noescape
+func maxUnpoolAVX2(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
 
 //go:noescape
 func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)

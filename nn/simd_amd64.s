@@ -270,6 +270,10 @@ TEXT ·maxPoolAVX512(SB), NOSPLIT, $0-80
 	MOVQ rowStride+48(FP), R11
 	MOVQ c+56(FP), R12
 	VMOVDQU32 iota<>(SB), Z31
+	CMPQ R9, $2
+	JNE maxpool_window
+	CMPQ R10, $2
+	JEQ maxpool22
 maxpool_window:
 	CMPQ count+64(FP), $0
 	JLE maxpool_done
@@ -337,6 +341,137 @@ maxpool_done:
 	VZEROUPPER
 	RET
 
+// 2×2 windows (the common case), unrolled: the values at (0,0), (0,1),
+// (1,0) and (1,1) are compared in that order, as in the general loop.
+maxpool22:
+	VPBROADCASTD R12, Z28 // c: from (r,0) to (r,1)
+	VPBROADCASTD R11, Z29 // rowStride: from (0,k) to (1,k)
+	VPADDD Z28, Z29, Z30  // from (0,0) to (1,1)
+	MOVQ count+64(FP), R15
+maxpool22_window:
+	TESTQ R15, R15
+	JLE maxpool_done
+	XORQ R13, R13 // first channel of this vector
+maxpool22_q:
+	CMPQ R13, R12
+	JGE maxpool22_nextwindow
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $16
+	JLT maxpool22_part
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	JMP maxpool22_go
+maxpool22_part:
+	TAILMASK(K1)
+maxpool22_go:
+	MOVQ R8, AX
+	ADDQ R13, AX
+	LEAQ (BX)(AX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	VPBROADCASTD AX, Z4
+	VPADDD Z31, Z4, Z4           // indices of (0, 0)
+	VMOVUPS.Z (DX), K1, Z0       // best
+	VMOVDQA32 Z4, Z1             // its indices
+	VMOVUPS.Z (DX)(R12*4), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2   // v > best
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z28, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS.Z (R14), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z29, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS.Z (R14)(R12*4), K1, Z2
+	VCMPPS $14, Z0, Z2, K1, K2
+	VMOVAPS Z2, K2, Z0
+	VPADDD Z30, Z4, Z3
+	VMOVDQA32 Z3, K2, Z1
+	VMOVUPS Z0, K1, (DI)(R13*4)
+	VMOVDQU32 Z1, K1, (SI)(R13*4)
+	ADDQ $16, R13
+	JMP maxpool22_q
+maxpool22_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ R15
+	JMP maxpool22_window
+
+// func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
+//
+// For count 2×2 windows, the w-th starting at dx index first+w·step (rows
+// rowStride apart, columns c apart), with gradients dy[w·c:] and winners
+// arg[w·c:]: each of the window's four positions gets 0+dy where it is the
+// winner and +0 elsewhere, what maxPool.backwardExamples adds up into a
+// cleared dx when windows do not overlap.
+TEXT ·maxUnpoolAVX512(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ arg+16(FP), BX
+	MOVQ first+24(FP), R8
+	MOVQ rowStride+32(FP), R11
+	MOVQ c+40(FP), R12
+	MOVQ count+48(FP), R15
+	VMOVDQU32 iota<>(SB), Z31
+	VPBROADCASTD R12, Z28 // c: from (r,0) to (r,1)
+	VPBROADCASTD R11, Z29 // rowStride: from (0,k) to (1,k)
+	VPADDD Z28, Z29, Z30  // from (0,0) to (1,1)
+	VPXORD Z27, Z27, Z27
+unpool_window:
+	TESTQ R15, R15
+	JLE unpool_done
+	XORQ R13, R13 // first channel of this vector
+unpool_q:
+	CMPQ R13, R12
+	JGE unpool_nextwindow
+	MOVQ R12, CX
+	SUBQ R13, CX
+	CMPQ CX, $16
+	JLT unpool_part
+	MOVL $0xffff, AX
+	KMOVW AX, K1
+	JMP unpool_go
+unpool_part:
+	TAILMASK(K1)
+unpool_go:
+	MOVQ R8, AX
+	ADDQ R13, AX
+	LEAQ (DI)(AX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	VPBROADCASTD AX, Z4
+	VPADDD Z31, Z4, Z4           // indices of (0, 0)
+	VMOVUPS.Z (SI)(R13*4), K1, Z0
+	VADDPS Z0, Z27, Z0           // 0 + dy, as the sum into a cleared dx
+	VMOVDQU32.Z (BX)(R13*4), K1, Z1
+	VPCMPEQD Z4, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (DX)
+	VPADDD Z28, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (DX)(R12*4)
+	VPADDD Z29, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (R14)
+	VPADDD Z30, Z4, Z3
+	VPCMPEQD Z3, Z1, K1, K2
+	VMOVAPS.Z Z0, K2, Z2
+	VMOVUPS Z2, K1, (R14)(R12*4)
+	ADDQ $16, R13
+	JMP unpool_q
+unpool_nextwindow:
+	ADDQ step+56(FP), R8
+	LEAQ (SI)(R12*4), SI
+	LEAQ (BX)(R12*4), BX
+	DECQ R15
+	JMP unpool_window
+unpool_done:
+	VZEROUPPER
+	RET
+
 DATA iota<>+0(SB)/4, $0
 DATA iota<>+4(SB)/4, $1
 DATA iota<>+8(SB)/4, $2
@@ -359,6 +494,7 @@ GLOBL iota<>(SB), RODATA|NOPTR, $64
 //
 // For i < m and the lanes of mask0 (columns 0..15) and mask1 (16..31):
 // c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+// Four rows at a time, so that eight chains of dependent adds overlap.
 TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
@@ -378,45 +514,66 @@ TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
 	KMOVW CX, K2
 	VMOVUPS.Z (AX), K1, Z28
 	VMOVUPS.Z 64(AX), K2, Z29
-smallfwd_pair: // two rows at a time, so that two chains of dependent adds overlap
-	CMPQ R11, $2
+	LEAQ (R9)(R9*2), R15 // 3·lda
+smallfwd_quad:
+	CMPQ R11, $4
 	JLT smallfwd_row
 	VMOVAPS Z28, Z0
 	VMOVAPS Z29, Z1
-	VMOVAPS Z28, Z5
-	VMOVAPS Z29, Z6
+	VMOVAPS Z28, Z2
+	VMOVAPS Z29, Z3
+	VMOVAPS Z28, Z4
+	VMOVAPS Z29, Z5
+	VMOVAPS Z28, Z6
+	VMOVAPS Z29, Z7
 	MOVQ SI, DX  // a[i, p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
-smallfwd_pair_p:
+smallfwd_quad_p:
 	TESTQ R14, R14
-	JEQ smallfwd_pair_store
-	VBROADCASTSS (DX), Z2
-	VBROADCASTSS (DX)(R9*1), Z7
+	JEQ smallfwd_quad_store
 	VMOVUPS.Z (R13), K1, Z8
 	VMOVUPS.Z 64(R13), K2, Z9
-	VMULPS Z8, Z2, Z3
-	VADDPS Z3, Z0, Z0
-	VMULPS Z9, Z2, Z4
-	VADDPS Z4, Z1, Z1
-	VMULPS Z8, Z7, Z3
-	VADDPS Z3, Z5, Z5
-	VMULPS Z9, Z7, Z4
-	VADDPS Z4, Z6, Z6
+	VBROADCASTSS (DX), Z10
+	VBROADCASTSS (DX)(R9*1), Z11
+	VBROADCASTSS (DX)(R9*2), Z12
+	VBROADCASTSS (DX)(R15*1), Z13
+	VMULPS Z8, Z10, Z14
+	VADDPS Z14, Z0, Z0
+	VMULPS Z9, Z10, Z15
+	VADDPS Z15, Z1, Z1
+	VMULPS Z8, Z11, Z16
+	VADDPS Z16, Z2, Z2
+	VMULPS Z9, Z11, Z17
+	VADDPS Z17, Z3, Z3
+	VMULPS Z8, Z12, Z18
+	VADDPS Z18, Z4, Z4
+	VMULPS Z9, Z12, Z19
+	VADDPS Z19, Z5, Z5
+	VMULPS Z8, Z13, Z20
+	VADDPS Z20, Z6, Z6
+	VMULPS Z9, Z13, Z21
+	VADDPS Z21, Z7, Z7
 	ADDQ $4, DX
 	ADDQ R10, R13
 	DECQ R14
-	JMP smallfwd_pair_p
-smallfwd_pair_store:
+	JMP smallfwd_quad_p
+smallfwd_quad_store:
 	VMOVUPS Z0, K1, (DI)
 	VMOVUPS Z1, K2, 64(DI)
 	ADDQ R8, DI
-	VMOVUPS Z5, K1, (DI)
-	VMOVUPS Z6, K2, 64(DI)
+	VMOVUPS Z2, K1, (DI)
+	VMOVUPS Z3, K2, 64(DI)
 	ADDQ R8, DI
-	LEAQ (SI)(R9*2), SI
-	SUBQ $2, R11
-	JMP smallfwd_pair
+	VMOVUPS Z4, K1, (DI)
+	VMOVUPS Z5, K2, 64(DI)
+	ADDQ R8, DI
+	VMOVUPS Z6, K1, (DI)
+	VMOVUPS Z7, K2, 64(DI)
+	ADDQ R8, DI
+	LEAQ (SI)(R9*4), SI
+	SUBQ $4, R11
+	JMP smallfwd_quad
 smallfwd_row:
 	TESTQ R11, R11
 	JEQ smallfwd_done
@@ -447,6 +604,7 @@ smallfwd_store:
 smallfwd_done:
 	VZEROUPPER
 	RET
+
 
 // func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
 //

@@ -349,6 +349,10 @@ TEXT ·maxPoolAVX2(SB), NOSPLIT, $0-80
 	VPBROADCASTD X13, Y13 // c: from one column of the window to the next
 	VMOVD R11, X12
 	VPBROADCASTD X12, Y12 // rowStride: from one row to the next
+	CMPQ R9, $2
+	JNE maxpool2_window
+	CMPQ R10, $2
+	JEQ maxpool22
 maxpool2_window:
 	CMPQ count+64(FP), $0
 	JLE maxpool2_done
@@ -419,6 +423,149 @@ maxpool2_nextwindow:
 	DECQ count+64(FP)
 	JMP maxpool2_window
 maxpool2_done:
+	VZEROUPPER
+	RET
+
+// MAXPOOL22 pools 8 channels of a 2×2 window from (0,0) at (DX), (1,0) at
+// (R14), their indices from Y6 (c apart across, rowStride down): (0,0),
+// (0,1), (1,0) and (1,1) in that order, as in the general loop. LOAD(off, Y)
+// loads the 8 values at off.
+#define MAXPOOL22(LOAD) \
+	LOAD((DX), Y0); VMOVDQA Y6, Y1; \
+	LOAD((DX)(R12*4), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y13, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1; \
+	LOAD((R14), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y12, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1; \
+	LOAD((R14)(R12*4), Y2); VCMPPS $14, Y0, Y2, Y4; VBLENDVPS Y4, Y2, Y0, Y0; VPADDD Y11, Y6, Y3; VBLENDVPS Y4, Y3, Y1, Y1
+
+#define LOADFULL(off, Y) VMOVUPS off, Y
+#define LOADPART(off, Y) VMASKMOVPS off, Y5, Y
+
+// 2×2 windows (the common case), unrolled.
+maxpool22:
+	VPADDD Y12, Y13, Y11 // from (0,0) to (1,1)
+	MOVQ count+64(FP), R15
+maxpool22_window:
+	TESTQ R15, R15
+	JLE maxpool2_done
+	XORQ R13, R13 // first channel of this vector
+maxpool22_q:
+	MOVQ R12, CX
+	SUBQ R13, CX
+	JLE maxpool22_nextwindow
+	MOVQ R8, DX
+	ADDQ R13, DX
+	VMOVD DX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD Y15, Y6, Y6           // indices of (0, 0)
+	LEAQ (BX)(DX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	CMPQ CX, $8
+	JLT maxpool22_part
+	MAXPOOL22(LOADFULL)
+	VMOVUPS Y0, (DI)(R13*4)
+	VMOVDQU Y1, (SI)(R13*4)
+	ADDQ $8, R13
+	JMP maxpool22_q
+maxpool22_part: // the last channels of the window
+	TAILMASK8(Y5)
+	MAXPOOL22(LOADPART)
+	LEAQ (DI)(R13*4), AX
+	STORELANES(Y0, X0, AX, maxpool22_b4, maxpool22_b2, maxpool22_b1)
+	LEAQ (SI)(R13*4), AX
+	STORELANES(Y1, X1, AX, maxpool22_a4, maxpool22_a2, maxpool22_a1)
+maxpool22_nextwindow:
+	ADDQ step+72(FP), R8
+	LEAQ (DI)(R12*4), DI
+	LEAQ (SI)(R12*4), SI
+	DECQ R15
+	JMP maxpool22_window
+
+// func maxUnpoolAVX2(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
+//
+// As maxUnpoolAVX512: each position of count 2×2 windows gets 0+dy where it
+// is the winner and +0 elsewhere.
+TEXT ·maxUnpoolAVX2(SB), NOSPLIT, $0-64
+	MOVQ dx+0(FP), DI
+	MOVQ dy+8(FP), SI
+	MOVQ arg+16(FP), BX
+	MOVQ first+24(FP), R8
+	MOVQ rowStride+32(FP), R11
+	MOVQ c+40(FP), R12
+	MOVQ count+48(FP), R15
+	VMOVDQU iota8<>(SB), Y15
+	VMOVD R12, X13
+	VPBROADCASTD X13, Y13 // c: from (r,0) to (r,1)
+	VMOVD R11, X12
+	VPBROADCASTD X12, Y12 // rowStride: from (0,k) to (1,k)
+	VPADDD Y12, Y13, Y11  // from (0,0) to (1,1)
+	VXORPS Y10, Y10, Y10
+unpool2_window:
+	TESTQ R15, R15
+	JLE unpool2_done
+	XORQ R13, R13 // first channel of this vector
+unpool2_q:
+	MOVQ R12, CX
+	SUBQ R13, CX
+	JLE unpool2_nextwindow
+	MOVQ R8, DX
+	ADDQ R13, DX
+	VMOVD DX, X6
+	VPBROADCASTD X6, Y6
+	VPADDD Y15, Y6, Y6           // indices of (0, 0)
+	LEAQ (DI)(DX*4), DX          // (0, 0)
+	LEAQ (DX)(R11*4), R14        // (1, 0)
+	CMPQ CX, $8
+	JLT unpool2_part
+	VMOVUPS (SI)(R13*4), Y0
+	VMOVDQU (BX)(R13*4), Y1
+	VADDPS Y0, Y10, Y0           // 0 + dy, as the sum into a cleared dx
+	VPCMPEQD Y6, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	VMOVUPS Y2, (DX)
+	VPADDD Y13, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	VMOVUPS Y2, (DX)(R12*4)
+	VPADDD Y12, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	VMOVUPS Y2, (R14)
+	VPADDD Y11, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	VMOVUPS Y2, (R14)(R12*4)
+	ADDQ $8, R13
+	JMP unpool2_q
+unpool2_part: // the last channels of the window
+	TAILMASK8(Y5)
+	VMASKMOVPS (SI)(R13*4), Y5, Y0
+	VPMASKMOVD (BX)(R13*4), Y5, Y1
+	VADDPS Y0, Y10, Y0
+	VPCMPEQD Y6, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	MOVQ DX, AX
+	STORELANES(Y2, X2, AX, unpool2_s4a, unpool2_s2a, unpool2_s1a)
+	VPADDD Y13, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	LEAQ (DX)(R12*4), AX
+	STORELANES(Y2, X2, AX, unpool2_s4b, unpool2_s2b, unpool2_s1b)
+	VPADDD Y12, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	MOVQ R14, AX
+	STORELANES(Y2, X2, AX, unpool2_s4c, unpool2_s2c, unpool2_s1c)
+	VPADDD Y11, Y6, Y3
+	VPCMPEQD Y3, Y1, Y2
+	VANDPS Y0, Y2, Y2
+	LEAQ (R14)(R12*4), AX
+	STORELANES(Y2, X2, AX, unpool2_s4d, unpool2_s2d, unpool2_s1d)
+unpool2_nextwindow:
+	ADDQ step+56(FP), R8
+	LEAQ (SI)(R12*4), SI
+	LEAQ (BX)(R12*4), BX
+	DECQ R15
+	JMP unpool2_window
+unpool2_done:
 	VZEROUPPER
 	RET
 

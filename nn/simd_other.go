@@ -15,6 +15,9 @@ func adamAVX512(w, grad, m, v *float32, n int, k *adamConsts) {
 func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int) {
 	panic("nn: no AVX-512 loops in this build")
 }
+func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, step int) {
+	panic("nn: no AVX-512 loops in this build")
+}
 
 func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int) {
 	panic("nn: no AVX-512 loops in this build")
@@ -32,6 +35,9 @@ func adamAVX2(w, grad, m, v *float32, n int, k *adamConsts) {
 	panic("nn: no AVX2 loops in this build")
 }
 func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, rowStride, c, count, step int) {
+	panic("nn: no AVX2 loops in this build")
+}
+func maxUnpoolAVX2(dx, dy *float32, arg *int32, first, rowStride, c, count, step int) {
 	panic("nn: no AVX2 loops in this build")
 }
 

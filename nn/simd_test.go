@@ -288,6 +288,53 @@ func TestVectorMaxWindowsMatchPortable(t *testing.T) {
 	})
 }
 
+// TestVectorMaxUnpoolMatchesPortable checks the backward pass of 2×2 max
+// pooling, which the vector levels write window by window (maxUnpool)
+// where the portable loop adds the gradient into a cleared dx: the same
+// bits, with ties, NaNs, zeros of both signs and infinities among the
+// inputs and the gradients, and nothing written outside the images.
+func TestVectorMaxUnpoolMatchesPortable(t *testing.T) {
+	const batch = 2
+	for _, c := range []int{1, 3, 8, 12, 16, 17, 28, 33} {
+		in := Shape{H: 6, W: 8, C: c}
+		net, err := Build(in, []LayerSpec{{Kind: KindMaxPool, KernelH: 2, KernelW: 2}}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := net.layers[0].(*maxPool)
+		if !l.geom.tiles2x2() {
+			t.Fatalf("c=%d: 2×2 pooling of 6×8 does not tile it", c)
+		}
+		x := NewTensor(batch, in.H, in.W, in.C)
+		copy(x.Data, poolImage(t, batch*in.H, in.W, c))
+		dy := NewTensor(batch, 3, 4, c)
+		g, _ := guarded(t, len(dy.Data), uint64(c))
+		copy(dy.Data, g)
+		for i := 1; i < len(dy.Data); i += 5 {
+			dy.Data[i] = specialFloats[(i/5)%len(specialFloats)]
+		}
+		backward := func() []float32 {
+			l.forward(x, true)
+			l.dx.resize(batch, in.H, in.W, in.C)
+			for i := range l.dx.Data {
+				l.dx.Data[i] = 12345 // every value must be written
+			}
+			l.dy = dy
+			l.backwardExamples(0, batch)
+			return append([]float32(nil), l.dx.Data...)
+		}
+		saved := simd
+		simd = simdPortable
+		want := backward()
+		simd = saved
+		t.Run(fmt.Sprintf("c=%d", c), func(t *testing.T) {
+			forEachLevel(t, func(t *testing.T) {
+				sameFloats(t, "max pool gradient", backward(), want)
+			})
+		})
+	}
+}
+
 // guarded64 is guardedAt for float64 values.
 func guarded64(t *testing.T, off, n int, seed uint64) ([]float64, func()) {
 	t.Helper()
@@ -576,6 +623,27 @@ func BenchmarkMaxPool(b *testing.B) {
 				o := r * ow * c
 				maxWindows(best[o:o+ow*c], arg[o:o+ow*c], img, 2*r*w*c, 2, 2, w*c, c, 2*c)
 			}
+		}
+	})
+}
+
+// BenchmarkMaxPoolBackward routes the gradient of one 26×26×28 example of
+// the seed MNIST network back through its 2×2 windows, as the layer does.
+func BenchmarkMaxPoolBackward(b *testing.B) {
+	in := Shape{H: 26, W: 26, C: 28}
+	net, err := Build(in, []LayerSpec{{Kind: KindMaxPool, KernelH: 2, KernelW: 2}}, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l := net.layers[0].(*maxPool)
+	x, dy := benchInput(1, in), benchInput(1, Shape{H: 13, W: 13, C: 28})
+	benchLevels(b, func(b *testing.B) {
+		l.forward(x, true)
+		l.dx.resize(1, in.H, in.W, in.C)
+		l.dy = dy
+		b.SetBytes(4 * int64(in.Size()))
+		for b.Loop() {
+			l.backwardExamples(0, 1)
 		}
 	})
 }

@@ -108,11 +108,16 @@ func (ws *workspace) block(kern *kernel, p *problem, pc, kb, ic, mc, jc, nc int)
 		return
 	}
 	micro, alpha, c, ldc := kern.micro, p.alpha, p.c, p.ldc
+	last := mc / mr * mr // the short last tile, if any, starts here
+	lastMicro := kern.microFor(mc - last)
 	for jr := 0; jr < nc; jr += nr {
 		bp := &ws.b[jr*kb]
 		nrr := min(nr, nc-jr)
-		for ir := 0; ir < mc; ir += mr {
-			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, min(mr, mc-ir), nrr)
+		for ir := 0; ir < last; ir += mr {
+			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, mr, nrr)
+		}
+		if last < mc {
+			lastMicro(kb, &ws.a[last*kb], bp, &c[(ic+last)*ldc+jc+jr], ldc, alpha, beta, mc-last, nrr)
 		}
 	}
 }
@@ -209,10 +214,7 @@ func packA(dst []float32, kern *kernel, p *problem, i0, mc, p0, kc int) {
 		}
 		// op(A)[i][p] = a[i·lda+p]: each row is a contiguous run.
 		if kern.transpose != nil {
-			tb := kern.transposeBlock
-			for s := 0; s < kc; s += tb {
-				kern.transpose(&a[(i0+q)*lda+p0+s], lda, &panel[s*mr], mr, rows, min(tb, kc-s), mr)
-			}
+			kern.transpose(&a[(i0+q)*lda+p0], lda, &panel[0], mr, rows, kc, mr)
 			continue
 		}
 		for r := 0; r < rows; r++ {
@@ -258,9 +260,7 @@ func packB(dst []float32, kern *kernel, p *problem, p0, kc, j0, nc int) {
 					}
 					continue
 				}
-				for s := 0; s < kc; s += tb {
-					kern.transpose(&b[(j0+q+j)*ldb+p0+s], ldb, &panel[s*nr+j], nr, min(tb, cols-j), min(tb, kc-s), tb)
-				}
+				kern.transpose(&b[(j0+q+j)*ldb+p0], ldb, &panel[j], nr, min(tb, cols-j), kc, tb)
 			}
 			continue
 		}

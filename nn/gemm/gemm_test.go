@@ -358,7 +358,8 @@ func TestPartition(t *testing.T) {
 		{8, 8, 8, 2, 1},      // too little work to share
 	}
 	for _, tt := range tests {
-		parts := partition(nil, kern, tt.m, tt.n, tt.k, tt.threads)
+		p := problem{m: tt.m, n: tt.n, k: tt.k, lda: tt.k, ldb: tt.n}
+		parts := partition(nil, kern, &p, tt.threads)
 		if len(parts) != tt.wantParts {
 			t.Errorf("partition(%d×%d×%d, %d threads) = %d parts %v, want %d", tt.m, tt.n, tt.k, tt.threads, len(parts), parts, tt.wantParts)
 		}
@@ -378,6 +379,27 @@ func TestPartition(t *testing.T) {
 			if n != 1 {
 				t.Fatalf("partition(%d×%d×%d): element %d covered %d times", tt.m, tt.n, tt.k, e, n)
 			}
+		}
+	}
+}
+
+// TestPartitionPacking checks that the grid leaves each thread half of a
+// costly packing: A transposed into panels from rows 4 KiB apart goes to a
+// split by rows, the same product with another row stride to the split
+// with fewer tiles, by columns.
+func TestPartitionPacking(t *testing.T) {
+	kern := &kernel{mr: 6, nr: 16}
+	for _, tt := range []struct {
+		lda    int
+		byRows bool
+	}{{1024, true}, {1030, false}} {
+		p := problem{m: 1024, n: 1024, k: 1024, lda: tt.lda, ldb: 1024}
+		parts := partition(nil, kern, &p, 2)
+		if len(parts) != 2 {
+			t.Fatalf("lda=%d: %d parts %v, want 2", tt.lda, len(parts), parts)
+		}
+		if byRows := parts[0].j1 == p.n; byRows != tt.byRows {
+			t.Errorf("lda=%d: parts %v, want split by rows %v", tt.lda, parts, tt.byRows)
 		}
 	}
 }
@@ -488,7 +510,7 @@ func TestConcurrentCalls(t *testing.T) {
 	const goroutines = 4
 	rng := rand.New(rand.NewPCG(11, 12))
 	s := shape{transB: true, m: 300, n: 100, k: 90, alpha: 1, beta: 0}
-	if parts := partition(nil, active, s.m, s.n, s.k, 3); len(parts) < 2 {
+	if parts := partition(nil, active, &problem{transB: true, m: s.m, n: s.n, k: s.k, lda: s.k, ldb: s.k}, 3); len(parts) < 2 {
 		t.Fatalf("shape %v is not split between threads", s)
 	}
 	SetThreads(3)

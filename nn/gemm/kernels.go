@@ -27,14 +27,38 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
-	// transpose, if set, packs operands that need transposing, in blocks of
-	// transposeBlock×transposeBlock (see transposeAVX512); otherwise plain Go
-	// loops do. transposeBlock must be at least mr and divide nr.
+	// short lists kernels for tiles of fewer than mr rows, fewest rows
+	// first: each computes the first rows rows of a tile from the same
+	// mr-row panels, each row with the same arithmetic as micro, so an
+	// element's value does not depend on which one computes it. The short
+	// last tile of a product with few rows (64 rows of 12-row tiles: a
+	// tenth of the work) then costs only its rows.
+	short []shortKernel
+	// transpose, if set, packs operands that need transposing, up to
+	// transposeBlock rows (and any number of columns) at a time (see
+	// transposeAVX512); otherwise plain Go loops do. transposeBlock must be
+	// at least mr and divide nr.
 	transpose      func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 	transposeBlock int
 	// copyRuns, if set, packs operands whose panel rows are contiguous (see
 	// copyRunsAVX512); otherwise copyRun does, one run at a time.
 	copyRuns func(src *float32, lds int, dst *float32, steps, n, width int)
+}
+
+// shortKernel is a micro-kernel for tiles of at most rows rows.
+type shortKernel struct {
+	rows  int
+	micro microKernel
+}
+
+// microFor returns the kernel for a tile of rows rows.
+func (k *kernel) microFor(rows int) microKernel {
+	for _, s := range k.short {
+		if rows <= s.rows {
+			return s.micro
+		}
+	}
+	return k.micro
 }
 
 // knownKernels names the kernels of every build, whether this one has them

@@ -13,10 +13,28 @@ import "golang.org/x/sys/cpu"
 //go:noescape
 func kernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
+// kernelAVX512x4 and kernelAVX512x8 compute the first 4 and 8 rows of a
+// tile of kernelAVX512 from its 12-row panels of A, each row as it does.
+//
+//go:noescape
+func kernelAVX512x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+//go:noescape
+func kernelAVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
 // kernelAVX2 is a 6×16 micro-kernel (12 ymm accumulators, FMA3).
 //
 //go:noescape
 func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+// kernelAVX2x2 and kernelAVX2x4 compute the first 2 and 4 rows of a tile of
+// kernelAVX2 from its 6-row panels of A, each row as it does.
+//
+//go:noescape
+func kernelAVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+
+//go:noescape
+func kernelAVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
 
 // avx2Masks supplies VMASKMOVPS masks to kernelAVX2: the 8 words starting at
 // index 8-v select the first v lanes.
@@ -32,10 +50,12 @@ var avx2Masks = [16]int32{-1, -1, -1, -1, -1, -1, -1, -1}
 var (
 	avx512Kernel = &kernel{
 		name: "avx512", mr: 12, nr: 32, mc: 96, kc: 1152, nc: 1024, micro: kernelAVX512,
+		short:     []shortKernel{{4, kernelAVX512x4}, {8, kernelAVX512x8}},
 		transpose: transposeAVX512, transposeBlock: 16, copyRuns: copyRunsAVX512,
 	}
 	avx2Kernel = &kernel{
 		name: "avx2", mr: 6, nr: 16, mc: 144, kc: 256, nc: 4080, micro: kernelAVX2,
+		short:     []shortKernel{{2, kernelAVX2x2}, {4, kernelAVX2x4}},
 		transpose: transposeAVX2, transposeBlock: 8, copyRuns: copyRunsAVX2,
 	}
 )

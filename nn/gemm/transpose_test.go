@@ -24,24 +24,26 @@ func TestTransposeAVX2(t *testing.T) {
 	testTranspose(t, transposeAVX2, 8)
 }
 
+// testTranspose checks a transposer on blocks of up to size rows and of
+// any number of columns, a block of size columns at a time.
 func testTranspose(t *testing.T, transpose transposeFunc, size int) {
-	const lds, ldd = 19, 21
+	const lds, ldd = 53, 21
 	src := make([]float32, 16*lds)
 	for i := range src {
 		src[i] = float32(i + 1)
 	}
 	for rows := 1; rows <= size; rows++ {
-		for cols := 1; cols <= size; cols++ {
+		for cols := 1; cols <= 3*size+1; cols++ {
 			for _, width := range []int{rows, 6, 8, 12, 16} {
 				if width < rows || width > size {
 					continue
 				}
-				dst := make([]float32, 17*ldd)
+				dst := make([]float32, (3*size+2)*ldd)
 				for i := range dst {
 					dst[i] = -1
 				}
 				transpose(&src[0], lds, &dst[0], ldd, rows, cols, width)
-				for c := 0; c < 17; c++ {
+				for c := 0; c < 3*size+2; c++ {
 					for r := 0; r < ldd; r++ {
 						want := float32(-1)
 						switch {
