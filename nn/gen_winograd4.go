@@ -20,8 +20,11 @@ import (
 	"fmt"
 	"go/format"
 	"log"
+	"maps"
 	"math"
 	"os"
+	"sort"
+
 	"strconv"
 	"strings"
 )
@@ -532,19 +535,30 @@ func (g *gen) prog(p prog, load func(i int, r string), store func(j int, r strin
 		}
 	}
 	// outputs that are inputs, or values still held
-	for v, js := range outAt {
+	for _, v := range sortedKeys(outAt) {
 		r := get(v)
-		for _, j := range js {
+		for _, j := range outAt[v] {
 			store(j, r)
 		}
 	}
-	for v, r := range regOf {
+	for _, v := range sortedKeys(regOf) {
+		g.release(regOf[v])
 		delete(regOf, v)
-		g.release(r)
 	}
 	if len(g.free) != g.is.regs-len(g.consts)-boolInt(g.bias >= 0) {
 		log.Fatalf("%s: register leak", g.t.name)
 	}
+}
+
+// sortedKeys lists the keys of m in order, so that the generated code does
+// not depend on the order of a map's iteration.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range maps.Keys(m) {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func boolInt(b bool) int {
