@@ -45,6 +45,7 @@ type Live struct {
 	wake    chan struct{}     // closed and replaced after each build
 	lastErr string            // the last failure, said once
 	print   string            // the records as the last build found them (see resultsPrint)
+	built   bool              // Build succeeded
 }
 
 // liveDir is where the server answers for itself: no site file starts with
@@ -85,7 +86,7 @@ func (l *Live) Build(ctx context.Context) (*Summary, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.print = print
+	l.print, l.built = print, true
 	l.publish(sum.Changed)
 	return sum, nil
 }
@@ -94,7 +95,7 @@ func (l *Live) Build(ctx context.Context) (*Summary, error) {
 // they changed, until ctx is done. A build that fails is reported and tried
 // again at the next change; Run only returns when ctx is done.
 func (l *Live) Run(ctx context.Context) {
-	last, failed := l.print, l.print == ""
+	last, failed := l.print, !l.built
 	t := time.NewTicker(l.interval)
 	defer t.Stop()
 	for {

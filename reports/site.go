@@ -237,7 +237,11 @@ func resolve(p string) (string, error) {
 // only in case on a case-insensitive file system, or folders of earlier
 // versions) are never shown as one; such a folder's groups are keyed
 // "<folder>/<name>". A run that says it is running although no process trains
-// it is shown as abandoned (see record.Abandoned).
+// it is shown as abandoned (see record.Abandoned). Runs are read on every
+// core and while they may be written (see readRun); a finished run whose
+// fingerprint the last build verified (w's old marker) is not verified
+// again, and memory, when not nil, gives runs unchanged since it last read
+// them. It also returns the fingerprint of every run read, by folder.
 func readResults(root string, w *siteWriter, memory *runMemory, warn io.Writer, leftOut *int) (map[string][]*record.Run, map[string]string, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
