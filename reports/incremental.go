@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -155,10 +156,13 @@ func (w *siteWriter) keep(name, key string) bool {
 	if !ok || u.Key != key || len(u.Files) == 0 {
 		return false
 	}
+	w.mu.Lock()
+	owned := !slices.ContainsFunc(u.Files, func(f string) bool { return !safeRel(f) || !w.owned[f] })
+	w.mu.Unlock()
+	if !owned {
+		return false
+	}
 	for _, f := range u.Files {
-		if !safeRel(f) || !w.owned[f] {
-			return false
-		}
 		st, err := os.Lstat(filepath.Join(w.root, filepath.FromSlash(f)))
 		if err != nil || !st.Mode().IsRegular() {
 			return false

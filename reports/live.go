@@ -284,22 +284,24 @@ func (l *Live) file(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer root.Close()
+	// The kind is checked before opening, so that a named pipe put in the
+	// site folder cannot block the server, and again on the open file.
+	st, err := root.Stat(filepath.FromSlash(name))
+	if err == nil && st.IsDir() {
+		http.Redirect(w, r, "/"+name+"/", http.StatusMovedPermanently)
+		return
+	}
+	if err != nil || !st.Mode().IsRegular() {
+		http.NotFound(w, r)
+		return
+	}
 	f, err := root.Open(filepath.FromSlash(name))
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	if st.IsDir() {
-		http.Redirect(w, r, "/"+name+"/", http.StatusMovedPermanently)
-		return
-	}
-	if !st.Mode().IsRegular() {
+	if st, err = f.Stat(); err != nil || !st.Mode().IsRegular() {
 		http.NotFound(w, r)
 		return
 	}

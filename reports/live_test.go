@@ -72,6 +72,12 @@ func TestLiveServesTheSite(t *testing.T) {
 			t.Errorf("GET %s (Host %q): %d, %.80q; want %d with %q", tt.path, tt.host, code, body, tt.code, tt.has)
 		}
 	}
+	// A named pipe in the site folder does not hold the server up.
+	if err := syscallMkfifo(filepath.Join(l.opts.Out, "pipe.html")); err == nil {
+		if code, _ := get(t, srv.URL+"/pipe.html", ""); code != 404 {
+			t.Errorf("GET a named pipe: %d, want 404", code)
+		}
+	}
 	// The site's files are not changed by serving them.
 	b, err := os.ReadFile(filepath.Join(fixtureSite.out, "index.html"))
 	if err != nil || strings.Contains(string(b), "live.js") {

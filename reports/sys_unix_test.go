@@ -13,3 +13,5 @@ func cpuTime() time.Duration {
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+func syscallMkfifo(path string) error { return syscall.Mkfifo(path, 0o644) }
