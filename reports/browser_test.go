@@ -3,8 +3,10 @@ package reports
 import (
 	"context"
 	"fmt"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,8 @@ import (
 	cdppage "github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/cnnlab/cnnlab/runner/record"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -265,4 +269,184 @@ func checkPage(t *testing.T, browser context.Context, file, name, shots string) 
 		t.Error(p)
 	}
 	t.Logf("%d charts, %d images", len(got.Charts), len(got.Images))
+}
+
+// startBrowser starts headless Chromium, skipping the test without it
+// (outside CI).
+func startBrowser(t testing.TB) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("chromium is needed in CI: %v", err)
+		}
+		t.Skipf("chromium not installed at %s (apt-get install chromium); skipping the browser test", chromiumPath)
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	)
+	t.Cleanup(cancelAlloc)
+	browser, cancelBrowser := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelBrowser)
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return browser
+}
+
+// consoleProblems collects the console errors and exceptions of a tab.
+func consoleProblems(ctx context.Context) func() []string {
+	var mu sync.Mutex
+	var problems []string
+	go func() {
+		for ev, err := range chromedp.Events(ctx, runtime.ConsoleAPICalled) {
+			if err != nil {
+				return
+			}
+			if ev.Type == runtime.ConsoleAPICalledTypeError {
+				var parts []string
+				for _, a := range ev.Args {
+					parts = append(parts, string(a.Value)+a.Description)
+				}
+				mu.Lock()
+				problems = append(problems, "console.error: "+strings.Join(parts, " "))
+				mu.Unlock()
+			}
+		}
+	}()
+	go func() {
+		for ev, err := range chromedp.Events(ctx, runtime.ExceptionThrown) {
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			problems = append(problems, "exception: "+(&chromedp.ExceptionError{ExceptionDetails: ev.ExceptionDetails}).Error())
+			mu.Unlock()
+		}
+	}()
+	return func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(problems)
+	}
+}
+
+// TestBrowserLiveUpdate opens the page of a running run served by a Live,
+// writes the run's next epoch as the runner does, and checks that the page
+// shows it within a few seconds without reloading, its charts drawn, and
+// that the sweep page open beside it follows too.
+func TestBrowserLiveUpdate(t *testing.T) {
+	browser := startBrowser(t)
+	_, sum, warn := sharedSite(t)
+	if sum.CDN {
+		t.Skip("echarts could not be had: " + warn)
+	}
+	root := t.TempDir()
+	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
+	if err := os.CopyFS(results, os.DirFS(shared.results)); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.CopyFS(out, os.DirFS(shared.out)); err != nil {
+		t.Fatal(err)
+	}
+	l := NewLive(Options{Results: results, Out: out}, 100*time.Millisecond, nil)
+	if _, err := l.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(l.Handler())
+	defer srv.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go l.Run(ctx)
+
+	type view struct {
+		Text    string `json:"text"`
+		Mark    bool   `json:"mark"`
+		Pill    string `json:"pill"`
+		Charts  int    `json:"charts"`
+		Drawn   int    `json:"drawn"`
+		Loading bool   `json:"loading"`
+	}
+	const look = `(() => ({
+		text: document.querySelector("main").textContent,
+		mark: window.__notReloaded === true,
+		pill: (document.getElementById("cnnlab-live") || {}).textContent || "",
+		charts: document.querySelectorAll("main div.chart").length,
+		drawn: Array.from(document.querySelectorAll("main div.chart")).filter(d => d.querySelector("canvas")).length,
+	}))()`
+	var tabs []context.Context
+	var problems []func() []string
+	for _, p := range []string{"grid/run-08/index.html", "grid/index.html"} {
+		tab, cancelTab := chromedp.NewContext(browser)
+		defer cancelTab()
+		tab, cancelTime := context.WithTimeout(tab, 60*time.Second)
+		defer cancelTime()
+		problems = append(problems, consoleProblems(tab))
+		enable := chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, runtime.Enable, cdp.Empty{})
+			return err
+		})
+		if err := chromedp.Do(tab, enable, chromedp.Navigate(srv.URL+"/"+p)); err != nil {
+			t.Fatalf("open %s: %v", p, err)
+		}
+		if _, err := chromedp.Run(tab, chromedp.Evaluate[bool](`window.__notReloaded = true`)); err != nil {
+			t.Fatalf("mark %s: %v", p, err)
+		}
+		// Wait for the page to be listening.
+		for {
+			v, err := chromedp.Run(tab, chromedp.Evaluate[view](look))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(v.Pill, "live") {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		tabs = append(tabs, tab)
+	}
+	v, _ := chromedp.Run(tabs[0], chromedp.Evaluate[view](look))
+	if !strings.Contains(v.Text, "1 of 4 epochs") {
+		t.Fatalf("the run's page before the epoch: %.200q", v.Text)
+	}
+
+	start := time.Now()
+	appendEpoch(t, filepath.Join(results, "grid", "run-08"), record.StateRunning)
+	want := []string{"2 of 4 epochs", "2/4"}
+	for i, tab := range tabs {
+		for {
+			v, err := chromedp.Run(tab, chromedp.Evaluate[view](look))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(v.Text, want[i]) && v.Drawn == v.Charts {
+				if !v.Mark {
+					t.Errorf("tab %d reloaded to show the new epoch", i)
+				}
+				if !strings.Contains(v.Pill, "updated") {
+					t.Errorf("tab %d: the live note says %q", i, v.Pill)
+				}
+				t.Logf("tab %d shows the new epoch %.1fs after it was written, %d charts drawn", i, time.Since(start).Seconds(), v.Drawn)
+				break
+			}
+			if time.Since(start) > 10*time.Second {
+				t.Fatalf("tab %d does not show %q 10s after the epoch was written: %d of %d charts drawn, note %q", i, want[i], v.Drawn, v.Charts, v.Pill)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let late console events arrive
+	for _, p := range problems {
+		for _, msg := range p() {
+			t.Error(msg)
+		}
+	}
 }

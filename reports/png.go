@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"fmt"
 	"image/color"
 	"math"
@@ -92,11 +91,13 @@ func renderPNG(c *Chart) (*renderedPNG, error) {
 	} else {
 		drawLegend(draw.New(canvas), lay.legend, d.legend, lay.place != legendOutside)
 	}
-	var buf bytes.Buffer
-	if _, err := (vgimg.PngCanvas{Canvas: canvas}).WriteTo(&buf); err != nil {
+	// Encoded for speed: a chart of a big sweep's site is drawn thousands of
+	// times, and the best compression costs twice the time for 10% less.
+	b, err := encodePNG(canvas.Image())
+	if err != nil {
 		return nil, fmt.Errorf("chart %s: %w", c.ID, err)
 	}
-	return &renderedPNG{png: buf.Bytes(), plot: p, data: lay.data, legend: lay.legend, place: lay.place, entries: d.legend}, nil
+	return &renderedPNG{png: b, plot: p, data: lay.data, legend: lay.legend, place: lay.place, entries: d.legend}, nil
 }
 
 // drawn is a plot being built, with what its legend lists and the data it

@@ -10,6 +10,7 @@ package reports
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
@@ -21,8 +22,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/cnnlab/cnnlab/internal/cachedir"
 	"github.com/cnnlab/cnnlab/internal/fsutil"
@@ -48,6 +52,10 @@ type Options struct {
 	// NoFetch never runs npm: when echarts is not cached, the site loads
 	// it from a CDN. Tests that do not open pages use it.
 	NoFetch bool
+
+	// memory, when set, keeps the runs read by one build for the next
+	// (see Live).
+	memory *runMemory
 }
 
 // Summary tells what a build did.
@@ -61,6 +69,10 @@ type Summary struct {
 	Drawn       int  // PNG charts drawn this time (the others were unchanged)
 	CDN         bool // echarts is loaded from the internet
 	LeftOut     int  // runs left out: records unreadable or damaged (each warned about)
+	Kept        int  // pages kept as the previous build made them: nothing they show changed
+	// Changed lists the files whose content this build wrote, slash-separated,
+	// relative to the site folder.
+	Changed []string
 }
 
 // markerFile marks a folder as a site made by Build and remembers which
@@ -74,6 +86,12 @@ const markerFile = ".cnnlab-site.json"
 // Build did not make is refused, and so is a site folder inside (or equal
 // to) the results folder.
 func Build(o Options) (*Summary, error) {
+	return BuildContext(context.Background(), o)
+}
+
+// BuildContext is Build, stopped when ctx is done: the site is then left
+// as an interrupted build leaves it, which the next build repairs.
+func BuildContext(ctx context.Context, o Options) (*Summary, error) {
 	if o.Results == "" || o.Out == "" {
 		return nil, errors.New("report: both the results folder and the site folder must be given")
 	}
@@ -96,8 +114,9 @@ func Build(o Options) (*Summary, error) {
 		return nil, err
 	}
 	defer w.close()
+	w.ctx = ctx
 	var leftOut int
-	results, err := readResults(o.Results, warn, &leftOut)
+	results, prints, err := readResults(o.Results, w, o.memory, warn, &leftOut)
 	if err != nil {
 		return nil, fmt.Errorf("read results: %w", err)
 	}
@@ -119,33 +138,43 @@ func Build(o Options) (*Summary, error) {
 		w.file("assets/"+name, b)
 	}
 
-	b := &builder{w: w, cdn: host, results: o.Results}
+	b := &builder{w: w, cdn: host, results: o.Results, prints: prints, pages: new(atomic.Int64), kept: new(atomic.Int64)}
 	if err := b.index(exps); err != nil {
 		return nil, err
 	}
+	type runPage struct{ r, prev, next *run }
+	var runs []runPage
 	for _, e := range exps {
-		if err := b.sweep(e); err != nil {
+		if err := b.unit("sweep "+e.Slug, b.sweepKey(e), func(b *builder) error { return b.sweep(e) }); err != nil {
 			return nil, err
 		}
 		for i, r := range e.Runs {
-			sum.Runs++
-			var prev, next *run
+			rp := runPage{r: r}
 			if i > 0 {
-				prev = e.Runs[i-1]
+				rp.prev = e.Runs[i-1]
 			}
 			if i+1 < len(e.Runs) {
-				next = e.Runs[i+1]
+				rp.next = e.Runs[i+1]
 			}
-			if err := b.run(r, prev, next); err != nil {
-				return nil, err
-			}
+			runs = append(runs, rp)
 		}
+	}
+	// Run pages are made on every core: each writes only its own folder.
+	errs := make([]error, len(runs))
+	parallel(len(runs), func(i int) {
+		rp := runs[i]
+		errs[i] = b.unit("run "+rp.r.Exp.Slug+"/"+rp.r.Slug, b.runKey(rp.r, rp.prev, rp.next), func(b *builder) error { return b.run(rp.r, rp.prev, rp.next) })
+	})
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	if err := w.finish(); err != nil {
 		return nil, err
 	}
-	sum.Pages = b.pages
-	sum.Files, sum.Written, sum.Charts, sum.Drawn = len(w.written), w.changed, w.charts, w.drawn
+	sum.Runs = len(runs)
+	sum.Pages, sum.Kept = int(b.pages.Load()+b.kept.Load()), int(b.kept.Load())
+	sum.Files, sum.Written, sum.Charts, sum.Drawn = len(w.written), len(w.changed), w.charts, w.drawn
+	sum.Changed = slices.Sorted(slices.Values(w.changed))
 	return sum, nil
 }
 
@@ -208,13 +237,23 @@ func resolve(p string) (string, error) {
 // only in case on a case-insensitive file system, or folders of earlier
 // versions) are never shown as one; such a folder's groups are keyed
 // "<folder>/<name>". A run that says it is running although no process trains
-// it is shown as abandoned (see record.Abandoned).
-func readResults(root string, warn io.Writer, leftOut *int) (map[string][]*record.Run, error) {
+// it is shown as abandoned (see record.Abandoned). Runs are read on every
+// core and while they may be written (see readRun); a finished run whose
+// fingerprint the last build verified (w's old marker) is not verified
+// again, and memory, when not nil, gives runs unchanged since it last read
+// them. It also returns the fingerprint of every run read, by folder.
+func readResults(root string, w *siteWriter, memory *runMemory, warn io.Writer, leftOut *int) (map[string][]*record.Run, map[string]string, error) {
 	exps, err := os.ReadDir(root)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	results := map[string][]*record.Run{}
+	type job struct {
+		exp, dir string
+		run      *record.Run
+		print    string
+		err      error
+	}
+	var jobs []*job
 	for _, e := range exps {
 		expDir := filepath.Join(root, e.Name())
 		if !e.IsDir() {
@@ -226,9 +265,8 @@ func readResults(root string, warn io.Writer, leftOut *int) (map[string][]*recor
 		}
 		runs, err := os.ReadDir(expDir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		byName := map[string][]*record.Run{}
 		for _, rd := range runs {
 			dir := filepath.Join(expDir, rd.Name())
 			if !rd.IsDir() {
@@ -237,39 +275,78 @@ func readResults(root string, warn io.Writer, leftOut *int) (map[string][]*recor
 			if _, err := os.Stat(filepath.Join(dir, record.StatusFile)); err != nil {
 				continue
 			}
-			r, err := record.ReadRun(dir)
-			if err != nil {
-				fmt.Fprintf(warn, "warning: left out of the report: %v\n", err)
-				*leftOut++
-				continue
-			}
-			if r.Status.State == record.StateDone {
-				// Runs finished before checksums were kept are read as
-				// they are: the report needs no model file.
-				if problems, unsealed := record.Verify(dir); !unsealed && len(problems) > 0 {
-					var ps []string
-					for _, p := range problems {
-						ps = append(ps, p.String())
-					}
-					fmt.Fprintf(warn, "warning: left out of the report: run %s: damaged records (%s); cnnlab run trains it again\n", dir, strings.Join(ps, "; "))
-					*leftOut++
-					continue
-				}
-			}
-			if record.Abandoned(dir, r.Status) {
-				r.Status.State = record.StateAbandoned
-			}
-			byName[r.Status.Experiment] = append(byName[r.Status.Experiment], r)
+			jobs = append(jobs, &job{exp: e.Name(), dir: dir})
 		}
+	}
+	// Read on every core: JSON decoding is most of a build that keeps
+	// most pages.
+	var mu sync.Mutex
+	parallel(len(jobs), func(i int) {
+		j := jobs[i]
+		abs, _ := filepath.Abs(j.dir)
+		var ok bool
+		if r, print, verified := memory.recall(abs); r != nil {
+			j.run, j.print, ok = r, print, verified
+		} else {
+			j.run, j.print, ok, j.err = readRun(j.dir, w.old.Verified[abs])
+			j.run, j.print, j.err = memory.remember(abs, j.run, j.print, ok, j.err, warn)
+		}
+		if ok {
+			mu.Lock()
+			w.next.Verified[abs] = j.print
+			mu.Unlock()
+		}
+	})
+	memory.forget(func(dir string) bool {
+		return slices.ContainsFunc(jobs, func(j *job) bool { abs, _ := filepath.Abs(j.dir); return abs == dir })
+	})
+	byExp := map[string]map[string][]*record.Run{}
+	prints := map[string]string{}
+	for _, j := range jobs {
+		if j.err != nil {
+			fmt.Fprintf(warn, "warning: left out of the report: %v\n", j.err)
+			*leftOut++
+			continue
+		}
+		r := j.run
+		if record.Abandoned(j.dir, r.Status) {
+			copy := *r // the one read may be remembered for the next build
+			copy.Status.State = record.StateAbandoned
+			r = &copy
+		}
+		prints[r.Dir] = j.print
+		if byExp[j.exp] == nil {
+			byExp[j.exp] = map[string][]*record.Run{}
+		}
+		byExp[j.exp][r.Status.Experiment] = append(byExp[j.exp][r.Status.Experiment], r)
+	}
+	results := map[string][]*record.Run{}
+	for exp, byName := range byExp {
 		for name, runs := range byName {
-			key := e.Name()
+			key := exp
 			if len(byName) > 1 {
 				key += "/" + name
 			}
 			results[key] = runs
 		}
 	}
-	return results, nil
+	return results, prints, nil
+}
+
+// parallel calls f(0) … f(n-1) on every core.
+func parallel(n int, f func(i int)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(n, runtime.GOMAXPROCS(0)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1)) - 1; i < n; i = int(next.Add(1)) - 1 {
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 func echartsScript(o Options) ([]byte, error) {
@@ -296,7 +373,9 @@ type builder struct {
 	w       *siteWriter
 	cdn     string // echarts host when not local
 	results string
-	pages   int
+	prints  map[string]string // run folder → its fingerprint as read
+	pages   *atomic.Int64     // pages made
+	kept    *atomic.Int64     // pages kept as the previous build made them
 }
 
 // crumb is one step of the navigation trail.
@@ -362,7 +441,7 @@ func (b *builder) render(rel, name string, data any) error {
 		return fmt.Errorf("page %s: %w", rel, err)
 	}
 	b.w.file(rel, buf.Bytes())
-	b.pages++
+	b.pages.Add(1)
 	return nil
 }
 
@@ -370,9 +449,21 @@ func (b *builder) render(rel, name string, data any) error {
 // unchanged untouched, and drawing chart PNGs only when their data changed.
 // It removes only files it wrote: those the marker of the previous build
 // lists, and those a build that was interrupted noted in the journal before
-// writing them. Any other file in the site folder is left alone.
+// writing them. Any other file in the site folder is left alone. Its
+// methods may be called from several goroutines. A view made by forUnit
+// also notes the files it writes, so that a page can be kept as it is the
+// next time its inputs are the same (see unit).
 type siteWriter struct {
-	root    string
+	*siteState
+	files *[]string // the files written through this view; nil for none
+}
+
+// siteState is what every view of a siteWriter shares.
+type siteState struct {
+	root string
+	ctx  context.Context // the build stops when it is done
+	mu   sync.Mutex      // guards what follows
+	// written lists every file of the site this build, changed or not.
 	written map[string]bool
 	owned   map[string]bool // files earlier builds wrote (marker and journal)
 	journal *os.File        // notes each new file before it is written
@@ -380,14 +471,21 @@ type siteWriter struct {
 	next    manifest
 	jobs    []pngJob
 	err     error
-	changed int
+	changed []string // files whose content this build wrote
 	charts  int
 	drawn   int
+	kept    int // pages kept from the previous build (see keep)
 }
 
 type manifest struct {
 	Charts map[string]string `json:"charts"` // PNG path → hash of the chart data it was drawn from
 	Files  []string          `json:"files"`  // every file the build wrote, slash-separated, relative to the site
+	// Units are the site's pages by what they were made from (see unit),
+	// and Verified the fingerprints of finished runs whose records
+	// matched their checksums, by run folder; both let a build skip what
+	// has not changed since the last one.
+	Units    map[string]unitState `json:"units,omitempty"`
+	Verified map[string]string    `json:"verified,omitempty"`
 }
 
 type pngJob struct {
@@ -405,7 +503,8 @@ const journalFile = ".cnnlab-site.journal"
 // someone's files. The marker is written before any other file, so that a
 // build interrupted at any point leaves a folder the next build accepts.
 func openSite(root string) (*siteWriter, error) {
-	w := &siteWriter{root: root, written: map[string]bool{}, owned: map[string]bool{}, next: manifest{Charts: map[string]string{}}}
+	w := &siteWriter{siteState: &siteState{root: root, ctx: context.Background(), written: map[string]bool{}, owned: map[string]bool{},
+		next: manifest{Charts: map[string]string{}, Units: map[string]unitState{}, Verified: map[string]string{}}}}
 	entries, err := os.ReadDir(root)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -432,8 +531,10 @@ func openSite(root string) (*siteWriter, error) {
 			}
 		}
 		// The last build was interrupted: a chart may hold what it drew
-		// rather than what the marker says, so every chart is drawn again.
+		// rather than what the marker says, so every chart is drawn again,
+		// and every page made again.
 		w.old.Charts = map[string]string{}
+		w.old.Units = nil
 	}
 	if _, err := os.Lstat(filepath.Join(root, markerFile)); errors.Is(err, os.ErrNotExist) {
 		// A new folder: mark it before writing anything else.
@@ -462,7 +563,7 @@ func (w *siteWriter) inside(rel string) error {
 }
 
 // own notes rel in the journal before the file is first written, unless an
-// earlier build already owns it.
+// earlier build already owns it. The caller holds w.mu.
 func (w *siteWriter) own(rel string) error {
 	if w.owned[rel] {
 		return nil
@@ -476,29 +577,57 @@ func (w *siteWriter) own(rel string) error {
 
 // file writes data to rel (a slash-separated path under the site root).
 func (w *siteWriter) file(rel string, data []byte) {
+	w.mu.Lock()
 	if w.err != nil {
+		w.mu.Unlock()
 		return
 	}
 	w.written[rel] = true
+	owned := w.owned[rel]
+	w.mu.Unlock()
+	if w.files != nil {
+		*w.files = append(*w.files, rel)
+	}
 	full := filepath.Join(w.root, filepath.FromSlash(rel))
-	if w.err = w.inside(rel); w.err != nil {
+	if err := w.inside(rel); err != nil {
+		w.fail(err)
 		return
 	}
-	if old, err := fsutil.ReadFileLimit(full, int64(len(data))); err == nil && bytes.Equal(old, data) && w.owned[rel] {
+	if old, err := fsutil.ReadFileLimit(full, int64(len(data))); err == nil && bytes.Equal(old, data) && owned {
 		return
 	}
-	if w.err = w.own(rel); w.err != nil {
+	w.mu.Lock()
+	err := w.own(rel)
+	w.changed = append(w.changed, rel)
+	w.mu.Unlock()
+	if err == nil {
+		err = writeFile(full, data)
+	}
+	w.fail(err)
+}
+
+// fail keeps the first error of the build.
+func (w *siteWriter) fail(err error) {
+	if err == nil {
 		return
 	}
-	w.changed++
-	w.err = writeFile(full, data)
+	w.mu.Lock()
+	if w.err == nil {
+		w.err = err
+	}
+	w.mu.Unlock()
 }
 
 // chart queues the PNG of c at rel.
 func (w *siteWriter) chart(rel string, c *Chart) {
+	w.mu.Lock()
 	w.written[rel] = true
 	w.charts++
 	w.jobs = append(w.jobs, pngJob{rel, c})
+	w.mu.Unlock()
+	if w.files != nil {
+		*w.files = append(*w.files, rel)
+	}
 }
 
 // close releases the journal of a build that stopped with an error; the
@@ -518,6 +647,11 @@ func (w *siteWriter) finish() error {
 		return w.err
 	}
 	if err := w.drawCharts(); err != nil {
+		return err
+	}
+	// Files are written without syncing each; one flush makes them all
+	// safe before the marker says they are there.
+	if err := fsutil.SyncFS(w.root, w.changed); err != nil {
 		return err
 	}
 	w.next.Files = slices.Sorted(maps.Keys(w.written))

@@ -67,6 +67,11 @@ func TestMain(m *testing.M) {
 	if shared.dir != "" {
 		os.RemoveAll(shared.dir)
 	}
+	for _, dir := range []string{fixtureSite.root, scaleSweep.root} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
 	os.Exit(code)
 }
 

@@ -16,8 +16,10 @@ import (
 // an earlier build are drawn again.
 const pngVersion = "6"
 
+// writeFile replaces a file of the site atomically; finish syncs them all
+// at once before it writes the marker.
 func writeFile(full string, data []byte) error {
-	return fsutil.WriteFileAtomic(full, data, 0o644)
+	return fsutil.ReplaceFile(full, data, 0o644)
 }
 
 // chartHash identifies the data a PNG is drawn from.
@@ -50,7 +52,9 @@ func (w *siteWriter) drawCharts() error {
 		todo = append(todo, j)
 	}
 	w.drawn = len(todo)
-	w.changed += len(todo)
+	for _, j := range todo {
+		w.changed = append(w.changed, j.rel)
+	}
 	jobs := make(chan pngJob)
 	errs := make([]error, runtime.GOMAXPROCS(0))
 	var wg sync.WaitGroup
@@ -59,6 +63,9 @@ func (w *siteWriter) drawCharts() error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				if errs[k] == nil {
+					errs[k] = w.ctx.Err()
+				}
 				if errs[k] != nil {
 					continue
 				}

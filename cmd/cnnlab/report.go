@@ -19,9 +19,10 @@ func init() {
 Reads the run records under --results (default results) and writes a static
 site to --out (default RESULTS-site, beside the results: results-site): an
 index of experiments, a page per sweep and a page per run. Open index.html in
-a browser; it works offline. Building again rewrites only what changed and
-removes only files an earlier build wrote; a site folder inside the results
-folder is refused. A run whose records cannot be read or differ from the
+a browser; it works offline. Building again makes again only the pages
+whose runs changed, rewrites only what changed and removes only files an
+earlier build wrote; a site folder inside the results folder is refused.
+cnnlab serve keeps the site current while runs train. A run whose records cannot be read or differ from the
 checksums written when it finished is left out with a warning, and the exit
 status is then 1.`,
 		run: runReport,
@@ -46,9 +47,9 @@ func runReport(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "report: %s, %s, %s, %s (%d changed, %d of %d charts drawn) in %s\n",
+	fmt.Fprintf(stdout, "report: %s, %s, %s, %s (%d pages kept, %d files changed, %d of %d charts drawn) in %s\n",
 		plural(sum.Experiments, "experiment"), plural(sum.Runs, "run"), plural(sum.Pages, "page"), plural(sum.Files, "file"),
-		sum.Written, sum.Drawn, sum.Charts, *out)
+		sum.Kept, sum.Written, sum.Drawn, sum.Charts, *out)
 	fmt.Fprintf(stdout, "open %s\n", filepath.Join(*out, "index.html"))
 	if sum.LeftOut > 0 {
 		fmt.Fprintf(stderr, "%s left out of the report (see the warnings above)\n", plural(sum.LeftOut, "run"))

@@ -20,6 +20,7 @@ var cnnlab = (function () {
   function chart(id, option) {
     var el = document.getElementById(id);
     if (!el || typeof echarts === "undefined") { return null; }
+    if (byId[id] && !byId[id].isDisposed()) { byId[id].dispose(); }
     (option.series || []).forEach(function (s) {
       if (s.cnnlabBand) {
         s.renderItem = bandRenderer(s.data, s.itemStyle.color, s.itemStyle.opacity);
@@ -65,6 +66,7 @@ var cnnlab = (function () {
     if (out) { out.textContent = names[k]; }
   }
   window.addEventListener("resize", function () {
+    charts = charts.filter(function (c) { return !c.isDisposed(); });
     charts.forEach(function (c) { c.resize(); fitLegend(c); });
   });
 
@@ -87,18 +89,24 @@ var cnnlab = (function () {
     });
     rows.forEach(function (r) { body.appendChild(r); });
   }
-  document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("input[data-series]").forEach(function (input) {
+  // bind makes the sliders and sortable tables under root work, once each
+  // (a page updated in place binds what it received).
+  function bind(root) {
+    root.querySelectorAll("input[data-series]").forEach(function (input) {
+      if (input.cnnlabBound) { return; }
+      input.cnnlabBound = true;
       input.addEventListener("input", function () { slide(input); });
     });
-    document.querySelectorAll("table.sortable").forEach(function (table) {
+    root.querySelectorAll("table.sortable").forEach(function (table) {
+      if (table.cnnlabBound) { return; }
+      table.cnnlabBound = true;
       Array.prototype.forEach.call(table.tHead.rows[0].cells, function (th, i) {
         th.tabIndex = 0;
         th.addEventListener("click", function () { sortBy(table, i, th); });
         th.addEventListener("keydown", function (e) { if (e.key === "Enter") { sortBy(table, i, th); } });
       });
     });
-  });
+  }
   // A click on a cell of the confusion matrix shows the test images
   // recorded for that (true, predicted) pair; cells is keyed "true,pred".
   function cells(id, data) {
@@ -307,7 +315,7 @@ var cnnlab = (function () {
     });
     update();
   }
-  document.addEventListener("DOMContentLoaded", comparePicker);
+  document.addEventListener("DOMContentLoaded", function () { bind(document); comparePicker(); });
 
-  return { chart: chart, byId: byId, cells: cells, compare: compare };
+  return { chart: chart, bind: bind, byId: byId, cells: cells, compare: compare };
 })();
