@@ -112,25 +112,25 @@ func TestIncrementalBuildMatchesFull(t *testing.T) {
 	steps := []struct {
 		what   string
 		change func()
-		made   int // pages made again at most: the index, the sweep, runs
+		made   int // pages made again at most: the index, the sweep and its compare page, runs
 	}{
-		{"a running run finishes an epoch", func() { appendEpoch(t, filepath.Join(grid, "run-08"), record.StateRunning) }, 3},
+		{"a running run finishes an epoch", func() { appendEpoch(t, filepath.Join(grid, "run-08"), record.StateRunning) }, 4},
 		{"a run becomes the best", func() {
 			appendEpoch(t, filepath.Join(grid, "run-02"), record.StateDone)
 			appendEpoch(t, filepath.Join(grid, "run-02"), record.StateDone)
-		}, 3},
+		}, 4},
 		{"a new run with a new value of a key relabels the sweep", func() {
 			fr := fixtureRun{dir: "run-09", state: record.StateRunning, replicate: 0, epochs: 1, planned: 4, quality: 0.5,
 				swept: []record.KeyValue{{Key: "model[0].conv.kernel", Value: "7"}, {Key: "model[0].conv.stride", Value: "1"}, {Key: "seed", Value: "1"}}}
 			writeRun(t, filepath.Join(grid, "run-09"), "mnist-stride-filter", "kernel and stride of the first conv layer", 200, fr)
-		}, 2 + 9},
-		{"a run goes", func() { os.RemoveAll(filepath.Join(grid, "run-09")) }, 2 + 8},
+		}, 3 + 9},
+		{"a run goes", func() { os.RemoveAll(filepath.Join(grid, "run-09")) }, 3 + 8},
 		{"a record is rewritten with the same content", func() {
 			p := filepath.Join(results, "l2", "l2-1", record.StatusFile)
 			b, _ := os.ReadFile(p)
 			time.Sleep(10 * time.Millisecond)
 			os.WriteFile(p, b, 0o644)
-		}, 3},
+		}, 4},
 	}
 	for _, s := range steps {
 		s.change()
