@@ -18,6 +18,16 @@ type Param struct {
 	Grad  []float32
 	Shape []int
 	Decay bool
+
+	// Frozen makes the optimizers leave the tensor (and its optimizer
+	// state) as it is; Network.SetEpoch sets it from the layers' frozen
+	// and freeze_after settings (see freeze.go).
+	Frozen bool
+	// LRScale multiplies the learning rate of this tensor; 0 counts as 1.
+	LRScale float32
+
+	fixed       bool // never trained: the weights of a frozen layer
+	freezeAfter int  // frozen from the end of this epoch on; 0: never
 }
 
 // key names p uniquely within its network, e.g. "conv1.weight".
@@ -133,6 +143,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		net.specs = append(net.specs, spec)
 		net.layers = append(net.layers, l)
 		net.params = append(net.params, l.params()...)
+		markFreezing(l)
 		net.infos = append(net.infos, LayerInfo{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out, Params: n})
 		net.slots = append(net.slots, len(net.times))
 		net.times = append(net.times, LayerTime{Name: spec.Name, Kind: spec.Kind})
