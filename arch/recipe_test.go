@@ -50,20 +50,20 @@ func TestWhitenPlace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	Groups(experiments.Groups{Biases: experiments.Group{LRScale: 8}, Norm: experiments.Group{LRScale: 2, Decay: true}}, net.Params())
+	Groups(experiments.Groups{Biases: experiments.Group{LRScale: 8}, Norm: experiments.Group{LRScale: 2, Decay: 0.25}}, net.Params())
 	for _, p := range net.Params() {
-		var scale float32
+		var scale, decayScale float32
 		var decay bool
 		switch p.Name {
 		case "weight":
-			scale, decay = 0, true
+			scale, decay, decayScale = 0, true, 0
 		case "bias":
-			scale, decay = 8, false
+			scale, decay, decayScale = 8, false, 0
 		default:
-			scale, decay = 2, true
+			scale, decay, decayScale = 2, true, 0.25
 		}
-		if p.LRScale != scale || p.Decay != decay {
-			t.Errorf("%s.%s: lr scale %v, decay %v; want %v, %v", p.Layer, p.Name, p.LRScale, p.Decay, scale, decay)
+		if p.LRScale != scale || p.Decay != decay || p.DecayScale != decayScale {
+			t.Errorf("%s.%s: lr scale %v, decay %v ×%v; want %v, %v ×%v", p.Layer, p.Name, p.LRScale, p.Decay, p.DecayScale, scale, decay, decayScale)
 		}
 	}
 	if Average(nil) != nil {

@@ -48,8 +48,9 @@ func L2(tr experiments.Train) float32 {
 }
 
 // Groups writes train.groups onto the network's tensors: the learning-rate
-// multiplier of biases and of batch-norm tensors, and whether weight decay
-// applies to them (conv and dense weights always decay).
+// multiplier of biases and of batch-norm tensors, and the multiplier of the
+// weight decay they take (0: none; conv and dense weights always take it
+// whole).
 func Groups(g experiments.Groups, params []*nn.Param) {
 	for _, p := range params {
 		var x experiments.Group
@@ -62,7 +63,7 @@ func Groups(g experiments.Groups, params []*nn.Param) {
 			continue
 		}
 		p.LRScale = float32(x.LRScale)
-		p.Decay = x.Decay
+		p.Decay, p.DecayScale = x.Decay > 0, float32(x.Decay)
 	}
 }
 

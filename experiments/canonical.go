@@ -164,7 +164,7 @@ func (t Train) yamlNode() *yaml.Node {
 	// that the run ids of earlier results stay.
 	if t.Groups != (Groups{Biases: DefaultGroup, Norm: DefaultGroup}) {
 		g := func(x Group) *yaml.Node {
-			return mapping(true, "lr_scale", float(x.LRScale), "decay", boolean(x.Decay))
+			return mapping(true, "lr_scale", float(x.LRScale), "decay", float(x.Decay))
 		}
 		kv = append(kv, "groups", mapping(true, "biases", g(t.Groups.Biases), "norm", g(t.Groups.Norm)))
 	}

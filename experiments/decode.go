@@ -858,7 +858,7 @@ func (d *decoder) train(fl field, t *Train) {
 		gp := p + ".groups." + g.name
 		ff := d.fields(gf[g.name].val, gp, formatKeys("train", "groups", g.name)...)
 		g.to.LRScale = d.floatField(ff, "lr_scale", gp, 1, positive)
-		g.to.Decay = d.boolField(ff, "decay", gp, false)
+		g.to.Decay = d.floatField(ff, "decay", gp, 0, nonNegative)
 	}
 	if x, ok := f["average"]; ok && !x.val.isNull() {
 		ap := p + ".average"

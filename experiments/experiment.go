@@ -39,7 +39,7 @@
 //	  early_stop: {metric: val_acc, patience: 3}   # optional
 //	  clip_norm: 0                # 0: no clipping
 //	  label_smoothing: 0
-//	  groups: {biases: {lr_scale: 1, decay: false}, norm: {lr_scale: 1, decay: false}}
+//	  groups: {biases: {lr_scale: 1, decay: 0}, norm: {lr_scale: 1, decay: 0}}
 //	  average: {ema: {decay: 0.99, every: 1, power: 0}}   # optional; or lookahead
 //	  tta: none                   # none | flip | translate
 //	sweep: …                      # see Sweep
@@ -226,11 +226,11 @@ type Groups struct {
 	Norm   Group // batch norm's scale and shift
 }
 
-// Group is a learning-rate multiplier and whether weight decay (train.l2,
-// adamw's weight_decay) applies.
+// Group is a learning-rate multiplier and a multiplier of the weight
+// decay (train.l2, adamw's weight_decay) the tensors take.
 type Group struct {
 	LRScale float64 // > 0; default 1
-	Decay   bool    // default false
+	Decay   float64 // ≥ 0; default 0: none
 }
 
 // DefaultGroup is a group's settings when the file gives none.

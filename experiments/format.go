@@ -90,7 +90,7 @@ var (
 // groupKeys are the settings of a group of tensors (train.groups).
 var groupKeys = []formatKey{
 	{Name: "lr_scale", Type: fFloat, Doc: "multiplies the learning rate of these tensors", Default: 1.0, Min: 0, MinOpen: true, Max: math.Inf(1)},
-	{Name: "decay", Type: fBool, Doc: "train.l2 and adamw's weight_decay apply to these tensors too", Default: false},
+	{Name: "decay", Type: fFloat, Doc: "multiplies train.l2 and adamw's weight_decay for these tensors; 0: no weight decay on them", Default: 0.0, Min: 0, Max: math.Inf(1)},
 }
 
 // averageKeys are the settings of a weight average, with its defaults.

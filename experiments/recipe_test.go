@@ -20,7 +20,7 @@ model:
   - dense: {units: 10}
 train:
   schedule: {triangle: {start: 0.2, peak: 0.23, end: 0.07}}
-  groups: {biases: {lr_scale: 64}, norm: {lr_scale: 32, decay: true}}
+  groups: {biases: {lr_scale: 64}, norm: {lr_scale: 32, decay: 0.5}}
   average: {lookahead: {decay: 0.77, every: 5, power: 3}}
   tta: translate
 `
@@ -44,7 +44,7 @@ func TestRecipeSettingsDecode(t *testing.T) {
 	}
 	tr := e.Train
 	if tr.Schedule != (Schedule{Kind: ScheduleTriangle, Start: 0.2, Peak: 0.23, End: 0.07}) ||
-		tr.Groups != (Groups{Biases: Group{LRScale: 64}, Norm: Group{LRScale: 32, Decay: true}}) ||
+		tr.Groups != (Groups{Biases: Group{LRScale: 64}, Norm: Group{LRScale: 32, Decay: 0.5}}) ||
 		*tr.Average != (Average{Kind: AverageLookahead, Decay: 0.77, Every: 5, Power: 3}) || tr.TTA != TTATranslate {
 		t.Errorf("train %+v, average %+v", tr, *tr.Average)
 	}
@@ -107,7 +107,7 @@ func TestRecipeSettingsErrors(t *testing.T) {
 		{"train.average.lookahead.every=0", "train.average.lookahead.every must be ≥ 1, got 0"},
 		{"train.average=swa", `unknown weight average "swa"`},
 		{"train.groups.biases.lr_scale=0", "train.groups.biases.lr_scale must be > 0, got 0"},
-		{"train.groups.norm.decay=3", "train.groups.norm.decay must be true or false"},
+		{"train.groups.norm.decay=-1", "train.groups.norm.decay must be ≥ 0, got -1"},
 		{"train.tta=mirror", `unknown test-time augmentation "mirror"`},
 		{"train.schedule.triangle.peak=1.5", "train.schedule.triangle.peak must be in [0, 1], got 1.5"},
 		{"train.schedule.triangle.start=-1", "train.schedule.triangle.start must be ≥ 0, got -1"},

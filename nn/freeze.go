@@ -84,6 +84,14 @@ func (net *Network) SetEpoch(epoch int) {
 	}
 }
 
+// decayScale is the multiplier of p's weight decay, when it has Decay set.
+func (p *Param) decayScale() float32 {
+	if p.DecayScale == 0 {
+		return 1
+	}
+	return p.DecayScale
+}
+
 // lrScale is the multiplier of p's learning rate.
 func (p *Param) lrScale() float32 {
 	if p.LRScale == 0 {

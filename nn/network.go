@@ -25,6 +25,9 @@ type Param struct {
 	Frozen bool
 	// LRScale multiplies the learning rate of this tensor; 0 counts as 1.
 	LRScale float32
+	// DecayScale multiplies the L2 coefficient and the weight decay of a
+	// tensor with Decay set; 0 counts as 1.
+	DecayScale float32
 
 	fixed       bool // never trained: the weights of a frozen layer
 	freezeAfter int  // frozen from the end of this epoch on; 0: never

@@ -238,7 +238,7 @@ func (o *Adam) Step(params []*Param, lr float32) {
 		k.lr = lr * p.lrScale()
 		k.decay = 0
 		if o.kind == OptAdamW && p.Decay {
-			k.decay = k.lr * o.cfg.WeightDecay
+			k.decay = k.lr * o.cfg.WeightDecay * p.decayScale()
 		}
 		parallelFor(len(p.Value), elementGrain, t)
 	}

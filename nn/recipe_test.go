@@ -334,3 +334,17 @@ func TestWeightAverage(t *testing.T) {
 		})
 	}
 }
+
+func TestDecayScale(t *testing.T) {
+	a := &Param{Value: []float32{2}, Grad: []float32{0}, Decay: true}
+	b := &Param{Value: []float32{2}, Grad: []float32{0}, Decay: true, DecayScale: 0.25}
+	c := &Param{Value: []float32{2}, Grad: []float32{0}, DecayScale: 4} // no Decay: none
+	ps := []*Param{a, b, c}
+	if got := L2Penalty(ps, 1); got != 0.5*4+0.5*0.25*4 {
+		t.Errorf("L2Penalty %v, want 2.5", got)
+	}
+	AddL2Grad(ps, 0.5)
+	if a.Grad[0] != 1 || b.Grad[0] != 0.25 || c.Grad[0] != 0 {
+		t.Errorf("L2 gradients %v %v %v, want 1 0.25 0", a.Grad[0], b.Grad[0], c.Grad[0])
+	}
+}

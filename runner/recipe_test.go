@@ -42,7 +42,7 @@ train:
   schedule: {triangle: {start: 0.2, peak: 0.3, end: 0.05}}
   l2: 0.0005
   label_smoothing: 0.2
-  groups: {biases: {lr_scale: 4}, norm: {lr_scale: 4, decay: true}}
+  groups: {biases: {lr_scale: 4}, norm: {lr_scale: 4, decay: 0.25}}
   average: {AVERAGE: {decay: 0.8, every: 2, power: 1}}
   tta: translate
   seed: 3
