@@ -128,3 +128,49 @@ func TestRecipeSettingsErrors(t *testing.T) {
 		t.Errorf("error %v, want one at x.yaml:15:8", err)
 	}
 }
+
+// TestFastAblations checks that each variant of the ablation sweep takes
+// away what its name says, and the recipe point keeps everything.
+func TestFastAblations(t *testing.T) {
+	e, err := Load("best/cifar10-fast-ablations.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pts, err := e.Points()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byVariant := map[string]*Experiment{}
+	for _, p := range pts {
+		for _, s := range p.Settings {
+			if s.Key == "variant" && p.Replicate == 0 {
+				byVariant[s.Value] = p.Experiment
+			}
+		}
+	}
+	recipe := byVariant["recipe"]
+	if recipe == nil || len(byVariant) != 10 || len(pts) != 30 {
+		t.Fatalf("%d points, variants %v", len(pts), byVariant)
+	}
+	if recipe.Train.Average == nil || recipe.Model[0].Values["init"].Text != "whiten" || recipe.Model[2].Values["init"].Text != "dirac" ||
+		recipe.Model[4].Values["scale"].Bool || !recipe.Data.Augment[0].Alternate {
+		t.Errorf("the recipe point lost a setting: %+v", recipe.Train)
+	}
+	for name, lost := range map[string]func(x *Experiment) bool{
+		"no-whitening": func(x *Experiment) bool {
+			return x.Model[0].Values["init"].Text == "he" && !x.Model[0].Values["frozen"].Bool
+		},
+		"no-dirac":           func(x *Experiment) bool { return x.Model[2].Values["init"].Text == "he" },
+		"norm-scale":         func(x *Experiment) bool { return x.Model[4].Values["scale"].Bool },
+		"no-norm-lr-scale":   func(x *Experiment) bool { return x.Train.Groups.Norm == Group{LRScale: 1, Decay: 1} },
+		"no-lookahead":       func(x *Experiment) bool { return x.Train.Average == nil },
+		"cosine-schedule":    func(x *Experiment) bool { return x.Train.Schedule.Kind == ScheduleCosine },
+		"random-flip":        func(x *Experiment) bool { return !x.Data.Augment[0].Alternate && x.Data.Augment[0].Kind == AugmentFlip },
+		"no-translate":       func(x *Experiment) bool { return len(x.Data.Augment) == 1 },
+		"no-label-smoothing": func(x *Experiment) bool { return x.Train.LabelSmoothing == 0 },
+	} {
+		if x := byVariant[name]; x == nil || !lost(x) {
+			t.Errorf("variant %s does not take its setting away", name)
+		}
+	}
+}

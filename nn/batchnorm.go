@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 func init() {
@@ -41,10 +42,11 @@ func init() {
 			return float64(len(normTensors(s))) * float64(in.C), 2 * sizeOf(out)
 		},
 		Detail: func(s LayerSpec) string {
+			d := trainText(s)
 			if !s.Bool(keyNormScale.Name) {
-				return "no scale" + trainText(s)
+				d = ", no scale" + d
 			}
-			return ""
+			return strings.TrimPrefix(d, ", ")
 		},
 		Checks: []GradCheck{
 			layerCheck("per channel", Shape{4, 3, 3}, LayerSpec{Kind: KindBatchNorm}),
