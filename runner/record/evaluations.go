@@ -1,5 +1,11 @@
 package record
 
+import (
+	"errors"
+	"os"
+	"path/filepath"
+)
+
 // Records of the training settings that change what a run evaluates: a
 // weight average, test-time augmentation, and a first layer whitened from
 // the training images.
@@ -43,4 +49,27 @@ type Whitening struct {
 	// Filters are the layer's initial filters, one per output channel, each
 	// KernelH×KernelW×Channels values (HWC order).
 	Filters [][]float32 `json:"filters"`
+}
+
+// ReadEvaluations reads a run's evaluations.json; nil without error when
+// the run has none.
+func ReadEvaluations(dir string) (*Evaluations, error) {
+	return readOptional[Evaluations](filepath.Join(dir, EvaluationsFile))
+}
+
+// ReadWhitening reads a run's whiten.json; nil without error when the run
+// has none.
+func ReadWhitening(dir string) (*Whitening, error) {
+	return readOptional[Whitening](filepath.Join(dir, WhitenFile))
+}
+
+func readOptional[T any](path string) (*T, error) {
+	var v T
+	if err := ReadJSON(path, &v); err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return &v, nil
 }
