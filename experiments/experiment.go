@@ -17,6 +17,7 @@
 //	  split: {train: 55000, val: 5000, test: 10000}
 //	  preprocess: minmax          # minmax | standardize | none
 //	  augment: []                 # flip | {crop: {pad: 4}} | {cutout: {size: 8}}
+//	                              # flip takes {alternate: true}, crop {reflect: true}
 //	blocks: {}                    # named lists of layers with parameters (see blocks.go)
 //	model:
 //	  - conv: {filters: 28, kernel: 3, stride: 1, padding: valid}

@@ -9,8 +9,9 @@ import (
 
 // Param is one learnable tensor of a network with its gradient. Value and
 // Grad have the same length, the product of Shape. Decay is set on the
-// tensors L2 regularisation and decoupled weight decay apply to: conv and
-// dense weights, never biases or batch-norm parameters.
+// tensors L2 regularisation and decoupled weight decay apply to: Build sets
+// it on conv and dense weights, never on biases or batch-norm parameters
+// (training settings may, see DecayScale).
 type Param struct {
 	Layer string // the layer's name, e.g. "conv1"
 	Name  string // "weight", "bias", "gamma" or "beta"
