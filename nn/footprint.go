@@ -149,7 +149,8 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 			}
 		case KindBatchNorm:
 			learned := int64(len(normTensors(s)))
-			l.Params, l.State = learned*int64(cur.C), (4-learned)*int64(cur.C) // a scale not learned stays, as 1s
+			l.Params, l.State = learned*int64(cur.C), 2*int64(cur.C)
+			l.Fixed = (2 - learned) * int64(cur.C) // a scale not learned stays, as 1s, and is not saved
 		case KindFlatten:
 			l.PerImage = 0 // a view of its input
 		}

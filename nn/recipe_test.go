@@ -3,6 +3,7 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -368,5 +369,34 @@ func BenchmarkWeightAverageUpdate(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		a.Update(i+1, b.N)
+	}
+}
+
+// TestBatchNormWithoutScaleSaves saves a network whose batch norm learns
+// no scale, without optimizer (the tightest file), and loads it back.
+func TestBatchNormWithoutScaleSaves(t *testing.T) {
+	specs := []LayerSpec{{Kind: KindConv, Filters: 64, KernelH: 3, KernelW: 3, NoBias: true},
+		LayerSpec{Kind: KindBatchNorm}.With("scale", Value{Bool: false}), {Kind: KindFlatten}, {Kind: KindDense, Units: 2, NoBias: true}}
+	net, err := Build(Shape{4, 4, 1}, specs, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := Estimate(Shape{4, 4, 1}, specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := 0
+	for _, p := range net.savedTensors() {
+		saved += len(p.Value)
+	}
+	if fp.Saved() != int64(saved) {
+		t.Errorf("the estimate counts %d saved values, the network saves %d", fp.Saved(), saved)
+	}
+	path := filepath.Join(t.TempDir(), "m.cnn")
+	if err := Save(path, net, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(path); err != nil {
+		t.Fatal(err)
 	}
 }
