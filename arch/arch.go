@@ -172,6 +172,9 @@ func (c *compiler) list(layers []experiments.Layer, in nn.Shape, p string, depth
 			}
 		}
 		first := spec(kind, l)
+		if first.Init == nn.InitWhiten && (depth > 0 || i > 0) {
+			return fail(l.At, "%s: init %s sets a layer from the training images' patches, so only the first layer of the model may take it", where, nn.InitWhiten)
+		}
 		var nested []Layer
 		for _, key := range kind.Keys {
 			if key.Type != nn.KeyLayers {

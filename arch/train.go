@@ -26,7 +26,8 @@ func Optimizer(o experiments.Optimizer) (nn.Optimizer, error) {
 // Schedule is the engine's learning-rate schedule for an experiment's
 // train.schedule, checked.
 func Schedule(s experiments.Schedule) (nn.Schedule, error) {
-	ns := nn.Schedule{Kind: nn.ScheduleKind(s.Kind), StepEvery: s.Every, StepFactor: float32(s.Factor), WarmupEpochs: s.Warmup}
+	ns := nn.Schedule{Kind: nn.ScheduleKind(s.Kind), StepEvery: s.Every, StepFactor: float32(s.Factor), WarmupEpochs: s.Warmup,
+		TriStart: float32(s.Start), TriPeak: float32(s.Peak), TriEnd: float32(s.End)}
 	if err := ns.Validate(); err != nil {
 		return nn.Schedule{}, err
 	}
@@ -44,4 +45,33 @@ func L2(tr experiments.Train) float32 {
 		decay += float32(tr.Optimizer.WeightDecay)
 	}
 	return decay
+}
+
+// Groups writes train.groups onto the network's tensors: the learning-rate
+// multiplier of biases and of batch-norm tensors, and the multiplier of the
+// weight decay they take (0: none; conv and dense weights always take it
+// whole).
+func Groups(g experiments.Groups, params []*nn.Param) {
+	for _, p := range params {
+		var x experiments.Group
+		switch p.Group() {
+		case nn.GroupBiases:
+			x = g.Biases
+		case nn.GroupNorm:
+			x = g.Norm
+		default:
+			continue
+		}
+		p.LRScale = float32(x.LRScale)
+		p.Decay, p.DecayScale = x.Decay > 0, float32(x.Decay)
+	}
+}
+
+// Average is the engine's weight average for train.average, or nil for
+// none.
+func Average(a *experiments.Average) *nn.AverageConfig {
+	if a == nil {
+		return nil
+	}
+	return &nn.AverageConfig{Kind: nn.AverageKind(a.Kind), Decay: a.Decay, Every: a.Every, Power: a.Power}
 }

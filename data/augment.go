@@ -12,9 +12,17 @@ type Augment struct {
 	// CropPad pads each side with CropPad black pixels and crops a random
 	// H×W window back out (0: off).
 	CropPad int
+	// CropReflect pads with the image mirrored at its edges (the pixel one
+	// inside the edge first) instead of black.
+	CropReflect bool
 	// FlipH mirrors an image left to right with probability 1/2. It is
 	// refused for digit sets, whose meaning a mirror changes.
 	FlipH bool
+	// FlipAlternate, with FlipH, flips image i in epoch e (from 0) when
+	// e is even for a random half of the images and odd for the others
+	// (the half a hash of the augmentation seed and i picks): each image
+	// is seen both ways in every two epochs, instead of at random.
+	FlipAlternate bool
 	// Cutout sets a Cutout×Cutout square at a random centre to 0 after
 	// preprocessing, clipped at the borders (0: off).
 	Cutout int
@@ -33,6 +41,9 @@ func (a Augment) Validate(setName string, h, w int) error {
 		if s, ok := catalog[setName]; ok && s.Digits {
 			return fmt.Errorf("augment: horizontal flip is refused for %s: it holds digits, and a mirrored digit is not the same digit (a mirrored 2 is no 2)", setName)
 		}
+	}
+	if a.CropReflect && a.CropPad > 0 && (a.CropPad >= h || a.CropPad >= w) {
+		return fmt.Errorf("augment: reflected crop padding %d needs images larger than %d×%d", a.CropPad, h, w)
 	}
 	if a.CropPad > 0 && (a.CropPad > h || a.CropPad > w) {
 		return fmt.Errorf("augment: crop padding %d is larger than the %d×%d images", a.CropPad, h, w)
@@ -76,8 +87,9 @@ func (cv *converter) plain(src []uint8, dst []float32) {
 }
 
 // augmented converts one image with the random choices drawn from rng, in
-// a fixed order: crop offsets, flip, cutout centre.
-func (cv *converter) augmented(src []uint8, dst []float32, rng *rand.Rand) {
+// a fixed order: crop offsets, flip, cutout centre. An alternating flip
+// draws nothing: flipAlt says whether this image is flipped this epoch.
+func (cv *converter) augmented(src []uint8, dst []float32, rng *rand.Rand, flipAlt bool) {
 	a := cv.aug
 	h, w, c := cv.h, cv.w, cv.c
 	dy, dx := 0, 0
@@ -85,7 +97,13 @@ func (cv *converter) augmented(src []uint8, dst []float32, rng *rand.Rand) {
 		dy = rng.IntN(2*a.CropPad+1) - a.CropPad
 		dx = rng.IntN(2*a.CropPad+1) - a.CropPad
 	}
-	flip := a.FlipH && rng.IntN(2) == 1
+	var flip bool
+	switch {
+	case a.FlipH && a.FlipAlternate:
+		flip = flipAlt
+	case a.FlipH:
+		flip = rng.IntN(2) == 1
+	}
 	if dy == 0 && dx == 0 && !flip {
 		cv.plain(src, dst)
 	} else {
@@ -99,6 +117,9 @@ func (cv *converter) augmented(src []uint8, dst []float32, rng *rand.Rand) {
 				}
 				sx := wx + dx
 				out := row[x*c : (x+1)*c]
+				if a.CropReflect {
+					sy, sx = reflect(sy, h), reflect(sx, w)
+				}
 				if sy < 0 || sy >= h || sx < 0 || sx >= w {
 					for ch := range c {
 						out[ch] = cv.table[ch*256] // padding: black
@@ -120,4 +141,23 @@ func (cv *converter) augmented(src []uint8, dst []float32, rng *rand.Rand) {
 			clear(dst[(y*w+x0)*c : (y*w+x1)*c])
 		}
 	}
+}
+
+// reflect maps a coordinate up to n−1 outside [0, n) into it, mirrored at
+// the edge without repeating the edge pixel: −1 → 1, n → n−2.
+func reflect(v, n int) int {
+	if v < 0 {
+		return -v
+	}
+	if v >= n {
+		return 2*n - 2 - v
+	}
+	return v
+}
+
+// alternateFlip says whether image i is flipped in epoch e by the
+// alternating rule of Augment.FlipAlternate.
+func alternateFlip(seed uint64, i, epoch int) bool {
+	half := splitmix64(seed^splitmix64(StreamAugment+uint64(i)))&1 == 1
+	return half != (epoch%2 == 1)
 }

@@ -114,7 +114,8 @@ func (b *Batcher) Next(x []float32, labels []int) (int, error) {
 		src := b.im.Pixels[int(i)*sz : (int(i)+1)*sz]
 		dst := x[j*sz : (j+1)*sz]
 		if aug {
-			b.conv.augmented(src, dst, b.rng)
+			alt := b.opts.Augment.FlipAlternate && alternateFlip(b.opts.AugmentSeed, int(i), b.state.Epoch)
+			b.conv.augmented(src, dst, b.rng, alt)
 		} else {
 			b.conv.plain(src, dst)
 		}

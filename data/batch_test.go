@@ -207,7 +207,7 @@ func TestAugmentFlipAndCrop(t *testing.T) {
 	rng := newTestRand(5)
 	out := make([]float32, 25)
 	for range 200 {
-		crop.augmented(im.Pixels, out, rng)
+		crop.augmented(im.Pixels, out, rng, false)
 		found := false
 		for dy := -2; dy <= 2 && !found; dy++ {
 			for dx := -2; dx <= 2 && !found; dx++ {
@@ -247,7 +247,7 @@ func TestAugmentCutout(t *testing.T) {
 	rng := newTestRand(1)
 	sawFull := false
 	for range 100 {
-		cv.augmented(im.Pixels, out, rng)
+		cv.augmented(im.Pixels, out, rng, false)
 		zeros := 0
 		for i, v := range out[6:] { // the first two pixels hold the index
 			if v == 0 {
@@ -365,3 +365,69 @@ func TestEvalBatcher(t *testing.T) {
 }
 
 func newTestRand(seed uint64) *rand.Rand { return rand.New(rand.NewPCG(seed, 0)) }
+
+// TestAlternateFlip checks that with the alternating rule every image is
+// flipped in exactly one of two consecutive epochs, about half of them in
+// the first, and that a reflected crop shows only pixels of the image.
+func TestAlternateFlip(t *testing.T) {
+	const n = 40
+	im := Images{N: n, H: 3, W: 4, C: 1, Pixels: make([]uint8, n*12), Labels: make([]uint8, n)}
+	for i := range im.Pixels {
+		im.Pixels[i] = uint8(1 + i%12)
+	}
+	for i := range n {
+		im.Pixels[i*12] = uint8(100 + i) // the top-left pixel names the image
+	}
+	run := func(aug Augment, epochs int, see func(epoch int, img []float32)) {
+		b, err := NewBatcher(im, BatchOptions{Size: n, Preprocess: identity(1), Augment: aug, AugmentSeed: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]float32, n*12)
+		labels := make([]int, n)
+		for epoch := range epochs {
+			if got, err := b.Next(x, labels); err != nil || got != n {
+				t.Fatalf("epoch %d: %d images, %v", epoch, got, err)
+			}
+			for j := range n {
+				see(epoch, x[j*12:(j+1)*12])
+			}
+			if got, _ := b.Next(x, labels); got != 0 {
+				t.Fatal("an epoch did not end")
+			}
+		}
+	}
+	flipped := map[int][]bool{}
+	run(Augment{FlipH: true, FlipAlternate: true}, 4, func(epoch int, img []float32) {
+		if img[0] >= 100 {
+			flipped[int(img[0])-100] = append(flipped[int(img[0])-100], false)
+		} else {
+			flipped[int(img[3])-100] = append(flipped[int(img[3])-100], true)
+		}
+	})
+	first := 0
+	for id, f := range flipped {
+		if len(f) != 4 {
+			t.Fatalf("image %d seen %d times in 4 epochs", id, len(f))
+		}
+		for e := 1; e < 4; e++ {
+			if f[e] == f[e-1] {
+				t.Errorf("image %d flipped %v in epochs 0..3: not alternating", id, f)
+				break
+			}
+		}
+		if f[0] {
+			first++
+		}
+	}
+	if first < 10 || first > 30 {
+		t.Errorf("%d of %d images flipped in the first epoch; want about half", first, n)
+	}
+	run(Augment{CropPad: 2, CropReflect: true}, 3, func(epoch int, img []float32) {
+		for _, v := range img {
+			if v == 0 {
+				t.Fatalf("epoch %d: a reflected crop shows padding: %v", epoch, img)
+			}
+		}
+	})
+}

@@ -55,7 +55,17 @@ func (d Data) yamlNode() *yaml.Node {
 	for _, a := range d.Augment {
 		switch a.Kind {
 		case AugmentCrop:
-			aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, "pad", integer(a.Pad))))
+			kv := []any{"pad", integer(a.Pad)}
+			if a.Reflect { // written only when set, so that earlier run ids stay
+				kv = append(kv, "reflect", boolean(true))
+			}
+			aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, kv...)))
+		case AugmentFlip:
+			if a.Alternate {
+				aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, "alternate", boolean(true))))
+			} else {
+				aug.Content = append(aug.Content, str(string(a.Kind)))
+			}
 		case AugmentCutout:
 			aug.Content = append(aug.Content, mapping(true, string(a.Kind), mapping(true, "size", integer(a.Size))))
 		default:
@@ -79,6 +89,9 @@ func modelNode(layers []Layer) *yaml.Node {
 		flow := true
 		for _, key := range nn.LookupKind(l.Kind).Keys {
 			v := l.Values[key.Name]
+			if key.OmitDefault && v == key.Default {
+				continue // a later key at its default: earlier run ids stay
+			}
 			var n *yaml.Node
 			switch key.Type {
 			case nn.KeyInt:
@@ -128,8 +141,11 @@ func (t Train) yamlNode() *yaml.Node {
 	}
 	s := t.Schedule
 	var skv []any
-	if s.Kind == ScheduleStep {
+	switch s.Kind {
+	case ScheduleStep:
 		skv = []any{"every", integer(s.Every), "factor", float(s.Factor)}
+	case ScheduleTriangle:
+		skv = []any{"start", float(s.Start), "peak", float(s.Peak), "end", float(s.End)}
 	}
 	skv = append(skv, "warmup", integer(s.Warmup))
 	kv := []any{
@@ -144,6 +160,21 @@ func (t Train) yamlNode() *yaml.Node {
 		kv = append(kv, "early_stop", mapping(true, "metric", str(string(t.EarlyStop.Metric)), "patience", integer(t.EarlyStop.Patience)))
 	}
 	kv = append(kv, "clip_norm", float(t.ClipNorm), "label_smoothing", float(t.LabelSmoothing))
+	// The later settings are written only away from their defaults, so
+	// that the run ids of earlier results stay.
+	if t.Groups != (Groups{Biases: DefaultGroup, Norm: DefaultGroup}) {
+		g := func(x Group) *yaml.Node {
+			return mapping(true, "lr_scale", float(x.LRScale), "decay", float(x.Decay))
+		}
+		kv = append(kv, "groups", mapping(true, "biases", g(t.Groups.Biases), "norm", g(t.Groups.Norm)))
+	}
+	if a := t.Average; a != nil {
+		kv = append(kv, "average", mapping(true, string(a.Kind), mapping(true,
+			"decay", float(a.Decay), "every", integer(a.Every), "power", float(a.Power))))
+	}
+	if t.TTA != TTANone && t.TTA != "" {
+		kv = append(kv, "tta", str(string(t.TTA)))
+	}
 	return mapping(false, kv...)
 }
 

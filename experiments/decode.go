@@ -141,6 +141,7 @@ const (
 	nonNegative                     // ≥ 0
 	unitOpen                        // 0 ≤ x < 1
 	unitExclusive                   // 0 < x < 1
+	unitClosed                      // 0 ≤ x ≤ 1
 )
 
 func (d *decoder) floatField(f map[string]field, key, path string, def float64, r floatRange) float64 {
@@ -170,6 +171,10 @@ func (d *decoder) floatField(f map[string]field, key, path string, def float64, 
 	case unitExclusive:
 		if v <= 0 || v >= 1 {
 			bad = "in (0, 1)"
+		}
+	case unitClosed:
+		if v < 0 || v > 1 {
+			bad = "in [0, 1]"
 		}
 	}
 	if bad != "" {
@@ -455,13 +460,15 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 			pp := ip + "." + string(kind)
 			switch kind {
 			case AugmentFlip:
-				d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
+				pf := d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
+				a.Alternate = d.boolField(pf, "alternate", pp, false)
 				if isBuiltin && builtin.Digits {
 					d.errorf(kn, "%s: a horizontal flip turns digits into other shapes; not for %s", ip, data.Set)
 				}
 			case AugmentCrop:
 				pf := d.fields(params, pp, formatKeys("data", "augment", string(kind))...)
 				a.Pad = d.intField(pf, "pad", pp, 4, 1, 1024)
+				a.Reflect = d.boolField(pf, "reflect", pp, false)
 				if data.Size > 0 && a.Pad >= data.Size {
 					d.errorf(kn, "%s: pad %d must be smaller than the %d-pixel image", ip, a.Pad, data.Size)
 				}
@@ -811,7 +818,7 @@ func (d *decoder) train(fl field, t *Train) {
 		sp := p + ".schedule"
 		kn, params, ok := d.kindAndParams(x.val, sp, "schedule")
 		if ok {
-			if k, ok := enumVal(d, kn, sp, "schedule", ScheduleConstant, ScheduleStep, ScheduleCosine); ok {
+			if k, ok := enumVal(d, kn, sp, "schedule", ScheduleConstant, ScheduleStep, ScheduleCosine, ScheduleTriangle); ok {
 				s.Kind = k
 				sp += "." + string(k)
 				var sf map[string]field
@@ -826,6 +833,11 @@ func (d *decoder) train(fl field, t *Train) {
 					}
 					s.Every = d.intField(sf, "every", sp, 1, 1, 100_000)
 					s.Factor = d.floatField(sf, "factor", sp, 0.1, unitExclusive)
+				} else if k == ScheduleTriangle {
+					sf = d.fields(params, sp, formatKeys("train", "schedule", string(k))...)
+					s.Start = d.floatField(sf, "start", sp, 0.2, nonNegative)
+					s.Peak = d.floatField(sf, "peak", sp, 0.25, unitClosed)
+					s.End = d.floatField(sf, "end", sp, 0, nonNegative)
 				} else {
 					sf = d.fields(params, sp, formatKeys("train", "schedule", string(k))...)
 				}
@@ -836,6 +848,41 @@ func (d *decoder) train(fl field, t *Train) {
 			}
 		}
 	}
+
+	t.Groups = Groups{Biases: DefaultGroup, Norm: DefaultGroup}
+	gf := d.fields(f["groups"].val, p+".groups", formatKeys("train", "groups")...)
+	for _, g := range []struct {
+		name string
+		to   *Group
+	}{{"biases", &t.Groups.Biases}, {"norm", &t.Groups.Norm}} {
+		gp := p + ".groups." + g.name
+		ff := d.fields(gf[g.name].val, gp, formatKeys("train", "groups", g.name)...)
+		g.to.LRScale = d.floatField(ff, "lr_scale", gp, 1, positive)
+		g.to.Decay = d.floatField(ff, "decay", gp, 0, nonNegative)
+	}
+	if x, ok := f["average"]; ok && !x.val.isNull() {
+		ap := p + ".average"
+		kn, params, ok := d.kindAndParams(x.val, ap, "weight average")
+		if ok {
+			if k, ok := enumVal(d, kn, ap, "weight average", AverageEMA, AverageLookahead); ok {
+				ap += "." + string(k)
+				af := d.fields(params, ap, formatKeys("train", "average", string(k))...)
+				defDecay, defEvery := 0.99, 1
+				if k == AverageLookahead {
+					defDecay, defEvery = 0.95, 5
+				}
+				t.Average = &Average{Kind: k,
+					Decay: d.floatField(af, "decay", ap, defDecay, unitOpen),
+					Every: d.intField(af, "every", ap, defEvery, 1, 1<<30),
+					Power: d.floatField(af, "power", ap, 0, nonNegative),
+				}
+				if t.Average.Power > 100 {
+					d.errorf(af["power"].val, "%s.power must be at most 100, got %v", ap, t.Average.Power)
+				}
+			}
+		}
+	}
+	t.TTA = enumField(d, f, "tta", p, "test-time augmentation", TTANone, TTANone, TTAFlip, TTATranslate)
 
 	if x, ok := f["early_stop"]; ok && !x.val.isNull() {
 		ep := p + ".early_stop"

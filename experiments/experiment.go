@@ -17,6 +17,7 @@
 //	  split: {train: 55000, val: 5000, test: 10000}
 //	  preprocess: minmax          # minmax | standardize | none
 //	  augment: []                 # flip | {crop: {pad: 4}} | {cutout: {size: 8}}
+//	                              # flip takes {alternate: true}, crop {reflect: true}
 //	blocks: {}                    # named lists of layers with parameters (see blocks.go)
 //	model:
 //	  - conv: {filters: 28, kernel: 3, stride: 1, padding: valid}
@@ -31,13 +32,17 @@
 //	  optimizer: {adam: {lr: 0.001, beta1: 0.9, beta2: 0.999, eps: 1e-08}}
 //	                              # or {sgd: {lr: 0.01, momentum: 0, nesterov: false}}
 //	                              # or {adamw: {lr: 0.001, …, weight_decay: 0.01}}; a bare name takes the defaults
-//	  schedule: {constant: {warmup: 0}}   # or cosine, or {step: {every: 5, factor: 0.1}};
+//	  schedule: {constant: {warmup: 0}}   # or cosine, or {step: {every: 5, factor: 0.1}},
+//	                              # or {triangle: {start: 0.2, peak: 0.25, end: 0}};
 //	                              # warmup: epochs of linear ramp-up, with any kind
 //	  l2: 0
 //	  seed: 1
 //	  early_stop: {metric: val_acc, patience: 3}   # optional
 //	  clip_norm: 0                # 0: no clipping
 //	  label_smoothing: 0
+//	  groups: {biases: {lr_scale: 1, decay: 0}, norm: {lr_scale: 1, decay: 0}}
+//	  average: {ema: {decay: 0.99, every: 1, power: 0}}   # optional; or lookahead
+//	  tta: none                   # none | flip | translate
 //	sweep: …                      # see Sweep
 //	report:
 //	  gallery: 24
@@ -115,9 +120,11 @@ type Split struct {
 
 // Augment is one random change applied to training images only.
 type Augment struct {
-	Kind AugmentKind // AugmentFlip (horizontal, p = 0.5), AugmentCrop or AugmentCutout
-	Pad  int         // crop: pad each side by Pad pixels (zeros), then crop back at a random place
-	Size int         // cutout: side of the square set to zero at a random place
+	Kind      AugmentKind // AugmentFlip (horizontal, p = 0.5), AugmentCrop or AugmentCutout
+	Pad       int         // crop: pad each side by Pad pixels (zeros), then crop back at a random place
+	Reflect   bool        // crop: pad with the image mirrored at its edges instead of zeros
+	Size      int         // cutout: side of the square set to zero at a random place
+	Alternate bool        // flip: each image flipped in every other epoch (a random half in the first), not at random
 }
 
 // SetName names a data set: a built-in one, or SetFolder.
@@ -207,9 +214,57 @@ type Train struct {
 	L2             float64 // adds (L2/2)·Σw² over conv and dense weights (not biases) to the loss
 	Seed           int64   // seeds initialisation, shuffling, dropout and augmentation
 	EarlyStop      *EarlyStop
-	ClipNorm       float64 // clip the global gradient norm to this; 0 = off
-	LabelSmoothing float64 // 0 ≤ x < 1
+	ClipNorm       float64  // clip the global gradient norm to this; 0 = off
+	LabelSmoothing float64  // 0 ≤ x < 1
+	Groups         Groups   // how biases and batch-norm tensors train
+	Average        *Average // a weight average used for evaluation; nil: none
+	TTA            TTAKind  // test-time augmentation of every evaluation
 }
+
+// Groups says how the tensors other than conv and dense weights train.
+type Groups struct {
+	Biases Group // conv and dense biases
+	Norm   Group // batch norm's scale and shift
+}
+
+// Group is a learning-rate multiplier and a multiplier of the weight
+// decay (train.l2, adamw's weight_decay) the tensors take.
+type Group struct {
+	LRScale float64 // > 0; default 1
+	Decay   float64 // ≥ 0; default 0: none
+}
+
+// DefaultGroup is a group's settings when the file gives none.
+var DefaultGroup = Group{LRScale: 1}
+
+// Average is a running average of the weights (see nn.AverageConfig):
+// every Every steps avg = d·avg + (1−d)·w with d = Decay·(step/steps)^Power.
+type Average struct {
+	Kind  AverageKind // AverageEMA or AverageLookahead
+	Decay float64     // 0 ≤ Decay < 1
+	Every int         // ≥ 1
+	Power float64     // ≥ 0
+}
+
+// AverageKind names a weight average.
+type AverageKind string
+
+// Weight averages.
+const (
+	AverageEMA       AverageKind = "ema"       // the average is kept beside the weights
+	AverageLookahead AverageKind = "lookahead" // the weights are moved to the average at each update
+)
+
+// TTAKind names a test-time augmentation: the logits averaged over
+// altered copies of each image.
+type TTAKind string
+
+// Test-time augmentations.
+const (
+	TTANone      TTAKind = "none"
+	TTAFlip      TTAKind = "flip"      // the image and its mirror
+	TTATranslate TTAKind = "translate" // flip, averaged half and half with the flip of the image moved one pixel up-left and down-right
+)
 
 // Optimizer and its parameters; those that do not apply to Kind are zero.
 type Optimizer struct {
@@ -235,10 +290,14 @@ const (
 
 // Schedule changes the learning rate epoch by epoch.
 type Schedule struct {
-	Kind   ScheduleKind // constant, step or cosine
+	Kind   ScheduleKind // constant, step, cosine or triangle
 	Every  int          // step: multiply the rate by Factor every Every epochs
 	Factor float64      // step: 0 < Factor < 1
 	Warmup int          // any kind: ramp the rate up linearly over the first Warmup epochs
+
+	// triangle, by step: lr·Start at the first step, lr at Peak (a
+	// fraction of the run), lr·End at the last, in straight lines.
+	Start, Peak, End float64
 }
 
 // ScheduleKind names a learning-rate schedule.
@@ -248,7 +307,8 @@ type ScheduleKind string
 const (
 	ScheduleConstant ScheduleKind = "constant"
 	ScheduleStep     ScheduleKind = "step"
-	ScheduleCosine   ScheduleKind = "cosine" // from lr down to 0 at the last epoch
+	ScheduleCosine   ScheduleKind = "cosine"   // from lr down to 0 at the last epoch
+	ScheduleTriangle ScheduleKind = "triangle" // one cycle by step: up in a line, then down in a line
 )
 
 // EarlyStop ends training when Metric has not improved for Patience epochs.

@@ -87,6 +87,21 @@ var (
 	keyEps    = formatKey{Name: "eps", Type: fFloat, Doc: "added to the root of the squared-gradient mean", Default: 1e-8, Min: 0, MinOpen: true, Max: math.Inf(1)}
 )
 
+// groupKeys are the settings of a group of tensors (train.groups).
+var groupKeys = []formatKey{
+	{Name: "lr_scale", Type: fFloat, Doc: "multiplies the learning rate of these tensors", Default: 1.0, Min: 0, MinOpen: true, Max: math.Inf(1)},
+	{Name: "decay", Type: fFloat, Doc: "multiplies train.l2 and adamw's weight_decay for these tensors; 0: no weight decay on them", Default: 0.0, Min: 0, Max: math.Inf(1)},
+}
+
+// averageKeys are the settings of a weight average, with its defaults.
+func averageKeys(decay float64, every int, power float64) []formatKey {
+	return []formatKey{
+		{Name: "decay", Type: fFloat, Doc: "at each update avg = d·avg + (1−d)·w with d = decay·(step/steps)^power", Default: decay, Min: 0, Max: 1, MaxOpen: true},
+		{Name: "every", Type: fInt, Doc: "steps between updates of the average", Default: every, Min: 1, Max: 1 << 30},
+		{Name: "power", Type: fFloat, Doc: "0: d is decay throughout; > 0: d grows from 0 to decay over the run", Default: power, Min: 0, Max: 100},
+	}
+}
+
 // format is the experiment format, top-level keys first. A file that
 // extends another may leave out anything it inherits.
 var format = []formatKey{
@@ -107,9 +122,12 @@ var format = []formatKey{
 			Choices: kindStrings([]PreprocessKind{PreprocessMinMax, PreprocessStandardize, PreprocessNone})},
 		{Name: "augment", Type: fList, Doc: "random changes to training images, e.g. [flip, {crop: {pad: 4}}]", Default: []any{}, Item: &formatKey{
 			Name: "augmentation", Type: fKind, Doc: "one random change to training images", Keys: []formatKey{
-				{Name: string(AugmentFlip), Type: fMapping, Doc: "flip horizontally with probability 0.5 (not for digits)"},
+				{Name: string(AugmentFlip), Type: fMapping, Doc: "flip horizontally with probability 0.5 (not for digits)", Keys: []formatKey{
+					{Name: "alternate", Type: fBool, Doc: "flip a random half of the images in the first epoch, then each image in every other epoch (the others in the rest)", Default: false},
+				}},
 				{Name: string(AugmentCrop), Type: fMapping, Doc: "pad each side with zeros, then crop back at a random place", Keys: []formatKey{
 					{Name: "pad", Type: fInt, Doc: "pixels added on each side (smaller than the image)", Default: 4, Min: 1, Max: 1024},
+					{Name: "reflect", Type: fBool, Doc: "pad with the image mirrored at its edges instead of zeros", Default: false},
 				}},
 				{Name: string(AugmentCutout), Type: fMapping, Doc: "set a square at a random place to zero", Keys: []formatKey{
 					{Name: "size", Type: fInt, Doc: "side of the square in pixels", Default: 8, Min: 1, Max: 4096},
@@ -140,6 +158,12 @@ var format = []formatKey{
 				keyWarmup,
 			}},
 			{Name: string(ScheduleCosine), Type: fMapping, Doc: "from lr down to 0 at the last epoch along a cosine", Keys: []formatKey{keyWarmup}},
+			{Name: string(ScheduleTriangle), Type: fMapping, Doc: "one cycle, step by step: from lr·start up in a straight line to lr at peak, then down to lr·end at the last step", Keys: []formatKey{
+				{Name: "start", Type: fFloat, Doc: "the rate at the first step, as a fraction of lr", Default: 0.2, Min: 0, Max: math.Inf(1)},
+				{Name: "peak", Type: fFloat, Doc: "where the rate is lr, as a fraction of the run's steps", Default: 0.25, Min: 0, Max: 1},
+				{Name: "end", Type: fFloat, Doc: "the rate at the last step, as a fraction of lr", Default: 0.0, Min: 0, Max: math.Inf(1)},
+				keyWarmup,
+			}},
 		}},
 		{Name: "l2", Type: fFloat, Doc: "L2 coefficient: the loss adds (l2/2)·Σw² over conv and dense weights", Default: 0.0, Min: 0, Max: math.Inf(1)},
 		{Name: "seed", Type: fInt, Doc: "seed of the initialisation, shuffling and dropout", Default: 1, Min: 0, Max: 1 << 53},
@@ -149,6 +173,16 @@ var format = []formatKey{
 		}},
 		{Name: "clip_norm", Type: fFloat, Doc: "clip the global gradient norm to this; 0: no clipping", Default: 0.0, Min: 0, Max: math.Inf(1)},
 		{Name: "label_smoothing", Type: fFloat, Doc: "label smoothing of the cross-entropy loss", Default: 0.0, Min: 0, Max: 1, MaxOpen: true},
+		{Name: "groups", Type: fMapping, Doc: "how the tensors other than conv and dense weights train", Keys: []formatKey{
+			{Name: "biases", Type: fMapping, Doc: "the biases of conv and dense layers", Keys: groupKeys},
+			{Name: "norm", Type: fMapping, Doc: "batch norm's scale and shift", Keys: groupKeys},
+		}},
+		{Name: "average", Type: fKind, Doc: "a running average of the weights (and batch norm's statistics), which every evaluation and the saved models use; optional", Keys: []formatKey{
+			{Name: string(AverageEMA), Type: fMapping, Doc: "an exponential moving average kept beside the weights", Keys: averageKeys(0.99, 1, 0)},
+			{Name: string(AverageLookahead), Type: fMapping, Doc: "lookahead: the weights are moved to the average at each of its updates", Keys: averageKeys(0.95, 5, 0)},
+		}},
+		{Name: "tta", Type: fEnum, Doc: "test-time augmentation of every evaluation: the logits of none: the image; flip: it and its mirror; translate: flip, half and half with flip of the image moved one pixel up-left and down-right", Default: string(TTANone),
+			Choices: kindStrings([]TTAKind{TTANone, TTAFlip, TTATranslate})},
 	}},
 	{Name: "sweep", Type: fMapping, Doc: "settings to vary: one run per point (key paths such as model[0].conv.filters or train.batch)", Keys: []formatKey{
 		{Name: "variants", Type: fPaths, Doc: "named alternatives, each a mapping of key paths to values"},

@@ -235,6 +235,10 @@ func TestFormatDefaultsAreTheDecoders(t *testing.T) {
 	step := load("train.schedule={step: {every: 2}}").Train.Schedule
 	early := load("train.early_stop={patience: 1}").Train.EarlyStop
 	aug := load("data.augment=[crop, cutout]").Data.Augment
+	flip := load("data.set=fashion-mnist", "data.augment=[flip]").Data.Augment
+	tri := load("train.schedule=triangle").Train.Schedule
+	ema := load("train.average=ema").Train.Average
+	look := load("train.average=lookahead").Train.Average
 	adam := bare.Train.Optimizer
 	search := load("sweep={random: {samples: 2, params: {train.l2: {uniform: [0, 1]}}}, halving: {}}").Sweep
 	got := map[string]any{
@@ -247,6 +251,23 @@ func TestFormatDefaultsAreTheDecoders(t *testing.T) {
 		"data.augment":                       []any{},
 		"data.augment[0].crop.pad":           aug[0].Pad,
 		"data.augment[0].cutout.size":        aug[1].Size,
+		"data.augment[0].crop.reflect":       aug[0].Reflect,
+		"data.augment[0].flip.alternate":     flip[0].Alternate,
+		"train.schedule.triangle.start":      tri.Start,
+		"train.schedule.triangle.peak":       tri.Peak,
+		"train.schedule.triangle.end":        tri.End,
+		"train.schedule.triangle.warmup":     tri.Warmup,
+		"train.groups.biases.lr_scale":       bare.Train.Groups.Biases.LRScale,
+		"train.groups.biases.decay":          bare.Train.Groups.Biases.Decay,
+		"train.groups.norm.lr_scale":         bare.Train.Groups.Norm.LRScale,
+		"train.groups.norm.decay":            bare.Train.Groups.Norm.Decay,
+		"train.average.ema.decay":            ema.Decay,
+		"train.average.ema.every":            ema.Every,
+		"train.average.ema.power":            ema.Power,
+		"train.average.lookahead.decay":      look.Decay,
+		"train.average.lookahead.every":      look.Every,
+		"train.average.lookahead.power":      look.Power,
+		"train.tta":                          string(bare.Train.TTA),
 		"train.epochs":                       bare.Train.Epochs,
 		"train.batch":                        bare.Train.Batch,
 		"train.optimizer":                    string(adam.Kind),

@@ -3,6 +3,7 @@ package nn
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 func init() {
@@ -15,6 +16,7 @@ func init() {
 				Min: 0, Max: 1, MaxOpen: true, Set: func(s *LayerSpec, v Value) { s.Momentum = float32(v.Float) }},
 			{Name: "epsilon", Type: KeyFloat, Doc: "added to the variance before its square root", Default: Value{Float: DefaultEpsilon},
 				Min: 0, Max: math.Inf(1), MinOpen: true, Set: func(s *LayerSpec, v Value) { s.Epsilon = float32(v.Float) }},
+			keyNormScale, keyFreezeAfter,
 		},
 		NamePrefix: "bn",
 		Family:     FamilyRegularise,
@@ -36,7 +38,16 @@ func init() {
 			return in, nil
 		},
 		// 2 learnable values per channel (scale and shift), 2 FLOPs per value.
-		Count: func(s LayerSpec, in, out Shape) (params, flops float64) { return 2 * float64(in.C), 2 * sizeOf(out) },
+		Count: func(s LayerSpec, in, out Shape) (params, flops float64) {
+			return float64(len(normTensors(s))) * float64(in.C), 2 * sizeOf(out)
+		},
+		Detail: func(s LayerSpec) string {
+			d := trainText(s)
+			if !s.Bool(keyNormScale.Name) {
+				d = ", no scale" + d
+			}
+			return strings.TrimPrefix(d, ", ")
+		},
 		Checks: []GradCheck{
 			layerCheck("per channel", Shape{4, 3, 3}, LayerSpec{Kind: KindBatchNorm}),
 			{Name: "after conv", In: Shape{6, 5, 2}, Specs: []LayerSpec{
@@ -44,9 +55,27 @@ func init() {
 				{Kind: KindBatchNorm, Momentum: 0.8, Epsilon: 1e-3},
 			}},
 			{Name: "after dense", In: Shape{1, 1, 5}, Specs: []LayerSpec{{Kind: KindDense, Units: 4}, {Kind: KindBatchNorm}}},
+			{Name: "no scale", In: Shape{6, 5, 2}, Specs: []LayerSpec{
+				{Kind: KindConv, Filters: 3, KernelH: 3, KernelW: 3, StrideH: 1, StrideW: 1, NoBias: true},
+				LayerSpec{Kind: KindBatchNorm, Momentum: 0.6, Epsilon: 1e-3}.With(keyNormScale.Name, Value{Bool: false}),
+			}},
+			layerCheck("no scale alone", Shape{4, 3, 3}, LayerSpec{Kind: KindBatchNorm}.With(keyNormScale.Name, Value{Bool: false})),
 		},
 		build: func(b base, env *buildEnv) layer { return newBatchNorm(b) },
 	})
+}
+
+// keyNormScale switches batch norm's learned scale off.
+var keyNormScale = Key{Name: "scale", Type: KeyBool, OmitDefault: true,
+	Doc:     "learn a scale per channel; false: the scale stays 1, only the shift is learned",
+	Default: Value{Bool: true}}
+
+// normTensors names the learned tensors of a batchnorm spec.
+func normTensors(s LayerSpec) []string {
+	if !s.Bool(keyNormScale.Name) {
+		return []string{"beta"}
+	}
+	return []string{"gamma", "beta"}
 }
 
 // batchNorm normalises each channel (the last axis: a conv's channels, a
@@ -54,6 +83,8 @@ func init() {
 // scales and shifts it:
 //
 //	y = gamma·(x − mean)/sqrt(var + eps) + beta
+//
+// With scale: false gamma stays 1 and is no parameter.
 //
 // In training mode mean and var are the batch's (var biased) and the running
 // statistics move toward them; in eval mode the running statistics are used.
@@ -103,8 +134,13 @@ func newBatchNorm(b base) *batchNorm {
 	return l
 }
 
-func (l *batchNorm) params() []*Param { return []*Param{l.gamma, l.beta} }
-func (l *batchNorm) state() []*Param  { return []*Param{l.runMean, l.runVar} }
+func (l *batchNorm) params() []*Param {
+	if !l.spec.Bool(keyNormScale.Name) {
+		return []*Param{l.beta}
+	}
+	return []*Param{l.gamma, l.beta}
+}
+func (l *batchNorm) state() []*Param { return []*Param{l.runMean, l.runVar} }
 
 // The loops run over blocks of rows (one row is the c channels of one
 // position); a reduction leaves one partial sum per block in l.partial, and

@@ -17,7 +17,8 @@ func init() {
 			{Name: "kernel", Type: KeySize2, Doc: "kernel size: one number or [height, width]", Required: true, Min: 1, Max: 4096,
 				Set: func(s *LayerSpec, v Value) { s.KernelH, s.KernelW = v.H, v.W }},
 			withDefault(keyStride, Value{H: 1, W: 1}),
-			keyPadding, keyBias, keyInit, keyActivation,
+			keyPadding, keyBias, keyConvInit, keyActivation,
+			keyWhitenEps, keyFrozen, keyFreezeAfter,
 		},
 		Input:       ImageInput,
 		Family:      FamilyConv,
@@ -42,6 +43,9 @@ func init() {
 			if err != nil {
 				return Shape{}, err
 			}
+			if err := checkWhiten(in, s); err != nil {
+				return Shape{}, err
+			}
 			return Shape{H: g.oh, W: g.ow, C: s.Filters}, nil
 		},
 		// 2·KH·KW·Cin FLOPs per output value, +1 for the bias.
@@ -51,9 +55,9 @@ func init() {
 			return perOut*float64(s.Filters) + bias*float64(s.Filters), sizeOf(out) * (2*perOut + bias)
 		},
 		Detail: func(s LayerSpec) string {
-			return fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), padText(s)) + noBiasText(s)
+			return fmt.Sprintf("%d@%d×%d stride %s %s", s.Filters, s.KernelH, s.KernelW, pair(s.StrideH, s.StrideW), padText(s)) + noBiasText(s) + trainText(s)
 		},
-		Checks: convChecks(),
+		Checks: append(convChecks(), convSettingChecks()...),
 		build: func(b base, env *buildEnv) layer {
 			l := newConv(b, env.init)
 			l.scratch = env.scratch
@@ -111,6 +115,9 @@ func newConv(b base, r *rand.Rand) *conv {
 	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
+	if s.Init == InitDirac {
+		dirac(l.w.Value, g.kh, g.kw, g.c, s.Filters)
+	}
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Filters)
 	} else if l.direct {

@@ -14,7 +14,7 @@ func init() {
 		Keys: []Key{
 			{Name: "units", Type: KeyInt, Doc: "output features", Required: true, Min: 1, Max: 1 << 24,
 				Set: func(s *LayerSpec, v Value) { s.Units = v.Int }},
-			keyBias, keyInit, keyActivation,
+			keyBias, keyInit, keyActivation, keyFrozen, keyFreezeAfter,
 		},
 		Input:    FlatInput,
 		Flattens: true,
@@ -30,6 +30,9 @@ func init() {
 			if err := checkInit(s.Init); err != nil {
 				return Shape{}, err
 			}
+			if s.Init == InitWhiten {
+				return Shape{}, fmt.Errorf("init %s is for a conv layer, not dense", InitWhiten)
+			}
 			return Shape{H: 1, W: 1, C: s.Units}, nil
 		},
 		// 2·In FLOPs per unit, +1 for the bias.
@@ -37,10 +40,12 @@ func init() {
 			inSize, bias := sizeOf(in), biasTerms(s)
 			return inSize*float64(s.Units) + bias*float64(s.Units), float64(s.Units) * (2*inSize + bias)
 		},
-		Detail: func(s LayerSpec) string { return fmt.Sprintf("%d units", s.Units) + noBiasText(s) },
+		Detail: func(s LayerSpec) string { return fmt.Sprintf("%d units", s.Units) + noBiasText(s) + trainText(s) },
 		Checks: []GradCheck{
 			layerCheck("dense", Shape{1, 1, 7}, LayerSpec{Kind: KindDense, Units: 5}),
 			layerCheck("no bias glorot", Shape{1, 1, 6}, LayerSpec{Kind: KindDense, Units: 4, NoBias: true, Init: InitGlorot}),
+			layerCheck("dirac frozen", Shape{1, 1, 4}, LayerSpec{Kind: KindDense, Units: 6, Init: InitDirac}.
+				With(keyFrozen.Name, Value{Bool: true}).With(keyFreezeAfter.Name, Value{Int: 3})),
 		},
 		build: func(b base, env *buildEnv) layer { return newDense(b, env.init) },
 	})
@@ -64,6 +69,9 @@ func newDense(b base, r *rand.Rand) *dense {
 	l := &dense{base: b}
 	l.w = newParam(s.Name, "weight", true, in, s.Units)
 	initWeights(l.w.Value, s.Init, in, s.Units, r)
+	if s.Init == InitDirac {
+		dirac(l.w.Value, 1, 1, in, s.Units)
+	}
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Units)
 	}

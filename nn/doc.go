@@ -84,7 +84,8 @@
 // gradients of several batches are not accumulated.
 //
 // The L2 penalty is (λ/2)·Σw² over the conv and dense weights (Params with
-// Decay set; never biases or batch-norm parameters); its gradient is λ·w.
+// Decay set: Build sets it on no bias or batch-norm parameter; a caller may
+// set it, with a DecayScale multiplying λ); its gradient is λ·w.
 // L2Penalty returns it apart from the data loss so that both can be reported.
 //
 // Batch norm uses the batch statistics in training mode (normalising with

@@ -158,7 +158,9 @@ func (e *estimator) list(in Shape, specs []LayerSpec, prefix string, depth int) 
 				l.Params = MaxNetworkValues + 1
 			}
 		case KindBatchNorm:
-			l.Params, l.State = 2*int64(cur.C), 2*int64(cur.C)
+			learned := int64(len(normTensors(s)))
+			l.Params, l.State = learned*int64(cur.C), 2*int64(cur.C)
+			l.Fixed = (2 - learned) * int64(cur.C) // a scale not learned stays, as 1s, and is not saved
 		case KindFlatten:
 			l.PerImage = 0 // a view of its input
 		}

@@ -165,6 +165,12 @@ type Key struct {
 	// value whichever way the key takes.
 	Set       func(s *LayerSpec, v Value)
 	SetLayers func(s *LayerSpec, specs []LayerSpec)
+
+	// OmitDefault marks a key kept by name that a spec holds only when it
+	// is not at its default, and that the canonical form of an experiment
+	// writes only then: a key added to a kind after files were written, so
+	// that their run ids and model files stay as they were.
+	OmitDefault bool
 }
 
 // Value is the value of a key, in the field its Type uses: Int, Float,
@@ -318,8 +324,12 @@ func noBiasText(s LayerSpec) string {
 var (
 	keyBias = Key{Name: "bias", Type: KeyBool, Doc: "add a learnable bias", Default: Value{Bool: true},
 		Set: func(s *LayerSpec, v Value) { s.NoBias = !v.Bool }}
-	keyInit = Key{Name: "init", Type: KeyEnum, Doc: "weight initialisation: he (normal, std √(2/fan_in)) or glorot (uniform, limit √(6/(fan_in+fan_out)))",
-		Default: Value{Text: string(InitHe)}, Choices: []string{string(InitHe), string(InitGlorot)}, What: "initialisation",
+	keyInit = Key{Name: "init", Type: KeyEnum, Doc: "weight initialisation: he (normal, std √(2/fan_in)), glorot (uniform, limit √(6/(fan_in+fan_out))) or dirac (he, then the first min(in, out) filters the identity)",
+		Default: Value{Text: string(InitHe)}, Choices: []string{string(InitHe), string(InitGlorot), string(InitDirac)}, What: "initialisation",
+		Set: func(s *LayerSpec, v Value) { s.Init = Init(v.Text) }}
+	// keyConvInit is a conv's init: also whiten, from the training images.
+	keyConvInit = Key{Name: "init", Type: KeyEnum, Doc: "weight initialisation: he (normal, std √(2/fan_in)), glorot (uniform, limit √(6/(fan_in+fan_out))), dirac (he, then the first min(in, out) filters the identity) or whiten (the first layer only: patch whitening from the training images)",
+		Default: Value{Text: string(InitHe)}, Choices: []string{string(InitHe), string(InitGlorot), string(InitDirac), string(InitWhiten)}, What: "initialisation",
 		Set: func(s *LayerSpec, v Value) { s.Init = Init(v.Text) }}
 	keyActivation = Key{Name: "activation", Type: KeyActivation, Doc: "an activation layer to add right after this one"}
 	keyStride     = Key{Name: "stride", Type: KeySize2, Doc: "step between windows: one number or [height, width]", Min: 1, Max: 4096,

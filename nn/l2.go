@@ -1,14 +1,14 @@
 package nn
 
 // L2Penalty returns (λ/2)·Σw² over the params with Decay set (conv and dense
-// weights), summed in float64.
+// weights), each tensor's sum times its DecayScale, summed in float64.
 func L2Penalty(params []*Param, lambda float64) float64 {
 	t := sumSquaresTasks.get()
 	defer sumSquaresTasks.put(t)
 	var sum float64
 	for _, p := range params {
 		if p.Decay {
-			sum += t.sum(p.Value)
+			sum += float64(p.decayScale()) * t.sum(p.Value)
 		}
 	}
 	return lambda / 2 * sum
@@ -24,7 +24,7 @@ func AddL2Grad(params []*Param, lambda float32) {
 	defer elementwiseTasks.put(t)
 	for _, p := range params {
 		if p.Decay {
-			t.apply(addScaled, p.Grad, p.Grad, p.Value, lambda)
+			t.apply(addScaled, p.Grad, p.Grad, p.Value, lambda*p.decayScale())
 		}
 	}
 }

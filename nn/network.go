@@ -9,8 +9,9 @@ import (
 
 // Param is one learnable tensor of a network with its gradient. Value and
 // Grad have the same length, the product of Shape. Decay is set on the
-// tensors L2 regularisation and decoupled weight decay apply to: conv and
-// dense weights, never biases or batch-norm parameters.
+// tensors L2 regularisation and decoupled weight decay apply to: Build sets
+// it on conv and dense weights, never on biases or batch-norm parameters
+// (training settings may, see DecayScale).
 type Param struct {
 	Layer string // the layer's name, e.g. "conv1"
 	Name  string // "weight", "bias", "gamma" or "beta"
@@ -18,6 +19,19 @@ type Param struct {
 	Grad  []float32
 	Shape []int
 	Decay bool
+
+	// Frozen makes the optimizers leave the tensor (and its optimizer
+	// state) as it is; Network.SetEpoch sets it from the layers' frozen
+	// and freeze_after settings (see freeze.go).
+	Frozen bool
+	// LRScale multiplies the learning rate of this tensor; 0 counts as 1.
+	LRScale float32
+	// DecayScale multiplies the L2 coefficient and the weight decay of a
+	// tensor with Decay set; 0 counts as 1.
+	DecayScale float32
+
+	fixed       bool // never trained: the weights of a frozen layer
+	freezeAfter int  // frozen from the end of this epoch on; 0: never
 }
 
 // key names p uniquely within its network, e.g. "conv1.weight".
@@ -133,6 +147,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		net.specs = append(net.specs, spec)
 		net.layers = append(net.layers, l)
 		net.params = append(net.params, l.params()...)
+		markFreezing(l)
 		net.infos = append(net.infos, LayerInfo{Name: spec.Name, Kind: spec.Kind, In: cur, Out: out, Params: n})
 		net.slots = append(net.slots, len(net.times))
 		net.times = append(net.times, LayerTime{Name: spec.Name, Kind: spec.Kind})

@@ -6,7 +6,8 @@ import (
 	"math"
 )
 
-// Optimizer updates parameters from their gradients. An optimizer binds to the
+// Optimizer updates parameters from their gradients. A Param with Frozen
+// set is left alone, its state too; one with LRScale takes lr·LRScale. An optimizer binds to the
 // parameter list of its first Step (its state has one slot per parameter) and
 // must then always be given the same list, in the same order; calling Step
 // with a list of other shapes is a programming error and panics. Its state is
@@ -90,6 +91,10 @@ func (o *SGD) Step(params []*Param, lr float32) {
 		o.velocity = bindSlot(OptSGD, o.velocity, params)
 	}
 	for k, p := range params {
+		if p.Frozen {
+			continue
+		}
+		t.lr = lr * p.lrScale()
 		t.w, t.g, t.v = p.Value, p.Grad, nil
 		if t.mu != 0 {
 			t.v = o.velocity[k]
@@ -226,10 +231,14 @@ func (o *Adam) Step(params []*Param, lr float32) {
 	k.c1 = float32(1 / (1 - math.Pow(float64(b1), float64(o.steps))))
 	k.c2 = float32(1 / (1 - math.Pow(float64(b2), float64(o.steps))))
 	for i, p := range params {
+		if p.Frozen {
+			continue
+		}
 		t.w, t.g, t.m, t.v = p.Value, p.Grad, o.m[i], o.v[i]
+		k.lr = lr * p.lrScale()
 		k.decay = 0
 		if o.kind == OptAdamW && p.Decay {
-			k.decay = lr * o.cfg.WeightDecay
+			k.decay = k.lr * o.cfg.WeightDecay * p.decayScale()
 		}
 		parallelFor(len(p.Value), elementGrain, t)
 	}

@@ -89,6 +89,18 @@ func (st *Settings) set(name string, v Value) bool {
 	return true
 }
 
+// remove drops the setting called name, if it is held.
+func (st *Settings) remove(name string) {
+	n := st.Len()
+	for i := range st.list[:n] {
+		if st.list[i].name == name {
+			copy(st.list[i:n], st.list[i+1:n])
+			st.list[n-1] = setting{}
+			return
+		}
+	}
+}
+
 // float32Decimal rounds v to float32 and returns the shortest decimal that
 // gives that float32, as a float64.
 func float32Decimal(v float64) float64 {
@@ -198,6 +210,10 @@ func (k *Key) Apply(s *LayerSpec, v Value) {
 	case k.Set != nil:
 		k.Set(s, v)
 	case k.KeptByName():
+		if k.OmitDefault && v == k.Default {
+			s.Settings.remove(k.Name)
+			return
+		}
 		if !s.Settings.set(k.Name, v) {
 			panic(fmt.Sprintf("nn: no room for setting %q of %s", k.Name, s.Kind)) // registerKind bounds the keys kept by name
 		}

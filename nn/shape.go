@@ -65,10 +65,10 @@ func outputShape(in Shape, s LayerSpec) (Shape, error) {
 
 func checkInit(init Init) error {
 	switch init {
-	case InitHe, InitGlorot:
+	case InitHe, InitGlorot, InitDirac, InitWhiten:
 		return nil
 	}
-	return fmt.Errorf("unknown init %q (want %q or %q)", init, InitHe, InitGlorot)
+	return fmt.Errorf("unknown init %q (want %q, %q or %q)", init, InitHe, InitGlorot, InitDirac)
 }
 
 // geometry is the arithmetic of a sliding window (conv or pooling) over an

@@ -46,6 +46,8 @@ type Init string
 const (
 	InitHe     Init = "he"     // normal, std = sqrt(2 / fan_in); the default
 	InitGlorot Init = "glorot" // uniform, limit = sqrt(6 / (fan_in + fan_out))
+	InitDirac  Init = "dirac"  // he, then the first min(in, out) filters the identity (see dirac)
+	InitWhiten Init = "whiten" // conv: set from the training images' patches before training (see Whiten)
 )
 
 // LayerSpec describes one layer completely: it is what arch compiles an

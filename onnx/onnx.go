@@ -277,10 +277,20 @@ func (g *graph) layer(x value, s nn.LayerSpec, out nn.Shape) (value, error) {
 		var ts [4]string
 		for i, p := range []string{"gamma", "beta", "running_mean", "running_var"} {
 			t, err := g.param(name, p)
+			if err != nil && p == "gamma" && !s.Bool("scale") {
+				continue // a batch norm without scale: 1s, written below
+			}
 			if err != nil {
 				return x, err
 			}
 			ts[i] = g.init(name+"."+p, []int64{int64(len(t.Value))}, t.Value)
+		}
+		if ts[0] == "" {
+			ones := make([]float32, out.C)
+			for i := range ones {
+				ones[i] = 1
+			}
+			ts[0] = g.init(name+".gamma", []int64{int64(out.C)}, ones)
 		}
 		eps := s.Epsilon
 		if eps == 0 {

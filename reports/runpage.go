@@ -193,6 +193,7 @@ func (b *builder) run(r *run, prev, next *run) error {
 		L2Note                 string
 		Acc                    *chartView
 		EpochRows              [][]string
+		Tricks                 *tricksView
 		Hist                   []chartView
 		Analysis               *analysisView
 		FeatureMaps            []featureView
@@ -285,6 +286,8 @@ func (b *builder) run(r *run, prev, next *run) error {
 		data.EpochRows = append(data.EpochRows, []string{strconv.Itoa(ep.Epoch), f(ep.Loss), f(ep.DataLoss), f(ep.L2Loss), pct(ep.TrainAcc),
 			f(ep.ValLoss), pct(ep.ValAcc), f(ep.TestLoss), pct(ep.TestAcc), f(ep.LR), f(ep.Seconds), strconv.FormatFloat(ep.ImagesPerSec, 'f', 0, 64)})
 	}
+
+	data.Tricks = b.tricks(rec, dir)
 
 	// 4 weights
 	data.Hist = b.charts(&p, dir, rc.Histograms)

@@ -177,9 +177,9 @@ func augmentOf(d experiments.Data) (data.Augment, error) {
 	for _, x := range d.Augment {
 		switch x.Kind {
 		case experiments.AugmentFlip:
-			a.FlipH = true
+			a.FlipH, a.FlipAlternate = true, x.Alternate
 		case experiments.AugmentCrop:
-			a.CropPad = x.Pad
+			a.CropPad, a.CropReflect = x.Pad, x.Reflect
 		case experiments.AugmentCutout:
 			a.Cutout = x.Size
 		default:

@@ -81,6 +81,8 @@ type trainer struct {
 
 	net   *nn.Network
 	opt   nn.Optimizer
+	avg   *nn.WeightAverage // train.average, nil for none
+	tta   ttaBuffers
 	batch *data.Batcher
 	evals [2]*data.EvalBatcher // validation, test
 
@@ -141,11 +143,18 @@ func setup(ctx context.Context, j *job, ds *dataset, resume bool, note func(stri
 		err := t.resume()
 		if err == nil {
 			t.resumed = true
+			err = t.trainSettings()
+		}
+		if err == nil {
 			return t, t.allocate()
 		}
+		t.resumed = false
 		note(fmt.Sprintf("cannot resume (%v); starting over", err))
 	}
 	if err := t.fresh(); err != nil {
+		return nil, err
+	}
+	if err := t.trainSettings(); err != nil {
 		return nil, err
 	}
 	return t, t.allocate()
@@ -188,6 +197,9 @@ func (t *trainer) fresh() error {
 		}
 	}
 	if t.net, err = nn.Build(j.net.Input, j.net.Specs, uint64(j.exp.Train.Seed)); err != nil {
+		return err
+	}
+	if err := t.whiten(); err != nil {
 		return err
 	}
 	if t.opt, err = arch.Optimizer(j.exp.Train.Optimizer); err != nil {
@@ -335,6 +347,7 @@ func (t *trainer) train(ctx context.Context) error {
 			acc = *t.meta.Partial
 		}
 		t.meta.Partial = nil
+		t.net.SetEpoch(epoch)
 		t.prog.epochStart(epoch)
 		mark := time.Now()
 		for {
@@ -402,6 +415,9 @@ func (t *trainer) step(epoch, n int, acc *partialEpoch) error {
 	}
 	lr := t.sched.LR(t.baseLR, t.meta.Step, t.stepsPerEpoch, t.totalSteps)
 	t.opt.Step(params, lr)
+	if t.avg != nil {
+		t.avg.Update(step, t.totalSteps)
+	}
 	t.meta.Step = step
 	acc.DataLoss += loss * float64(n)
 	acc.L2Loss += l2 * float64(n)
@@ -459,7 +475,7 @@ func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
 	if valAcc > t.meta.BestValAcc {
 		t.meta.BestEpoch, t.meta.BestValAcc = epoch, valAcc
 		meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: epoch, ValAcc: valAcc})
-		if err := nn.Save(t.path(record.BestFile), t.net, nil, meta); err != nil {
+		if err := t.withAverage(true, func() error { return nn.Save(t.path(record.BestFile), t.net, nil, meta) }); err != nil {
 			return err
 		}
 	}
@@ -525,6 +541,10 @@ func (t *trainer) saveCheckpoint() error {
 	if err != nil {
 		return fmt.Errorf("checkpoint: %w", err)
 	}
+	// The average first: a resume checks that its step is the checkpoint's.
+	if err := t.saveAverage(); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
 	return nn.Save(t.path(record.CheckpointFile), t.net, t.opt, meta)
 }
 
@@ -550,8 +570,20 @@ func (t *trainer) stop(acc partialEpoch) error {
 }
 
 // evaluate returns the mean cross-entropy (without label smoothing) and
-// the accuracy of the network on the validation (0) or test (1) images.
+// the accuracy of the network on the validation (0) or test (1) images,
+// with the weight average and test-time augmentation of the run's settings.
 func (t *trainer) evaluate(which int) (loss, accuracy float64, err error) {
+	err = t.withAverage(true, func() error {
+		var err error
+		loss, accuracy, err = t.evaluateWith(which, t.job.exp.Train.TTA)
+		return err
+	})
+	return loss, accuracy, err
+}
+
+// evaluateWith is evaluate with the network's weights as they are and the
+// test-time augmentation kind.
+func (t *trainer) evaluateWith(which int, kind experiments.TTAKind) (loss, accuracy float64, err error) {
 	eb := t.evals[which]
 	var total float64
 	var correct, count int
@@ -564,7 +596,7 @@ func (t *trainer) evaluate(which int) (loss, accuracy float64, err error) {
 			break
 		}
 		t.x.N, t.x.Data = n, t.xbuf[:n*t.net.Input().Size()]
-		logits, err := t.net.Forward(t.x, false)
+		logits, err := t.forwardTTA(t.x, kind)
 		if err != nil {
 			return 0, 0, err
 		}
@@ -615,8 +647,17 @@ func (t *trainer) pause() error {
 // the records now replace.
 func (t *trainer) finish() error {
 	meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: t.meta.Epoch, ValAcc: t.epochs[len(t.epochs)-1].ValAcc})
-	if err := nn.Save(t.path(record.ModelFile), t.net, nil, meta); err != nil {
+	if err := t.withAverage(true, func() error { return nn.Save(t.path(record.ModelFile), t.net, nil, meta) }); err != nil {
 		return err
+	}
+	if t.avg != nil || t.job.exp.Train.TTA != experiments.TTANone {
+		ev, err := t.evaluations()
+		if err != nil {
+			return fmt.Errorf("evaluations: %w", err)
+		}
+		if err := record.WriteJSON(t.path(record.EvaluationsFile), ev); err != nil {
+			return err
+		}
 	}
 	best, err := nn.Load(t.path(record.BestFile))
 	if err != nil {
@@ -650,6 +691,9 @@ func (t *trainer) finish() error {
 		return err
 	}
 	if err := os.Remove(t.path(record.CheckpointFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if err := os.Remove(t.path(record.AverageFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
 	return nil

@@ -27,7 +27,7 @@ type Checksums struct {
 // sealed lists the records a finished run keeps, checked by Verify. Files
 // a run may lack (histograms of a network without weights) are checked
 // when the checksums name them.
-var sealed = []string{ConfigFile, StatusFile, EpochsFile, StepsFile, EnvFile, ArchFile, HistogramsFile, AnalysisFile, ModelFile, BestFile, PreprocessFile}
+var sealed = []string{ConfigFile, StatusFile, EpochsFile, StepsFile, EnvFile, ArchFile, HistogramsFile, AnalysisFile, ModelFile, BestFile, PreprocessFile, EvaluationsFile, WhitenFile}
 
 // MarshalStatus is the content WriteJSON writes for st.
 func MarshalStatus(st Status) ([]byte, error) {

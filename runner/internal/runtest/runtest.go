@@ -93,6 +93,9 @@ type FinalState struct {
 	Best     []byte
 	Analysis []byte
 	Hist     []byte
+
+	Evaluations []byte // nil when the run wrote none
+	Whiten      []byte
 }
 
 func ReadFinal(t testing.TB, dir string) FinalState {
@@ -128,6 +131,18 @@ func ReadFinal(t testing.TB, dir string) FinalState {
 	if f.Hist, err = os.ReadFile(filepath.Join(dir, record.HistogramsFile)); err != nil {
 		t.Fatal(err)
 	}
+	// Written only by runs with a weight average, test-time augmentation
+	// or a whitened first layer.
+	for _, m := range []struct {
+		name string
+		out  *[]byte
+	}{{record.EvaluationsFile, &f.Evaluations}, {record.WhitenFile, &f.Whiten}} {
+		if b, err := os.ReadFile(filepath.Join(dir, m.name)); err == nil {
+			*m.out = b
+		} else if !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
 	return f
 }
 
@@ -143,7 +158,8 @@ func CompareFinal(t testing.TB, want, got FinalState) {
 		name      string
 		want, got []byte
 	}{{"final weights", want.Model, got.Model}, {"best weights", want.Best, got.Best},
-		{"analysis", want.Analysis, got.Analysis}, {"histograms", want.Hist, got.Hist}} {
+		{"analysis", want.Analysis, got.Analysis}, {"histograms", want.Hist, got.Hist},
+		{"evaluations", want.Evaluations, got.Evaluations}, {"whitening", want.Whiten, got.Whiten}} {
 		if !bytes.Equal(c.want, c.got) {
 			t.Errorf("%s differ", c.name)
 		}
