@@ -7,6 +7,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -322,4 +323,83 @@ report:
 		t.Fatalf("%d epochs recorded (%v), want 200", len(epochs), err)
 	}
 	compareFinal(t, readFinal(t, ref.Runs[0].Dir), readFinal(t, pts[0].Dir))
+}
+
+// TestSlurmClusterHalving submits a successive-halving search to Slurm:
+// each rung is a job array followed by a job that submits the next rung,
+// and the search ends, with no command run by hand, where the same search
+// run here ends: the same points done and pruned at the same epochs, and
+// the winner's weights the same bits.
+func TestSlurmClusterHalving(t *testing.T) {
+	needCluster(t)
+	bin := buildCnnlab(t)
+	small := writeImageFolder(t, 8, 40)
+	file := writeExperiment(t, fmt.Sprintf(`name: slurm-search
+data:
+  set: folder
+  path: %s
+  size: 8
+  channels: 1
+  split: {val: 15, test: 15}
+model:
+  - conv: {filters: 4, kernel: 3, activation: relu}
+  - maxpool: {size: 2}
+  - flatten
+  - dense: {units: 3}
+train:
+  batch: 10
+  optimizer: {adam: {lr: 0.01}}
+  schedule: cosine
+report:
+  gallery: 3
+  feature_maps: {images: 2}
+sweep:
+  random:
+    samples: 4
+    seed: 5
+    params:
+      train.optimizer.adam.lr: {loguniform: [0.001, 0.05]}
+  halving: {budget: 4, factor: 2, min_epochs: 1}
+`, small))
+	results := filepath.Join(t.TempDir(), "results")
+	if _, tasks := submit(t, bin, file, results); tasks != 4 {
+		t.Fatalf("first rung: %d tasks, want 4", tasks)
+	}
+	local := t.TempDir()
+	sum, err := runner.Run(context.Background(), []string{file}, runner.Options{Results: local, Out: io.Discard})
+	if err != nil || sum.Failed() > 0 {
+		t.Fatalf("local search: %v %+v", err, sum)
+	}
+	settled := func(pts []runner.PointStatus) bool {
+		for _, p := range pts {
+			if p.State != record.StateDone && p.State != record.StatePruned && p.State != record.StateFailed {
+				return false
+			}
+		}
+		return true
+	}
+	// Three rungs, each an array and the job after it that submits the next.
+	pts := waitFor(t, file, results, "the search's three rungs", settled)
+	byID := map[string]runner.PointStatus{}
+	for _, p := range pts {
+		byID[p.RunID] = p
+	}
+	done := 0
+	for _, r := range sum.Runs {
+		p, ok := byID[r.RunID]
+		if !ok {
+			t.Fatalf("run %s of the local search is not on Slurm: %+v", r.RunID, pts)
+		}
+		st := readStatus(t, p.Dir)
+		if st.State != r.State || st.Epoch != r.Epoch {
+			t.Errorf("run %s: %s at epoch %d on Slurm, %s at %d here", r.RunID, st.State, st.Epoch, r.State, r.Epoch)
+		}
+		if r.State == record.StateDone {
+			done++
+			compareFinal(t, readFinal(t, r.Dir), readFinal(t, p.Dir))
+		}
+	}
+	if done != 1 || len(sum.Runs) != 4 {
+		t.Errorf("local search: %d runs, %d done; want 4 and 1", len(sum.Runs), done)
+	}
 }
