@@ -158,12 +158,8 @@ func leakyBackward(dx, dy, x []float32, alpha float32) {
 	}
 }
 
-func sigmoidForward(y, x, _ []float32, _ float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
+// sigmoidForward sets y = 1/(1+e^−x) (see expf.go).
+func sigmoidForward(y, x, _ []float32, _ float32) { sigmoidLoops.run(y, x, nil, 0) }
 
 // sigmoidBackward sets dx = dy·y·(1−y).
 func sigmoidBackward(dx, dy, y []float32, _ float32) {
@@ -173,12 +169,8 @@ func sigmoidBackward(dx, dy, y []float32, _ float32) {
 	}
 }
 
-func tanhForward(y, x, _ []float32, _ float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
-}
+// tanhForward sets y = tanh x (see expf.go).
+func tanhForward(y, x, _ []float32, _ float32) { tanhLoops.run(y, x, nil, 0) }
 
 // tanhBackward sets dx = dy·(1−y²).
 func tanhBackward(dx, dy, y []float32, _ float32) {
