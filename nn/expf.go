@@ -328,26 +328,57 @@ func geluLoopGo(y, x, d []float32, _ float32) {
 	}
 }
 
-// expLoops is one exp-based activation: its portable loop and its vector
-// twins, which take a positive multiple of their width of values.
-type expLoops struct {
+// actLoops is one element-wise loop of the activations: its portable loop
+// and its vector twins, which take a positive multiple of their width of
+// values. The loops of the forward passes set y (and d, the derivative,
+// when not nil) from x; those of the backward passes and multiply set y
+// from x and a third input d.
+type actLoops struct {
 	goLoop             func(y, x, d []float32, alpha float32)
 	avx512, avx2, neon func(y, x, d *float32, n int, alpha float32)
 }
 
 // The exp-based activations.
 var (
-	sigmoidLoops  = expLoops{sigmoidLoopGo, sigmoidAVX512, sigmoidAVX2, sigmoidNEON}
-	tanhLoops     = expLoops{tanhLoopGo, tanhAVX512, tanhAVX2, tanhNEON}
-	siluLoops     = expLoops{siluLoopGo, siluAVX512, siluAVX2, siluNEON}
-	eluLoops      = expLoops{eluLoopGo, eluAVX512, eluAVX2, eluNEON}
-	geluTanhLoops = expLoops{geluTanhLoopGo, geluTanhAVX512, geluTanhAVX2, geluTanhNEON}
-	geluLoops     = expLoops{geluLoopGo, geluAVX512, geluAVX2, geluNEON}
+	sigmoidLoops  = actLoops{sigmoidLoopGo, sigmoidAVX512, sigmoidAVX2, sigmoidNEON}
+	tanhLoops     = actLoops{tanhLoopGo, tanhAVX512, tanhAVX2, tanhNEON}
+	siluLoops     = actLoops{siluLoopGo, siluAVX512, siluAVX2, siluNEON}
+	eluLoops      = actLoops{eluLoopGo, eluAVX512, eluAVX2, eluNEON}
+	geluTanhLoops = actLoops{geluTanhLoopGo, geluTanhAVX512, geluTanhAVX2, geluTanhNEON}
+	geluLoops     = actLoops{geluLoopGo, geluAVX512, geluAVX2, geluNEON}
+
+	multiplyLoops    = actLoops{multiplyLoopGo, multiplyAVX512, multiplyAVX2, multiplyNEON}
+	sigmoidBackLoops = actLoops{sigmoidBackLoopGo, sigmoidBackAVX512, sigmoidBackAVX2, sigmoidBackNEON}
+	tanhBackLoops    = actLoops{tanhBackLoopGo, tanhBackAVX512, tanhBackAVX2, tanhBackNEON}
 )
+
+// multiplyLoopGo sets dst = a·b.
+func multiplyLoopGo(dst, a, b []float32, _ float32) {
+	a, b = a[:len(dst)], b[:len(dst)]
+	for i, v := range a {
+		dst[i] = v * b[i]
+	}
+}
+
+// sigmoidBackLoopGo sets dx = dy·y·(1−y).
+func sigmoidBackLoopGo(dx, dy, y []float32, _ float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, d := range dy {
+		dx[i] = float32(d*y[i]) * (1 - y[i])
+	}
+}
+
+// tanhBackLoopGo sets dx = dy·(1−y²).
+func tanhBackLoopGo(dx, dy, y []float32, _ float32) {
+	dy, y = dy[:len(dx)], y[:len(dx)]
+	for i, d := range dy {
+		dx[i] = d * (1 - float32(y[i]*y[i]))
+	}
+}
 
 // run sets y from x (and d, when not nil) with the vector loop of the level
 // in use, the last values that fill no vector with the portable loop.
-func (l *expLoops) run(y, x, d []float32, alpha float32) {
+func (l *actLoops) run(y, x, d []float32, alpha float32) {
 	x = x[:len(y)]
 	if d != nil {
 		d = d[:len(y)]

@@ -40,3 +40,21 @@ func geluTanhAVX2(y, x, d *float32, n int, alpha float32)
 
 //go:noescape
 func geluAVX2(y, x, d *float32, n int, alpha float32)
+
+//go:noescape
+func multiplyAVX512(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func sigmoidBackAVX512(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func tanhBackAVX512(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func multiplyAVX2(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func sigmoidBackAVX2(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func tanhBackAVX2(dst, a, b *float32, n int, s float32)

@@ -553,3 +553,130 @@ gelu256_next:
 	JNZ  gelu256_loop
 	VZEROUPPER
 	RET
+
+// The loops of the backward passes: dst = a·b (multiply), dx = dy·y·(1−y)
+// (sigmoid) and dx = dy·(1−y²) (tanh), as (dst, a, b).
+
+// func multiplyAVX512(dst, a, b *float32, n int, s float32)
+TEXT ·multiplyAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+multiply512_loop:
+	VMOVUPS (SI), Z0
+	VMULPS  (DX), Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JNZ     multiply512_loop
+	VZEROUPPER
+	RET
+
+// func sigmoidBackAVX512(dst, a, b *float32, n int, s float32)
+TEXT ·sigmoidBackAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	LEAQ ·actK(SB), R8
+	VMOVUPS K_ONE(R8), Z29
+sigmoidback512_loop:
+	VMOVUPS (DX), Z1
+	VSUBPS  Z1, Z29, Z2
+	VMULPS  (SI), Z1, Z0
+	VMULPS  Z2, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JNZ     sigmoidback512_loop
+	VZEROUPPER
+	RET
+
+// func tanhBackAVX512(dst, a, b *float32, n int, s float32)
+TEXT ·tanhBackAVX512(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	LEAQ ·actK(SB), R8
+	VMOVUPS K_ONE(R8), Z29
+tanhback512_loop:
+	VMOVUPS (DX), Z1
+	VMULPS  Z1, Z1, Z1
+	VSUBPS  Z1, Z29, Z1
+	VMULPS  (SI), Z1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $64, SI
+	ADDQ    $64, DX
+	ADDQ    $64, DI
+	SUBQ    $16, CX
+	JNZ     tanhback512_loop
+	VZEROUPPER
+	RET
+
+// func multiplyAVX2(dst, a, b *float32, n int, s float32)
+TEXT ·multiplyAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+multiply256_loop:
+	VMOVUPS (SI), Y0
+	VMULPS  (DX), Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     multiply256_loop
+	VZEROUPPER
+	RET
+
+// func sigmoidBackAVX2(dst, a, b *float32, n int, s float32)
+TEXT ·sigmoidBackAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	LEAQ ·actK(SB), R8
+	VMOVUPS K_ONE(R8), Y15
+sigmoidback256_loop:
+	VMOVUPS (DX), Y1
+	VSUBPS  Y1, Y15, Y2
+	VMULPS  (SI), Y1, Y0
+	VMULPS  Y2, Y0, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     sigmoidback256_loop
+	VZEROUPPER
+	RET
+
+// func tanhBackAVX2(dst, a, b *float32, n int, s float32)
+TEXT ·tanhBackAVX2(SB), NOSPLIT, $0-36
+	MOVQ dst+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+24(FP), CX
+	LEAQ ·actK(SB), R8
+	VMOVUPS K_ONE(R8), Y15
+tanhback256_loop:
+	VMOVUPS (DX), Y1
+	VMULPS  Y1, Y1, Y1
+	VSUBPS  Y1, Y15, Y1
+	VMULPS  (SI), Y1, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DX
+	ADDQ    $32, DI
+	SUBQ    $8, CX
+	JNZ     tanhback256_loop
+	VZEROUPPER
+	RET

@@ -22,3 +22,12 @@ func geluTanhNEON(y, x, d *float32, n int, alpha float32)
 
 //go:noescape
 func geluNEON(y, x, d *float32, n int, alpha float32)
+
+//go:noescape
+func multiplyNEON(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func sigmoidBackNEON(dst, a, b *float32, n int, s float32)
+
+//go:noescape
+func tanhBackNEON(dst, a, b *float32, n int, s float32)

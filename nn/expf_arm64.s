@@ -374,3 +374,59 @@ gelu_next:
 	SUBS $4, R3
 	BNE  gelu_loop
 	RET
+
+// The loops of the backward passes: dst = a·b (multiply), dx = dy·y·(1−y)
+// (sigmoid) and dx = dy·(1−y²) (tanh), as (dst, a, b).
+
+// func multiplyNEON(dst, a, b *float32, n int, s float32)
+TEXT ·multiplyNEON(SB), NOSPLIT, $0-36
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD n+24(FP), R3
+multiply_loop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V1.S4]
+	VFMUL(1, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $4, R3
+	BNE    multiply_loop
+	RET
+
+// func sigmoidBackNEON(dst, a, b *float32, n int, s float32)
+TEXT ·sigmoidBackNEON(SB), NOSPLIT, $0-36
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD $·actK(SB), R8
+	LDK(K_ONE, V20.S4)
+sigmoidback_loop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V1.S4]
+	VFSUB(1, 20, 2)
+	VFMUL(1, 0, 0)
+	VFMUL(2, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $4, R3
+	BNE    sigmoidback_loop
+	RET
+
+// func tanhBackNEON(dst, a, b *float32, n int, s float32)
+TEXT ·tanhBackNEON(SB), NOSPLIT, $0-36
+	MOVD dst+0(FP), R0
+	MOVD a+8(FP), R1
+	MOVD b+16(FP), R2
+	MOVD n+24(FP), R3
+	MOVD $·actK(SB), R8
+	LDK(K_ONE, V20.S4)
+tanhback_loop:
+	VLD1.P 16(R1), [V0.S4]
+	VLD1.P 16(R2), [V1.S4]
+	VFMUL(1, 1, 1)
+	VFSUB(1, 20, 1)
+	VFMUL(1, 0, 0)
+	VST1.P [V0.S4], 16(R0)
+	SUBS   $4, R3
+	BNE    tanhback_loop
+	RET

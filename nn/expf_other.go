@@ -21,3 +21,15 @@ func siluAVX2(y, x, d *float32, n int, alpha float32)     { panic("nn: no AVX2 l
 func eluAVX2(y, x, d *float32, n int, alpha float32)      { panic("nn: no AVX2 loops in this build") }
 func geluTanhAVX2(y, x, d *float32, n int, alpha float32) { panic("nn: no AVX2 loops in this build") }
 func geluAVX2(y, x, d *float32, n int, alpha float32)     { panic("nn: no AVX2 loops in this build") }
+func multiplyAVX512(dst, a, b *float32, n int, s float32) {
+	panic("nn: no AVX-512 loops in this build")
+}
+func sigmoidBackAVX512(dst, a, b *float32, n int, s float32) {
+	panic("nn: no AVX-512 loops in this build")
+}
+func tanhBackAVX512(dst, a, b *float32, n int, s float32) {
+	panic("nn: no AVX-512 loops in this build")
+}
+func multiplyAVX2(dst, a, b *float32, n int, s float32)    { panic("nn: no AVX2 loops in this build") }
+func sigmoidBackAVX2(dst, a, b *float32, n int, s float32) { panic("nn: no AVX2 loops in this build") }
+func tanhBackAVX2(dst, a, b *float32, n int, s float32)    { panic("nn: no AVX2 loops in this build") }
