@@ -18,13 +18,10 @@ import "math"
 // −103.97 and overflows to +Inf above about 88.72. The error is within 2
 // ulp of e^x over all float32 inputs with a normal result.
 //
-// Every fused multiply-add of a portable loop is fma32, math.FMA on float64
-// values rounded to float32. That equals a float32 fused multiply-add
-// wherever the exact result fits in float64's 53 bits, which is the case for
-// the reduction steps; for the rest the test compares every float32 input
-// of every loop with its vector twin. Products and sums that are not fused
-// are rounded explicitly with float32(), so that no compiler fuses them
-// (Go may on arm64 and for GOAMD64=v3).
+// Every fused multiply-add of a portable loop is fma32, an exact float32
+// fused multiply-add in float64 arithmetic. Products and sums that are not
+// fused are rounded explicitly with float32(), so that no compiler fuses
+// them (Go may on arm64 and for GOAMD64=v3).
 
 // The constants of the exponential and of the activations. actK holds each
 // replicated over 16 lanes, for the vector loops (expf_*.s read it at
@@ -140,10 +137,28 @@ var actK = func() (k [kCount][16]uint32) {
 	return k
 }()
 
-// fma32 is a·b + c rounded once to float32 (see the note above on when
-// that holds).
+// fma32 is a·b + c rounded once to float32, as a fused multiply-add of
+// the vector loops computes it. a·b is exact in float64; the sum, rounded
+// to odd in float64 (to the neighbour with an odd last bit when inexact),
+// then rounds to nearest float32 as the exact value would: float64 has more
+// than twice float32's precision plus two bits (Boldo and Melquiond). A
+// plain float32(math.FMA(a, b, c)) could round twice, differently.
 func fma32(a, b, c float32) float32 {
-	return float32(math.FMA(float64(a), float64(b), float64(c)))
+	p, z := float64(a)*float64(b), float64(c)
+	s := p + z
+	bb := s - p
+	if e := (p - (s - bb)) + (z - bb); e > 0 || e < 0 { // inexact (Knuth's two-sum); not NaN
+		bits := math.Float64bits(s)
+		if bits&1 == 0 {
+			if (e > 0) == (s > 0) {
+				bits++
+			} else {
+				bits--
+			}
+			s = math.Float64frombits(bits)
+		}
+	}
+	return float32(s)
 }
 
 // expReduce clamps x to [lo, expHi] and splits it as n·ln2 + r, returning n

@@ -2,6 +2,7 @@ package nn
 
 import (
 	"math"
+	"math/big"
 	"os"
 	"testing"
 )
@@ -273,4 +274,46 @@ func BenchmarkExpLoops(b *testing.B) {
 			})
 		})
 	}
+}
+
+// TestFMA32 checks fma32 against a·b + c computed exactly with big.Float
+// and rounded once, on cases where rounding twice (to float64, then to
+// float32) goes wrong, and on random ones.
+func TestFMA32(t *testing.T) {
+	cases := [][3]float32{
+		{1 + 0x1p-23, 1 + 0x1p-23, 0}, // exact
+		{4097, 4097 * (1 + 0x1p-12), 0x1p-60},
+		{float32(math.Inf(1)), 1, 1}, {float32(math.Inf(-1)), 1, 1}, {1, 1, float32(math.Inf(-1))},
+		{math.MaxFloat32, 2, 0}, {0x1p-100, 0x1p-60, 0}, {0x1p-100, 0x1p-60, -0x1p-149},
+	}
+	// 97·172961·2^−24 = 1 + 2^−24, a float32 midpoint, plus a tiny c:
+	// float64 rounds the sum to the midpoint, float32 then to even.
+	cases = append(cases, [3]float32{97, 172961 * 0x1p-24, 0x1p-70}, [3]float32{97, 172961 * 0x1p-24, -0x1p-70},
+		[3]float32{-97, 172961 * 0x1p-24, 0x1p-70}, [3]float32{-97, 172961 * 0x1p-24, -0x1p-70})
+	r := NewRand(7, 1)
+	for range 100000 {
+		a := math.Float32frombits(uint32(r.Uint64()))
+		b := math.Float32frombits(uint32(r.Uint64())&0x807fffff | 0x3f800000) // in ±[1, 2)
+		c := float32(float64(a) * float64(b) * (1 + 0x1p-30*float64(int32(r.Uint64()))))
+		cases = append(cases, [3]float32{a, b, c})
+	}
+	for _, c := range cases {
+		got := fma32(c[0], c[1], c[2])
+		want := exactFMA32(c[0], c[1], c[2])
+		if math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {
+			t.Fatalf("fma32(%g, %g, %g) = %g (%#x), want %g (%#x)", c[0], c[1], c[2], got, math.Float32bits(got), want, math.Float32bits(want))
+		}
+	}
+}
+
+// exactFMA32 is a·b + c rounded once to float32, with big.Float.
+func exactFMA32(a, b, c float32) float32 {
+	if math.IsInf(float64(a), 0) || math.IsInf(float64(b), 0) || math.IsInf(float64(c), 0) || a != a || b != b || c != c {
+		return float32(float64(a)*float64(b) + float64(c))
+	}
+	x := new(big.Float).SetPrec(200).SetFloat64(float64(a))
+	x.Mul(x, new(big.Float).SetPrec(200).SetFloat64(float64(b)))
+	x.Add(x, new(big.Float).SetPrec(200).SetFloat64(float64(c)))
+	f, _ := x.Float32()
+	return f
 }
