@@ -37,7 +37,7 @@ func init() {
 }
 
 // elu computes y = x for x > 0 and y = alpha·(e^x − 1) otherwise, value by
-// value, e^x − 1 in float64 and rounded once to float32. Its derivative is
+// value, e^x − 1 in float32 by the exponential of expf.go. Its derivative is
 // 1 for x > 0 and alpha·e^x = y + alpha otherwise; a training forward keeps
 // it, so that backward is one multiplication per value, without a branch.
 type elu struct {
@@ -71,21 +71,5 @@ func (l *elu) backward(dy *Tensor, needDx bool) *Tensor {
 }
 
 // eluForward sets y = x for x > 0, alpha·(e^x − 1) otherwise, and deriv
-// (when not nil) to the derivative: 1, or y + alpha.
-func eluForward(y, x, deriv []float32, alpha float32) {
-	x = x[:len(y)]
-	if deriv != nil {
-		deriv = deriv[:len(y)]
-	}
-	for i, v := range x {
-		d := float32(1)
-		if v <= 0 {
-			e := float32(float64(alpha) * math.Expm1(float64(v)))
-			v, d = e, e+alpha
-		}
-		y[i] = v
-		if deriv != nil {
-			deriv[i] = d
-		}
-	}
-}
+// (when not nil) to the derivative: 1, or y + alpha (see expf.go).
+func eluForward(y, x, deriv []float32, alpha float32) { eluLoops.run(y, x, deriv, alpha) }

@@ -158,43 +158,20 @@ func leakyBackward(dx, dy, x []float32, alpha float32) {
 	}
 }
 
-func sigmoidForward(y, x, _ []float32, _ float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] = float32(1 / (1 + math.Exp(-float64(v))))
-	}
-}
+// sigmoidForward sets y = 1/(1+e^−x) (see expf.go).
+func sigmoidForward(y, x, _ []float32, _ float32) { sigmoidLoops.run(y, x, nil, 0) }
 
 // sigmoidBackward sets dx = dy·y·(1−y).
-func sigmoidBackward(dx, dy, y []float32, _ float32) {
-	dy, y = dy[:len(dx)], y[:len(dx)]
-	for i, d := range dy {
-		dx[i] = d * y[i] * (1 - y[i])
-	}
-}
+func sigmoidBackward(dx, dy, y []float32, _ float32) { sigmoidBackLoops.run(dx, dy, y, 0) }
 
-func tanhForward(y, x, _ []float32, _ float32) {
-	x = x[:len(y)]
-	for i, v := range x {
-		y[i] = float32(math.Tanh(float64(v)))
-	}
-}
+// tanhForward sets y = tanh x (see expf.go).
+func tanhForward(y, x, _ []float32, _ float32) { tanhLoops.run(y, x, nil, 0) }
 
 // tanhBackward sets dx = dy·(1−y²).
-func tanhBackward(dx, dy, y []float32, _ float32) {
-	dy, y = dy[:len(dx)], y[:len(dx)]
-	for i, d := range dy {
-		dx[i] = d * (1 - y[i]*y[i])
-	}
-}
+func tanhBackward(dx, dy, y []float32, _ float32) { tanhBackLoops.run(dx, dy, y, 0) }
 
 // multiply sets dst = a·b.
-func multiply(dst, a, b []float32, _ float32) {
-	a, b = a[:len(dst)], b[:len(dst)]
-	for i, v := range a {
-		dst[i] = v * b[i]
-	}
-}
+func multiply(dst, a, b []float32, _ float32) { multiplyLoops.run(dst, a, b, 0) }
 
 // addScaled sets dst = a + s·b (dst may be a).
 func addScaled(dst, a, b []float32, s float32) {

@@ -1,7 +1,5 @@
 package nn
 
-import "math"
-
 // KindSiLU is the sigmoid linear unit (swish), x·sigmoid(x).
 const KindSiLU Kind = "silu"
 
@@ -23,8 +21,8 @@ func init() {
 	})
 }
 
-// silu computes y = x·σ(x) value by value, σ(x) = 1/(1+e^−x), in float64
-// and rounded once to float32. Its derivative is σ(x)·(1 + x·(1−σ(x))); a
+// silu computes y = x·σ(x) value by value, σ(x) = 1/(1+e^−x), in float32
+// with the exponential of expf.go. Its derivative is σ(x)·(1 + x·(1−σ(x))); a
 // training forward keeps it for backward.
 type silu struct {
 	base
@@ -56,18 +54,5 @@ func (l *silu) backward(dy *Tensor, needDx bool) *Tensor {
 }
 
 // siluForward sets y = x/(1+e^−x), and deriv (when not nil) to the
-// derivative σ(x)·(1 + x·(1−σ(x))).
-func siluForward(y, x, deriv []float32, _ float32) {
-	x = x[:len(y)]
-	if deriv != nil {
-		deriv = deriv[:len(y)]
-	}
-	for i, v := range x {
-		f := float64(v)
-		s := 1 / (1 + math.Exp(-f))
-		y[i] = float32(f * s)
-		if deriv != nil {
-			deriv[i] = float32(s * (1 + f*(1-s)))
-		}
-	}
-}
+// derivative σ(x)·(1 + x·(1−σ(x))) (see expf.go).
+func siluForward(y, x, deriv []float32, _ float32) { siluLoops.run(y, x, deriv, 0) }
