@@ -175,6 +175,9 @@ func (t Train) yamlNode() *yaml.Node {
 	if t.TTA != TTANone && t.TTA != "" {
 		kv = append(kv, "tta", str(string(t.TTA)))
 	}
+	if t.TTAEpochs == TTALastEpoch {
+		kv = append(kv, "tta_epochs", str(string(t.TTAEpochs)))
+	}
 	return mapping(false, kv...)
 }
 

@@ -337,6 +337,10 @@ func decodeExperiment(root *node, file string) (*Experiment, ErrorList) {
 	e.unchecked = !hasData || !inputOK || len(d.errs) > before
 	d.train(top["train"], &e.Train)
 	d.report(top["report"], &e.Report)
+	if e.Data.Split.Val == 0 && e.Train.EarlyStop != nil && !e.unchecked {
+		at := top["train"].val.get("early_stop")
+		d.errorf(at, "train.early_stop watches the validation images, but data.split.val is 0; keep some (e.g. val: 5000) or drop early_stop")
+	}
 	if n := e.Data.Split.Train; n > 0 && e.Train.Batch > n {
 		at := root
 		if t := top["train"].val; t != nil && t.get("batch") != nil {
@@ -405,8 +409,8 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 	sf := d.fields(f["split"].val, "data.split", formatKeys("data", "split")...)
 	sp := &data.Split
 	if isBuiltin {
-		sp.Val = d.intField(sf, "val", "data.split", 5000, 1, int64(builtin.Train-1))
-		sp.Train = d.intField(sf, "train", "data.split", builtin.Train-sp.Val, 1, int64(builtin.Train-1))
+		sp.Val = d.intField(sf, "val", "data.split", 5000, 0, int64(builtin.Train-1))
+		sp.Train = d.intField(sf, "train", "data.split", builtin.Train-sp.Val, 1, int64(builtin.Train))
 		sp.Test = d.intField(sf, "test", "data.split", builtin.Test, 1, int64(builtin.Test))
 		if sp.Train+sp.Val > builtin.Train {
 			at := f["split"].val
@@ -423,7 +427,7 @@ func (d *decoder) data(fl field, data *Data) (inputOK bool) {
 			}
 		}
 		sp.Train = d.intField(sf, "train", "data.split", 0, 0, 1<<31-1)
-		sp.Val = d.intField(sf, "val", "data.split", 0, 1, 1<<31-1)
+		sp.Val = d.intField(sf, "val", "data.split", 0, 0, 1<<31-1)
 		sp.Test = d.intField(sf, "test", "data.split", 0, 1, 1<<31-1)
 	} else {
 		// An unknown or missing set: the split's values are still checked,
@@ -883,6 +887,7 @@ func (d *decoder) train(fl field, t *Train) {
 		}
 	}
 	t.TTA = enumField(d, f, "tta", p, "test-time augmentation", TTANone, TTANone, TTAFlip, TTATranslate)
+	t.TTAEpochs = enumField(d, f, "tta_epochs", p, "epochs of test-time augmentation", TTAEveryEpoch, TTAEveryEpoch, TTALastEpoch)
 
 	if x, ok := f["early_stop"]; ok && !x.val.isNull() {
 		ep := p + ".early_stop"

@@ -43,6 +43,7 @@
 //	  groups: {biases: {lr_scale: 1, decay: 0}, norm: {lr_scale: 1, decay: 0}}
 //	  average: {ema: {decay: 0.99, every: 1, power: 0}}   # optional; or lookahead
 //	  tta: none                   # none | flip | translate
+//	  tta_epochs: every           # every | last
 //	sweep: …                      # see Sweep
 //	report:
 //	  gallery: 24
@@ -218,7 +219,8 @@ type Train struct {
 	LabelSmoothing float64  // 0 ≤ x < 1
 	Groups         Groups   // how biases and batch-norm tensors train
 	Average        *Average // a weight average used for evaluation; nil: none
-	TTA            TTAKind  // test-time augmentation of every evaluation
+	TTA            TTAKind  // test-time augmentation of the evaluations TTAEpochs says
+	TTAEpochs      TTAEpochs
 }
 
 // Groups says how the tensors other than conv and dense weights train.
@@ -253,6 +255,16 @@ type AverageKind string
 const (
 	AverageEMA       AverageKind = "ema"       // the average is kept beside the weights
 	AverageLookahead AverageKind = "lookahead" // the weights are moved to the average at each update
+)
+
+// TTAEpochs says which epochs' evaluations use the test-time augmentation.
+type TTAEpochs string
+
+const (
+	TTAEveryEpoch TTAEpochs = "every"
+	// TTALastEpoch evaluates the other epochs without it, which is cheaper:
+	// only the last epoch's numbers, and the final test accuracy, have it.
+	TTALastEpoch TTAEpochs = "last"
 )
 
 // TTAKind names a test-time augmentation: the logits averaged over

@@ -181,8 +181,10 @@ var format = []formatKey{
 			{Name: string(AverageEMA), Type: fMapping, Doc: "an exponential moving average kept beside the weights", Keys: averageKeys(0.99, 1, 0)},
 			{Name: string(AverageLookahead), Type: fMapping, Doc: "lookahead: the weights are moved to the average at each of its updates", Keys: averageKeys(0.95, 5, 0)},
 		}},
-		{Name: "tta", Type: fEnum, Doc: "test-time augmentation of every evaluation: the logits of none: the image; flip: it and its mirror; translate: flip, half and half with flip of the image moved one pixel up-left and down-right", Default: string(TTANone),
+		{Name: "tta", Type: fEnum, Doc: "test-time augmentation of the evaluations: the logits of none: the image; flip: it and its mirror; translate: flip, half and half with flip of the image moved one pixel up-left and down-right", Default: string(TTANone),
 			Choices: kindStrings([]TTAKind{TTANone, TTAFlip, TTATranslate})},
+		{Name: "tta_epochs", Type: fEnum, Doc: "which evaluations use tta: every epoch's, or only the last epoch's and the final test accuracy (cheaper; the other epochs are evaluated without it)", Default: string(TTAEveryEpoch),
+			Choices: kindStrings([]TTAEpochs{TTAEveryEpoch, TTALastEpoch})},
 	}},
 	{Name: "sweep", Type: fMapping, Doc: "settings to vary: one run per point (key paths such as model[0].conv.filters or train.batch)", Keys: []formatKey{
 		{Name: "variants", Type: fPaths, Doc: "named alternatives, each a mapping of key paths to values"},

@@ -191,7 +191,7 @@ func TestDefaults(t *testing.T) {
 	wantTrain := Train{Epochs: 10, Batch: 64, Seed: 1,
 		Optimizer: Optimizer{Kind: OptAdam, LR: 0.001, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8},
 		Schedule:  Schedule{Kind: ScheduleCosine},
-		Groups:    Groups{Biases: DefaultGroup, Norm: DefaultGroup}, TTA: TTANone}
+		Groups:    Groups{Biases: DefaultGroup, Norm: DefaultGroup}, TTA: TTANone, TTAEpochs: TTAEveryEpoch}
 	if !reflect.DeepEqual(e.Train, wantTrain) {
 		t.Errorf("train %+v\nwant %+v", e.Train, wantTrain)
 	}

@@ -88,13 +88,13 @@ func TestRecipeSettingsDecode(t *testing.T) {
 	}
 
 	sets := []string{"train.average.lookahead.decay=0.5", "train.groups.norm.lr_scale=2", "train.tta=flip",
-		"model[2].batchnorm.scale=true", "model[0].conv.freeze_after=1", "train.schedule.triangle.peak=0.5", "data.augment[0].flip.alternate=false"}
+		"model[2].batchnorm.scale=true", "model[0].conv.freeze_after=1", "train.schedule.triangle.peak=0.5", "data.augment[0].flip.alternate=false", "train.tta_epochs=last"}
 	e, err = Load(writeRecipe(t, recipeBase), sets)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Train.Average.Decay != 0.5 || e.Train.Groups.Norm.LRScale != 2 || e.Train.TTA != TTAFlip || !e.Model[2].Values["scale"].Bool ||
-		e.Model[0].Values["freeze_after"].Int != 1 || e.Train.Schedule.Peak != 0.5 || e.Data.Augment[0].Alternate {
+		e.Model[0].Values["freeze_after"].Int != 1 || e.Train.Schedule.Peak != 0.5 || e.Data.Augment[0].Alternate || e.Train.TTAEpochs != TTALastEpoch {
 		t.Errorf("--set did not reach every setting: %+v", e.Train)
 	}
 }
@@ -109,6 +109,7 @@ func TestRecipeSettingsErrors(t *testing.T) {
 		{"train.groups.biases.lr_scale=0", "train.groups.biases.lr_scale must be > 0, got 0"},
 		{"train.groups.norm.decay=-1", "train.groups.norm.decay must be ≥ 0, got -1"},
 		{"train.tta=mirror", `unknown test-time augmentation "mirror"`},
+		{"train.tta_epochs=first", `unknown epochs of test-time augmentation "first"`},
 		{"train.schedule.triangle.peak=1.5", "train.schedule.triangle.peak must be in [0, 1], got 1.5"},
 		{"train.schedule.triangle.start=-1", "train.schedule.triangle.start must be ≥ 0, got -1"},
 		{"model[0].conv.freeze_after=-1", "model[0].conv.freeze_after"},
@@ -132,7 +133,16 @@ func TestRecipeSettingsErrors(t *testing.T) {
 // TestFastAblations checks that each variant of the ablation sweep takes
 // away what its name says, and the recipe point keeps everything.
 func TestFastAblations(t *testing.T) {
-	e, err := Load("best/cifar10-fast-ablations.yaml", nil)
+	final, err := Load("best/cifar10-fast.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The final runs train on every training image, over three seeds; the
+	// ablation measures on the validation split the recipe was chosen on.
+	if sp := final.Data.Split; sp.Train != 50000 || sp.Val != 0 || final.Sweep.Seeds != 3 {
+		t.Errorf("cifar10-fast.yaml: split %+v, %d seeds; want all 50000 training images and 3 seeds", sp, final.Sweep.Seeds)
+	}
+	e, err := Load("best/cifar10-fast-ablation.yaml", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,12 +159,17 @@ func TestFastAblations(t *testing.T) {
 		}
 	}
 	recipe := byVariant["recipe"]
-	if recipe == nil || len(byVariant) != 10 || len(pts) != 30 {
+	if recipe == nil || len(byVariant) != 10 || len(pts) != 10 {
 		t.Fatalf("%d points, variants %v", len(pts), byVariant)
 	}
 	if recipe.Train.Average == nil || recipe.Model[0].Values["init"].Text != "whiten" || recipe.Model[2].Values["init"].Text != "dirac" ||
 		recipe.Model[4].Values["scale"].Bool || !recipe.Data.Augment[0].Alternate {
 		t.Errorf("the recipe point lost a setting: %+v", recipe.Train)
+	}
+	for name, x := range byVariant {
+		if x.Data.Split.Val != 5000 || x.Data.Split.Train != 45000 {
+			t.Errorf("variant %s: split %+v, want 45000 and 5000 for validation", name, x.Data.Split)
+		}
 	}
 	for name, lost := range map[string]func(x *Experiment) bool{
 		"no-whitening": func(x *Experiment) bool {
@@ -171,6 +186,31 @@ func TestFastAblations(t *testing.T) {
 	} {
 		if x := byVariant[name]; x == nil || !lost(x) {
 			t.Errorf("variant %s does not take its setting away", name)
+		}
+	}
+}
+
+// TestNoValidation checks that a run may train on every training image
+// (split val: 0), and that what needs validation images says so at its line.
+func TestNoValidation(t *testing.T) {
+	e, err := Load(writeRecipe(t, "data: {set: cifar10, split: {val: 0}}\nmodel: [flatten, {dense: {units: 10}}]\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sp := e.Data.Split; sp.Train != 50000 || sp.Val != 0 {
+		t.Errorf("split %+v, want every training image and none for validation", sp)
+	}
+	for _, tc := range []struct{ file, want string }{
+		{"data: {set: cifar10, split: {val: 0}}\nmodel: [flatten, {dense: {units: 10}}]\ntrain: {early_stop: {patience: 2}}\n",
+			"x.yaml:3:21: train.early_stop watches the validation images, but data.split.val is 0"},
+		{"data: {set: cifar10, split: {val: 0}}\nmodel: [flatten, {dense: {units: 10}}]\nsweep: {grid: {train.batch: [32, 64]}, halving: {budget: 4}}\n",
+			"x.yaml:3:1: sweep.halving ranks the points on the validation images, but data.split.val is 0"},
+		{"data: {set: cifar10, split: {train: 50000, val: 1}}\nmodel: [flatten, {dense: {units: 10}}]\n",
+			"more than the 50000 training images"},
+	} {
+		_, err := Load(writeRecipe(t, tc.file), nil)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v, want %q", tc.file, err, tc.want)
 		}
 	}
 }

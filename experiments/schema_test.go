@@ -268,6 +268,7 @@ func TestFormatDefaultsAreTheDecoders(t *testing.T) {
 		"train.average.lookahead.every":      look.Every,
 		"train.average.lookahead.power":      look.Power,
 		"train.tta":                          string(bare.Train.TTA),
+		"train.tta_epochs":                   string(bare.Train.TTAEpochs),
 		"train.epochs":                       bare.Train.Epochs,
 		"train.batch":                        bare.Train.Batch,
 		"train.optimizer":                    string(adam.Kind),

@@ -666,6 +666,9 @@ func buildSweep(root *node, file string, sets []change) (*Experiment, ErrorList)
 	exps := make([]*Experiment, len(drafts))
 	for i, dr := range drafts {
 		x, derrs := decodeExperiment(dr.tree, file)
+		if sw.Halving != nil && x.Data.Split.Val == 0 && !x.unchecked {
+			derrs.add(sweepAt, "sweep.halving ranks the points on the validation images, but data.split.val is 0; keep some (e.g. val: 5000)")
+		}
 		x.tree = dr.tree
 		x.changes = dr.changes
 		x.unchecked = x.unchecked || dr.errs != nil

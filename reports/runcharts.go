@@ -54,7 +54,10 @@ func buildRunCharts(r *record.Run) *runCharts {
 	c := &Chart{ID: "loss-epoch", Title: "Loss per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "loss"}
 	c.addSeries("train loss (data + L2)", StyleLine, x, col(func(e record.Epoch) float64 { return e.Loss }))
 	c.addSeries("train data loss", StyleDashed, x, col(func(e record.Epoch) float64 { return e.DataLoss }))
-	c.addSeries("validation loss", StyleLine, x, col(func(e record.Epoch) float64 { return e.ValLoss }))
+	val := hasValidation(ep)
+	if val {
+		c.addSeries("validation loss", StyleLine, x, col(func(e record.Epoch) float64 { return e.ValLoss }))
+	}
 	c.addSeries("test loss", StyleLine, x, col(func(e record.Epoch) float64 { return e.TestLoss }))
 	rc.LossEpoch = nonEmpty(c)
 
@@ -67,10 +70,12 @@ func buildRunCharts(r *record.Run) *runCharts {
 	c = &Chart{ID: "acc-epoch", Title: "Accuracy per epoch", Kind: KindLine, XName: "epoch", IntX: true, YName: "accuracy %", Percent: true,
 		Note: "Train accuracy is the mean over each epoch's batches, while the weights were still changing and with the training images augmented; validation and test accuracy are measured after the epoch."}
 	c.addSeries("train (mean over the epoch)", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TrainAcc }))
-	c.addSeries("validation", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.ValAcc }))
+	if val {
+		c.addSeries("validation", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.ValAcc }))
+	}
 	c.addSeries("test", StyleLine, x, col(func(e record.Epoch) float64 { return 100 * e.TestAcc }))
 	rc.AccEpoch = nonEmpty(c)
-	if be := r.Status.BestEpoch; be > 0 {
+	if be := r.Status.BestEpoch; be > 0 && val {
 		// The epoch whose weights the run kept, chosen by validation accuracy.
 		for _, c := range []*Chart{rc.LossEpoch, rc.AccEpoch} {
 			if c != nil {
@@ -134,6 +139,17 @@ func hasL2(r *record.Run) bool {
 	}
 	for _, s := range r.Steps {
 		if s.L2Loss != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasValidation reports whether a run evaluated validation images: a run
+// trained on the whole training set (split val: 0) records none.
+func hasValidation(epochs []record.Epoch) bool {
+	for _, e := range epochs {
+		if e.ValLoss != 0 || e.ValAcc != 0 {
 			return true
 		}
 	}

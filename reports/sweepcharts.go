@@ -61,6 +61,9 @@ func buildSweepCharts(e *experiment) *sweepCharts {
 			{va, func(ep record.Epoch) float64 { return 100 * ep.ValAcc }},
 			{lo, func(ep record.Epoch) float64 { return ep.DataLoss }},
 		} {
+			if c.chart == va && !hasValidation(pt.runs[0].Rec.Epochs) {
+				continue
+			}
 			s := addSeedCurve(c.chart, pt, l, c.value)
 			if s != nil && c.chart == va {
 				// Ring the epoch of highest (mean) validation accuracy.

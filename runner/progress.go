@@ -56,11 +56,23 @@ func lossText(x float64) string {
 	return strconv.FormatFloat(x, 'f', 4, 64)
 }
 
+// valText is an epoch's validation accuracy, or "-" for a run without
+// validation images.
+func valText(e record.Epoch) string {
+	if e.ValAcc == 0 && e.ValLoss == 0 {
+		return "-"
+	}
+	return pct(e.ValAcc)
+}
+
 // resultLine describes how a run ended, in one line.
 func resultLine(r Result) string {
 	switch r.State {
 	case record.StateDone:
 		s := fmt.Sprintf("done: best val %s (epoch %d), test %s, %s", pct(r.BestValAcc), r.BestEpoch, pct(r.TestAcc), seconds(r.Seconds))
+		if r.BestValAcc == 0 {
+			s = fmt.Sprintf("done: epoch %d (no validation images), test %s, %s", r.BestEpoch, pct(r.TestAcc), seconds(r.Seconds))
+		}
 		if r.StopReason != "" {
 			s += "; " + r.StopReason
 		}
@@ -157,7 +169,7 @@ func (r *lineRun) epochStart(int)                        {}
 func (r *lineRun) step(int, float64, int, time.Duration) {}
 func (r *lineRun) epochEnd(e record.Epoch) {
 	r.l.printf("%s: epoch %d/%d  loss %s  train %s  val %s  test %s  %.0f img/s  %s\n",
-		r.name, e.Epoch, r.epochs, lossText(e.Loss), pct(e.TrainAcc), pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec, seconds(e.Seconds))
+		r.name, e.Epoch, r.epochs, lossText(e.Loss), pct(e.TrainAcc), valText(e), pct(e.TestAcc), e.ImagesPerSec, seconds(e.Seconds))
 }
 func (r *lineRun) done(res Result) { r.l.printf("%s: %s\n", r.name, resultLine(res)) }
 
@@ -265,7 +277,7 @@ func (r *barRun) step(step int, loss float64, images int, took time.Duration) {
 
 func (r *barRun) epochEnd(e record.Epoch) {
 	fmt.Fprintf(r.b.p, "%s: epoch %d/%d  loss %s  val %s  test %s  %.0f img/s\n",
-		r.name, e.Epoch, r.epochs, lossText(e.Loss), pct(e.ValAcc), pct(e.TestAcc), e.ImagesPerSec)
+		r.name, e.Epoch, r.epochs, lossText(e.Loss), valText(e), pct(e.TestAcc), e.ImagesPerSec)
 }
 
 func (r *barRun) decorate(decor.Statistics) string {

@@ -158,3 +158,71 @@ func TestRecipeStepDoesNotAllocate(t *testing.T) {
 }
 
 func readIfExists(path string) ([]byte, error) { return record.ReadFile(path) }
+
+// TestNoValidationAndLastEpochTTA checks a run on every training image
+// (split val: 0) with test-time augmentation at the last epoch only: no
+// epoch is chosen, so the model is the last epoch's; the earlier epochs
+// are evaluated without the augmentation and the last with it; and the
+// run's test accuracy is the last epoch's, augmentation included.
+func TestNoValidationAndLastEpochTTA(t *testing.T) {
+	src := strings.Replace(tinyRecipe, "AVERAGE", "ema", 1)
+	src = strings.Replace(src, "split: {train: 0, val: 30, test: 30}", "split: {train: 0, val: 0, test: 30}", 1)
+	src = strings.Replace(src, "tta: translate", "tta: translate\n  tta_epochs: last", 1)
+	file := writeExperiment(t, src)
+	sum, out := run(t, context.Background(), file, t.TempDir(), nil, false)
+	r := onlyRun(t, sum)
+	if r.State != record.StateDone {
+		t.Fatalf("state %s (%s)\n%s", r.State, r.Error, out)
+	}
+	if r.BestEpoch != 3 || r.BestValAcc != 0 {
+		t.Errorf("best epoch %d, best validation accuracy %v; want the last epoch (3) and none", r.BestEpoch, r.BestValAcc)
+	}
+	if !strings.Contains(out, "val -") || !strings.Contains(out, "no validation images") {
+		t.Errorf("the output does not say there is no validation:\n%s", out)
+	}
+	epochs, err := record.ReadJSONLines[record.Epoch](filepath.Join(r.Dir, record.EpochsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev record.Evaluations
+	if err := record.ReadJSON(filepath.Join(r.Dir, record.EvaluationsFile), &ev); err != nil {
+		t.Fatal(err)
+	}
+	acc, loss := map[string]float64{}, map[string]float64{}
+	for _, row := range ev.Rows {
+		acc[row.Weights+" "+row.TTA], loss[row.Weights+" "+row.TTA] = row.TestAcc, row.TestLoss
+	}
+	last := epochs[len(epochs)-1]
+	if len(epochs) != 3 || last.ValAcc != 0 || last.ValLoss != 0 {
+		t.Fatalf("epochs %+v, want 3 without validation", epochs)
+	}
+	if last.TestLoss != loss["average translate"] || last.TestAcc != acc["average translate"] || r.TestAcc != last.TestAcc {
+		t.Errorf("last epoch's test loss %v and accuracy %v, run's accuracy %v; want the averaged weights with translate, %v and %v",
+			last.TestLoss, last.TestAcc, r.TestAcc, loss["average translate"], acc["average translate"])
+	}
+	if loss["average none"] == loss["average translate"] {
+		t.Fatal("the augmentation changes nothing on these images; the test cannot tell the epochs apart")
+	}
+	// The same run with the augmentation at every epoch trains alike and
+	// differs only in the earlier epochs' evaluations.
+	sum, out = run(t, context.Background(), writeExperiment(t, strings.Replace(src, "tta_epochs: last", "tta_epochs: every", 1)), t.TempDir(), nil, false)
+	every, err := record.ReadJSONLines[record.Epoch](filepath.Join(onlyRun(t, sum).Dir, record.EpochsFile))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for i := range epochs {
+		same := epochs[i].TestLoss == every[i].TestLoss
+		if same != (i == len(epochs)-1) || epochs[i].Loss != every[i].Loss {
+			t.Errorf("epoch %d: test loss %v with tta_epochs: last, %v with every (training loss %v, %v)",
+				i+1, epochs[i].TestLoss, every[i].TestLoss, epochs[i].Loss, every[i].Loss)
+		}
+	}
+	// The best model file is the last epoch's, analysed without augmentation.
+	var an record.Analysis
+	if err := record.ReadJSON(filepath.Join(r.Dir, record.AnalysisFile), &an); err != nil {
+		t.Fatal(err)
+	}
+	if an.TestAcc != acc["average none"] || !strings.Contains(an.Source, "no validation images") {
+		t.Errorf("analysis: test accuracy %v from %q; want %v from the final weights", an.TestAcc, an.Source, acc["average none"])
+	}
+}

@@ -28,7 +28,7 @@ func (s *Summary) Print(w io.Writer) {
 			note = r.StopReason
 		}
 		best, test := "", ""
-		if r.Epoch > 0 {
+		if r.Epoch > 0 && r.BestValAcc > 0 {
 			best = pct(r.BestValAcc)
 		}
 		if r.State == record.StateDone {

@@ -438,16 +438,26 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // leaves records the next resume can cut back to the checkpoint.
 func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
 	evalStart := time.Now()
-	valLoss, valAcc, err := t.evaluate(0)
-	if err != nil {
-		return fmt.Errorf("validation: %w", err)
+	tta := t.job.exp.Train.TTA
+	if t.job.exp.Train.TTAEpochs == experiments.TTALastEpoch && epoch < t.job.exp.Train.Epochs {
+		tta = experiments.TTANone
 	}
-	testLoss, testAcc, err := t.evaluate(1)
+	var valLoss, valAcc float64
+	if t.hasVal() {
+		var err error
+		if valLoss, valAcc, err = t.evaluate(0, tta); err != nil {
+			return fmt.Errorf("validation: %w", err)
+		}
+	}
+	testLoss, testAcc, err := t.evaluate(1, tta)
 	if err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
-	if !finite(valLoss) || !finite(testLoss) {
+	if !finite(valLoss) {
 		return divergedError{fmt.Sprintf("the validation loss is %v at epoch %d", valLoss, epoch)}
+	}
+	if !finite(testLoss) {
+		return divergedError{fmt.Sprintf("the test loss is %v at epoch %d", testLoss, epoch)}
 	}
 	seconds := acc.Seconds + time.Since(evalStart).Seconds()
 	images := float64(max(acc.Images, 1))
@@ -472,7 +482,9 @@ func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
 	t.meta.StepRows = len(t.steps)
 	addHistograms(&t.hist, t.net.Params(), epoch)
 
-	if valAcc > t.meta.BestValAcc {
+	// Without validation images nothing may choose an epoch: the best
+	// model is the latest.
+	if valAcc > t.meta.BestValAcc || !t.hasVal() {
 		t.meta.BestEpoch, t.meta.BestValAcc = epoch, valAcc
 		meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: epoch, ValAcc: valAcc})
 		if err := t.withAverage(true, func() error { return nn.Save(t.path(record.BestFile), t.net, nil, meta) }); err != nil {
@@ -569,13 +581,16 @@ func (t *trainer) stop(acc partialEpoch) error {
 	return errStopped
 }
 
+// hasVal reports whether the run holds validation images back.
+func (t *trainer) hasVal() bool { return t.ds.val.N > 0 }
+
 // evaluate returns the mean cross-entropy (without label smoothing) and
 // the accuracy of the network on the validation (0) or test (1) images,
-// with the weight average and test-time augmentation of the run's settings.
-func (t *trainer) evaluate(which int) (loss, accuracy float64, err error) {
+// with the run's weight average and the test-time augmentation tta.
+func (t *trainer) evaluate(which int, tta experiments.TTAKind) (loss, accuracy float64, err error) {
 	err = t.withAverage(true, func() error {
 		var err error
-		loss, accuracy, err = t.evaluateWith(which, t.job.exp.Train.TTA)
+		loss, accuracy, err = t.evaluateWith(which, tta)
 		return err
 	})
 	return loss, accuracy, err
@@ -669,12 +684,17 @@ func (t *trainer) finish() error {
 	}
 	an.Epoch = t.meta.BestEpoch
 	an.Source = fmt.Sprintf("best checkpoint (epoch %d of %d, validation accuracy %.2f%%)", t.meta.BestEpoch, t.meta.Epoch, 100*t.meta.BestValAcc)
+	if !t.hasVal() {
+		an.Source = fmt.Sprintf("final weights (epoch %d; no validation images, so no epoch is chosen)", t.meta.Epoch)
+	}
 	if err := record.WriteJSON(t.path(record.AnalysisFile), an); err != nil {
 		return err
 	}
 	t.status.State = record.StateDone
 	t.status.Epoch = t.meta.Epoch
-	t.status.TestAcc = an.TestAcc
+	// The run's test accuracy is its best epoch's, evaluated as the run
+	// says (test-time augmentation included); the analysis has none.
+	t.status.TestAcc = t.epochs[t.meta.BestEpoch-1].TestAcc
 	t.status.StopReason = t.meta.StopReason
 	t.status.Updated = time.Now().UTC()
 	t.status.Sealed = true
