@@ -152,6 +152,7 @@ func (b *builder) sweep(e *experiment) error {
 		Points            *chartView
 		Weights           []chartView
 		Search            *searchView
+		Tricks            *sweepTricksView
 	}{Name: e.Name, Description: e.Description, Counts: e.Counts, Keys: e.Keys, Seeds: e.Seeds, SeedsSummary: e.seedsSummary()}
 	for _, k := range e.Keys {
 		data.KeyNames = append(data.KeyNames, e.KeyNames[k])
@@ -205,6 +206,7 @@ func (b *builder) sweep(e *experiment) error {
 	}
 	data.Weights = b.charts(&p, e.Slug, sc.Weights)
 	data.Search = b.buildSearch(&p, e)
+	data.Tricks = sweepTricks(e)
 	data.page = p
 
 	csvBytes, jsonBytes, err := runTables(e)

@@ -144,3 +144,73 @@ func whitenFilters(wh *record.Whitening) (image.Image, int, int, error) {
 	}
 	return img, w, h, nil
 }
+
+// sweepTricksView is the sweep page's table of evaluations.json over the
+// points: per point, the mean ± standard deviation over its seeds of the
+// test accuracy of each weights and test-time augmentation.
+type sweepTricksView struct {
+	Headers []string   // "weights, augmentation" columns
+	Rows    [][]string // per point: name, seeds, then a cell per column
+}
+
+// sweepTricks builds that table; nil when no finished run recorded
+// evaluations. A run whose record cannot be read is left out.
+func sweepTricks(e *experiment) *sweepTricksView {
+	type cell struct{ accs []float64 }
+	v := &sweepTricksView{}
+	col := map[string]int{}
+	for _, pt := range e.points(e.Runs) {
+		cells := map[int]*cell{}
+		seeds := 0
+		for _, r := range pt.runs {
+			ev, err := record.ReadEvaluations(r.Rec.Dir)
+			if err != nil || ev == nil || r.State() != record.StateDone {
+				continue
+			}
+			seeds++
+			for _, row := range ev.Rows {
+				k := row.Weights + ", " + row.TTA
+				i, ok := col[k]
+				if !ok {
+					i = len(v.Headers)
+					col[k] = i
+					v.Headers = append(v.Headers, k)
+				}
+				if cells[i] == nil {
+					cells[i] = &cell{}
+				}
+				cells[i].accs = append(cells[i].accs, row.TestAcc)
+			}
+		}
+		if seeds == 0 {
+			continue
+		}
+		name := pt.name
+		if name == "" {
+			name = pt.runs[0].Label
+		}
+		row := []string{name, strconv.Itoa(seeds)}
+		for i := range v.Headers {
+			c := cells[i]
+			switch {
+			case c == nil:
+				row = append(row, "–")
+			case len(c.accs) == 1:
+				row = append(row, pct(c.accs[0]))
+			default:
+				m, s := meanStd(c.accs)
+				row = append(row, fmt.Sprintf("%.2f ± %.2f%%", 100*m, 100*s))
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	if len(v.Rows) == 0 {
+		return nil
+	}
+	for i := range v.Rows {
+		for len(v.Rows[i]) < 2+len(v.Headers) {
+			v.Rows[i] = append(v.Rows[i], "–")
+		}
+	}
+	return v
+}

@@ -85,3 +85,54 @@ func TestTricksSection(t *testing.T) {
 		t.Errorf("%d run pages show the section, %d do not; want 1 and the others", with, without)
 	}
 }
+
+// TestSweepTricksTable gives the runs of a sweep with seeds evaluations
+// and checks that the sweep page averages them per point over the seeds,
+// while a sweep without them has no such table.
+func TestSweepTricksTable(t *testing.T) {
+	root := t.TempDir()
+	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
+	writeFixture(t, results)
+	for i, acc := range map[string][2]float64{"p0-0": {0.80, 0.90}, "p0-1": {0.82, 0.92}, "p1-0": {0.70, 0.75}} {
+		ev := record.Evaluations{Epoch: 2, Used: "raw, flip", Rows: []record.Evaluation{
+			{Weights: "raw", TTA: "none", TestAcc: acc[0], TestLoss: 0.6}, {Weights: "raw", TTA: "flip", TestAcc: acc[1], TestLoss: 0.5}}}
+		if err := record.WriteJSON(filepath.Join(results, "prep", i, record.EvaluationsFile), ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := Build(Options{Results: results, Out: out, CacheDir: filepath.Join(root, "cache"), NoFetch: true}); err != nil {
+		t.Fatal(err)
+	}
+	page, other := sweepPage(t, out, "preprocess"), sweepPage(t, out, "mnist-l2")
+	for _, want := range []string{`<h2 id="evaluations">`, "<th class=\"num\">raw, none</th>", "<th class=\"num\">raw, flip</th>",
+		`<td class="num">2</td><td class="num">81.00 ± 1.41%</td><td class="num">91.00 ± 1.41%</td>`,
+		`<td class="num">1</td><td class="num">70.00%</td><td class="num">75.00%</td>`} {
+		if !strings.Contains(string(page), want) {
+			t.Errorf("the sweep page lacks %s", want)
+		}
+	}
+	if i := strings.Index(string(page), `id="evaluations"`); i >= 0 {
+		table := string(page)[i:]
+		table = table[:strings.Index(table, "</table>")]
+		if n := strings.Count(table, "<tr>"); n != 3 {
+			t.Errorf("the table has %d rows, want a header and the two points with evaluations:\n%s", n, table)
+		}
+	}
+	if strings.Contains(string(other), `id="evaluations"`) {
+		t.Errorf("a sweep without evaluations has the table")
+	}
+}
+
+// sweepPage reads the sweep page of the experiment named name.
+func sweepPage(t *testing.T, out, name string) []byte {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(out, "*", "index.html"))
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(b), "<title>"+name+" ") {
+			return b
+		}
+	}
+	t.Fatalf("no sweep page of %s among %v", name, dirs)
+	return nil
+}
