@@ -18,7 +18,7 @@ func init() {
 				Set: func(s *LayerSpec, v Value) { s.KernelH, s.KernelW = v.H, v.W }},
 			withDefault(keyStride, Value{H: 1, W: 1}),
 			keyPadding, keyBias, keyConvInit, keyActivation,
-			keyWhitenEps, keyFrozen, keyFreezeAfter,
+			keyInitScale, keyWhitenEps, keyFrozen, keyFreezeAfter,
 		},
 		Input:       ImageInput,
 		Family:      FamilyConv,
@@ -44,6 +44,9 @@ func init() {
 				return Shape{}, err
 			}
 			if err := checkWhiten(in, s); err != nil {
+				return Shape{}, err
+			}
+			if err := checkInitScale(s); err != nil {
 				return Shape{}, err
 			}
 			return Shape{H: g.oh, W: g.ow, C: s.Filters}, nil
@@ -115,6 +118,7 @@ func newConv(b base, r *rand.Rand) *conv {
 	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
+	scaleInit(l.w.Value, s)
 	if s.Init == InitDirac {
 		dirac(l.w.Value, g.kh, g.kw, g.c, s.Filters)
 	}

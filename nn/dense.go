@@ -14,7 +14,7 @@ func init() {
 		Keys: []Key{
 			{Name: "units", Type: KeyInt, Doc: "output features", Required: true, Min: 1, Max: 1 << 24,
 				Set: func(s *LayerSpec, v Value) { s.Units = v.Int }},
-			keyBias, keyInit, keyActivation, keyFrozen, keyFreezeAfter,
+			keyBias, keyInit, keyInitScale, keyActivation, keyFrozen, keyFreezeAfter,
 		},
 		Input:    FlatInput,
 		Flattens: true,
@@ -69,6 +69,7 @@ func newDense(b base, r *rand.Rand) *dense {
 	l := &dense{base: b}
 	l.w = newParam(s.Name, "weight", true, in, s.Units)
 	initWeights(l.w.Value, s.Init, in, s.Units, r)
+	scaleInit(l.w.Value, s)
 	if s.Init == InitDirac {
 		dirac(l.w.Value, 1, 1, in, s.Units)
 	}

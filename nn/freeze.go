@@ -1,5 +1,7 @@
 package nn
 
+import "fmt"
+
 // Freezing, learning-rate multipliers and identity initialisation: the
 // settings by which a layer's tensors train differently from the others'.
 //
@@ -20,7 +22,31 @@ var (
 	keyFrozen = Key{Name: "frozen", Type: KeyBool, OmitDefault: true,
 		Doc:     "keep the weights as initialised (the bias still trains, until freeze_after)",
 		Default: Value{Bool: false}}
+	// keyInitScale multiplies the random initial weights: 1/√6 ≈ 0.408
+	// gives he the spread of PyTorch's default for conv and dense layers,
+	// uniform in ±1/√fan_in (standard deviation 1/√(3·fan_in)).
+	keyInitScale = Key{Name: "init_scale", Type: KeyFloat, OmitDefault: true,
+		Doc:     "multiplies the random initial weights (before dirac sets the identity filters); not with init whiten",
+		Default: Value{Float: 1}, Min: 0, MinOpen: true, Max: 1000}
 )
+
+// scaleInit multiplies the initial weights w by the layer's init_scale.
+func scaleInit(w []float32, s LayerSpec) {
+	if f := s.Float(keyInitScale.Name); f != 1 {
+		for i := range w {
+			w[i] *= f
+		}
+	}
+}
+
+// checkInitScale refuses init_scale with init whiten, which sets the
+// weights from the images.
+func checkInitScale(s LayerSpec) error {
+	if s.Init == InitWhiten && s.Float(keyInitScale.Name) != 1 {
+		return fmt.Errorf("init_scale does not apply to init %s, whose weights come from the images", InitWhiten)
+	}
+	return nil
+}
 
 // ParamGroup names the group of a learnable tensor that training settings
 // may treat apart (a learning-rate multiplier, weight decay).
