@@ -58,7 +58,7 @@ func runStatus(args []string, stdout, stderr io.Writer) error {
 		if label == "" {
 			label = "-"
 		}
-		if p.Epoch > 0 {
+		if p.Epoch > 0 && p.BestValAcc > 0 { // 0: no validation images
 			best = fmt.Sprintf("%.2f%%", 100*p.BestValAcc)
 		}
 		if p.State == record.StateDone {
