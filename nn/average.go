@@ -136,6 +136,24 @@ func (a *WeightAverage) Swap() {
 	a.swapped = !a.swapped
 }
 
+// Same reports whether the average holds the very bits of the weights, as
+// lookahead's does right after its update: evaluating it would repeat the
+// weights' evaluation.
+func (a *WeightAverage) Same() bool {
+	for i, p := range a.tensors {
+		want := p.Value
+		if a.swapped {
+			want = a.spare[i]
+		}
+		for j, v := range a.avg[i] {
+			if math.Float32bits(v) != math.Float32bits(want[j]) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // averageMagic starts a saved WeightAverage.
 const averageMagic = "cnnlab-average\x00\x01"
 

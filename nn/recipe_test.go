@@ -301,12 +301,24 @@ func TestWeightAverage(t *testing.T) {
 			if got := w[0]; (kind == AverageLookahead) != (got == a.avg[0][0]) {
 				t.Errorf("%s: weight %v after the update, average %v", kind, got, a.avg[0][0])
 			}
+			// Lookahead's average is the weights right after its update.
+			if a.Same() != (kind == AverageLookahead) {
+				t.Errorf("%s: Same() = %v after an update", kind, a.Same())
+			}
 			raw := w[0]
 			a.Swap()
 			if w[0] != a.avg[0][0] {
 				t.Error("Swap did not put the average in")
 			}
+			if a.Same() != (kind == AverageLookahead) {
+				t.Errorf("%s: Same() = %v with the average swapped in", kind, a.Same())
+			}
 			a.Swap()
+			w[0] += 1
+			if a.Same() {
+				t.Errorf("%s: Same() after the weights moved", kind)
+			}
+			w[0] -= 1
 			if w[0] != raw {
 				t.Error("the second Swap did not put the weights back")
 			}

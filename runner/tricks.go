@@ -212,8 +212,15 @@ func (t *trainer) evaluations() (record.Evaluations, error) {
 	if t.avg != nil {
 		weights = append(weights, "average")
 	}
+	same := t.avg != nil && t.avg.Same()
 	for _, w := range weights {
-		for _, kind := range []experiments.TTAKind{experiments.TTANone, experiments.TTAFlip, experiments.TTATranslate} {
+		for k, kind := range []experiments.TTAKind{experiments.TTANone, experiments.TTAFlip, experiments.TTATranslate} {
+			if same && w == "average" {
+				// The average is the weights (lookahead's last step was
+				// an update): their evaluations are the same.
+				ev.Rows = append(ev.Rows, record.Evaluation{Weights: w, TTA: string(kind), TestAcc: ev.Rows[k].TestAcc, TestLoss: ev.Rows[k].TestLoss})
+				continue
+			}
 			var loss, acc float64
 			err := t.withAverage(w == "average", func() error {
 				var err error
