@@ -187,7 +187,7 @@ func sweepTricks(e *experiment) *sweepTricksView {
 		}
 		name := pt.name
 		if name == "" {
-			name = pt.runs[0].Label
+			name = e.Name // a sweep of seeds alone: one point
 		}
 		row := []string{name, strconv.Itoa(seeds)}
 		for i := range v.Headers {
