@@ -279,6 +279,9 @@ func (b *builder) run(r *run, prev, next *run) error {
 	}
 	data.Loss = b.charts(&p, dir, loss)
 	if rc.AccEpoch != nil {
+		if ev, _ := record.ReadEvaluations(rec.Dir); ev != nil && ev.LastOnly {
+			addNote(rc.AccEpoch, "The last epoch is evaluated with test-time augmentation ("+ev.Used+"), the earlier ones without.")
+		}
 		data.Acc = &b.charts(&p, dir, []*Chart{rc.AccEpoch})[0]
 	}
 	f := func(v float64) string { return strconv.FormatFloat(round6(v), 'g', 6, 64) }

@@ -19,6 +19,7 @@ import (
 // record.
 type tricksView struct {
 	Used     string
+	LastOnly bool
 	Epoch    int
 	Headers  []string   // the test-time augmentations, as columns
 	Rows     [][]string // per weights: name, then accuracy (loss) per column
@@ -51,7 +52,7 @@ func (b *builder) tricks(rec *record.Run, dir string) *tricksView {
 		}
 	}
 	if ev != nil {
-		v.Used, v.Epoch = ev.Used, ev.Epoch
+		v.Used, v.Epoch, v.LastOnly = ev.Used, ev.Epoch, ev.LastOnly
 		col := map[string]int{}
 		row := map[string]int{}
 		for _, r := range ev.Rows {

@@ -94,7 +94,7 @@ func TestSweepTricksTable(t *testing.T) {
 	results, out := filepath.Join(root, "results"), filepath.Join(root, "site")
 	writeFixture(t, results)
 	for i, acc := range map[string][2]float64{"p0-0": {0.80, 0.90}, "p0-1": {0.82, 0.92}, "p1-0": {0.70, 0.75}} {
-		ev := record.Evaluations{Epoch: 2, Used: "raw, flip", Rows: []record.Evaluation{
+		ev := record.Evaluations{Epoch: 2, Used: "raw, flip", LastOnly: i == "p0-0", Rows: []record.Evaluation{
 			{Weights: "raw", TTA: "none", TestAcc: acc[0], TestLoss: 0.6}, {Weights: "raw", TTA: "flip", TestAcc: acc[1], TestLoss: 0.5}}}
 		if err := record.WriteJSON(filepath.Join(results, "prep", i, record.EvaluationsFile), ev); err != nil {
 			t.Fatal(err)
@@ -102,6 +102,22 @@ func TestSweepTricksTable(t *testing.T) {
 	}
 	if _, err := Build(Options{Results: results, Out: out, CacheDir: filepath.Join(root, "cache"), NoFetch: true}); err != nil {
 		t.Fatal(err)
+	}
+	// The run whose last epoch alone used the augmentation says so, in
+	// its table's text and under its accuracy chart.
+	lastOnly := 0
+	filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Name() == "index.html" {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(string(b), "The last epoch's evaluation used <strong>raw, flip</strong>") &&
+				strings.Contains(string(b), "The last epoch is evaluated with test-time augmentation (raw, flip), the earlier ones without.") {
+				lastOnly++
+			}
+		}
+		return nil
+	})
+	if lastOnly != 1 {
+		t.Errorf("%d run pages say that only the last epoch used the augmentation, want 1", lastOnly)
 	}
 	page, other := sweepPage(t, out, "preprocess"), sweepPage(t, out, "mnist-l2")
 	for _, want := range []string{`<h2 id="evaluations">`, "<th class=\"num\">raw, none</th>", "<th class=\"num\">raw, flip</th>",

@@ -188,6 +188,9 @@ func TestNoValidationAndLastEpochTTA(t *testing.T) {
 	if err := record.ReadJSON(filepath.Join(r.Dir, record.EvaluationsFile), &ev); err != nil {
 		t.Fatal(err)
 	}
+	if !ev.LastOnly {
+		t.Errorf("evaluations.json does not say only the last epoch used the augmentation")
+	}
 	acc, loss := map[string]float64{}, map[string]float64{}
 	for _, row := range ev.Rows {
 		acc[row.Weights+" "+row.TTA], loss[row.Weights+" "+row.TTA] = row.TestAcc, row.TestLoss

@@ -207,7 +207,8 @@ func (t *trainer) evaluations() (record.Evaluations, error) {
 	if t.avg != nil {
 		used = "average"
 	}
-	ev := record.Evaluations{Epoch: t.meta.Epoch, Used: used + ", " + string(tr.TTA)}
+	ev := record.Evaluations{Epoch: t.meta.Epoch, Used: used + ", " + string(tr.TTA),
+		LastOnly: tr.TTAEpochs == experiments.TTALastEpoch && tr.TTA != experiments.TTANone}
 	weights := []string{"raw"}
 	if t.avg != nil {
 		weights = append(weights, "average")

@@ -23,9 +23,12 @@ const (
 // its raw weights and of their average (when the run keeps one), without
 // and with each test-time augmentation: what each trick changes.
 type Evaluations struct {
-	Epoch int          `json:"epoch"` // the last epoch trained
-	Used  string       `json:"used"`  // the row every evaluation during training used, e.g. "average, flip"
-	Rows  []Evaluation `json:"rows"`
+	Epoch int    `json:"epoch"` // the last epoch trained
+	Used  string `json:"used"`  // the row every evaluation during training used, e.g. "average, flip"
+	// LastOnly is set when only the last epoch's evaluation used the
+	// test-time augmentation of Used, the others none (tta_epochs: last).
+	LastOnly bool         `json:"last_only,omitempty"`
+	Rows     []Evaluation `json:"rows"`
 }
 
 // Evaluation is one way of evaluating the final network.
