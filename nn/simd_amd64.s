@@ -490,27 +490,27 @@ DATA iota<>+56(SB)/4, $14
 DATA iota<>+60(SB)/4, $15
 GLOBL iota<>(SB), RODATA|NOPTR, $64
 
-// func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
+// func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
 //
 // For i < m and the lanes of mask0 (columns 0..15) and mask1 (16..31):
-// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+off[p]]·b[p·ldb+j] for p < k in order.
 // Four rows at a time, so that eight chains of dependent adds overlap.
-TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
+TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-96
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
 	SHLQ $2, R8
 	MOVQ a+16(FP), SI
 	MOVQ lda+24(FP), R9
 	SHLQ $2, R9
-	MOVQ b+32(FP), BX
-	MOVQ ldb+40(FP), R10
+	MOVQ b+40(FP), BX
+	MOVQ ldb+48(FP), R10
 	SHLQ $2, R10
-	MOVQ bias+48(FP), AX
-	MOVQ m+56(FP), R11
-	MOVQ k+64(FP), R12
-	MOVQ mask0+72(FP), CX
+	MOVQ bias+56(FP), AX
+	MOVQ m+64(FP), R11
+	MOVQ k+72(FP), R12
+	MOVQ mask0+80(FP), CX
 	KMOVW CX, K1
-	MOVQ mask1+80(FP), CX
+	MOVQ mask1+88(FP), CX
 	KMOVW CX, K2
 	VMOVUPS.Z (AX), K1, Z28
 	VMOVUPS.Z 64(AX), K2, Z29
@@ -526,12 +526,14 @@ smallfwd_quad:
 	VMOVAPS Z29, Z5
 	VMOVAPS Z28, Z6
 	VMOVAPS Z29, Z7
-	MOVQ SI, DX  // a[i, p]
+	MOVQ off+32(FP), AX // off[p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
 smallfwd_quad_p:
 	TESTQ R14, R14
 	JEQ smallfwd_quad_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX // a[i, p]
 	VMOVUPS.Z (R13), K1, Z8
 	VMOVUPS.Z 64(R13), K2, Z9
 	VBROADCASTSS (DX), Z10
@@ -554,7 +556,7 @@ smallfwd_quad_p:
 	VADDPS Z20, Z6, Z6
 	VMULPS Z9, Z13, Z21
 	VADDPS Z21, Z7, Z7
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd_quad_p
@@ -579,18 +581,20 @@ smallfwd_row:
 	JEQ smallfwd_done
 	VMOVAPS Z28, Z0
 	VMOVAPS Z29, Z1
-	MOVQ SI, DX // a[i, p]
+	MOVQ off+32(FP), AX // off[p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
 smallfwd_p:
 	TESTQ R14, R14
 	JEQ smallfwd_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX // a[i, p]
 	VBROADCASTSS (DX), Z2
 	VMULPS.Z (R13), Z2, K1, Z3
 	VADDPS Z3, Z0, Z0
 	VMULPS.Z 64(R13), Z2, K2, Z4
 	VADDPS Z4, Z1, Z1
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd_p
@@ -606,24 +610,24 @@ smallfwd_done:
 	RET
 
 
-// func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
+// func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
 //
 // For p < k and the lanes of mask0 and mask1:
-// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order, and
+// acc[p·32+j] += a[i·lda+off[p]]·d[i·ldd+j] for i < m in order, and
 // acc[k·32+j] += d[i·ldd+j] (acc is k+1 rows of 32).
-TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-72
+TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-80
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
 	SHLQ $2, R9
-	MOVQ d+24(FP), BX
-	MOVQ ldd+32(FP), R10
+	MOVQ d+32(FP), BX
+	MOVQ ldd+40(FP), R10
 	SHLQ $2, R10
-	MOVQ m+40(FP), R11
-	MOVQ k+48(FP), R12
-	MOVQ mask0+56(FP), CX
+	MOVQ m+48(FP), R11
+	MOVQ k+56(FP), R12
+	MOVQ mask0+64(FP), CX
 	KMOVW CX, K1
-	MOVQ mask1+64(FP), CX
+	MOVQ mask1+72(FP), CX
 	KMOVW CX, K2
 smallgrad_quad:
 	CMPQ R11, $4
@@ -641,13 +645,15 @@ smallgrad_quad:
 	VMOVUPS.Z (BX), K1, Z6
 	VMOVUPS.Z 64(BX), K2, Z7
 	ADDQ R10, BX
-	MOVQ SI, DX      // a[i, p]
-	LEAQ (SI)(R9*2), R15 // a[i+2, p]
+	MOVQ off+24(FP), AX // off[p]
 	MOVQ DI, R13     // acc[p]
 	MOVQ R12, R14
 smallgrad_quad_p:
 	TESTQ R14, R14
 	JEQ smallgrad_quad_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX  // a[i, p]
+	LEAQ (DX)(R9*2), R15 // a[i+2, p]
 	VMOVUPS (R13), Z16
 	VMOVUPS 64(R13), Z17
 	VBROADCASTSS (DX), Z8
@@ -672,8 +678,7 @@ smallgrad_quad_p:
 	VADDPS Z13, Z17, Z17
 	VMOVUPS Z16, (R13)
 	VMOVUPS Z17, 64(R13)
-	ADDQ $4, DX
-	ADDQ $4, R15
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad_quad_p
@@ -699,12 +704,14 @@ smallgrad_single:
 	VMOVUPS.Z (BX), K1, Z0
 	VMOVUPS.Z 64(BX), K2, Z1
 	ADDQ R10, BX
-	MOVQ SI, DX
+	MOVQ off+24(FP), AX
 	MOVQ DI, R13
 	MOVQ R12, R14
 smallgrad_single_p:
 	TESTQ R14, R14
 	JEQ smallgrad_single_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX
 	VMOVUPS (R13), Z16
 	VMOVUPS 64(R13), Z17
 	VBROADCASTSS (DX), Z8
@@ -714,7 +721,7 @@ smallgrad_single_p:
 	VADDPS Z13, Z17, Z17
 	VMOVUPS Z16, (R13)
 	VMOVUPS Z17, 64(R13)
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad_single_p

@@ -247,11 +247,27 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 	return res, nil
 }
 
-// kindTimes adds up the layer times by kind, slowest kind first.
+// kindTimes adds up the layer times by kind, slowest kind first. Layers the
+// engine runs fused as one pass count as one kind, "conv+relu+maxpool",
+// timed as a whole.
 func kindTimes(times []nn.LayerTime) []kindTime {
+	labels := make([]nn.Kind, len(times))
+	first := map[string]int{} // by layer name, among the layers of one list
+	for i, t := range times {
+		labels[i] = t.Kind
+		if j, ok := first[t.List+"/"+t.FusedInto]; ok && t.FusedInto != "" {
+			labels[j] += "+" + t.Kind
+			labels[i] = ""
+		}
+		first[t.List+"/"+t.Name] = i
+	}
 	byKind := map[nn.Kind]*kindTime{}
 	var kinds []*kindTime
-	for _, t := range times {
+	for i, t := range times {
+		if labels[i] == "" {
+			continue
+		}
+		t.Kind = labels[i]
 		k := byKind[t.Kind]
 		if k == nil {
 			k = &kindTime{kind: t.Kind}
