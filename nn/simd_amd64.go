@@ -46,6 +46,11 @@ func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, off *int, b *f
 //go:noescape
 func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
 
+// smallWeightGradRegsAVX512 is smallWeightGradAVX512 for k ≤ smallRegsK.
+//
+//go:noescape
+func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
+
 //go:noescape
 func channelSumsAVX512(acc *float64, x *float32, rows, c, w int)
 

@@ -739,6 +739,206 @@ smallgrad_done:
 	VZEROUPPER
 	RET
 
+// func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
+//
+// smallWeightGradAVX512 for k ≤ 10, with the k+1 rows of acc held in
+// registers while i runs over the m rows (rows p in Z2p and Z2p+1, the sums
+// of d in Z20 and Z21) instead of loaded and stored for each group of rows:
+// the same adds in the same order, without a round trip through memory
+// between one row's add and the next's.
+TEXT ·smallWeightGradRegsAVX512(SB), NOSPLIT, $0-80
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	MOVQ off+24(FP), AX
+	MOVQ d+32(FP), BX
+	MOVQ ldd+40(FP), R10
+	SHLQ $2, R10
+	MOVQ m+48(FP), R11
+	MOVQ k+56(FP), R12
+	MOVQ mask0+64(FP), CX
+	KMOVW CX, K1
+	MOVQ mask1+72(FP), CX
+	KMOVW CX, K2
+	MOVQ R12, R13
+	SHLQ $7, R13
+	ADDQ DI, R13 // acc[k]: the sums of d
+	VMOVUPS (R13), Z20
+	VMOVUPS 64(R13), Z21
+	VMOVUPS 0(DI), Z0
+	VMOVUPS 64(DI), Z1
+	CMPQ R12, $1
+	JEQ wgregs_row
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	CMPQ R12, $2
+	JEQ wgregs_row
+	VMOVUPS 256(DI), Z4
+	VMOVUPS 320(DI), Z5
+	CMPQ R12, $3
+	JEQ wgregs_row
+	VMOVUPS 384(DI), Z6
+	VMOVUPS 448(DI), Z7
+	CMPQ R12, $4
+	JEQ wgregs_row
+	VMOVUPS 512(DI), Z8
+	VMOVUPS 576(DI), Z9
+	CMPQ R12, $5
+	JEQ wgregs_row
+	VMOVUPS 640(DI), Z10
+	VMOVUPS 704(DI), Z11
+	CMPQ R12, $6
+	JEQ wgregs_row
+	VMOVUPS 768(DI), Z12
+	VMOVUPS 832(DI), Z13
+	CMPQ R12, $7
+	JEQ wgregs_row
+	VMOVUPS 896(DI), Z14
+	VMOVUPS 960(DI), Z15
+	CMPQ R12, $8
+	JEQ wgregs_row
+	VMOVUPS 1024(DI), Z16
+	VMOVUPS 1088(DI), Z17
+	CMPQ R12, $9
+	JEQ wgregs_row
+	VMOVUPS 1152(DI), Z18
+	VMOVUPS 1216(DI), Z19
+wgregs_row:
+	TESTQ R11, R11
+	JEQ wgregs_store
+	VMOVUPS.Z (BX), K1, Z22
+	VMOVUPS.Z 64(BX), K2, Z23
+	MOVQ 0(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z0, Z0
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z1, Z1
+	CMPQ R12, $1
+	JEQ wgregs_sums
+	MOVQ 8(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z2, Z2
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z3, Z3
+	CMPQ R12, $2
+	JEQ wgregs_sums
+	MOVQ 16(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z4, Z4
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z5, Z5
+	CMPQ R12, $3
+	JEQ wgregs_sums
+	MOVQ 24(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z6, Z6
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z7, Z7
+	CMPQ R12, $4
+	JEQ wgregs_sums
+	MOVQ 32(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z8, Z8
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z9, Z9
+	CMPQ R12, $5
+	JEQ wgregs_sums
+	MOVQ 40(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z10, Z10
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z11, Z11
+	CMPQ R12, $6
+	JEQ wgregs_sums
+	MOVQ 48(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z12, Z12
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z13, Z13
+	CMPQ R12, $7
+	JEQ wgregs_sums
+	MOVQ 56(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z14, Z14
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z15, Z15
+	CMPQ R12, $8
+	JEQ wgregs_sums
+	MOVQ 64(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z16, Z16
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z17, Z17
+	CMPQ R12, $9
+	JEQ wgregs_sums
+	MOVQ 72(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z18, Z18
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z19, Z19
+wgregs_sums:
+	VADDPS Z22, Z20, Z20
+	VADDPS Z23, Z21, Z21
+	ADDQ R9, SI
+	ADDQ R10, BX
+	DECQ R11
+	JMP wgregs_row
+wgregs_store:
+	VMOVUPS Z20, (R13)
+	VMOVUPS Z21, 64(R13)
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	CMPQ R12, $1
+	JEQ wgregs_done
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	CMPQ R12, $2
+	JEQ wgregs_done
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	CMPQ R12, $3
+	JEQ wgregs_done
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	CMPQ R12, $4
+	JEQ wgregs_done
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	CMPQ R12, $5
+	JEQ wgregs_done
+	VMOVUPS Z10, 640(DI)
+	VMOVUPS Z11, 704(DI)
+	CMPQ R12, $6
+	JEQ wgregs_done
+	VMOVUPS Z12, 768(DI)
+	VMOVUPS Z13, 832(DI)
+	CMPQ R12, $7
+	JEQ wgregs_done
+	VMOVUPS Z14, 896(DI)
+	VMOVUPS Z15, 960(DI)
+	CMPQ R12, $8
+	JEQ wgregs_done
+	VMOVUPS Z16, 1024(DI)
+	VMOVUPS Z17, 1088(DI)
+	CMPQ R12, $9
+	JEQ wgregs_done
+	VMOVUPS Z18, 1152(DI)
+	VMOVUPS Z19, 1216(DI)
+wgregs_done:
+	VZEROUPPER
+	RET
+
 // The per-channel loops of batch norm (batchnorm.go). They take the first w
 // channels, a multiple of a strip of 32, a strip at a time down all the rows;
 // the Go loops take the channels left over, so there are no tails here.

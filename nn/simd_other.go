@@ -27,6 +27,10 @@ func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float
 	panic("nn: no AVX-512 loops in this build")
 }
 
+func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
 func reluForwardAVX2(y, x *float32, n int)       { panic("nn: no AVX2 loops in this build") }
 func reluBackwardAVX2(dx, dy, y *float32, n int) { panic("nn: no AVX2 loops in this build") }
 func addRowsAVX2(y, b *float32, rows, n int)     { panic("nn: no AVX2 loops in this build") }

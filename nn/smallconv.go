@@ -18,6 +18,10 @@ const smallWidth = 32
 // smallRows is the number of rows of the im2col matrix in one block.
 const smallRows = 512
 
+// smallRegsK is the longest row for which the AVX-512 weight gradient holds
+// its sums in registers (two per row of sums, k+1 rows, in 32 registers).
+const smallRegsK = 10
+
 // lanes returns the masks of the first n ≤ 32 lanes split over two vectors
 // of 16.
 func lanes(n int) (int, int) {
@@ -113,6 +117,10 @@ func smallWeightGrad(acc []float32, a []float32, lda int, off []int, d []float32
 		panic("nn: small conv operands too short")
 	}
 	switch {
+	case simd == simdAVX512 && k <= smallRegsK:
+		m0, m1 := lanes(n)
+		smallWeightGradRegsAVX512(&acc[0], &a[0], lda, &off[0], &d[0], ldd, m, k, m0, m1)
+		return
 	case simd == simdAVX512:
 		m0, m1 := lanes(n)
 		smallWeightGradAVX512(&acc[0], &a[0], lda, &off[0], &d[0], ldd, m, k, m0, m1)
