@@ -135,7 +135,7 @@
 //
 // Such a direct conv followed by relu and a 2×2 max pool that tiles its
 // output (the first layers of the seed MNIST network) runs in Forward and
-// Backward as one pass over each example, whose conv output and its
+// Backward, on the AVX-512 and AVX2 levels, as one pass over each example, whose conv output and its
 // gradient stay in the core's cache, the conv reading its windows straight
 // from the image when it has stride 1 and no padding (fuse.go); the
 // results are bit for bit those of the three layers, and Activations and

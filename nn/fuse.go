@@ -33,8 +33,7 @@ import (
 // so that the conv's output and its gradient never reach memory.
 //
 // A conv with stride 1 and no padding does not even write its im2col
-// matrix (on the levels of loops that read windows at offsets, all but
-// NEON): its loops read each window straight from the image, a window's
+// matrix: its loops read each window straight from the image, a window's
 // rows a row of the image apart. Its output then has rows as wide as the
 // input's, W, whose last KW−1 positions are junk: windows that wrap around
 // to the next row. Pooling skips them; backward gives them a zero gradient,
@@ -49,6 +48,9 @@ import (
 // positive, the two orders may pick different winners, but the gradient is
 // zero at all of them). TestFusedConvReLUPool checks it on every level of
 // vector loops and several thread counts.
+//
+// Only the AVX-512 and AVX2 levels run the fusion (see runs); on the
+// others Forward and Backward run the three layers one by one.
 
 // fuseLayers switches the fusion on; tests switch it off to compare.
 var fuseLayers = true
@@ -64,11 +66,11 @@ type convReLUPool struct {
 	conv  *conv
 	pool  *maxPool
 
-	// windows: the conv may read its windows straight from its input,
+	// windows: the conv reads its windows straight from its input,
 	// each value at off from its window's first (stride 1, no padding).
 	windows bool
 	off     []int
-	direct  bool // the last forward pass did so
+	ran     bool // the last Forward ran the fusion, not the layers one by one
 
 	x, dy    *Tensor
 	fwd, bwd funcTask
@@ -125,11 +127,18 @@ func fuseConvReLUPool(layers []layer, i int) *convReLUPool {
 // input's when the conv reads its windows straight from it, else the
 // output's.
 func (f *convReLUPool) width() int {
-	if f.direct {
+	if f.windows {
 		return f.conv.geom.w
 	}
 	return f.conv.geom.ow
 }
+
+// runs reports whether Forward runs the fusion rather than the three
+// layers one by one: on the AVX-512 and AVX2 levels of loops. The portable
+// loop of max pooling branches on each comparison, which pooling the conv's
+// output before relu makes unpredictable, and neither the portable nor the
+// NEON level has a max unpool loop; they run the layers as before.
+func (f *convReLUPool) runs() bool { return simd == simdAVX512 || simd == simdAVX2 }
 
 // span is the number of layers the fusion runs.
 func (f *convReLUPool) span() int { return 3 }
@@ -139,9 +148,7 @@ func (f *convReLUPool) forward(x *Tensor) *Tensor {
 	c, p := f.conv, f.pool
 	g := &c.geom
 	c.x = x
-	// Only the vector loops of amd64 and the portable ones read windows.
-	f.direct = f.windows && simd != simdNEON
-	if !c.pointwise && !f.direct {
+	if !c.pointwise && !f.windows {
 		c.col = grow(c.col, x.N*g.oh*g.ow*g.kh*g.kw*g.c)
 	}
 	p.out.resize(x.N, p.geom.oh, p.geom.ow, p.geom.c)
@@ -188,7 +195,7 @@ func (f *convReLUPool) forwardExamples(first, last int) {
 		var col []float32
 		lda, m := k, rows
 		switch {
-		case f.direct:
+		case f.windows:
 			// Row i of the output at column i of the input; the
 			// rows past the last window would run off the image.
 			col, lda, m = f.x.Data[n*inSize:(n+1)*inSize], g.c, (g.oh-1)*width+g.ow
@@ -220,7 +227,7 @@ func (f *convReLUPool) forwardExamples(first, last int) {
 // offsets are the offsets of a window's values the conv's loops read: nil
 // for the rows of the im2col matrix.
 func (f *convReLUPool) offsets() []int {
-	if f.direct {
+	if f.windows {
 		return f.off
 	}
 	return nil
@@ -263,7 +270,7 @@ func (f *convReLUPool) backward(dy *Tensor, needDx bool) *Tensor {
 		f.dconv.resize(dy.N, g.oh, g.ow, nf)
 		f.reserveBuffers(dy.N)
 		parallelFor(dy.N, 1, f.unpool)
-		if f.direct && !c.pointwise {
+		if f.windows && !c.pointwise {
 			c.col = grow(c.col, dy.N*g.oh*g.ow*g.kh*g.kw*g.c)
 			c.cols.im2col(c.col, c.x.Data, dy.N, g)
 		}
@@ -323,7 +330,7 @@ func (f *convReLUPool) weightGradRows(lo, hi int) {
 		var col []float32
 		lda := k
 		switch {
-		case f.direct:
+		case f.windows:
 			inSize := g.h * g.w * g.c
 			col, lda = c.x.Data[n*inSize+v0*g.c:(n+1)*inSize], g.c
 		case c.pointwise:

@@ -286,18 +286,22 @@ func (net *Network) Forward(x *Tensor, train bool) (*Tensor, error) {
 		return nil, err
 	}
 	for i := 0; i < len(net.layers); i++ {
-		if f := net.fusion(i, false); f != nil {
+		if f := net.fusion(i, false); f != nil && f.runs() {
 			// The time of a fusion counts as its first layer's.
 			var start time.Time
 			if net.timing {
 				start = time.Now()
 			}
 			x = f.forward(x)
+			f.ran = true
 			if net.timing {
 				net.times[net.slots[i]].Forward += time.Since(start)
 			}
 			i += f.span() - 1
 			continue
+		}
+		if f := net.fusion(i, false); f != nil {
+			f.ran = false
 		}
 		x = net.forwardLayer(i, x, train)
 	}
@@ -332,7 +336,7 @@ func (net *Network) backward(dy *Tensor, needInput bool) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: gradient of the output has %d examples, the last Forward had %d", dy.N, net.batch)
 	}
 	for i := len(net.layers) - 1; i >= 0; i-- {
-		if f := net.fusion(i, true); f != nil {
+		if f := net.fusion(i, true); f != nil && f.ran {
 			var start time.Time
 			if net.timing {
 				start = time.Now()

@@ -292,8 +292,7 @@ func (g *geometry) tiles2x2() bool {
 // whose winners are arg: 0+dy[w·c+q] at the winner of channel q, +0 at the
 // window's other positions. That is, bit for bit, what adding dy to the
 // winners of a cleared img gives (maxPool.backwardExamples), as windows do
-// not overlap. The max pool layer runs it on the vector levels only; the
-// fused conv, relu and pool (fuse.go) on every level.
+// not overlap. Only vector loops have it.
 func maxUnpool(img, dy []float32, arg []int32, first, rowStride, c, step int) {
 	count := len(dy) / c
 	last := first + (count-1)*step + rowStride + 2*c // one past the last value written
@@ -306,26 +305,7 @@ func maxUnpool(img, dy []float32, arg []int32, first, rowStride, c, step int) {
 	case simdAVX2:
 		maxUnpoolAVX2(&img[0], &dy[0], &arg[0], first, rowStride, c, count, step)
 	default:
-		maxUnpoolGo(img, dy, arg, first, rowStride, c, step)
-	}
-}
-
-// maxUnpoolGo is maxUnpool in portable Go.
-func maxUnpoolGo(img, dy []float32, arg []int32, first, rowStride, c, step int) {
-	var zero float32 // a variable: 0 + d must round −0 to +0, as the sum into a cleared dx does
-	for w := range len(dy) / c {
-		at := first + w*step
-		for q, d := range dy[w*c : w*c+c] {
-			d += zero
-			a := arg[w*c+q]
-			for _, i := range [4]int{at + q, at + c + q, at + rowStride + q, at + rowStride + c + q} {
-				if int32(i) == a {
-					img[i] = d
-				} else {
-					img[i] = 0
-				}
-			}
-		}
+		panic("nn: max unpool without vector loops")
 	}
 }
 

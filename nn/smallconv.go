@@ -84,18 +84,41 @@ func smallForward(c []float32, ldc int, a []float32, lda int, off []int, b []flo
 	case simd == simdNEON && same:
 		smallForwardNEON(&c[0], ldc, &a[0], lda, &b[0], ldb, &bias[0], m, k, n)
 		return
+	case same:
+		smallForwardGo(c, ldc, a, lda, b, ldb, bias, m, n, k)
+		return
 	}
-	smallForwardGo(c, ldc, a, lda, off, b, ldb, bias, m, n, k)
+	smallForwardAtGo(c, ldc, a, lda, off, b, ldb, bias, m, n, k)
 }
 
-func smallForwardGo(c []float32, ldc int, a []float32, lda int, off []int, b []float32, ldb int, bias []float32, m, n, k int) {
+// smallForwardGo is smallForward in portable Go, for contiguous rows. The
+// portable loops are not inlined: inlined into smallForward together, their
+// inner loops ran out of registers.
+//
+//go:noinline
+func smallForwardGo(c []float32, ldc int, a []float32, lda int, b []float32, ldb int, bias []float32, m, n, k int) {
+	for i := range m {
+		row := c[i*ldc : i*ldc+n]
+		copy(row, bias[:n])
+		for p, v := range a[i*lda : i*lda+k] {
+			for j, w := range b[p*ldb : p*ldb+n] {
+				row[j] += float32(v * w) // rounded before the add, as the assembly does
+			}
+		}
+	}
+}
+
+// smallForwardAtGo is smallForward in portable Go, for rows read at offsets.
+//
+//go:noinline
+func smallForwardAtGo(c []float32, ldc int, a []float32, lda int, off []int, b []float32, ldb int, bias []float32, m, n, k int) {
 	for i := range m {
 		row := c[i*ldc : i*ldc+n]
 		copy(row, bias[:n])
 		for p, o := range off[:k] {
 			v := a[i*lda+o]
 			for j, w := range b[p*ldb : p*ldb+n] {
-				row[j] += float32(v * w) // rounded before the add, as the assembly does
+				row[j] += float32(v * w)
 			}
 		}
 	}
@@ -135,6 +158,7 @@ func smallWeightGrad(acc []float32, a []float32, lda int, off []int, d []float32
 	smallWeightGradGo(acc, a, lda, off, d, ldd, m, n, k)
 }
 
+//go:noinline
 func smallWeightGradGo(acc []float32, a []float32, lda int, off []int, d []float32, ldd int, m, n, k int) {
 	for i := range m {
 		drow := d[i*ldd : i*ldd+n]

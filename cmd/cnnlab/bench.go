@@ -248,26 +248,24 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 }
 
 // kindTimes adds up the layer times by kind, slowest kind first. Layers the
-// engine runs fused as one pass count as one kind, "conv+relu+maxpool",
+// engine may run fused as one pass count as one kind, "conv+relu+maxpool",
 // timed as a whole.
 func kindTimes(times []nn.LayerTime) []kindTime {
+	group := make([]int, len(times)) // the index of the first layer of each one's fusion, or its own
+	first := map[string]int{}        // by layer name, among the layers of one list
 	labels := make([]nn.Kind, len(times))
-	first := map[string]int{} // by layer name, among the layers of one list
 	for i, t := range times {
-		labels[i] = t.Kind
+		group[i], labels[i] = i, t.Kind
 		if j, ok := first[t.List+"/"+t.FusedInto]; ok && t.FusedInto != "" {
+			group[i] = j
 			labels[j] += "+" + t.Kind
-			labels[i] = ""
 		}
 		first[t.List+"/"+t.Name] = i
 	}
 	byKind := map[nn.Kind]*kindTime{}
 	var kinds []*kindTime
 	for i, t := range times {
-		if labels[i] == "" {
-			continue
-		}
-		t.Kind = labels[i]
+		t.Kind = labels[group[i]]
 		k := byKind[t.Kind]
 		if k == nil {
 			k = &kindTime{kind: t.Kind}
