@@ -294,7 +294,14 @@ func im2col(col, x []float32, first, last int, g *geometry) {
 				}
 				step := g.sw * c
 				s := (owLo*g.sw - g.pl) * c
-				if run <= shortRun {
+				switch {
+				case run == 3: // such as a 3-wide window over one channel: one fixed-size move
+					for ow := owLo; ow < owHi; ow++ {
+						o := ow*rowLen + kh*run
+						*(*[3]float32)(rows[o : o+3]) = *(*[3]float32)(src[s : s+3])
+						s += step
+					}
+				case run <= shortRun:
 					for ow := owLo; ow < owHi; ow++ {
 						dst := rows[ow*rowLen+kh*run : ow*rowLen+kh*run+run]
 						for q, v := range src[s : s+run] {
@@ -302,7 +309,7 @@ func im2col(col, x []float32, first, last int, g *geometry) {
 						}
 						s += step
 					}
-				} else {
+				default:
 					for ow := owLo; ow < owHi; ow++ {
 						copy(rows[ow*rowLen+kh*run:ow*rowLen+kh*run+run], src[s:s+run])
 						s += step
@@ -371,8 +378,9 @@ func col2im(dx, dcol []float32, first, last int, g *geometry) {
 
 // convChecks are conv's gradient checks: kernels 1 to 7, square and not,
 // strides 1 to 3, every padding, with and without bias, both
-// initialisations, and two convs in a row. Winograd is checked apart, forced
-// on (TestGradConvWinograd).
+// initialisations, two convs in a row, and relu and max pooling after a
+// conv, which Build fuses. Winograd is checked apart, forced on
+// (TestGradConvWinograd).
 func convChecks() []GradCheck {
 	conv := func(f, kh, kw, sh, sw int, pad Padding) LayerSpec {
 		return LayerSpec{Kind: KindConv, Filters: f, KernelH: kh, KernelW: kw, StrideH: sh, StrideW: sw, Padding: pad}
@@ -398,5 +406,10 @@ func convChecks() []GradCheck {
 		layerCheck("k3x5 s2x1 uneven pad", Shape{7, 6, 3}, explicit(conv(2, 3, 5, 2, 1, ""), 1, 2, 0, 3)),
 		layerCheck("k5x3 s1x2 glorot", Shape{6, 7, 2}, glorot),
 		{Name: "two convs", In: Shape{8, 8, 2}, Specs: []LayerSpec{conv(3, 3, 3, 1, 1, PadSame), conv(2, 3, 3, 2, 2, PadValid)}},
+		// Fused into one pass by Build (fuse.go). Small, so that none of
+		// the conv's outputs comes within a step of relu's kink or of a
+		// tie in a window (a step of a weight moves all of its filter's).
+		{Name: "relu and 2×2 max pool (fused)", In: Shape{6, 8, 1}, Values: DistinctValues, Specs: []LayerSpec{
+			conv(2, 3, 3, 1, 1, PadValid), {Kind: KindReLU}, {Kind: KindMaxPool, KernelH: 2, KernelW: 2}}},
 	}
 }

@@ -71,6 +71,7 @@ type Network struct {
 	specs   []LayerSpec // as given, with names filled in
 	infos   []LayerInfo
 	layers  []layer
+	fused   []*convReLUPool // by layer: the fusion the layer is part of, if any (see fuse.go); nil without any
 	params  []*Param
 	dropout *rand.PCG // the dropout stream, shared by all dropout layers
 	scratch []float32 // short-lived buffer the conv layers share in Backward
@@ -94,6 +95,9 @@ type LayerTime struct {
 	List     string // the list of layers it is in: "" for the network's, "res1.body" for a block's body
 	Forward  time.Duration
 	Backward time.Duration
+	// FusedInto names the layer whose times include this one's, when
+	// Forward and Backward run them as one pass (see Build); "" otherwise.
+	FusedInto string
 }
 
 // SetTiming switches per-layer timing on or off. Switching it on resets the
@@ -116,6 +120,8 @@ func (net *Network) Timings() []LayerTime { return append([]LayerTime(nil), net.
 
 // Build checks the layers against the input shape in, names unnamed layers
 // and initialises the parameters from seed (see the package documentation).
+// It may fuse a run of layers into one pass of Forward and Backward, which
+// gives the same results as the layers one by one (see fuse.go).
 // An error names the layer (1-based position, kind and name) and the shapes.
 func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 	if len(specs) == 0 {
@@ -153,7 +159,41 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		net.times = append(net.times, LayerTime{Name: spec.Name, Kind: spec.Kind})
 		cur = out
 	}
+	net.fuse()
 	return net, nil
+}
+
+// fuse finds the runs of layers that Forward and Backward run as one (see
+// fuse.go).
+func (net *Network) fuse() {
+	for i := range net.layers {
+		f := fuseConvReLUPool(net.layers, i)
+		if f == nil {
+			continue
+		}
+		if net.fused == nil {
+			net.fused = make([]*convReLUPool, len(net.layers))
+		}
+		for j := range f.span() {
+			net.fused[i+j] = f
+			if j > 0 {
+				net.times[net.slots[i+j]].FusedInto = net.specs[i].Name
+			}
+		}
+	}
+}
+
+// fusion returns the fusion that starts (or, with last, ends) at layer i,
+// or nil.
+func (net *Network) fusion(i int, last bool) *convReLUPool {
+	if net.fused == nil || net.fused[i] == nil {
+		return nil
+	}
+	f := net.fused[i]
+	if last && f.first+f.span()-1 == i || !last && f.first == i {
+		return f
+	}
+	return nil
 }
 
 // namePrefix is the stem of the names Build gives unnamed layers.
@@ -245,7 +285,24 @@ func (net *Network) Forward(x *Tensor, train bool) (*Tensor, error) {
 	if err := checkTensor("nn: network input", x, net.input); err != nil {
 		return nil, err
 	}
-	for i := range net.layers {
+	for i := 0; i < len(net.layers); i++ {
+		if f := net.fusion(i, false); f != nil && f.runs() {
+			// The time of a fusion counts as its first layer's.
+			var start time.Time
+			if net.timing {
+				start = time.Now()
+			}
+			x = f.forward(x)
+			f.ran = true
+			if net.timing {
+				net.times[net.slots[i]].Forward += time.Since(start)
+			}
+			i += f.span() - 1
+			continue
+		}
+		if f := net.fusion(i, false); f != nil {
+			f.ran = false
+		}
 		x = net.forwardLayer(i, x, train)
 	}
 	net.trained, net.batch = train, x.N
@@ -279,6 +336,18 @@ func (net *Network) backward(dy *Tensor, needInput bool) (*Tensor, error) {
 		return nil, fmt.Errorf("nn: gradient of the output has %d examples, the last Forward had %d", dy.N, net.batch)
 	}
 	for i := len(net.layers) - 1; i >= 0; i-- {
+		if f := net.fusion(i, true); f != nil && f.ran {
+			var start time.Time
+			if net.timing {
+				start = time.Now()
+			}
+			dy = f.backward(dy, f.first > 0 || needInput)
+			if net.timing {
+				net.times[net.slots[f.first]].Backward += time.Since(start)
+			}
+			i = f.first
+			continue
+		}
 		if !net.timing {
 			dy = net.layers[i].backward(dy, i > 0 || needInput)
 			continue

@@ -41,10 +41,15 @@ func maxPoolAVX512(best *float32, arg *int32, img *float32, first, rows, cols, r
 func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
 
 //go:noescape
-func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
+func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
 
 //go:noescape
-func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
+func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
+
+// smallWeightGradRegsAVX512 is smallWeightGradAVX512 for k ≤ smallRegsK.
+//
+//go:noescape
+func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
 
 //go:noescape
 func channelSumsAVX512(acc *float64, x *float32, rows, c, w int)
@@ -89,10 +94,10 @@ func maxPoolAVX2(best *float32, arg *int32, img *float32, first, rows, cols, row
 func maxUnpoolAVX2(dx, dy *float32, arg *int32, first, rowStride, c, count, step int)
 
 //go:noescape
-func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
+func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k, n int)
 
 //go:noescape
-func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
+func smallWeightGradAVX2(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k, n int)
 
 //go:noescape
 func channelSumsAVX2(acc *float64, x *float32, rows, c, w int)

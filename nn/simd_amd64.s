@@ -490,27 +490,27 @@ DATA iota<>+56(SB)/4, $14
 DATA iota<>+60(SB)/4, $15
 GLOBL iota<>(SB), RODATA|NOPTR, $64
 
-// func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
+// func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int)
 //
 // For i < m and the lanes of mask0 (columns 0..15) and mask1 (16..31):
-// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in order.
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+off[p]]·b[p·ldb+j] for p < k in order.
 // Four rows at a time, so that eight chains of dependent adds overlap.
-TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-88
+TEXT ·smallForwardAVX512(SB), NOSPLIT, $0-96
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
 	SHLQ $2, R8
 	MOVQ a+16(FP), SI
 	MOVQ lda+24(FP), R9
 	SHLQ $2, R9
-	MOVQ b+32(FP), BX
-	MOVQ ldb+40(FP), R10
+	MOVQ b+40(FP), BX
+	MOVQ ldb+48(FP), R10
 	SHLQ $2, R10
-	MOVQ bias+48(FP), AX
-	MOVQ m+56(FP), R11
-	MOVQ k+64(FP), R12
-	MOVQ mask0+72(FP), CX
+	MOVQ bias+56(FP), AX
+	MOVQ m+64(FP), R11
+	MOVQ k+72(FP), R12
+	MOVQ mask0+80(FP), CX
 	KMOVW CX, K1
-	MOVQ mask1+80(FP), CX
+	MOVQ mask1+88(FP), CX
 	KMOVW CX, K2
 	VMOVUPS.Z (AX), K1, Z28
 	VMOVUPS.Z 64(AX), K2, Z29
@@ -526,12 +526,14 @@ smallfwd_quad:
 	VMOVAPS Z29, Z5
 	VMOVAPS Z28, Z6
 	VMOVAPS Z29, Z7
-	MOVQ SI, DX  // a[i, p]
+	MOVQ off+32(FP), AX // off[p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
 smallfwd_quad_p:
 	TESTQ R14, R14
 	JEQ smallfwd_quad_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX // a[i, p]
 	VMOVUPS.Z (R13), K1, Z8
 	VMOVUPS.Z 64(R13), K2, Z9
 	VBROADCASTSS (DX), Z10
@@ -554,7 +556,7 @@ smallfwd_quad_p:
 	VADDPS Z20, Z6, Z6
 	VMULPS Z9, Z13, Z21
 	VADDPS Z21, Z7, Z7
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd_quad_p
@@ -579,18 +581,20 @@ smallfwd_row:
 	JEQ smallfwd_done
 	VMOVAPS Z28, Z0
 	VMOVAPS Z29, Z1
-	MOVQ SI, DX // a[i, p]
+	MOVQ off+32(FP), AX // off[p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
 smallfwd_p:
 	TESTQ R14, R14
 	JEQ smallfwd_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX // a[i, p]
 	VBROADCASTSS (DX), Z2
 	VMULPS.Z (R13), Z2, K1, Z3
 	VADDPS Z3, Z0, Z0
 	VMULPS.Z 64(R13), Z2, K2, Z4
 	VADDPS Z4, Z1, Z1
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd_p
@@ -606,24 +610,24 @@ smallfwd_done:
 	RET
 
 
-// func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int)
+// func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
 //
 // For p < k and the lanes of mask0 and mask1:
-// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order, and
+// acc[p·32+j] += a[i·lda+off[p]]·d[i·ldd+j] for i < m in order, and
 // acc[k·32+j] += d[i·ldd+j] (acc is k+1 rows of 32).
-TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-72
+TEXT ·smallWeightGradAVX512(SB), NOSPLIT, $0-80
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
 	SHLQ $2, R9
-	MOVQ d+24(FP), BX
-	MOVQ ldd+32(FP), R10
+	MOVQ d+32(FP), BX
+	MOVQ ldd+40(FP), R10
 	SHLQ $2, R10
-	MOVQ m+40(FP), R11
-	MOVQ k+48(FP), R12
-	MOVQ mask0+56(FP), CX
+	MOVQ m+48(FP), R11
+	MOVQ k+56(FP), R12
+	MOVQ mask0+64(FP), CX
 	KMOVW CX, K1
-	MOVQ mask1+64(FP), CX
+	MOVQ mask1+72(FP), CX
 	KMOVW CX, K2
 smallgrad_quad:
 	CMPQ R11, $4
@@ -641,13 +645,15 @@ smallgrad_quad:
 	VMOVUPS.Z (BX), K1, Z6
 	VMOVUPS.Z 64(BX), K2, Z7
 	ADDQ R10, BX
-	MOVQ SI, DX      // a[i, p]
-	LEAQ (SI)(R9*2), R15 // a[i+2, p]
+	MOVQ off+24(FP), AX // off[p]
 	MOVQ DI, R13     // acc[p]
 	MOVQ R12, R14
 smallgrad_quad_p:
 	TESTQ R14, R14
 	JEQ smallgrad_quad_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX  // a[i, p]
+	LEAQ (DX)(R9*2), R15 // a[i+2, p]
 	VMOVUPS (R13), Z16
 	VMOVUPS 64(R13), Z17
 	VBROADCASTSS (DX), Z8
@@ -672,8 +678,7 @@ smallgrad_quad_p:
 	VADDPS Z13, Z17, Z17
 	VMOVUPS Z16, (R13)
 	VMOVUPS Z17, 64(R13)
-	ADDQ $4, DX
-	ADDQ $4, R15
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad_quad_p
@@ -699,12 +704,14 @@ smallgrad_single:
 	VMOVUPS.Z (BX), K1, Z0
 	VMOVUPS.Z 64(BX), K2, Z1
 	ADDQ R10, BX
-	MOVQ SI, DX
+	MOVQ off+24(FP), AX
 	MOVQ DI, R13
 	MOVQ R12, R14
 smallgrad_single_p:
 	TESTQ R14, R14
 	JEQ smallgrad_single_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX
 	VMOVUPS (R13), Z16
 	VMOVUPS 64(R13), Z17
 	VBROADCASTSS (DX), Z8
@@ -714,7 +721,7 @@ smallgrad_single_p:
 	VADDPS Z13, Z17, Z17
 	VMOVUPS Z16, (R13)
 	VMOVUPS Z17, 64(R13)
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad_single_p
@@ -729,6 +736,206 @@ smallgrad_single_next:
 	DECQ R11
 	JMP smallgrad_single
 smallgrad_done:
+	VZEROUPPER
+	RET
+
+// func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int)
+//
+// smallWeightGradAVX512 for k ≤ 10, with the k+1 rows of acc held in
+// registers while i runs over the m rows (rows p in Z2p and Z2p+1, the sums
+// of d in Z20 and Z21) instead of loaded and stored for each group of rows:
+// the same adds in the same order, without a round trip through memory
+// between one row's add and the next's.
+TEXT ·smallWeightGradRegsAVX512(SB), NOSPLIT, $0-80
+	MOVQ acc+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ lda+16(FP), R9
+	SHLQ $2, R9
+	MOVQ off+24(FP), AX
+	MOVQ d+32(FP), BX
+	MOVQ ldd+40(FP), R10
+	SHLQ $2, R10
+	MOVQ m+48(FP), R11
+	MOVQ k+56(FP), R12
+	MOVQ mask0+64(FP), CX
+	KMOVW CX, K1
+	MOVQ mask1+72(FP), CX
+	KMOVW CX, K2
+	MOVQ R12, R13
+	SHLQ $7, R13
+	ADDQ DI, R13 // acc[k]: the sums of d
+	VMOVUPS (R13), Z20
+	VMOVUPS 64(R13), Z21
+	VMOVUPS 0(DI), Z0
+	VMOVUPS 64(DI), Z1
+	CMPQ R12, $1
+	JEQ wgregs_row
+	VMOVUPS 128(DI), Z2
+	VMOVUPS 192(DI), Z3
+	CMPQ R12, $2
+	JEQ wgregs_row
+	VMOVUPS 256(DI), Z4
+	VMOVUPS 320(DI), Z5
+	CMPQ R12, $3
+	JEQ wgregs_row
+	VMOVUPS 384(DI), Z6
+	VMOVUPS 448(DI), Z7
+	CMPQ R12, $4
+	JEQ wgregs_row
+	VMOVUPS 512(DI), Z8
+	VMOVUPS 576(DI), Z9
+	CMPQ R12, $5
+	JEQ wgregs_row
+	VMOVUPS 640(DI), Z10
+	VMOVUPS 704(DI), Z11
+	CMPQ R12, $6
+	JEQ wgregs_row
+	VMOVUPS 768(DI), Z12
+	VMOVUPS 832(DI), Z13
+	CMPQ R12, $7
+	JEQ wgregs_row
+	VMOVUPS 896(DI), Z14
+	VMOVUPS 960(DI), Z15
+	CMPQ R12, $8
+	JEQ wgregs_row
+	VMOVUPS 1024(DI), Z16
+	VMOVUPS 1088(DI), Z17
+	CMPQ R12, $9
+	JEQ wgregs_row
+	VMOVUPS 1152(DI), Z18
+	VMOVUPS 1216(DI), Z19
+wgregs_row:
+	TESTQ R11, R11
+	JEQ wgregs_store
+	VMOVUPS.Z (BX), K1, Z22
+	VMOVUPS.Z 64(BX), K2, Z23
+	MOVQ 0(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z0, Z0
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z1, Z1
+	CMPQ R12, $1
+	JEQ wgregs_sums
+	MOVQ 8(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z2, Z2
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z3, Z3
+	CMPQ R12, $2
+	JEQ wgregs_sums
+	MOVQ 16(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z4, Z4
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z5, Z5
+	CMPQ R12, $3
+	JEQ wgregs_sums
+	MOVQ 24(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z6, Z6
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z7, Z7
+	CMPQ R12, $4
+	JEQ wgregs_sums
+	MOVQ 32(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z8, Z8
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z9, Z9
+	CMPQ R12, $5
+	JEQ wgregs_sums
+	MOVQ 40(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z10, Z10
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z11, Z11
+	CMPQ R12, $6
+	JEQ wgregs_sums
+	MOVQ 48(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z12, Z12
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z13, Z13
+	CMPQ R12, $7
+	JEQ wgregs_sums
+	MOVQ 56(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z14, Z14
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z15, Z15
+	CMPQ R12, $8
+	JEQ wgregs_sums
+	MOVQ 64(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z16, Z16
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z17, Z17
+	CMPQ R12, $9
+	JEQ wgregs_sums
+	MOVQ 72(AX), CX
+	VBROADCASTSS (SI)(CX*4), Z24
+	VMULPS Z22, Z24, Z25
+	VADDPS Z25, Z18, Z18
+	VMULPS Z23, Z24, Z26
+	VADDPS Z26, Z19, Z19
+wgregs_sums:
+	VADDPS Z22, Z20, Z20
+	VADDPS Z23, Z21, Z21
+	ADDQ R9, SI
+	ADDQ R10, BX
+	DECQ R11
+	JMP wgregs_row
+wgregs_store:
+	VMOVUPS Z20, (R13)
+	VMOVUPS Z21, 64(R13)
+	VMOVUPS Z0, 0(DI)
+	VMOVUPS Z1, 64(DI)
+	CMPQ R12, $1
+	JEQ wgregs_done
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	CMPQ R12, $2
+	JEQ wgregs_done
+	VMOVUPS Z4, 256(DI)
+	VMOVUPS Z5, 320(DI)
+	CMPQ R12, $3
+	JEQ wgregs_done
+	VMOVUPS Z6, 384(DI)
+	VMOVUPS Z7, 448(DI)
+	CMPQ R12, $4
+	JEQ wgregs_done
+	VMOVUPS Z8, 512(DI)
+	VMOVUPS Z9, 576(DI)
+	CMPQ R12, $5
+	JEQ wgregs_done
+	VMOVUPS Z10, 640(DI)
+	VMOVUPS Z11, 704(DI)
+	CMPQ R12, $6
+	JEQ wgregs_done
+	VMOVUPS Z12, 768(DI)
+	VMOVUPS Z13, 832(DI)
+	CMPQ R12, $7
+	JEQ wgregs_done
+	VMOVUPS Z14, 896(DI)
+	VMOVUPS Z15, 960(DI)
+	CMPQ R12, $8
+	JEQ wgregs_done
+	VMOVUPS Z16, 1024(DI)
+	VMOVUPS Z17, 1088(DI)
+	CMPQ R12, $9
+	JEQ wgregs_done
+	VMOVUPS Z18, 1152(DI)
+	VMOVUPS Z19, 1216(DI)
+wgregs_done:
 	VZEROUPPER
 	RET
 

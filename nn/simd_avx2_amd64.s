@@ -569,24 +569,24 @@ unpool2_done:
 	VZEROUPPER
 	RET
 
-// func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int)
+// func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k, n int)
 //
 // For i < m and j < n ≤ 32 (four vectors, whose lanes past n are masked):
-// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+p]·b[p·ldb+j] for p < k in
+// c[i·ldc+j] = bias[j], then c[i·ldc+j] += a[i·lda+off[p]]·b[p·ldb+j] for p < k in
 // order. Two rows at a time, so that two chains of dependent adds overlap.
-TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
+TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-88
 	MOVQ c+0(FP), DI
 	MOVQ ldc+8(FP), R8
 	SHLQ $2, R8
 	MOVQ a+16(FP), SI
 	MOVQ lda+24(FP), R9
 	SHLQ $2, R9
-	MOVQ b+32(FP), BX
-	MOVQ ldb+40(FP), R10
+	MOVQ b+40(FP), BX
+	MOVQ ldb+48(FP), R10
 	SHLQ $2, R10
-	MOVQ m+56(FP), R11
-	MOVQ k+64(FP), R12
-	MOVQ n+72(FP), R15
+	MOVQ m+64(FP), R11
+	MOVQ k+72(FP), R12
+	MOVQ n+80(FP), R15
 	CLAMPLANES(R15, 0)
 	TAILMASK8(Y12)
 	CLAMPLANES(R15, 8)
@@ -600,7 +600,7 @@ TEXT ·smallForwardAVX2(SB), NOSPLIT, $0-80
 smallfwd2_pair:
 	CMPQ R11, $2
 	JLT smallfwd2_single
-	MOVQ bias+48(FP), AX
+	MOVQ bias+56(FP), AX
 	VMASKMOVPS (AX), Y12, Y0
 	VMASKMOVPS 32(AX), Y13, Y1
 	VMASKMOVPS 64(AX), Y14, Y2
@@ -609,12 +609,14 @@ smallfwd2_pair:
 	VMOVAPS Y1, Y5
 	VMOVAPS Y2, Y6
 	VMOVAPS Y3, Y7
-	MOVQ SI, DX  // a[i, p]
+	MOVQ off+32(FP), AX // off[p]
 	MOVQ BX, R13 // b[p, 0]
 	MOVQ R12, R14
 smallfwd2_pair_p:
 	TESTQ R14, R14
 	JEQ smallfwd2_pair_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX // a[i, p]
 	VBROADCASTSS (DX), Y8
 	VBROADCASTSS (DX)(R9*1), Y9
 	VMASKMOVPS (R13), Y12, Y10
@@ -637,7 +639,7 @@ smallfwd2_pair_p:
 	VADDPS Y11, Y3, Y3
 	VMULPS Y10, Y9, Y11
 	VADDPS Y11, Y7, Y7
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd2_pair_p
@@ -712,17 +714,19 @@ smallfwd2_r1_done:
 smallfwd2_single:
 	TESTQ R11, R11
 	JEQ smallfwd2_done
-	MOVQ bias+48(FP), AX
+	MOVQ bias+56(FP), AX
 	VMASKMOVPS (AX), Y12, Y0
 	VMASKMOVPS 32(AX), Y13, Y1
 	VMASKMOVPS 64(AX), Y14, Y2
 	VMASKMOVPS 96(AX), Y15, Y3
-	MOVQ SI, DX
+	MOVQ off+32(FP), AX
 	MOVQ BX, R13
 	MOVQ R12, R14
 smallfwd2_single_p:
 	TESTQ R14, R14
 	JEQ smallfwd2_single_store
+	MOVQ (AX), DX
+	LEAQ (SI)(DX*4), DX
 	VBROADCASTSS (DX), Y8
 	VMASKMOVPS (R13), Y12, Y10
 	VMULPS Y10, Y8, Y11
@@ -736,7 +740,7 @@ smallfwd2_single_p:
 	VMASKMOVPS 96(R13), Y15, Y10
 	VMULPS Y10, Y8, Y11
 	VADDPS Y11, Y3, Y3
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ R10, R13
 	DECQ R14
 	JMP smallfwd2_single_p
@@ -777,22 +781,22 @@ smallfwd2_done:
 	VZEROUPPER
 	RET
 
-// func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int)
+// func smallWeightGradAVX2(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k, n int)
 //
 // For p < k and j < 32 (lanes past n ≤ 32 read d as zeros):
-// acc[p·32+j] += a[i·lda+p]·d[i·ldd+j] for i < m in order, and
+// acc[p·32+j] += a[i·lda+off[p]]·d[i·ldd+j] for i < m in order, and
 // acc[k·32+j] += d[i·ldd+j] (acc is k+1 rows of 32). Two rows of d at a time.
-TEXT ·smallWeightGradAVX2(SB), NOSPLIT, $0-64
+TEXT ·smallWeightGradAVX2(SB), NOSPLIT, $0-72
 	MOVQ acc+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R9
 	SHLQ $2, R9
-	MOVQ d+24(FP), BX
-	MOVQ ldd+32(FP), R10
+	MOVQ d+32(FP), BX
+	MOVQ ldd+40(FP), R10
 	SHLQ $2, R10
-	MOVQ m+40(FP), R11
-	MOVQ k+48(FP), R12
-	MOVQ n+56(FP), R15
+	MOVQ m+48(FP), R11
+	MOVQ k+56(FP), R12
+	MOVQ n+64(FP), R15
 	CLAMPLANES(R15, 0)
 	TAILMASK8(Y12)
 	CLAMPLANES(R15, 8)
@@ -815,12 +819,14 @@ smallgrad2_pair:
 	VMASKMOVPS 64(BX), Y14, Y6
 	VMASKMOVPS 96(BX), Y15, Y7
 	ADDQ R10, BX
-	MOVQ SI, DX  // a[i, p]
+	MOVQ off+24(FP), AX // off[p]
 	MOVQ DI, R13 // acc[p]
 	MOVQ R12, R14
 smallgrad2_pair_p:
 	TESTQ R14, R14
 	JEQ smallgrad2_pair_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX // a[i, p]
 	VBROADCASTSS (DX), Y8
 	VBROADCASTSS (DX)(R9*1), Y9
 	VMOVUPS (R13), Y10
@@ -847,7 +853,7 @@ smallgrad2_pair_p:
 	VMULPS Y7, Y9, Y11
 	VADDPS Y11, Y10, Y10
 	VMOVUPS Y10, 96(R13)
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad2_pair_p
@@ -878,12 +884,14 @@ smallgrad2_single:
 	VMASKMOVPS 32(BX), Y13, Y1
 	VMASKMOVPS 64(BX), Y14, Y2
 	VMASKMOVPS 96(BX), Y15, Y3
-	MOVQ SI, DX
+	MOVQ off+24(FP), AX
 	MOVQ DI, R13
 	MOVQ R12, R14
 smallgrad2_single_p:
 	TESTQ R14, R14
 	JEQ smallgrad2_single_next
+	MOVQ (AX), CX
+	LEAQ (SI)(CX*4), DX
 	VBROADCASTSS (DX), Y8
 	VMOVUPS (R13), Y4
 	VMOVUPS 32(R13), Y5
@@ -901,7 +909,7 @@ smallgrad2_single_p:
 	VMOVUPS Y5, 32(R13)
 	VMOVUPS Y6, 64(R13)
 	VMOVUPS Y7, 96(R13)
-	ADDQ $4, DX
+	ADDQ $8, AX
 	ADDQ $128, R13
 	DECQ R14
 	JMP smallgrad2_single_p

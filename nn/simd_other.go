@@ -19,11 +19,15 @@ func maxUnpoolAVX512(dx, dy *float32, arg *int32, first, rowStride, c, count, st
 	panic("nn: no AVX-512 loops in this build")
 }
 
-func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int) {
+func smallForwardAVX512(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k int, mask0, mask1 int) {
 	panic("nn: no AVX-512 loops in this build")
 }
 
-func smallWeightGradAVX512(acc *float32, a *float32, lda int, d *float32, ldd int, m, k int, mask0, mask1 int) {
+func smallWeightGradAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int) {
+	panic("nn: no AVX-512 loops in this build")
+}
+
+func smallWeightGradRegsAVX512(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k int, mask0, mask1 int) {
 	panic("nn: no AVX-512 loops in this build")
 }
 
@@ -41,11 +45,11 @@ func maxUnpoolAVX2(dx, dy *float32, arg *int32, first, rowStride, c, count, step
 	panic("nn: no AVX2 loops in this build")
 }
 
-func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, b *float32, ldb int, bias *float32, m, k, n int) {
+func smallForwardAVX2(c *float32, ldc int, a *float32, lda int, off *int, b *float32, ldb int, bias *float32, m, k, n int) {
 	panic("nn: no AVX2 loops in this build")
 }
 
-func smallWeightGradAVX2(acc *float32, a *float32, lda int, d *float32, ldd int, m, k, n int) {
+func smallWeightGradAVX2(acc *float32, a *float32, lda int, off *int, d *float32, ldd int, m, k, n int) {
 	panic("nn: no AVX2 loops in this build")
 }
 

@@ -490,42 +490,67 @@ func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
 	}
 }
 
+// TestVectorSmallConvMatchesPortable checks the direct conv loops against
+// their portable twins, on rows of an im2col matrix (contiguous) and on
+// windows read from an image (rows of 3 values 11 apart, windows 2 apart,
+// overlapping), with a as short as the loops accept.
 func TestVectorSmallConvMatchesPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		for n := 1; n <= smallWidth; n++ {
-			for _, k := range []int{1, 3, 9, 16} {
-				for _, m := range []int{0, 1, 2, 3, 4, 5, 9} {
-					a, _ := guardedAt(t, n%2, m*(k+2), 1)
-					b, _ := guarded(t, k*(n+5), 2)
-					bias, _ := guardedAt(t, 1, n, 3)
-					const ldc = 40
-					c, ok := guardedAt(t, n%3, m*ldc, 4)
-					want := append([]float32(nil), c...)
-					// lda = k+2 and ldb = n+5 test the strides.
-					if m > 0 {
-						smallForward(c, ldc, a, k+2, b, n+5, bias, m, n, k)
-						smallForwardGo(want, ldc, a, k+2, b, n+5, bias, m, n, k)
-					}
-					ok()
-					sameFloats(t, "small forward", c, want)
-
-					// d is as short as the loops accept: its last row ends
-					// at column n.
-					acc, ok := guarded(t, (k+1)*smallWidth, 5)
-					wantAcc := append([]float32(nil), acc...)
-					d, _ := guardedAt(t, 1, max(m-1, 0)*ldc+n, 6)
-					if m > 0 {
-						smallWeightGrad(acc, a, k+2, d, ldc, m, n, k)
-						smallWeightGradGo(wantAcc, a, k+2, d, ldc, m, n, k)
-					}
-					ok()
-					for p := range k + 1 { // columns past n are the assembly's to use
-						sameFloats(t, "small weight gradient", acc[p*smallWidth:p*smallWidth+n], wantAcc[p*smallWidth:p*smallWidth+n])
+			for _, k := range []int{1, 3, 9, 10, 11, 16} {
+				for _, windows := range []bool{false, true} {
+					for _, m := range []int{0, 1, 2, 3, 4, 5, 9} {
+						smallConvCase(t, n, k, m, windows)
 					}
 				}
 			}
 		}
 	})
+}
+
+// smallConvCase checks one shape of TestVectorSmallConvMatchesPortable.
+func smallConvCase(t *testing.T, n, k, m int, windows bool) {
+	t.Helper()
+	var off []int
+	lda, span := k+2, k
+	if windows {
+		off = make([]int, k)
+		for p := range off {
+			off[p] = p/3*11 + p%3
+		}
+		lda, span = 2, off[k-1]+1
+	}
+	all, _, _ := offsets(off, k)
+	a, _ := guardedAt(t, n%2, max(m-1, 0)*lda+span, 1)
+	b, _ := guarded(t, k*(n+5), 2)
+	bias, _ := guardedAt(t, 1, n, 3)
+	const ldc = 40
+	c, ok := guardedAt(t, n%3, m*ldc, 4)
+	want := append([]float32(nil), c...)
+	// lda and ldb = n+5 test the strides.
+	if m > 0 {
+		smallForward(c, ldc, a, lda, off, b, n+5, bias, m, n, k)
+		if windows {
+			smallForwardAtGo(want, ldc, a, lda, all, b, n+5, bias, m, n, k)
+		} else {
+			smallForwardGo(want, ldc, a, lda, b, n+5, bias, m, n, k)
+		}
+	}
+	ok()
+	sameFloats(t, "small forward", c, want)
+
+	// d is as short as the loops accept: its last row ends at column n.
+	acc, ok := guarded(t, (k+1)*smallWidth, 5)
+	wantAcc := append([]float32(nil), acc...)
+	d, _ := guardedAt(t, 1, max(m-1, 0)*ldc+n, 6)
+	if m > 0 {
+		smallWeightGrad(acc, a, lda, off, d, ldc, m, n, k)
+		smallWeightGradGo(wantAcc, a, lda, all, d, ldc, m, n, k)
+	}
+	ok()
+	for p := range k + 1 { // columns past n are the assembly's to use
+		sameFloats(t, "small weight gradient", acc[p*smallWidth:p*smallWidth+n], wantAcc[p*smallWidth:p*smallWidth+n])
+	}
 }
 
 // benchLevels runs f as a sub-benchmark once for each level of loops this
@@ -658,7 +683,7 @@ func BenchmarkSmallConv(b *testing.B) {
 	b.Run("forward", func(b *testing.B) {
 		benchLevels(b, func(b *testing.B) {
 			for b.Loop() {
-				smallForward(out, f, col, k, wt, f, bias, m, f, k)
+				smallForward(out, f, col, k, nil, wt, f, bias, m, f, k)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})
@@ -666,7 +691,7 @@ func BenchmarkSmallConv(b *testing.B) {
 	b.Run("weight gradient", func(b *testing.B) {
 		benchLevels(b, func(b *testing.B) {
 			for b.Loop() {
-				smallWeightGrad(acc, col, k, d, f, m, f, k)
+				smallWeightGrad(acc, col, k, nil, d, f, m, f, k)
 			}
 			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 		})

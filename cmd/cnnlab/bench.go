@@ -247,11 +247,25 @@ func benchmark(e *experiments.Experiment, batch, images int) (*benchResult, erro
 	return res, nil
 }
 
-// kindTimes adds up the layer times by kind, slowest kind first.
+// kindTimes adds up the layer times by kind, slowest kind first. Layers the
+// engine may run fused as one pass count as one kind, "conv+relu+maxpool",
+// timed as a whole.
 func kindTimes(times []nn.LayerTime) []kindTime {
+	group := make([]int, len(times)) // the index of the first layer of each one's fusion, or its own
+	first := map[string]int{}        // by layer name, among the layers of one list
+	labels := make([]nn.Kind, len(times))
+	for i, t := range times {
+		group[i], labels[i] = i, t.Kind
+		if j, ok := first[t.List+"/"+t.FusedInto]; ok && t.FusedInto != "" {
+			group[i] = j
+			labels[j] += "+" + t.Kind
+		}
+		first[t.List+"/"+t.Name] = i
+	}
 	byKind := map[nn.Kind]*kindTime{}
 	var kinds []*kindTime
-	for _, t := range times {
+	for i, t := range times {
+		t.Kind = labels[group[i]]
 		k := byKind[t.Kind]
 		if k == nil {
 			k = &kindTime{kind: t.Kind}

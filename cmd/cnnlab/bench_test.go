@@ -51,7 +51,9 @@ func TestBench(t *testing.T) {
 	}
 	s := out.String()
 	for _, want := range []string{"tiny (", ".yaml, point 1: filters=6):", "input 28×28×1", "batch 8", "1 thread,",
-		"infer images/s", "peak memory", "per training step", "conv ", "batchnorm", "dropout", "optimizer"} {
+		"infer images/s", "peak memory", "per training step", "batchnorm", "dropout", "optimizer",
+		"conv+relu+maxpool ", // run fused, timed as one
+	} {
 		if !strings.Contains(s, want) {
 			t.Errorf("output lacks %q:\n%s", want, s)
 		}
