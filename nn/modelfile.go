@@ -156,8 +156,8 @@ func LoadFrom(r io.Reader) (*Checkpoint, error) {
 	if err != nil {
 		return nil, fmt.Errorf("nn: load model: %w", err)
 	}
-	if len(data) > MaxModelSize {
-		return nil, fmt.Errorf("nn: load model: more than %d bytes", MaxModelSize)
+	if int64(len(data)) > MaxModelSize {
+		return nil, fmt.Errorf("nn: load model: more than %d bytes", int64(MaxModelSize))
 	}
 	cp, err := decodeModel(data)
 	if err != nil {
