@@ -493,7 +493,7 @@ func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
 func TestVectorSmallConvMatchesPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		for n := 1; n <= smallWidth; n++ {
-			for _, k := range []int{1, 3, 9, 16} {
+			for _, k := range []int{1, 3, 9, 16, 27, smallForwardK} {
 				for _, m := range []int{0, 1, 2, 3, 4, 5, 9} {
 					a, _ := guardedAt(t, n%2, m*(k+2), 1)
 					b, _ := guarded(t, k*(n+5), 2)

@@ -6,8 +6,16 @@ package nn
 // compute it directly from the im2col matrix instead, 32 output channels at
 // a time: the forward pass with the bias added, and the weight gradient.
 
-// smallK is the longest im2col row for which conv uses these loops.
+// smallK is the longest im2col row for which conv uses these loops in
+// both passes.
 const smallK = 16
+
+// smallForwardK is the longest im2col row for which conv's forward pass
+// uses these loops; past smallK its weight gradient runs by gemm, which
+// measured faster there. The first conv of the seed CIFAR-10 network (3×3
+// over 3 channels, rows of 27) runs its forward pass here: a gemm of depth
+// 27 spends much of its time packing the im2col matrix and storing tiles.
+const smallForwardK = 32
 
 // smallWidth is the number of output channels the loops handle at a time.
 const smallWidth = 32
