@@ -257,6 +257,7 @@ type winograd struct {
 	zero   []float32 // max(C, F) zeros, read for values outside the input or output
 	sums   columnSums
 	task   winogradTask
+	prods  productTask
 }
 
 // tileSumPos is the position p of dM = A dY Aᵀ that holds the sum of the
@@ -310,9 +311,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 		t0, tc := n0*per, nc*per
 		w.task.x, w.task.n0 = x, n0
 		w.run(wgInput, 1, n0*w.th, nc*w.th)
-		for p := range pos {
-			gemm.Sgemm(false, false, tc, f, c, 1, w.v[p*t*c+t0*c:], c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
-		}
+		w.products(wgForwardProducts, m, nil, nil, t0, tc, 0)
 		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
 		w.run(wgOutput, 1, n0*w.th, nc*w.th)
 	}
@@ -323,7 +322,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 // to the input. scratch(k) is as for forward: here it holds dU and, for a
 // chunk of examples, dM, dV and the padded dX.
 func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float32) {
-	f, c, t, per, pos := w.f, w.g.c, w.tiles, w.th*w.tw, w.pos
+	f, c, per, pos := w.f, w.g.c, w.th*w.tw, w.pos
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
 	first, all := backwardScratch(most, per, hp*wp, c, f, pos)
@@ -342,15 +341,11 @@ func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float3
 		if n0 == 0 {
 			beta = 0
 		}
-		for p := range pos {
-			gemm.Sgemm(true, false, c, f, tc, 1, w.v[p*t*c+t0*c:], c, dm[p*tc*f:], f, beta, du[p*c*f:], f)
-		}
 		if dx == nil {
+			w.products(wgFilterProducts, dm, du, nil, t0, tc, beta)
 			continue
 		}
-		for p := range pos {
-			gemm.Sgemm(false, true, tc, c, f, 1, dm[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
-		}
+		w.products(wgBackwardProducts, dm, du, dv, t0, tc, beta)
 		// dM is spent: its room holds the padded dX of the chunk.
 		w.task.x, w.task.m, w.task.pad, w.task.n0, w.task.nc = dx, dv, dm, n0, nc
 		w.run(wgGradInput, 1, n0, nc)
@@ -364,6 +359,74 @@ func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float3
 	default:
 		w.sums.result(db)
 	}
+}
+
+// wgProducts names the matrix products of one chunk of examples, one
+// for each position p of the transformed tiles.
+type wgProducts uint8
+
+const (
+	wgForwardProducts wgProducts = iota // M[p] = V[p]·U[p]
+	wgFilterProducts                    // dU[p] = V[p]ᵀ·dM[p] + beta·dU[p]
+	// dU[p] as wgFilterProducts, then dV[p] = dM[p]·U[p]ᵀ: the second
+	// product finds dM[p] still in the caches
+	wgBackwardProducts
+)
+
+// productTask runs the products of one chunk, a position per block.
+type productTask struct {
+	w      *winograd
+	which  wgProducts
+	m      []float32 // M or dM of the chunk
+	du, dv []float32
+	t0, tc int
+	beta   float32
+	serial bool // each product on its block's thread alone
+}
+
+func (k *productTask) run(lo, hi int) {
+	for p := lo; p < hi; p++ {
+		k.product(p)
+	}
+}
+
+// product runs the product of position p.
+func (k *productTask) product(p int) {
+	w := k.w
+	f, c, t, tc := w.f, w.g.c, w.tiles, k.tc
+	sgemm := gemm.Sgemm
+	if k.serial {
+		sgemm = gemm.SgemmSerial
+	}
+	v := w.v[p*t*c+k.t0*c:]
+	switch k.which {
+	case wgForwardProducts:
+		sgemm(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, k.m[p*tc*f:], f)
+	case wgFilterProducts:
+		sgemm(true, false, c, f, tc, 1, v, c, k.m[p*tc*f:], f, k.beta, k.du[p*c*f:], f)
+	case wgBackwardProducts:
+		sgemm(true, false, c, f, tc, 1, v, c, k.m[p*tc*f:], f, k.beta, k.du[p*c*f:], f)
+		sgemm(false, true, tc, c, f, 1, k.m[p*tc*f:], f, w.u[p*c*f:], f, 0, k.dv[p*tc*c:], c)
+	}
+}
+
+// products runs the products which of the chunk of tc tiles from tile t0,
+// with m its M (or dM), du and dv the results of the backward products and
+// beta dU's factor. When the threads share the
+// positions out evenly (within a tenth), each thread runs whole products
+// and none is handed between threads; otherwise each product is split over
+// the threads in turn. Either way each product gives the same bits.
+func (w *winograd) products(which wgProducts, m, du, dv []float32, t0, tc int, beta float32) {
+	k := &w.prods
+	k.w, k.which, k.m, k.du, k.dv, k.t0, k.tc, k.beta = w, which, m, du, dv, t0, tc, beta
+	if th := gemm.Threads(); th > 1 && 10*th*((w.pos+th-1)/th) <= 11*w.pos {
+		k.serial = true
+		parallelFor(w.pos, 1, k)
+	} else {
+		k.serial = false
+		k.run(0, w.pos)
+	}
+	*k = productTask{}
 }
 
 // filterGrain is the number of (channel, filter) pairs in a block of the
