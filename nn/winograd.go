@@ -257,7 +257,6 @@ type winograd struct {
 	zero   []float32 // max(C, F) zeros, read for values outside the input or output
 	sums   columnSums
 	task   winogradTask
-	prods  productTask
 }
 
 // tileSumPos is the position p of dM = A dY Aᵀ that holds the sum of the
@@ -373,60 +372,23 @@ const (
 	wgBackwardProducts
 )
 
-// productTask runs the products of one chunk, a position per block.
-type productTask struct {
-	w      *winograd
-	which  wgProducts
-	m      []float32 // M or dM of the chunk
-	du, dv []float32
-	t0, tc int
-	beta   float32
-	serial bool // each product on its block's thread alone
-}
-
-func (k *productTask) run(lo, hi int) {
-	for p := lo; p < hi; p++ {
-		k.product(p)
-	}
-}
-
-// product runs the product of position p.
-func (k *productTask) product(p int) {
-	w := k.w
-	f, c, t, tc := w.f, w.g.c, w.tiles, k.tc
-	sgemm := gemm.Sgemm
-	if k.serial {
-		sgemm = gemm.SgemmSerial
-	}
-	v := w.v[p*t*c+k.t0*c:]
-	switch k.which {
-	case wgForwardProducts:
-		sgemm(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, k.m[p*tc*f:], f)
-	case wgFilterProducts:
-		sgemm(true, false, c, f, tc, 1, v, c, k.m[p*tc*f:], f, k.beta, k.du[p*c*f:], f)
-	case wgBackwardProducts:
-		sgemm(true, false, c, f, tc, 1, v, c, k.m[p*tc*f:], f, k.beta, k.du[p*c*f:], f)
-		sgemm(false, true, tc, c, f, 1, k.m[p*tc*f:], f, w.u[p*c*f:], f, 0, k.dv[p*tc*c:], c)
-	}
-}
-
 // products runs the products which of the chunk of tc tiles from tile t0,
-// with m its M (or dM), du and dv the results of the backward products and
-// beta dU's factor. When the threads share the
-// positions out evenly (within a tenth), each thread runs whole products
-// and none is handed between threads; otherwise each product is split over
-// the threads in turn. Either way each product gives the same bits.
+// one position after another, with m its M (or dM), du and dv the results
+// of the backward products and beta dU's factor.
 func (w *winograd) products(which wgProducts, m, du, dv []float32, t0, tc int, beta float32) {
-	k := &w.prods
-	k.w, k.which, k.m, k.du, k.dv, k.t0, k.tc, k.beta = w, which, m, du, dv, t0, tc, beta
-	if th := gemm.Threads(); th > 1 && 10*th*((w.pos+th-1)/th) <= 11*w.pos {
-		k.serial = true
-		parallelFor(w.pos, 1, k)
-	} else {
-		k.serial = false
-		k.run(0, w.pos)
+	f, c, t := w.f, w.g.c, w.tiles
+	for p := range w.pos {
+		v := w.v[p*t*c+t0*c:]
+		switch which {
+		case wgForwardProducts:
+			gemm.Sgemm(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+		case wgFilterProducts:
+			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+		case wgBackwardProducts:
+			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			gemm.Sgemm(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+		}
 	}
-	*k = productTask{}
 }
 
 // filterGrain is the number of (channel, filter) pairs in a block of the

@@ -319,8 +319,6 @@ func winogradThreads(t *testing.T) {
 		return out
 	}
 	one := run(1)
-	// F(4×4)'s 36 positions go to 2 and 3 threads evenly (whole products
-	// per thread) but not to 5 (products split over the threads)
 	for _, threads := range []int{2, 3, 5} {
 		other := run(threads)
 		for i := range one {

@@ -24,18 +24,6 @@ import "fmt"
 // Sgemm panics with a message naming the operand if a dimension is negative,
 // a leading dimension is too small or a slice is too short for its shape.
 func Sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, false)
-}
-
-// SgemmSerial is Sgemm computed by the calling goroutine alone, with the
-// same result: for callers that run several independent products at once,
-// one per thread, which then need no hand-over between threads inside each
-// product.
-func SgemmSerial(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
-	sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, true)
-}
-
-func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int, serial bool) {
 	if m < 0 || n < 0 || k < 0 {
 		panic(fmt.Sprintf("gemm: negative dimension m=%d n=%d k=%d", m, n, k))
 	}
@@ -54,7 +42,7 @@ func sgemm(transA, transB bool, m, n, k int, alpha float32, a []float32, lda int
 		m: m, n: n, k: k,
 		alpha: alpha, beta: beta,
 		a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-	}, serial)
+	})
 }
 
 // checkMatrix panics unless x holds a rows×cols matrix (cols×rows as stored

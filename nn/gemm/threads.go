@@ -225,16 +225,15 @@ func startWorkers(n int) {
 	pool.mu.Unlock()
 }
 
-// run computes p with kern, split over up to Threads() threads, or on the
-// calling goroutine alone when serial.
-func run(kern *kernel, p problem, serial bool) {
+// run computes p with kern, split over up to Threads() threads.
+func run(kern *kernel, p problem) {
 	if swapRoles(kern, p.m, p.n) {
 		p = p.swapped()
 	}
 	ws := getWorkspace()
 	defer putWorkspace(ws)
-	if serial || flops(p.m, p.n, p.k) < 2*minPartFlops {
-		// Serial, or too small to share: skip the job and the thread count.
+	if flops(p.m, p.n, p.k) < 2*minPartFlops {
+		// Too small to share: skip the job and the thread count.
 		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
 		return
 	}
