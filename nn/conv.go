@@ -93,6 +93,7 @@ type conv struct {
 	w, b      *Param    // b is nil without bias
 	pointwise bool      // 1×1 kernel, stride 1, no padding: the input is its own im2col matrix
 	direct    bool      // short im2col rows: the loops of smallconv.go instead of gemm
+	directFwd bool      // rows short enough for the forward loops of smallconv.go (set with direct)
 	wg        *winograd // set when the layer runs by Winograd instead
 	zeros     []float32 // the bias of the direct loops when the layer has none
 
@@ -113,8 +114,9 @@ func newConv(b base, r *rand.Rand) *conv {
 	l := &conv{base: b, geom: g}
 	l.pointwise = g.pointwise()
 	l.direct = g.kh*g.kw*g.c <= smallK
+	l.directFwd = g.kh*g.kw*g.c <= smallForwardK
 	if m := convTile(&l.geom, s.Filters); m > 0 {
-		l.wg, l.direct = newWinograd(&l.geom, s.Filters, m), false
+		l.wg, l.direct, l.directFwd = newWinograd(&l.geom, s.Filters, m), false, false
 	}
 	l.w = newParam(s.Name, "weight", true, g.kh, g.kw, g.c, s.Filters)
 	initWeights(l.w.Value, s.Init, g.kh*g.kw*g.c, g.kh*g.kw*s.Filters, r)
@@ -124,7 +126,7 @@ func newConv(b base, r *rand.Rand) *conv {
 	}
 	if !s.NoBias {
 		l.b = newParam(s.Name, "bias", false, s.Filters)
-	} else if l.direct {
+	} else if l.directFwd {
 		l.zeros = make([]float32, s.Filters)
 	}
 	return l
@@ -159,7 +161,7 @@ func (l *conv) forward(x *Tensor, train bool) *Tensor {
 	}
 	l.x = x
 	l.out.resize(x.N, g.oh, g.ow, f)
-	if l.direct {
+	if l.directFwd {
 		bias := l.zeros
 		if l.b != nil {
 			bias = l.b.Value

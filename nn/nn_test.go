@@ -576,6 +576,8 @@ func TestDirectConvMatchesGemm(t *testing.T) {
 		{Shape{12, 11, 1}, LayerSpec{Kind: KindConv, Filters: 28, KernelH: 3, KernelW: 3}},
 		{Shape{9, 9, 2}, LayerSpec{Kind: KindConv, Filters: 40, KernelH: 2, KernelW: 3, StrideH: 2, Padding: PadSame, NoBias: true}},
 		{Shape{5, 6, 16}, LayerSpec{Kind: KindConv, Filters: 5, KernelH: 1, KernelW: 1}},
+		// rows of 27: the forward loops, the weight gradient by gemm
+		{Shape{10, 9, 3}, LayerSpec{Kind: KindConv, Filters: 40, KernelH: 3, KernelW: 3, Padding: PadSame}},
 	} {
 		run := func(direct bool) (*Tensor, *Tensor, []float32, []float32) {
 			net, err := Build(tc.in, []LayerSpec{tc.spec}, 2)
@@ -583,10 +585,10 @@ func TestDirectConvMatchesGemm(t *testing.T) {
 				t.Fatal(err)
 			}
 			c := net.layers[0].(*conv)
-			if !c.direct {
+			if !c.directFwd {
 				t.Fatalf("%v on %v: want the direct loops", tc.spec, tc.in)
 			}
-			c.direct = direct
+			c.direct, c.directFwd = direct, direct
 			x := benchInput(600, tc.in) // several blocks of rows
 			y, err := net.Forward(x, true)
 			if err != nil {

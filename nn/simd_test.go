@@ -497,7 +497,7 @@ func TestPortableLoopsTrainTheSameNetwork(t *testing.T) {
 func TestVectorSmallConvMatchesPortable(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		for n := 1; n <= smallWidth; n++ {
-			for _, k := range []int{1, 3, 9, 10, 11, 16} {
+			for _, k := range []int{1, 3, 9, 10, 11, 16, 27, smallForwardK} {
 				for _, windows := range []bool{false, true} {
 					for _, m := range []int{0, 1, 2, 3, 4, 5, 9} {
 						smallConvCase(t, n, k, m, windows)

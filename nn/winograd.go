@@ -310,9 +310,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 		t0, tc := n0*per, nc*per
 		w.task.x, w.task.n0 = x, n0
 		w.run(wgInput, 1, n0*w.th, nc*w.th)
-		for p := range pos {
-			gemm.Sgemm(false, false, tc, f, c, 1, w.v[p*t*c+t0*c:], c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
-		}
+		w.products(wgForwardProducts, m, nil, nil, t0, tc, 0)
 		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
 		w.run(wgOutput, 1, n0*w.th, nc*w.th)
 	}
@@ -323,7 +321,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 // to the input. scratch(k) is as for forward: here it holds dU and, for a
 // chunk of examples, dM, dV and the padded dX.
 func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float32) {
-	f, c, t, per, pos := w.f, w.g.c, w.tiles, w.th*w.tw, w.pos
+	f, c, per, pos := w.f, w.g.c, w.th*w.tw, w.pos
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
 	first, all := backwardScratch(most, per, hp*wp, c, f, pos)
@@ -342,15 +340,11 @@ func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float3
 		if n0 == 0 {
 			beta = 0
 		}
-		for p := range pos {
-			gemm.Sgemm(true, false, c, f, tc, 1, w.v[p*t*c+t0*c:], c, dm[p*tc*f:], f, beta, du[p*c*f:], f)
-		}
 		if dx == nil {
+			w.products(wgFilterProducts, dm, du, nil, t0, tc, beta)
 			continue
 		}
-		for p := range pos {
-			gemm.Sgemm(false, true, tc, c, f, 1, dm[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
-		}
+		w.products(wgBackwardProducts, dm, du, dv, t0, tc, beta)
 		// dM is spent: its room holds the padded dX of the chunk.
 		w.task.x, w.task.m, w.task.pad, w.task.n0, w.task.nc = dx, dv, dm, n0, nc
 		w.run(wgGradInput, 1, n0, nc)
@@ -363,6 +357,37 @@ func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float3
 		clear(db)
 	default:
 		w.sums.result(db)
+	}
+}
+
+// wgProducts names the matrix products of one chunk of examples, one
+// for each position p of the transformed tiles.
+type wgProducts uint8
+
+const (
+	wgForwardProducts wgProducts = iota // M[p] = V[p]·U[p]
+	wgFilterProducts                    // dU[p] = V[p]ᵀ·dM[p] + beta·dU[p]
+	// dU[p] as wgFilterProducts, then dV[p] = dM[p]·U[p]ᵀ: the second
+	// product finds dM[p] still in the caches
+	wgBackwardProducts
+)
+
+// products runs the products which of the chunk of tc tiles from tile t0,
+// one position after another, with m its M (or dM), du and dv the results
+// of the backward products and beta dU's factor.
+func (w *winograd) products(which wgProducts, m, du, dv []float32, t0, tc int, beta float32) {
+	f, c, t := w.f, w.g.c, w.tiles
+	for p := range w.pos {
+		v := w.v[p*t*c+t0*c:]
+		switch which {
+		case wgForwardProducts:
+			gemm.Sgemm(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+		case wgFilterProducts:
+			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+		case wgBackwardProducts:
+			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			gemm.Sgemm(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+		}
 	}
 }
 

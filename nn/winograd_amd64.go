@@ -210,26 +210,60 @@ func inputTile4(v []float32, stride int, d *[36][]float32, c int) {
 
 func outputTile4(o *[16][]float32, full bool, m []float32, stride int, bias []float32, f int) {
 	wide, narrow := lanes4(f)
-	if !full {
-		wide, narrow = 0, 0
-	}
-	if n := wide + narrow; n > 0 {
-		tileVectorsHold(o[:], n)
+	n := wide + narrow
+	if n > 0 {
+		for _, v := range o {
+			if v != nil && len(v) < n {
+				panic("nn: Winograd tile vector too short")
+			}
+		}
 		if len(bias) < n {
 			panic("nn: Winograd bias too short")
 		}
 		blockHolds4(m, stride, n)
 	}
-	if wide > 0 {
-		outputTile4AVX512(o, &m[0], stride, &bias[0], wide)
-	}
-	if narrow > 0 {
+	switch {
+	case full:
+		if wide > 0 {
+			outputTile4AVX512(o, &m[0], stride, &bias[0], wide)
+		}
+		if narrow > 0 {
+			var e [16][]float32
+			shifted(e[:], o[:], wide)
+			outputTile4AVX2(&e, &m[wide], stride, &bias[wide], narrow)
+		}
+	case n > 0:
+		// A tile that overhangs the output: the assembly writes the
+		// vectors outside it to a scratch vector on the stack, up to
+		// partialChunk channels at a time (AVX-512 channels, then AVX2).
+		var sink [partialChunk]float32
 		var e [16][]float32
-		shifted(e[:], o[:], wide)
-		outputTile4AVX2(&e, &m[wide], stride, &bias[wide], narrow)
+		for lo := 0; lo < n; {
+			hi := min(lo+partialChunk, n)
+			if lo < wide {
+				hi = min(hi, wide)
+			}
+			for i, v := range o {
+				if v == nil {
+					e[i] = sink[:hi-lo]
+				} else {
+					e[i] = v[lo:hi]
+				}
+			}
+			if lo < wide {
+				outputTile4AVX512(&e, &m[lo], stride, &bias[lo], hi-lo)
+			} else {
+				outputTile4AVX2(&e, &m[lo], stride, &bias[lo], hi-lo)
+			}
+			lo = hi
+		}
 	}
-	outputTile4Go(o, m, stride, bias, wide+narrow, f)
+	outputTile4Go(o, m, stride, bias, n, f)
 }
+
+// partialChunk is the number of channels outputTile4 hands the assembly at
+// a time for a tile that overhangs the output: a multiple of 16.
+const partialChunk = 256
 
 func gradOutputTile4(dm []float32, stride int, d *[16][]float32, f int) {
 	wide, narrow := lanes4(f)

@@ -281,7 +281,7 @@ func TestWinogradMatchesReference(t *testing.T) {
 }
 
 // TestWinogradThreads checks that the Winograd passes give the same bits on
-// 1, 2 and 3 threads, with either size of tiles.
+// 1, 2, 3 and 5 threads, with either size of tiles.
 func TestWinogradThreads(t *testing.T) {
 	for _, algo := range []convAlgo{convWinograd2, convWinograd4} {
 		withConvAlgo(t, algo)
@@ -319,7 +319,7 @@ func winogradThreads(t *testing.T) {
 		return out
 	}
 	one := run(1)
-	for _, threads := range []int{2, 3} {
+	for _, threads := range []int{2, 3, 5} {
 		other := run(threads)
 		for i := range one {
 			if !sameBits(one[i], other[i]) {
@@ -477,9 +477,11 @@ func TestWinogradTransformsMatchGo(t *testing.T) {
 func TestWinograd4TransformsMatchGo(t *testing.T) {
 	forEachLevel(t, func(t *testing.T) {
 		r := rand.New(rand.NewPCG(8, 9))
-		for _, c := range []int{1, 7, 8, 9, 16, 24, 31, 64, 67} {
+		// 280 and 600: a tile that overhangs the output goes to the
+		// assembly in chunks of partialChunk channels
+		for _, c := range []int{1, 7, 8, 9, 16, 24, 31, 64, 67, 280, 600} {
 			t.Run(fmt.Sprint("c=", c), func(t *testing.T) {
-				const stride = 101
+				stride := max(101, c)
 				fill := func(n int) []float32 {
 					s := make([]float32, n)
 					normalInput(r, s)
