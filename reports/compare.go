@@ -98,12 +98,18 @@ func compareData(r *run) *compareRun {
 			}
 		}
 	}
+	// A run without validation images has no validation curves: empty
+	// lists, which the page draws as no line.
+	val := hasValidation(rec.Epochs)
+	c.ValAcc, c.ValLoss = []float64{}, []float64{}
 	for _, ep := range rec.Epochs {
 		c.Epochs = append(c.Epochs, float64(ep.Epoch))
-		c.ValAcc = append(c.ValAcc, jsonNum(100*ep.ValAcc))
 		c.Train = append(c.Train, jsonNum(100*ep.TrainAcc))
 		c.Loss = append(c.Loss, jsonNum(ep.DataLoss))
-		c.ValLoss = append(c.ValLoss, jsonNum(ep.ValLoss))
+		if val {
+			c.ValAcc = append(c.ValAcc, jsonNum(100*ep.ValAcc))
+			c.ValLoss = append(c.ValLoss, jsonNum(ep.ValLoss))
+		}
 	}
 	return c
 }

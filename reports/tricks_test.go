@@ -152,3 +152,24 @@ func sweepPage(t *testing.T, out, name string) []byte {
 	t.Fatalf("no sweep page of %s among %v", name, dirs)
 	return nil
 }
+
+// TestCompareDataWithoutValidation checks that a run trained on every
+// training image gives the compare page empty validation curves rather
+// than lines at 0, while a run with validation gives one value per epoch.
+func TestCompareDataWithoutValidation(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		val  float64
+		want int
+	}{{"no validation", 0, 0}, {"validation", 0.5, 3}} {
+		rec := &record.Run{Status: record.Status{State: record.StateDone, Epochs: 3}}
+		for e := 1; e <= 3; e++ {
+			rec.Epochs = append(rec.Epochs, record.Epoch{Epoch: e, TrainAcc: 0.5, ValAcc: tc.val, ValLoss: tc.val, TestAcc: 0.4})
+		}
+		c := compareData(&run{Rec: rec, Slug: "r", Label: "r"})
+		if len(c.Epochs) != 3 || len(c.Train) != 3 || len(c.ValAcc) != tc.want || len(c.ValLoss) != tc.want || c.ValAcc == nil {
+			t.Errorf("%s: %d epochs, %d train, %d validation accuracies, %d validation losses; want 3, 3, %d, %d (never null)",
+				tc.name, len(c.Epochs), len(c.Train), len(c.ValAcc), len(c.ValLoss), tc.want, tc.want)
+		}
+	}
+}

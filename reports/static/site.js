@@ -239,8 +239,10 @@ var cnnlab = (function () {
         grid.appendChild(fig);
         var series = [];
         rs.forEach(function (r, i) {
-          var solid = r.epochs.map(function (e, j) { return [e, r[spec[0]][j]]; });
-          var dashed = r.epochs.map(function (e, j) { return [e, r[spec[3]][j]]; });
+          // A run without validation images has empty validation lists.
+          var at = function (key, e, j) { return j < r[key].length ? [e, r[key][j]] : [e, "-"]; };
+          var solid = r.epochs.map(function (e, j) { return at(spec[0], e, j); });
+          var dashed = r.epochs.map(function (e, j) { return at(spec[3], e, j); });
           series.push({ type: "line", name: r.label, data: solid, color: colours[i], lineStyle: { width: 2 }, symbolSize: 5 });
           series.push({ type: "line", name: r.label, data: dashed, color: colours[i], lineStyle: { width: 1.5, type: "dashed" }, symbol: "none" });
         });
