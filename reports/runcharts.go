@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/cnnlab/cnnlab/runner/record"
@@ -148,12 +149,7 @@ func hasL2(r *record.Run) bool {
 // hasValidation reports whether a run evaluated validation images: a run
 // trained on the whole training set (split val: 0) records none.
 func hasValidation(epochs []record.Epoch) bool {
-	for _, e := range epochs {
-		if e.ValLoss != 0 || e.ValAcc != 0 {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(epochs, record.Epoch.HasValidation)
 }
 
 func nonEmpty(c *Chart) *Chart {

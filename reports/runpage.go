@@ -278,9 +278,10 @@ func (b *builder) run(r *run, prev, next *run) error {
 		}
 	}
 	data.Loss = b.charts(&p, dir, loss)
+	data.Tricks = b.tricks(rec, dir)
 	if rc.AccEpoch != nil {
-		if ev, _ := record.ReadEvaluations(rec.Dir); ev != nil && ev.LastOnly {
-			addNote(rc.AccEpoch, "The last epoch is evaluated with test-time augmentation ("+ev.Used+"), the earlier ones without.")
+		if tv := data.Tricks; tv != nil && tv.LastOnly {
+			addNote(rc.AccEpoch, "The last epoch is evaluated with test-time augmentation ("+tv.Used+"), the earlier ones without.")
 		}
 		data.Acc = &b.charts(&p, dir, []*Chart{rc.AccEpoch})[0]
 	}
@@ -289,8 +290,6 @@ func (b *builder) run(r *run, prev, next *run) error {
 		data.EpochRows = append(data.EpochRows, []string{strconv.Itoa(ep.Epoch), f(ep.Loss), f(ep.DataLoss), f(ep.L2Loss), pct(ep.TrainAcc),
 			f(ep.ValLoss), pct(ep.ValAcc), f(ep.TestLoss), pct(ep.TestAcc), f(ep.LR), f(ep.Seconds), strconv.FormatFloat(ep.ImagesPerSec, 'f', 0, 64)})
 	}
-
-	data.Tricks = b.tricks(rec, dir)
 
 	// 4 weights
 	data.Hist = b.charts(&p, dir, rc.Histograms)

@@ -59,7 +59,7 @@ func lossText(x float64) string {
 // valText is an epoch's validation accuracy, or "-" for a run without
 // validation images.
 func valText(e record.Epoch) string {
-	if e.ValAcc == 0 && e.ValLoss == 0 {
+	if !e.HasValidation() {
 		return "-"
 	}
 	return pct(e.ValAcc)

@@ -141,6 +141,11 @@ type Epoch struct {
 	ImagesPerSec float64 `json:"images_per_sec"`
 }
 
+// HasValidation reports whether the epoch was evaluated on validation
+// images: a run trained on every training image (split val: 0) records
+// none, its validation loss and accuracy 0.
+func (e Epoch) HasValidation() bool { return e.ValLoss != 0 || e.ValAcc != 0 }
+
 // Step holds the training loss of one optimisation step, recorded every few steps.
 type Step struct {
 	Step     int     `json:"step"` // 1-based, counted over the whole run
