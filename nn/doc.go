@@ -85,7 +85,8 @@
 //
 // The L2 penalty is (λ/2)·Σw² over the conv and dense weights (Params with
 // Decay set: Build sets it on no bias or batch-norm parameter; a caller may
-// set it, with a DecayScale multiplying λ); its gradient is λ·w.
+// set it, with a DecayScale multiplying λ); its gradient is λ·w. Frozen
+// tensors are left out of the penalty, its gradient and ClipGradNorm's norm.
 // L2Penalty returns it apart from the data loss so that both can be reported.
 //
 // Batch norm uses the batch statistics in training mode (normalising with

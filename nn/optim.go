@@ -361,14 +361,17 @@ func newOptimizer(kind OptimizerKind, cfg []byte) (Optimizer, error) {
 }
 
 // ClipGradNorm scales the gradients of params so that their global L2 norm
-// (over all values of all gradients) is at most maxNorm, and returns the norm
-// before scaling. maxNorm ≤ 0 only measures the norm.
+// (over all values of the gradients of the params that are not Frozen) is
+// at most maxNorm, and returns the norm before scaling. maxNorm ≤ 0 only
+// measures the norm. Frozen params' gradients are left as they are.
 func ClipGradNorm(params []*Param, maxNorm float64) float64 {
 	t := sumSquaresTasks.get()
 	defer sumSquaresTasks.put(t)
 	var sum float64
 	for _, p := range params {
-		sum += t.sum(p.Grad)
+		if !p.Frozen {
+			sum += t.sum(p.Grad)
+		}
 	}
 	norm := math.Sqrt(sum)
 	if maxNorm > 0 && norm > maxNorm {
@@ -376,7 +379,9 @@ func ClipGradNorm(params []*Param, maxNorm float64) float64 {
 		defer elementwiseTasks.put(e)
 		scale := float32(maxNorm / norm)
 		for _, p := range params {
-			e.apply(scaleBy, p.Grad, p.Grad, nil, scale)
+			if !p.Frozen {
+				e.apply(scaleBy, p.Grad, p.Grad, nil, scale)
+			}
 		}
 	}
 	return norm

@@ -362,6 +362,28 @@ func TestDecayScale(t *testing.T) {
 	}
 }
 
+// TestFrozenOutsideObjective checks that a frozen tensor adds nothing to the
+// L2 penalty, gets no L2 gradient and neither counts in nor is scaled by
+// gradient clipping.
+func TestFrozenOutsideObjective(t *testing.T) {
+	live := &Param{Value: []float32{3}, Grad: []float32{4}, Decay: true}
+	frozen := &Param{Value: []float32{2}, Grad: []float32{30}, Decay: true, Frozen: true}
+	ps := []*Param{live, frozen}
+	if got := L2Penalty(ps, 1); got != 0.5*9 {
+		t.Errorf("L2Penalty %v, want 4.5 (the frozen tensor left out)", got)
+	}
+	AddL2Grad(ps, 1)
+	if live.Grad[0] != 7 || frozen.Grad[0] != 30 {
+		t.Errorf("gradients after AddL2Grad %v %v, want 7 30", live.Grad[0], frozen.Grad[0])
+	}
+	if norm := ClipGradNorm(ps, 1); norm != 7 {
+		t.Errorf("ClipGradNorm measured %v, want 7 (the frozen gradient left out)", norm)
+	}
+	if live.Grad[0] != 1 || frozen.Grad[0] != 30 {
+		t.Errorf("gradients after clipping %v %v, want 1 30", live.Grad[0], frozen.Grad[0])
+	}
+}
+
 // BenchmarkWeightAverageUpdate updates an average of the seed CIFAR-10
 // network's tensors (about 2.5 million values).
 func BenchmarkWeightAverageUpdate(b *testing.B) {

@@ -101,6 +101,25 @@ func TestInterruptResumeRecipe(t *testing.T) {
 			if r := onlyRun(t, sum); r.State != record.StateStopped {
 				t.Fatalf("state %s, want stopped", r.State)
 			}
+			// Stopped again in the final evaluations: their first pass
+			// follows the validation and test passes of epochs 2 and 3.
+			ctx, cancel = context.WithCancel(context.Background())
+			passes := 0
+			sum, _ = run(t, ctx, file, results, &hooks{evalBatch: func(_ string, done int) {
+				if done == 0 {
+					passes++
+				}
+				if passes == 5 && done > 0 {
+					cancel()
+				}
+			}}, false)
+			cancel()
+			if r := onlyRun(t, sum); r.State != record.StateStopped || passes != 5 {
+				t.Fatalf("stopped in the final evaluations: state %s after %d passes, want stopped after 5", r.State, passes)
+			}
+			if st := readStatus(t, onlyRun(t, sum).Dir); st.State != record.StateStopped {
+				t.Fatalf("status %s, want stopped", st.State)
+			}
 			sum, out = run(t, context.Background(), file, results, nil, false)
 			r = onlyRun(t, sum)
 			if r.State != record.StateDone || !strings.Contains(out, "resuming at epoch") {

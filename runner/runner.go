@@ -90,6 +90,7 @@ type Options struct {
 type hooks struct {
 	afterStep  func(runID string, step int)
 	afterEpoch func(runID string, epoch int)
+	evalBatch  func(runID string, done int)                // before each evaluation batch; done: images of this pass evaluated so far
 	lock       func(dir string) (unlock func(), err error) // replaces lockRun
 }
 
@@ -618,7 +619,7 @@ func (s *sweep) run(ctx context.Context, j *job) (res Result) {
 		if t.atRung() {
 			err = t.pause()
 		} else {
-			err = t.finish()
+			err = t.finish(ctx)
 		}
 	}
 	switch {

@@ -228,6 +228,17 @@ func TestInterruptResume(t *testing.T) {
 				}
 			}}
 		}},
+		{"evaluating epoch 2", func(cancel context.CancelFunc) *hooks {
+			passes := 0
+			return &hooks{evalBatch: func(_ string, done int) {
+				if done == 0 {
+					passes++
+				}
+				if passes == 3 && done > 0 { // epoch 2's validation, after its first batch
+					cancel()
+				}
+			}}
+		}},
 		{"twice", func(cancel context.CancelFunc) *hooks {
 			return &hooks{afterStep: func(_ string, s int) {
 				if s == 3 {
@@ -248,6 +259,9 @@ func TestInterruptResume(t *testing.T) {
 			st := readStatus(t, r.Dir)
 			if st.State != record.StateStopped {
 				t.Fatalf("status %s, want stopped", st.State)
+			}
+			if tc.name == "evaluating epoch 2" && st.Epoch != 1 {
+				t.Fatalf("stopped at epoch %d, want 1: the stop waited for epoch 2's evaluation", st.Epoch)
 			}
 			if tc.name == "twice" {
 				ctx, cancel := context.WithCancel(context.Background())

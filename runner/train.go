@@ -370,7 +370,16 @@ func (t *trainer) train(ctx context.Context) error {
 			}
 		}
 		acc.Seconds += time.Since(mark).Seconds()
-		if err := t.endEpoch(epoch, acc); err != nil {
+		if err := t.endEpoch(ctx, epoch, acc); err != nil {
+			if errors.Is(err, errStopped) {
+				// Stopped while evaluating: the epoch is trained; the
+				// resumed run evaluates it again from its start.
+				end := data.BatcherState{Epoch: t.batch.State().Epoch - 1, Batch: t.batch.BatchesPerEpoch()}
+				if err := t.batch.Restore(end); err != nil {
+					return err
+				}
+				return t.stop(acc)
+			}
 			return err
 		}
 		if t.hook != nil && t.hook.afterEpoch != nil {
@@ -436,7 +445,7 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // stopping, and saves everything: best.cnn if it improved, the records,
 // then the checkpoint, then the status. A crash between any two writes
 // leaves records the next resume can cut back to the checkpoint.
-func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
+func (t *trainer) endEpoch(ctx context.Context, epoch int, acc partialEpoch) error {
 	evalStart := time.Now()
 	tta := t.job.exp.Train.TTA
 	if t.job.exp.Train.TTAEpochs == experiments.TTALastEpoch && epoch < t.job.exp.Train.Epochs {
@@ -445,11 +454,11 @@ func (t *trainer) endEpoch(epoch int, acc partialEpoch) error {
 	var valLoss, valAcc float64
 	if t.hasVal() {
 		var err error
-		if valLoss, valAcc, err = t.evaluate(0, tta); err != nil {
+		if valLoss, valAcc, err = t.evaluate(ctx, 0, tta); err != nil {
 			return fmt.Errorf("validation: %w", err)
 		}
 	}
-	testLoss, testAcc, err := t.evaluate(1, tta)
+	testLoss, testAcc, err := t.evaluate(ctx, 1, tta)
 	if err != nil {
 		return fmt.Errorf("test: %w", err)
 	}
@@ -586,23 +595,31 @@ func (t *trainer) hasVal() bool { return t.ds.val.N > 0 }
 
 // evaluate returns the mean cross-entropy (without label smoothing) and
 // the accuracy of the network on the validation (0) or test (1) images,
-// with the run's weight average and the test-time augmentation tta.
-func (t *trainer) evaluate(which int, tta experiments.TTAKind) (loss, accuracy float64, err error) {
+// with the run's weight average and the test-time augmentation tta. It
+// returns errStopped when ctx ends.
+func (t *trainer) evaluate(ctx context.Context, which int, tta experiments.TTAKind) (loss, accuracy float64, err error) {
 	err = t.withAverage(true, func() error {
 		var err error
-		loss, accuracy, err = t.evaluateWith(which, tta)
+		loss, accuracy, err = t.evaluateWith(ctx, which, tta)
 		return err
 	})
 	return loss, accuracy, err
 }
 
 // evaluateWith is evaluate with the network's weights as they are and the
-// test-time augmentation kind.
-func (t *trainer) evaluateWith(which int, kind experiments.TTAKind) (loss, accuracy float64, err error) {
+// test-time augmentation kind. A stop leaves the images' batcher where it
+// was; the stopped trainer is not used again.
+func (t *trainer) evaluateWith(ctx context.Context, which int, kind experiments.TTAKind) (loss, accuracy float64, err error) {
 	eb := t.evals[which]
 	var total float64
 	var correct, count int
 	for {
+		if ctx.Err() != nil {
+			return 0, 0, errStopped
+		}
+		if t.hook != nil && t.hook.evalBatch != nil {
+			t.hook.evalBatch(t.job.id, count)
+		}
 		n, err := eb.Next(t.xbuf, t.labels)
 		if err != nil {
 			return 0, 0, err
@@ -660,13 +677,24 @@ func (t *trainer) pause() error {
 // finish writes the final model and the analysis of the best checkpoint,
 // marks the run done and drops the checkpoint, which the model file and
 // the records now replace.
-func (t *trainer) finish() error {
+//
+// It returns errStopped when ctx ends during the final evaluations; the
+// checkpoint then stays, and the resumed run finishes from it.
+func (t *trainer) finish(ctx context.Context) error {
 	meta, _ := json.Marshal(bestMeta{RunID: t.job.id, Epoch: t.meta.Epoch, ValAcc: t.epochs[len(t.epochs)-1].ValAcc})
 	if err := t.withAverage(true, func() error { return nn.Save(t.path(record.ModelFile), t.net, nil, meta) }); err != nil {
 		return err
 	}
 	if t.avg != nil || t.job.exp.Train.TTA != experiments.TTANone {
-		ev, err := t.evaluations()
+		ev, err := t.evaluations(ctx)
+		if errors.Is(err, errStopped) {
+			t.status.State = record.StateStopped
+			t.status.Updated = time.Now().UTC()
+			if err := record.WriteJSON(t.path(record.StatusFile), t.status); err != nil {
+				return err
+			}
+			return errStopped
+		}
 		if err != nil {
 			return fmt.Errorf("evaluations: %w", err)
 		}

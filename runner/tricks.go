@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"fmt"
 	"os"
 
@@ -201,7 +202,7 @@ func shift(dst, src *nn.Tensor, dy, dx int, flip bool) {
 // evaluations evaluates the final network on the test images every way
 // the run's settings compare: raw weights and their average, each without
 // and with each test-time augmentation.
-func (t *trainer) evaluations() (record.Evaluations, error) {
+func (t *trainer) evaluations(ctx context.Context) (record.Evaluations, error) {
 	tr := t.job.exp.Train
 	used := "raw"
 	if t.avg != nil {
@@ -225,7 +226,7 @@ func (t *trainer) evaluations() (record.Evaluations, error) {
 			var loss, acc float64
 			err := t.withAverage(w == "average", func() error {
 				var err error
-				loss, acc, err = t.evaluateWith(1, kind)
+				loss, acc, err = t.evaluateWith(ctx, 1, kind)
 				return err
 			})
 			if err != nil {
