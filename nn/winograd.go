@@ -257,6 +257,7 @@ type winograd struct {
 	zero   []float32 // max(C, F) zeros, read for values outside the input or output
 	sums   columnSums
 	task   winogradTask
+	prod   wgProductTask
 }
 
 // tileSumPos is the position p of dM = A dY Aᵀ that holds the sum of the
@@ -373,20 +374,39 @@ const (
 )
 
 // products runs the products which of the chunk of tc tiles from tile t0,
-// one position after another, with m its M (or dM), du and dv the results
-// of the backward products and beta dU's factor.
+// one for each position, with m its M (or dM), du and dv the results of the
+// backward products and beta dU's factor. The positions are shared out
+// between the threads, each product computed whole by one thread: the
+// products are many and alike, and splitting each of them instead would
+// make the threads meet once per product.
 func (w *winograd) products(which wgProducts, m, du, dv []float32, t0, tc int, beta float32) {
+	w.prod = wgProductTask{wg: w, which: which, m: m, du: du, dv: dv, t0: t0, tc: tc, beta: beta}
+	parallelFor(w.pos, 1, &w.prod)
+	w.prod = wgProductTask{wg: w}
+}
+
+// wgProductTask is the products of a chunk for a range of positions.
+type wgProductTask struct {
+	wg        *winograd
+	which     wgProducts
+	m, du, dv []float32
+	t0, tc    int
+	beta      float32
+}
+
+func (k *wgProductTask) run(lo, hi int) {
+	w, m, du, dv, t0, tc, beta := k.wg, k.m, k.du, k.dv, k.t0, k.tc, k.beta
 	f, c, t := w.f, w.g.c, w.tiles
-	for p := range w.pos {
+	for p := lo; p < hi; p++ {
 		v := w.v[p*t*c+t0*c:]
-		switch which {
+		switch k.which {
 		case wgForwardProducts:
-			gemm.Sgemm(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+			gemm.SgemmSerial(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
 		case wgFilterProducts:
-			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			gemm.SgemmSerial(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
 		case wgBackwardProducts:
-			gemm.Sgemm(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
-			gemm.Sgemm(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+			gemm.SgemmSerial(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			gemm.SgemmSerial(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
 		}
 	}
 }

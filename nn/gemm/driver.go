@@ -1,6 +1,9 @@
 package gemm
 
-import "unsafe"
+import (
+	"sync/atomic"
+	"unsafe"
+)
 
 // problem is one Sgemm call.
 type problem struct {
@@ -181,13 +184,45 @@ func (p problem) swapped() problem {
 }
 
 // reserve sizes the packing buffers (and the scratch tile of a transposed
-// C) for computing the part r of p, or any part as large.
+// C) for computing the part r of p, or any part as large. Buffers grow to
+// the largest size any workspace has needed so far: which workspace a
+// call takes from the pool varies when calls run at once, and each one
+// sized for everything seen means none grows once every product of a
+// training step has run.
 func (ws *workspace) reserve(kern *kernel, p *problem, r rect) {
 	kc := kcFor(kern, p.k)
-	ws.a = grow(ws.a, min(kern.mc, roundUp(r.i1-r.i0, kern.mr))*kc)
-	ws.b = grow(ws.b, min(kern.nc, roundUp(r.j1-r.j0, kern.nr))*kc)
+	na := min(kern.mc, roundUp(r.i1-r.i0, kern.mr)) * kc
+	nb := min(kern.nc, roundUp(r.j1-r.j0, kern.nr)) * kc
+	ws.a = grow(ws.a, largest(&largestA, na))[:na]
+	ws.b = grow(ws.b, largest(&largestB, nb))[:nb]
 	if p.transC {
-		ws.tile = grow(ws.tile, kern.mr*kern.nr)
+		nt := kern.mr * kern.nr
+		ws.tile = grow(ws.tile, largest(&largestTile, nt))[:nt]
+	}
+}
+
+// growToLargest gives the buffers the capacity of the largest ones needed
+// so far.
+func (ws *workspace) growToLargest() {
+	ws.a = grow(ws.a, int(largestA.Load()))[:len(ws.a)]
+	ws.b = grow(ws.b, int(largestB.Load()))[:len(ws.b)]
+	ws.tile = grow(ws.tile, int(largestTile.Load()))[:len(ws.tile)]
+}
+
+// largestA, largestB and largestTile are the largest packing buffers any
+// workspace has needed.
+var largestA, largestB, largestTile atomic.Int64
+
+// largest raises *most to n if n is larger and returns *most.
+func largest(most *atomic.Int64, n int) int {
+	for {
+		m := most.Load()
+		if int64(n) <= m {
+			return int(m)
+		}
+		if most.CompareAndSwap(m, int64(n)) {
+			return n
+		}
 	}
 }
 

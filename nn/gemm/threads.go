@@ -197,21 +197,34 @@ func init() {
 	jobs.free.Store(1<<maxJobs - 1)
 }
 
-// getWorkspace takes packing buffers for the calling goroutine.
+// getWorkspace takes packing buffers for the calling goroutine. The pool
+// starts with one workspace per thread, since as many calls can run at
+// once (SgemmSerial on each of a caller's threads).
 func getWorkspace() *workspace {
 	pool.mu.Lock()
 	defer pool.mu.Unlock()
-	if n := len(pool.freeSpaces); n > 0 {
-		ws := pool.freeSpaces[n-1]
-		pool.freeSpaces = pool.freeSpaces[:n-1]
-		return ws
+	if len(pool.freeSpaces) == 0 {
+		for range max(1, Threads()) {
+			ws := new(workspace)
+			ws.growToLargest()
+			pool.freeSpaces = append(pool.freeSpaces, ws)
+		}
 	}
-	return new(workspace)
+	n := len(pool.freeSpaces)
+	ws := pool.freeSpaces[n-1]
+	pool.freeSpaces = pool.freeSpaces[:n-1]
+	return ws
 }
 
+// putWorkspace returns ws to the pool and grows the workspaces there to
+// the largest buffers needed so far, so that one idle while another met a
+// larger product does not grow later, in the middle of a training step.
 func putWorkspace(ws *workspace) {
 	pool.mu.Lock()
 	pool.freeSpaces = append(pool.freeSpaces, ws)
+	for _, w := range pool.freeSpaces {
+		w.growToLargest()
+	}
 	pool.mu.Unlock()
 }
 
@@ -225,14 +238,15 @@ func startWorkers(n int) {
 	pool.mu.Unlock()
 }
 
-// run computes p with kern, split over up to Threads() threads.
-func run(kern *kernel, p problem) {
+// run computes p with kern, split over up to Threads() threads, or on the
+// calling goroutine alone when serial.
+func run(kern *kernel, serial bool, p problem) {
 	if swapRoles(kern, p.m, p.n) {
 		p = p.swapped()
 	}
 	ws := getWorkspace()
 	defer putWorkspace(ws)
-	if flops(p.m, p.n, p.k) < 2*minPartFlops {
+	if serial || flops(p.m, p.n, p.k) < 2*minPartFlops {
 		// Too small to share: skip the job and the thread count.
 		ws.compute(kern, &p, rect{0, p.m, 0, p.n})
 		return
