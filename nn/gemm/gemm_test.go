@@ -276,17 +276,22 @@ func TestDeterminism(t *testing.T) {
 				useKernel(t, kern)
 				a, b, c0 := s.operands(rng)
 				var first matrix
-				for i, th := range []int{1, 1, 2, 2, 3, 4, 7} {
-					SetThreads(th)
+				for i, th := range []int{1, 1, 2, 2, 3, 4, 7, 0} {
 					c := c0.clone()
-					s.run(a, b, c)
+					if th == 0 { // SgemmSerial, whatever the thread count
+						SetThreads(4)
+						SgemmSerial(s.transA, s.transB, s.m, s.n, s.k, s.alpha, a.data, a.ld, b.data, b.ld, s.beta, c.data, c.ld)
+					} else {
+						SetThreads(th)
+						s.run(a, b, c)
+					}
 					if i == 0 {
 						first = c
 						continue
 					}
 					for e := range c.data {
 						if math.Float32bits(c.data[e]) != math.Float32bits(first.data[e]) {
-							t.Fatalf("threads=%d: C[%d] = %v, with 1 thread %v", th, e, c.data[e], first.data[e])
+							t.Fatalf("threads=%d (0: SgemmSerial): C[%d] = %v, with 1 thread %v", th, e, c.data[e], first.data[e])
 						}
 					}
 				}
