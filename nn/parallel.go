@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -43,31 +44,34 @@ func parallelFor(n, grain int, t rangeTask) {
 		return
 	}
 	j := takeJob()
+	if j == nil {
+		for lo := 0; lo < n; lo += grain {
+			t.run(lo, min(lo+grain, n))
+		}
+		return
+	}
 	j.task, j.n, j.grain, j.blocks = t, n, grain, int32(blocks)
-	j.busy.Store(int32(threads - 1))
+	j.refs.Store(int32(threads))
 	startHelpers(threads - 1)
 	for range threads - 1 {
 		helpers.jobs <- j
 	}
 	j.work()
-	// Wait for the helpers without parking: a parked goroutine holds a
-	// runtime sudog, which the runtime allocates when the cache of the
-	// processor it parks on is empty; they drift between processors as
-	// goroutines wake up on other ones, and the garbage collector drops
-	// the central cache, so parking here allocated now and then. Yield
-	// while a helper has not joined (it may be waiting for this
-	// processor) or there are fewer processors than threads; otherwise
-	// spin, since a yielding caller sits on the global run queue where a
-	// helper preempted in mid-block can trade processors with it, which
-	// drifts the caches the helpers' own parking draws on.
+	// Wait only for the blocks under way, not for helpers still waking up
+	// (about 5 µs on bare metal, 70 µs measured on virtual machines, more
+	// than many whole calls): a late helper finds no block left and lets
+	// go of the job, which whichever holder lets go last recycles. The
+	// blocks under way run on running goroutines, so spin, yielding only
+	// when there are fewer processors than threads; parking would take a
+	// runtime sudog, which the runtime allocates now and then.
 	crowded := threads > runtime.GOMAXPROCS(0)
-	for j.busy.Load() > 0 {
-		if crowded || j.joined.Load() < int32(threads-1) {
+	for j.finished.Load() < int32(blocks) {
+		if crowded {
 			runtime.Gosched()
 		}
 	}
 	j.task = nil
-	putJob(j)
+	j.release()
 }
 
 // blocksOf is the number of blocks parallelFor cuts [0, n) into.
@@ -79,13 +83,14 @@ func blocksOf(n, grain int) int {
 // parJob is one parallelFor call, shared by the caller and the helpers it
 // woke; each takes blocks until none are left.
 type parJob struct {
-	task   rangeTask
-	n      int
-	grain  int
-	blocks int32
-	next   atomic.Int32
-	joined atomic.Int32 // woken helpers that have started on the job
-	busy   atomic.Int32 // woken helpers that have not finished with the job
+	task     rangeTask
+	n        int
+	grain    int
+	blocks   int32
+	next     atomic.Int32 // the next block to take
+	finished atomic.Int32 // blocks done
+	refs     atomic.Int32 // the caller and the helpers woken, until each lets go
+	index    int          // in parJobs.all
 }
 
 func (j *parJob) work() {
@@ -96,6 +101,14 @@ func (j *parJob) work() {
 		}
 		lo := b * j.grain
 		j.task.run(lo, min(lo+j.grain, j.n))
+		j.finished.Add(1)
+	}
+}
+
+// release lets go of j, recycling it if nobody else holds it.
+func (j *parJob) release() {
+	if j.refs.Add(-1) == 0 {
+		putJob(j)
 	}
 }
 
@@ -106,16 +119,17 @@ var helpers struct {
 	jobs    chan *parJob
 }
 
-func init() { helpers.jobs = make(chan *parJob, 64) }
+// The channel holds every job that can be in flight, once per helper it
+// was sent to, so that sending never blocks.
+func init() { helpers.jobs = make(chan *parJob, maxParJobs*gemm.MaxThreads) }
 
 func startHelpers(n int) {
 	helpers.mu.Lock()
 	for helpers.started < n {
 		go func() {
 			for j := range helpers.jobs {
-				j.joined.Add(1)
 				j.work()
-				j.busy.Add(-1) // the last use of j
+				j.release()
 			}
 		}()
 		helpers.started++
@@ -123,13 +137,44 @@ func startHelpers(n int) {
 	helpers.mu.Unlock()
 }
 
-// parJobs are the parallelFor calls no longer in use.
-var parJobs freeList[parJob]
+// maxParJobs bounds the parallelFor calls in flight: calls from several
+// goroutines at once, and calls that a late helper still holds (at most
+// 32, the bits of parJobs.free). When all are taken, parallelFor does the
+// work on the calling goroutine, which gives the same result.
+const maxParJobs = 32
 
-func takeJob() *parJob { return parJobs.get() }
+// parJobs are the jobs every parallelFor call shares its work through;
+// bit i of free is set while all[i] is free. Neither takeJob nor putJob
+// takes a lock, so a helper letting go of a job never parks another
+// goroutine.
+var parJobs struct {
+	all  [maxParJobs]parJob
+	free atomic.Uint32
+}
+
+func init() {
+	for i := range parJobs.all {
+		parJobs.all[i].index = i
+	}
+	parJobs.free.Store(1<<maxParJobs - 1)
+}
+
+// takeJob takes a free job, or returns nil if all are in use.
+func takeJob() *parJob {
+	for {
+		free := parJobs.free.Load()
+		if free == 0 {
+			return nil
+		}
+		i := bits.TrailingZeros32(free)
+		if parJobs.free.CompareAndSwap(free, free&^(1<<i)) {
+			return &parJobs.all[i]
+		}
+	}
+}
 
 func putJob(j *parJob) {
 	j.next.Store(0)
-	j.joined.Store(0)
-	parJobs.put(j)
+	j.finished.Store(0)
+	parJobs.free.Or(1 << j.index)
 }

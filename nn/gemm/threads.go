@@ -11,6 +11,9 @@ import (
 // maxParts bounds how many blocks of C one call is split into.
 const maxParts = 64
 
+// MaxThreads is the most threads Threads reports.
+const MaxThreads = maxParts
+
 // minPartFlops is the least work (2·m·n·k over the parts) worth handing to
 // another thread; below it waking a worker costs more than it saves. Waking
 // a parked worker takes ~5 µs on bare metal but was measured at ~70 µs on
