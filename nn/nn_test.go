@@ -1,10 +1,13 @@
 package nn
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/cnnlab/cnnlab/nn/gemm"
 )
@@ -517,6 +520,50 @@ func TestParallelForCoversEachIndexOnce(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestParallelForConcurrentCalls runs many calls from several goroutines
+// at once, more than there are jobs, so that late helpers hold jobs while
+// new calls come and some calls find none free (run with -race to check
+// how jobs are shared and recycled).
+func TestParallelForConcurrentCalls(t *testing.T) {
+	defer gemm.SetThreads(0)
+	gemm.SetThreads(3)
+	const goroutines, calls, n = 8, 300, 50
+	var wg sync.WaitGroup
+	errs := make(chan string, goroutines)
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range calls {
+				seen := make([]int32, n)
+				parallelFor(n, 1+c%7, funcTask(func(lo, hi int) {
+					for i := lo; i < hi; i++ {
+						seen[i]++
+					}
+				}))
+				for i, k := range seen {
+					if k != 1 {
+						errs <- fmt.Sprintf("goroutine %d, call %d: index %d done %d times", g, c, i, k)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	// Late helpers let go of their jobs soon after the calls return.
+	for start := time.Now(); parJobs.free.Load() != 1<<maxParJobs-1; {
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("jobs still in use 5 s after every call returned: free mask %#x", parJobs.free.Load())
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
