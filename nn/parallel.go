@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/cnnlab/cnnlab/nn/gemm"
+	"github.com/cnnlab/cnnlab/nn/internal/wait"
 )
 
 // The layers split their element-wise work (activations, pooling, batch
@@ -127,7 +128,8 @@ func startHelpers(n int) {
 	helpers.mu.Lock()
 	for helpers.started < n {
 		go func() {
-			for j := range helpers.jobs {
+			for {
+				j := wait.Receive(helpers.jobs)
 				j.work()
 				j.release()
 			}
