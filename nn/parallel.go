@@ -1,13 +1,12 @@
 package nn
 
 import (
-	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
 	"github.com/cnnlab/cnnlab/nn/gemm"
-	"github.com/cnnlab/cnnlab/nn/internal/wait"
+	"github.com/cnnlab/cnnlab/nn/internal/workers"
 )
 
 // The layers split their element-wise work (activations, pooling, batch
@@ -129,7 +128,7 @@ func startHelpers(n int) {
 	for helpers.started < n {
 		go func() {
 			for {
-				j := wait.Receive(helpers.jobs)
+				j := workers.Receive(helpers.jobs)
 				j.work()
 				j.release()
 			}
@@ -141,42 +140,35 @@ func startHelpers(n int) {
 
 // maxParJobs bounds the parallelFor calls in flight: calls from several
 // goroutines at once, and calls that a late helper still holds (at most
-// 32, the bits of parJobs.free). When all are taken, parallelFor does the
-// work on the calling goroutine, which gives the same result.
+// 32, as many as workers.Slots holds). When all are taken, parallelFor
+// does the work on the calling goroutine, which gives the same result.
 const maxParJobs = 32
 
-// parJobs are the jobs every parallelFor call shares its work through;
-// bit i of free is set while all[i] is free. Neither takeJob nor putJob
-// takes a lock, so a helper letting go of a job never parks another
-// goroutine.
+// parJobs are the jobs every parallelFor call shares its work through.
 var parJobs struct {
-	all  [maxParJobs]parJob
-	free atomic.Uint32
+	all   [maxParJobs]parJob
+	slots workers.Slots
 }
 
 func init() {
 	for i := range parJobs.all {
 		parJobs.all[i].index = i
 	}
-	parJobs.free.Store(1<<maxParJobs - 1)
+	parJobs.slots.Init(maxParJobs)
 }
 
 // takeJob takes a free job, or returns nil if all are in use.
 func takeJob() *parJob {
-	for {
-		free := parJobs.free.Load()
-		if free == 0 {
-			return nil
-		}
-		i := bits.TrailingZeros32(free)
-		if parJobs.free.CompareAndSwap(free, free&^(1<<i)) {
-			return &parJobs.all[i]
-		}
+	i, ok := parJobs.slots.Take()
+	if !ok {
+		return nil
 	}
+	return &parJobs.all[i]
 }
 
+// putJob returns j to the free jobs, without a lock (see workers.Slots).
 func putJob(j *parJob) {
 	j.next.Store(0)
 	j.finished.Store(0)
-	parJobs.free.Or(1 << j.index)
+	parJobs.slots.Put(j.index)
 }

@@ -1,12 +1,11 @@
 package gemm
 
 import (
-	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
 
-	"github.com/cnnlab/cnnlab/nn/internal/wait"
+	"github.com/cnnlab/cnnlab/nn/internal/workers"
 )
 
 // maxParts bounds how many blocks of C one call is split into.
@@ -101,44 +100,36 @@ func init() {
 func worker() {
 	ws := new(workspace)
 	for {
-		j := wait.Receive(pool.jobs)
+		j := workers.Receive(pool.jobs)
 		j.work(ws)
 		j.release()
 	}
 }
 
 // maxJobs bounds the jobs in flight: calls from several goroutines at once,
-// and jobs that a late worker still holds (at most 32, the bits of
-// jobs.free).
+// and jobs that a late worker still holds (at most 32, as many as
+// workers.Slots holds).
 const maxJobs = 8
 
 // getJob takes a free job, or returns nil if all are in use.
 func getJob() *job {
-	for {
-		free := jobs.free.Load()
-		if free == 0 {
-			return nil
-		}
-		i := bits.TrailingZeros32(free)
-		if jobs.free.CompareAndSwap(free, free&^(1<<i)) {
-			return &jobs.all[i]
-		}
+	i, ok := jobs.slots.Take()
+	if !ok {
+		return nil
 	}
+	return &jobs.all[i]
 }
 
-// putJob returns j to the free jobs. Neither it nor getJob takes a lock,
-// so a worker letting go of a job never makes another goroutine park (a
-// parked goroutine takes a runtime record the runtime may allocate).
+// putJob returns j to the free jobs, without a lock (see workers.Slots).
 func putJob(j *job) {
 	j.kern, j.prob, j.parts = nil, problem{}, j.parts[:0]
-	jobs.free.Or(1 << j.index)
+	jobs.slots.Put(j.index)
 }
 
-// jobs are the jobs every call shares its work through: maxJobs of them;
-// bit i of free is set while all[i] is free.
+// jobs are the jobs every call shares its work through: maxJobs of them.
 var jobs struct {
-	all  [maxJobs]job
-	free atomic.Uint32
+	all   [maxJobs]job
+	slots workers.Slots
 }
 
 func init() {
@@ -146,7 +137,7 @@ func init() {
 		jobs.all[i].index = i
 		jobs.all[i].parts = make([]rect, 0, maxParts)
 	}
-	jobs.free.Store(1<<maxJobs - 1)
+	jobs.slots.Init(maxJobs)
 }
 
 // getWorkspace takes packing buffers for the calling goroutine. The pool

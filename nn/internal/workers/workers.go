@@ -1,12 +1,47 @@
-// Package wait receives jobs the way the engine's persistent worker
-// goroutines need: quickly when jobs follow each other closely, as within a
-// training step, and without allocating.
-package wait
+// Package workers holds what the engine's persistent worker goroutines
+// (gemm's and parallelFor's) share: how they wait for their next job,
+// quickly when jobs follow each other closely, as within a training step,
+// and a lock-free set of job slots. Neither allocates nor parks a
+// goroutine that hands out or lets go of a job.
+package workers
 
 import (
+	"math/bits"
 	"runtime"
+	"sync/atomic"
 	"time"
 )
+
+// Slots is a set of at most 32 job slots, each free or taken, taken and
+// given back without a lock: a worker letting go of a job never makes
+// another goroutine park (a parked goroutine takes a runtime record the
+// runtime may allocate). Its zero value has no free slot; Init frees them.
+type Slots struct {
+	free atomic.Uint32 // bit i is set while slot i is free
+}
+
+// Init makes slots 0..n−1 free, n at most 32.
+func (s *Slots) Init(n int) { s.free.Store(uint32(1<<n - 1)) }
+
+// Take takes a free slot and returns its index, or false if none is free.
+func (s *Slots) Take() (int, bool) {
+	for {
+		free := s.free.Load()
+		if free == 0 {
+			return 0, false
+		}
+		i := bits.TrailingZeros32(free)
+		if s.free.CompareAndSwap(free, free&^(1<<i)) {
+			return i, true
+		}
+	}
+}
+
+// Put gives slot i back.
+func (s *Slots) Put(i int) { s.free.Or(1 << i) }
+
+// AllFree reports whether every one of the n slots Init freed is free.
+func (s *Slots) AllFree(n int) bool { return s.free.Load() == uint32(1<<n-1) }
 
 // Receive takes a value from ch: it looks for one for spinTime, then
 // checks between naps of napTime until idleTime has passed, and only then

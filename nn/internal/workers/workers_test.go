@@ -1,4 +1,4 @@
-package wait
+package workers
 
 import (
 	"testing"
@@ -35,5 +35,35 @@ func TestReceive(t *testing.T) {
 				t.Errorf("returned after %v, before the value was sent (%v)", took, tc.delay)
 			}
 		})
+	}
+}
+
+// TestSlots takes every slot, checks that none is left, and gives one back.
+func TestSlots(t *testing.T) {
+	var s Slots
+	if _, ok := s.Take(); ok {
+		t.Fatal("the zero Slots gave a slot")
+	}
+	s.Init(32)
+	seen := map[int]bool{}
+	for range 32 {
+		i, ok := s.Take()
+		if !ok || seen[i] || i < 0 || i >= 32 {
+			t.Fatalf("Take = %d, %v after %d slots", i, ok, len(seen))
+		}
+		seen[i] = true
+	}
+	if _, ok := s.Take(); ok {
+		t.Fatal("a 33rd slot")
+	}
+	s.Put(7)
+	if i, ok := s.Take(); !ok || i != 7 {
+		t.Fatalf("Take after Put(7) = %d, %v", i, ok)
+	}
+	for i := range 32 {
+		s.Put(i)
+	}
+	if !s.AllFree(32) {
+		t.Error("not all free after every slot was given back")
 	}
 }
