@@ -378,11 +378,29 @@ const (
 // backward products and beta dU's factor. The positions are shared out
 // between the threads, each product computed whole by one thread: the
 // products are many and alike, and splitting each of them instead would
-// make the threads meet once per product.
+// make the threads meet once per product. When the threads do not divide
+// the positions (36 positions on 8 threads), the last round would leave
+// threads idle (half of them on 8), so the positions past the last whole
+// round are computed one after another, each product split between all the
+// threads. Either way a product gives the same bits (see gemm.SgemmSerial).
 func (w *winograd) products(which wgProducts, m, du, dv []float32, t0, tc int, beta float32) {
 	w.prod = wgProductTask{wg: w, which: which, m: m, du: du, dv: dv, t0: t0, tc: tc, beta: beta}
-	parallelFor(w.pos, 1, &w.prod)
+	whole := wholeRounds(w.pos, gemm.Threads())
+	parallelFor(whole, 1, &w.prod)
+	if whole < w.pos {
+		w.prod.split = true
+		w.prod.run(whole, w.pos)
+	}
 	w.prod = wgProductTask{wg: w}
+}
+
+// wholeRounds is how many of n products t threads compute in whole rounds,
+// one product per thread in each round.
+func wholeRounds(n, t int) int {
+	if t <= 1 {
+		return n
+	}
+	return n - n%t
 }
 
 // wgProductTask is the products of a chunk for a range of positions.
@@ -392,21 +410,26 @@ type wgProductTask struct {
 	m, du, dv []float32
 	t0, tc    int
 	beta      float32
+	split     bool // each product split between the threads (gemm.Sgemm)
 }
 
 func (k *wgProductTask) run(lo, hi int) {
 	w, m, du, dv, t0, tc, beta := k.wg, k.m, k.du, k.dv, k.t0, k.tc, k.beta
 	f, c, t := w.f, w.g.c, w.tiles
+	mul := gemm.SgemmSerial
+	if k.split {
+		mul = gemm.Sgemm
+	}
 	for p := lo; p < hi; p++ {
 		v := w.v[p*t*c+t0*c:]
 		switch k.which {
 		case wgForwardProducts:
-			gemm.SgemmSerial(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
+			mul(false, false, tc, f, c, 1, v, c, w.u[p*c*f:], f, 0, m[p*tc*f:], f)
 		case wgFilterProducts:
-			gemm.SgemmSerial(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			mul(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
 		case wgBackwardProducts:
-			gemm.SgemmSerial(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
-			gemm.SgemmSerial(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
+			mul(true, false, c, f, tc, 1, v, c, m[p*tc*f:], f, beta, du[p*c*f:], f)
+			mul(false, true, tc, c, f, 1, m[p*tc*f:], f, w.u[p*c*f:], f, 0, dv[p*tc*c:], c)
 		}
 	}
 }

@@ -281,18 +281,20 @@ func TestWinogradMatchesReference(t *testing.T) {
 }
 
 // TestWinogradThreads checks that the Winograd passes give the same bits on
-// 1, 2, 3 and 5 threads, with either size of tiles.
+// 1, 2, 3 and 5 threads, with either size of tiles: 5 threads do not
+// divide the 16 or 36 positions, so the last position's products are split
+// between the threads, which the larger layer makes large enough to split.
 func TestWinogradThreads(t *testing.T) {
 	for _, algo := range []convAlgo{convWinograd2, convWinograd4} {
 		withConvAlgo(t, algo)
-		winogradThreads(t)
+		winogradThreads(t, Shape{9, 10, 16}, 24)
+		winogradThreads(t, Shape{32, 32, 64}, 64)
 	}
 }
 
-func winogradThreads(t *testing.T) {
+func winogradThreads(t *testing.T, in Shape, filters int) {
 	defer gemm.SetThreads(0)
-	in := Shape{9, 10, 16}
-	spec := LayerSpec{Kind: KindConv, Filters: 24, KernelH: 3, KernelW: 3, Padding: PadSame}
+	spec := LayerSpec{Kind: KindConv, Filters: filters, KernelH: 3, KernelW: 3, Padding: PadSame}
 	run := func(threads int) [][]float32 {
 		gemm.SetThreads(threads)
 		net, err := Build(in, []LayerSpec{spec}, 2)
@@ -323,8 +325,20 @@ func winogradThreads(t *testing.T) {
 		other := run(threads)
 		for i := range one {
 			if !sameBits(one[i], other[i]) {
-				t.Errorf("result %d (y, dx, dw, db) differs between 1 and %d threads", i, threads)
+				t.Errorf("%v, %d filters: result %d (y, dx, dw, db) differs between 1 and %d threads", in, filters, i, threads)
 			}
+		}
+	}
+}
+
+func TestWholeRounds(t *testing.T) {
+	tests := []struct{ n, threads, want int }{
+		{36, 1, 36}, {36, 0, 36}, {36, 2, 36}, {36, 5, 35}, {36, 8, 32},
+		{36, 16, 32}, {16, 3, 15}, {16, 16, 16}, {16, 32, 0},
+	}
+	for _, tt := range tests {
+		if got := wholeRounds(tt.n, tt.threads); got != tt.want {
+			t.Errorf("wholeRounds(%d, %d) = %d, want %d", tt.n, tt.threads, got, tt.want)
 		}
 	}
 }
@@ -337,12 +351,14 @@ func TestWinogradStepAllocatesNothing(t *testing.T) {
 	}
 	for _, algo := range []convAlgo{convWinograd2, convWinograd4} {
 		withConvAlgo(t, algo)
-		winogradStepAllocatesNothing(t)
+		for _, threads := range []int{2, 5} { // 5: products split too
+			winogradStepAllocatesNothing(t, threads)
+		}
 	}
 }
 
-func winogradStepAllocatesNothing(t *testing.T) {
-	gemm.SetThreads(2)
+func winogradStepAllocatesNothing(t *testing.T, threads int) {
+	gemm.SetThreads(threads)
 	defer gemm.SetThreads(0)
 	in := Shape{12, 12, 3}
 	net, err := Build(in, []LayerSpec{
@@ -382,7 +398,7 @@ func winogradStepAllocatesNothing(t *testing.T) {
 	}
 	step()
 	if n := testing.AllocsPerRun(5, step); n != 0 {
-		t.Errorf("%v allocations per training step, want 0", n)
+		t.Errorf("%d threads: %v allocations per training step, want 0", threads, n)
 	}
 }
 
