@@ -483,15 +483,17 @@ func transpose512(w *asm) {
 // copyRuns512 writes copyRunsAVX512, the packing routine for operands whose
 // panel rows are contiguous runs in memory:
 //
-//	func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)
+//	func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
 //
 // For each of steps runs it copies n (≤ 32) values from src (runs lds apart)
 // to dst (runs width ≤ 32 apart, so the output is contiguous) and zeroes the
 // width-n values after them. Loads are masked to n values, stores to width.
+// The first prefetch runs (at most steps) also prefetch the run runsAhead
+// runs on.
 func copyRuns512(w *asm) {
 	name := "copyRunsAVX512"
-	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, steps, n, width int)\n", name)
-	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, steps, n, width, prefetch int)\n", name)
+	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
 	w.f("MOVQ src+0(FP), SI")
 	w.f("MOVQ lds+8(FP), R8")
 	w.f("SHLQ $2, R8")
@@ -514,21 +516,62 @@ func copyRuns512(w *asm) {
 	w.f("SHRQ $16, AX")
 	w.f("KMOVW AX, K4")
 	w.f("SHLQ $2, R10")
-	w.f("TESTQ DX, DX")
-	w.f("JEQ cr_done")
-	w.label("cr_loop")
-	w.f("VMOVUPS.Z (SI), K1, Z0")
-	w.f("VMOVUPS.Z 64(SI), K2, Z1")
-	w.f("VMOVUPS Z0, K3, (DI)")
-	w.f("VMOVUPS Z1, K4, 64(DI)")
-	w.f("ADDQ R8, SI")
-	w.f("ADDQ R10, DI")
-	w.f("DECQ DX")
-	w.f("JNE cr_loop")
+	splitRuns(w)
+	copyLoops(w, "cr_loop", 128, func() {
+		w.f("VMOVUPS.Z (SI), K1, Z0")
+		w.f("VMOVUPS.Z 64(SI), K2, Z1")
+		w.f("VMOVUPS Z0, K3, (DI)")
+		w.f("VMOVUPS Z1, K4, 64(DI)")
+	}, "R10", "cr_done")
 	w.label("cr_done")
 	w.f("VZEROUPPER")
 	w.f("RET")
 	w.WriteString("\n")
+}
+
+// runsAhead is how many runs ahead copyRuns prefetches (see
+// copyRunsAVX512 in kernels_amd64.go).
+const runsAhead = 32
+
+// splitRuns sets R12 to the runs to copy with prefetching (the argument
+// prefetch, at most steps) and leaves the others in DX, the runs in all.
+// R8 holds the distance between runs in bytes; R11 gets runsAhead times it.
+func splitRuns(w *asm) {
+	w.f("MOVQ R8, R11")
+	w.f("SHLQ $%d, R11", log2(runsAhead))
+	w.f("MOVQ prefetch+48(FP), R12")
+	w.f("SUBQ R12, DX")
+}
+
+// copyLoops writes the loops of copyRuns that copy a run with body and
+// step SI by R8 and DI by dstStep: R12 runs prefetching every cache line
+// of the first bytes bytes of the run runsAhead runs on (R11 bytes on),
+// then DX runs without, then a jump to done.
+func copyLoops(w *asm, label string, bytes int, body func(), dstStep, done string) {
+	loop := func(count string, prefetch bool) {
+		name := label
+		if prefetch {
+			name += "_pf"
+		}
+		w.f("TESTQ %s, %s", count, count)
+		w.f("JEQ %s_end", name)
+		w.label(name)
+		if prefetch {
+			for off := 0; off < bytes-4; off += 64 {
+				w.f("PREFETCHT0 %d(SI)(R11*1)", off)
+			}
+			w.f("PREFETCHT0 %d(SI)(R11*1)", bytes-4)
+		}
+		body()
+		w.f("ADDQ R8, SI")
+		w.f("ADDQ %s, DI", dstStep)
+		w.f("DECQ %s", count)
+		w.f("JNE %s", name)
+		w.label(name + "_end")
+	}
+	loop("R12", true)
+	loop("DX", false)
+	w.f("JMP %s", done)
 }
 
 // log2 returns the base-2 logarithm of n, a power of two.
@@ -664,8 +707,8 @@ func transpose256(w *asm) {
 // runs of n ≤ 16 values and width ≤ 16.
 func copyRuns256(w *asm) {
 	name := "copyRunsAVX2"
-	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, steps, n, width int)\n", name)
-	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-48\n", name)
+	fmt.Fprintf(&w.Buffer, "// func %s(src *float32, lds int, dst *float32, steps, n, width, prefetch int)\n", name)
+	fmt.Fprintf(&w.Buffer, "TEXT ·%s(SB), NOSPLIT, $0-56\n", name)
 	w.f("MOVQ src+0(FP), SI")
 	w.f("MOVQ lds+8(FP), R8")
 	w.f("SHLQ $2, R8")
@@ -688,59 +731,43 @@ func copyRuns256(w *asm) {
 	}
 	w.f("MOVQ width+40(FP), R10")
 	w.f("SHLQ $2, R10")
-	w.f("TESTQ DX, DX")
-	w.f("JEQ cr2_done")
+	splitRuns(w)
 	w.f("CMPQ R10, $64")
 	w.f("JEQ cr2_full")
 	w.f("CMPQ R10, $24")
 	w.f("JEQ cr2_six")
-	w.label("cr2_loop")
-	w.f("VMASKMOVPS (SI), Y12, Y0")
-	w.f("VMASKMOVPS 32(SI), Y13, Y1")
-	w.f("VMASKMOVPS Y0, Y14, (DI)")
-	w.f("VMASKMOVPS Y1, Y15, 32(DI)")
-	w.f("ADDQ R8, SI")
-	w.f("ADDQ R10, DI")
-	w.f("DECQ DX")
-	w.f("JNE cr2_loop")
-	w.f("JMP cr2_done")
+	copyLoops(w, "cr2_loop", 64, func() {
+		w.f("VMASKMOVPS (SI), Y12, Y0")
+		w.f("VMASKMOVPS 32(SI), Y13, Y1")
+		w.f("VMASKMOVPS Y0, Y14, (DI)")
+		w.f("VMASKMOVPS Y1, Y15, 32(DI)")
+	}, "R10", "cr2_done")
 	// Width 16: plain stores.
 	w.label("cr2_full")
-	w.f("PREFETCHT0 64(SI)")
-	w.f("VMASKMOVPS (SI), Y12, Y0")
-	w.f("VMASKMOVPS 32(SI), Y13, Y1")
-	w.f("VMOVUPS Y0, (DI)")
-	w.f("VMOVUPS Y1, 32(DI)")
-	w.f("ADDQ R8, SI")
-	w.f("ADDQ R10, DI")
-	w.f("DECQ DX")
-	w.f("JNE cr2_full")
-	w.f("JMP cr2_done")
+	copyLoops(w, "cr2_full_loop", 64, func() {
+		w.f("VMASKMOVPS (SI), Y12, Y0")
+		w.f("VMASKMOVPS 32(SI), Y13, Y1")
+		w.f("VMOVUPS Y0, (DI)")
+		w.f("VMOVUPS Y1, 32(DI)")
+	}, "R10", "cr2_done")
 	// Width 6 (panels of A): the masked load zeroes lanes n..7, so plain
 	// stores of 4 and 2 values write the zero padding too.
 	w.label("cr2_six")
 	w.f("CMPQ n+32(FP), $6")
 	w.f("JEQ cr2_six_full")
-	w.label("cr2_six_part")
-	w.f("VMASKMOVPS (SI), Y12, Y0")
-	w.f("VEXTRACTF128 $1, Y0, X1")
-	w.f("VMOVUPS X0, (DI)")
-	w.f("VMOVSD X1, 16(DI)")
-	w.f("ADDQ R8, SI")
-	w.f("ADDQ $24, DI")
-	w.f("DECQ DX")
-	w.f("JNE cr2_six_part")
-	w.f("JMP cr2_done")
+	copyLoops(w, "cr2_six_part", 24, func() {
+		w.f("VMASKMOVPS (SI), Y12, Y0")
+		w.f("VEXTRACTF128 $1, Y0, X1")
+		w.f("VMOVUPS X0, (DI)")
+		w.f("VMOVSD X1, 16(DI)")
+	}, "$24", "cr2_done")
 	w.label("cr2_six_full")
-	w.f("PREFETCHT0 64(SI)")
-	w.f("VMOVUPS (SI), X0")
-	w.f("VMOVSD 16(SI), X1")
-	w.f("VMOVUPS X0, (DI)")
-	w.f("VMOVSD X1, 16(DI)")
-	w.f("ADDQ R8, SI")
-	w.f("ADDQ $24, DI")
-	w.f("DECQ DX")
-	w.f("JNE cr2_six_full")
+	copyLoops(w, "cr2_six_full_loop", 24, func() {
+		w.f("VMOVUPS (SI), X0")
+		w.f("VMOVSD 16(SI), X1")
+		w.f("VMOVUPS X0, (DI)")
+		w.f("VMOVSD X1, 16(DI)")
+	}, "$24", "cr2_done")
 	w.label("cr2_done")
 	w.f("VZEROUPPER")
 	w.f("RET")

@@ -41,9 +41,15 @@ type kernel struct {
 	transpose      func(src *float32, lds int, dst *float32, ldd int, rows, cols, width int)
 	transposeBlock int
 	// copyRuns, if set, packs operands whose panel rows are contiguous (see
-	// copyRunsAVX512); otherwise copyRun does, one run at a time.
-	copyRuns func(src *float32, lds int, dst *float32, steps, n, width int)
+	// copyRunsAVX512 and packRuns); otherwise copyRun does, one run at a
+	// time.
+	copyRuns copyRunsFunc
 }
+
+// copyRunsFunc copies steps runs of n values, lds apart at src, to dst as
+// contiguous runs of width values, zero-padded, prefetching for the first
+// prefetch runs (see copyRunsAVX512).
+type copyRunsFunc func(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
 
 // shortKernel is a micro-kernel for tiles of at most rows rows.
 type shortKernel struct {

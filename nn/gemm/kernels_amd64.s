@@ -1874,8 +1874,8 @@ tr_next:
 	VZEROUPPER
 	RET
 
-// func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width int)
-TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48
+// func copyRunsAVX512(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
+TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-56
 	MOVQ src+0(FP), SI
 	MOVQ lds+8(FP), R8
 	SHLQ $2, R8
@@ -1897,8 +1897,27 @@ TEXT ·copyRunsAVX512(SB), NOSPLIT, $0-48
 	SHRQ $16, AX
 	KMOVW AX, K4
 	SHLQ $2, R10
+	MOVQ R8, R11
+	SHLQ $5, R11
+	MOVQ prefetch+48(FP), R12
+	SUBQ R12, DX
+	TESTQ R12, R12
+	JEQ cr_loop_pf_end
+cr_loop_pf:
+	PREFETCHT0 0(SI)(R11*1)
+	PREFETCHT0 64(SI)(R11*1)
+	PREFETCHT0 124(SI)(R11*1)
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, K3, (DI)
+	VMOVUPS Z1, K4, 64(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ R12
+	JNE cr_loop_pf
+cr_loop_pf_end:
 	TESTQ DX, DX
-	JEQ cr_done
+	JEQ cr_loop_end
 cr_loop:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
@@ -1908,6 +1927,8 @@ cr_loop:
 	ADDQ R10, DI
 	DECQ DX
 	JNE cr_loop
+cr_loop_end:
+	JMP cr_done
 cr_done:
 	VZEROUPPER
 	RET
@@ -2143,8 +2164,8 @@ tr2_next:
 	VZEROUPPER
 	RET
 
-// func copyRunsAVX2(src *float32, lds int, dst *float32, steps, n, width int)
-TEXT ·copyRunsAVX2(SB), NOSPLIT, $0-48
+// func copyRunsAVX2(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
+TEXT ·copyRunsAVX2(SB), NOSPLIT, $0-56
 	MOVQ src+0(FP), SI
 	MOVQ lds+8(FP), R8
 	SHLQ $2, R8
@@ -2192,12 +2213,30 @@ cr2_hi1:
 	VMOVDQU (AX), Y15
 	MOVQ width+40(FP), R10
 	SHLQ $2, R10
-	TESTQ DX, DX
-	JEQ cr2_done
+	MOVQ R8, R11
+	SHLQ $5, R11
+	MOVQ prefetch+48(FP), R12
+	SUBQ R12, DX
 	CMPQ R10, $64
 	JEQ cr2_full
 	CMPQ R10, $24
 	JEQ cr2_six
+	TESTQ R12, R12
+	JEQ cr2_loop_pf_end
+cr2_loop_pf:
+	PREFETCHT0 0(SI)(R11*1)
+	PREFETCHT0 60(SI)(R11*1)
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMASKMOVPS Y0, Y14, (DI)
+	VMASKMOVPS Y1, Y15, 32(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ R12
+	JNE cr2_loop_pf
+cr2_loop_pf_end:
+	TESTQ DX, DX
+	JEQ cr2_loop_end
 cr2_loop:
 	VMASKMOVPS (SI), Y12, Y0
 	VMASKMOVPS 32(SI), Y13, Y1
@@ -2207,9 +2246,26 @@ cr2_loop:
 	ADDQ R10, DI
 	DECQ DX
 	JNE cr2_loop
+cr2_loop_end:
 	JMP cr2_done
 cr2_full:
-	PREFETCHT0 64(SI)
+	TESTQ R12, R12
+	JEQ cr2_full_loop_pf_end
+cr2_full_loop_pf:
+	PREFETCHT0 0(SI)(R11*1)
+	PREFETCHT0 60(SI)(R11*1)
+	VMASKMOVPS (SI), Y12, Y0
+	VMASKMOVPS 32(SI), Y13, Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	ADDQ R8, SI
+	ADDQ R10, DI
+	DECQ R12
+	JNE cr2_full_loop_pf
+cr2_full_loop_pf_end:
+	TESTQ DX, DX
+	JEQ cr2_full_loop_end
+cr2_full_loop:
 	VMASKMOVPS (SI), Y12, Y0
 	VMASKMOVPS 32(SI), Y13, Y1
 	VMOVUPS Y0, (DI)
@@ -2217,11 +2273,28 @@ cr2_full:
 	ADDQ R8, SI
 	ADDQ R10, DI
 	DECQ DX
-	JNE cr2_full
+	JNE cr2_full_loop
+cr2_full_loop_end:
 	JMP cr2_done
 cr2_six:
 	CMPQ n+32(FP), $6
 	JEQ cr2_six_full
+	TESTQ R12, R12
+	JEQ cr2_six_part_pf_end
+cr2_six_part_pf:
+	PREFETCHT0 0(SI)(R11*1)
+	PREFETCHT0 20(SI)(R11*1)
+	VMASKMOVPS (SI), Y12, Y0
+	VEXTRACTF128 $1, Y0, X1
+	VMOVUPS X0, (DI)
+	VMOVSD X1, 16(DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ R12
+	JNE cr2_six_part_pf
+cr2_six_part_pf_end:
+	TESTQ DX, DX
+	JEQ cr2_six_part_end
 cr2_six_part:
 	VMASKMOVPS (SI), Y12, Y0
 	VEXTRACTF128 $1, Y0, X1
@@ -2231,9 +2304,26 @@ cr2_six_part:
 	ADDQ $24, DI
 	DECQ DX
 	JNE cr2_six_part
+cr2_six_part_end:
 	JMP cr2_done
 cr2_six_full:
-	PREFETCHT0 64(SI)
+	TESTQ R12, R12
+	JEQ cr2_six_full_loop_pf_end
+cr2_six_full_loop_pf:
+	PREFETCHT0 0(SI)(R11*1)
+	PREFETCHT0 20(SI)(R11*1)
+	VMOVUPS (SI), X0
+	VMOVSD 16(SI), X1
+	VMOVUPS X0, (DI)
+	VMOVSD X1, 16(DI)
+	ADDQ R8, SI
+	ADDQ $24, DI
+	DECQ R12
+	JNE cr2_six_full_loop_pf
+cr2_six_full_loop_pf_end:
+	TESTQ DX, DX
+	JEQ cr2_six_full_loop_end
+cr2_six_full_loop:
 	VMOVUPS (SI), X0
 	VMOVSD 16(SI), X1
 	VMOVUPS X0, (DI)
@@ -2241,7 +2331,9 @@ cr2_six_full:
 	ADDQ R8, SI
 	ADDQ $24, DI
 	DECQ DX
-	JNE cr2_six_full
+	JNE cr2_six_full_loop
+cr2_six_full_loop_end:
+	JMP cr2_done
 cr2_done:
 	VZEROUPPER
 	RET

@@ -62,8 +62,6 @@ func testTranspose(t *testing.T, transpose transposeFunc, size int) {
 	}
 }
 
-type copyRunsFunc func(src *float32, lds int, dst *float32, steps, n, width int)
-
 func TestCopyRunsAVX512(t *testing.T) {
 	if !cpu.X86.HasAVX512F {
 		t.Skip("no AVX-512")
@@ -79,7 +77,7 @@ func TestCopyRunsAVX2(t *testing.T) {
 }
 
 func testCopyRuns(t *testing.T, copyRuns copyRunsFunc, size int) {
-	const lds, steps = 37, 5
+	const lds, steps = 37, 6
 	src := make([]float32, steps*lds)
 	for i := range src {
 		src[i] = float32(i + 1)
@@ -90,7 +88,8 @@ func testCopyRuns(t *testing.T, copyRuns copyRunsFunc, size int) {
 			for i := range dst {
 				dst[i] = -1
 			}
-			copyRuns(&src[0], lds, &dst[0], steps, n, width)
+			// Runs with and without prefetching.
+			copyRuns(&src[0], lds, &dst[0], steps, n, width, (n+width)%(steps+1))
 			for i, got := range dst {
 				s, j := i/width, i%width
 				want := float32(-1)
