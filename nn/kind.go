@@ -206,7 +206,7 @@ func (k *LayerKind) Prefix() string {
 // buildEnv is what Build hands every layer constructor.
 type buildEnv struct {
 	init    *rand.Rand // the initialisation stream
-	dropout *rand.Rand // the dropout stream
+	dropout *rand.PCG  // the dropout stream
 	scratch *[]float32 // a buffer the layers share in Backward
 
 	// The network's timing switch and its per-layer times; a layer that runs

@@ -136,7 +136,7 @@ func Build(in Shape, specs []LayerSpec, seed uint64) (*Network, error) {
 		return nil, err
 	}
 	net := &Network{input: in, dropout: NewPCG(seed, StreamDropout)}
-	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: rand.New(net.dropout), scratch: &net.scratch,
+	env := &buildEnv{init: NewRand(seed, StreamInit), dropout: net.dropout, scratch: &net.scratch,
 		timing: &net.timing, times: &net.times, tracing: &net.tracing, outputs: &net.outputs}
 	cur := in
 	for i, spec := range specs {

@@ -671,3 +671,55 @@ func TestDirectConvMatchesGemm(t *testing.T) {
 		}
 	}
 }
+
+// TestDropoutDrawsAsFloat32 checks that dropout's integer test on the PCG
+// source drops exactly the values rand.Rand's Float32 < rate drops, from
+// the same stream, at the boundary of each rate and over many draws.
+func TestDropoutDrawsAsFloat32(t *testing.T) {
+	for _, rate := range []float32{0, 1e-7, 0.1, 0.3, 1.0 / 3, 0.5, 0.9999999} {
+		limit, keep := dropBelow(rate), uint32(0x3fc00000) // 1.5
+		for x := max(limit, 2) - 2; x <= limit+2 && x < 1<<24; x++ {
+			u := x<<32 | 0xff00000000ffffff // bits Float32 ignores set
+			want := keep
+			if float32(x)/(1<<24) < rate {
+				want = 0
+			}
+			if got := maskBits(u, limit, keep); got != want {
+				t.Errorf("rate %v: x = %d: mask bits %#x, want %#x", rate, x, got, want)
+			}
+		}
+		ref, own := NewRand(7, StreamDropout), NewPCG(7, StreamDropout)
+		for i := range 100000 {
+			want := ref.Float32() < rate
+			if got := maskBits(own.Uint64(), limit, keep) == 0; got != want {
+				t.Fatalf("rate %v: draw %d dropped %v, want %v", rate, i, got, want)
+			}
+		}
+	}
+	// The layer's masks, over two forward passes.
+	const rate, seed = 0.3, 5
+	net, err := Build(Shape{4, 5, 6}, []LayerSpec{{Kind: KindDropout, Rate: rate}}, seed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := NewRand(seed, StreamDropout)
+	x := NewTensor(50, 4, 5, 6)
+	for i := range x.Data {
+		x.Data[i] = 1
+	}
+	for pass := range 2 {
+		y, err := net.Forward(x, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, got := range y.Data[:y.Len()] {
+			want := float32(1 / (1 - float32(rate)))
+			if ref.Float32() < rate {
+				want = 0
+			}
+			if got != want {
+				t.Fatalf("pass %d: value %d = %v, want %v", pass, i, got, want)
+			}
+		}
+	}
+}
