@@ -8,13 +8,15 @@ import (
 
 // Fusion of a conv, a relu and a 2×2 max pool.
 //
-// A conv run by the direct loops of smallconv.go (a short im2col row, such
-// as the 3×3 window over one channel of a first layer), then relu, then
-// max pooling with 2×2 windows and stride 2 that tile the conv's output
-// exactly (the first three layers of the seed MNIST network) spend most of
-// their time moving the conv's output through memory: the conv writes it,
-// relu reads it and writes its own, the pool reads that, and backward does
-// as much again with the gradients. Build fuses such a run of three layers
+// A conv whose forward pass runs by the direct loops of smallconv.go (a
+// short im2col row, such as the 3×3 window over one channel or three of a
+// first layer), then relu, then max pooling with 2×2 windows and stride 2
+// that tile the conv's output exactly (the first three layers of the seed
+// MNIST network), or the pool then relu (the seed CIFAR-10 network's), spend
+// most of their time moving the conv's output through memory: the conv
+// writes it, relu reads it and writes its own, the pool reads that, and
+// backward does as much again with the gradients. Build fuses such a run of
+// three layers
 // of a network (not inside a block) into one pass, which Forward and
 // Backward run instead of the three layers; Activations and Outputs, which
 // return every layer's output, run them one by one, and nothing of the
@@ -30,7 +32,11 @@ import (
 // remaining winners a few rows at a time into the buffer, and adds up the
 // weight gradient from there in the
 // same blocks of rows, in the same order, as the conv alone (smallConv),
-// so that the conv's output and its gradient never reach memory.
+// so that the conv's output and its gradient never reach memory. When the
+// conv's input gradient is needed, or its weight gradient runs by gemm
+// (rows longer than smallK, such as 3×3 windows over three channels),
+// backward writes the whole gradient of the conv's output and runs the
+// conv's own backward pass on it.
 //
 // A conv with stride 1 and no padding does not even write its im2col
 // matrix: its loops read each window straight from the image, a window's
@@ -77,7 +83,10 @@ type convReLUPool struct {
 	unpool   funcTask
 	bufs     freeList[fusedBuffer]
 	buffers  int    // made so far, all in bufs between the passes
-	dconv    Tensor // the gradient of the conv's output, when the input gradient is needed
+	dconv    Tensor // the gradient of the conv's output, for the conv's own backward pass
+	// dconvPad holds dconv's values from dconvPad[bufferPad] on, so that
+	// the pool's winners, positions in a buffer, are positions in it too.
+	dconvPad []float32
 }
 
 // fusedBuffer is one thread's buffer for the conv's output of one example,
@@ -99,14 +108,22 @@ func fuseConvReLUPool(layers []layer, i int) *convReLUPool {
 		return nil
 	}
 	c, ok := layers[i].(*conv)
-	if !ok || !c.direct || c.wg != nil {
+	if !ok || !c.directFwd || c.wg != nil {
 		return nil
 	}
-	if r, ok := layers[i+1].(*activation); !ok || r.spec.Kind != KindReLU {
-		return nil
+	// relu then pool, or pool then relu: relu(max x) = max relu(x).
+	isReLU := func(l layer) bool {
+		r, ok := l.(*activation)
+		return ok && r.spec.Kind == KindReLU
 	}
 	p, ok := layers[i+2].(*maxPool)
-	if !ok || !p.geom.tiles2x2() || p.geom.h != c.geom.oh || p.geom.w != c.geom.ow || p.geom.c != c.spec.Filters {
+	if !ok || !isReLU(layers[i+1]) {
+		p, ok = layers[i+1].(*maxPool)
+		if !ok || !isReLU(layers[i+2]) {
+			return nil
+		}
+	}
+	if !p.geom.tiles2x2() || p.geom.h != c.geom.oh || p.geom.w != c.geom.ow || p.geom.c != c.spec.Filters {
 		return nil
 	}
 	f := &convReLUPool{first: i, conv: c, pool: p}
@@ -264,17 +281,19 @@ func (f *convReLUPool) backward(dy *Tensor, needDx bool) *Tensor {
 	nf := c.spec.Filters
 	f.dy = dy
 	defer func() { f.dy = nil }()
-	if needDx {
+	if needDx || !c.direct {
 		// The conv's own backward pass needs the whole gradient of its
-		// output, for the input gradient's product.
-		f.dconv.resize(dy.N, g.oh, g.ow, nf)
+		// output, for the input gradient's product, and for the weight
+		// gradient's when its rows are too long for the direct loops.
+		f.dconvPad = grow(f.dconvPad, bufferPad+dy.N*g.oh*g.ow*nf)
+		f.dconv = Tensor{N: dy.N, H: g.oh, W: g.ow, C: nf, Data: f.dconvPad[bufferPad:]}
 		f.reserveBuffers(dy.N)
 		parallelFor(dy.N, 1, f.unpool)
 		if f.windows && !c.pointwise {
 			c.col = grow(c.col, dy.N*g.oh*g.ow*g.kh*g.kw*g.c)
 			c.cols.im2col(c.col, c.x.Data, dy.N, g)
 		}
-		return c.backward(&f.dconv, true)
+		return c.backward(&f.dconv, needDx)
 	}
 	m, k := dy.N*g.oh*g.ow, g.kh*g.kw*g.c
 	t := &c.small
@@ -296,6 +315,13 @@ func (f *convReLUPool) unpoolExamples(first, last int) {
 	pg := &f.pool.geom
 	size, run := pg.h*pg.w*pg.c, pg.w*pg.c
 	width := f.width()
+	if !f.windows {
+		// The rows of the buffer are those of dconv: unpool in place.
+		for n := first; n < last; n++ {
+			f.unpoolRows(f.dconvPad[n*size:], n, 0, pg.oh-1, width)
+		}
+		return
+	}
 	b := f.getBuffer()
 	for n := first; n < last; n++ {
 		// The winners are positions in the buffer.

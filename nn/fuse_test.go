@@ -47,6 +47,14 @@ func fusedCases() []fusedCase {
 		{"after another conv", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadSame), relu, pool), 3, 1, 0},
 		{"after another conv, valid", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadValid), relu, pool), 3, 1, 1},
 		{"two in a row", Shape{12, 12, 1}, net(conv(1, 3, 1, PadSame), relu, pool, conv(4, 3, 1, PadSame), relu, pool), 2, 2, 0},
+		// Pool then relu, as in the seed CIFAR-10 network.
+		{"pool then relu", Shape{10, 14, 1}, net(conv(40, 3, 1, PadValid), pool, relu), 7, 1, 1},
+		{"pool then relu, same padding", Shape{8, 6, 1}, net(noBias, pool, relu), 5, 1, 0},
+		// Rows of 27 (3×3 over 3 channels): the forward loops are direct,
+		// the weight gradient runs by gemm.
+		{"rows of 27, pool then relu", Shape{8, 10, 3}, net(conv(8, 3, 1, PadSame), pool, relu), 4, 1, 0},
+		{"rows of 27, valid", Shape{10, 8, 3}, net(conv(8, 3, 1, PadValid), relu, pool), 3, 1, 1},
+		{"rows of 27, after another conv", Shape{8, 8, 2}, net(conv(3, 1, 1, PadValid), conv(6, 3, 1, PadSame), pool, relu), 3, 1, 0},
 	}
 }
 
