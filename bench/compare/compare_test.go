@@ -277,12 +277,18 @@ func TestMissingPython(t *testing.T) {
 
 func TestConfigCheck(t *testing.T) {
 	ok := config{isa: isaNative, rounds: 1, threads: 1, mnistImages: 1, cifarImages: 1, sgemmTime: 1,
-		cnnlab: "main.go", sgemm: "main.go"}
+		cnnlab: "main.go", sgemm: "main.go", sgemmStat: statMean}
 	if err := ok.check(); err != nil {
 		t.Errorf("valid config: %v", err)
 	}
+	p10 := ok
+	p10.sgemmStat = statP10
+	if err := p10.check(); err != nil {
+		t.Errorf("valid config with -sgemm-stat p10: %v", err)
+	}
 	bad := []func(*config){
 		func(c *config) { c.isa = "avx9" },
+		func(c *config) { c.sgemmStat = "best" },
 		func(c *config) { c.rounds = 0 },
 		func(c *config) { c.threads = 0 },
 		func(c *config) { c.cnnlab = "no/such/cnnlab" },
@@ -293,6 +299,20 @@ func TestConfigCheck(t *testing.T) {
 		f(&c)
 		if err := c.check(); err == nil {
 			t.Errorf("bad config %d (%+v): no error", i, c)
+		}
+	}
+}
+
+// TestSgemmStatKey checks which field of a timer's line each statistic
+// reads: both timers print gflops (the mean) and p10_gflops.
+func TestSgemmStatKey(t *testing.T) {
+	res, err := parseResults("result impl=cnnlab kernel=avx2 shape=sq m=1 n=1 k=1 gflops=150.5 p10_gflops=199.0\n")
+	if err != nil || len(res) != 1 {
+		t.Fatalf("parseResults: %v, %d results", err, len(res))
+	}
+	for stat, want := range map[sgemmStat]float64{statMean: 150.5, statP10: 199} {
+		if got, err := res[0].float(stat.key()); err != nil || got != want {
+			t.Errorf("%s: %v, %v; want %v", stat, got, err, want)
 		}
 	}
 }

@@ -63,6 +63,23 @@ type config struct {
 	sgemm       string
 	ompWait     string
 	scriptDir   string
+	sgemmStat   sgemmStat
+}
+
+// sgemmStat is the rate of an SGEMM timing the table gives.
+type sgemmStat string
+
+const (
+	statMean sgemmStat = "mean" // the mean rate over the calls of a round
+	statP10  sgemmStat = "p10"  // the rate of the 10th-percentile call: the fastest tenth
+)
+
+// key is the field of a timer's result line that holds the rate.
+func (s sgemmStat) key() string {
+	if s == statP10 {
+		return "p10_gflops"
+	}
+	return "gflops"
 }
 
 func main() {
@@ -78,8 +95,10 @@ func main() {
 	flag.StringVar(&cfg.sgemm, "sgemm", "bin/sgemm", "the sgemm timer (go build -o bin/sgemm ./bench/sgemm)")
 	flag.StringVar(&cfg.ompWait, "omp-wait-policy", "passive", "OMP_WAIT_POLICY for PyTorch (empty: its default, spinning)")
 	flag.StringVar(&cfg.scriptDir, "scripts", "bench/pytorch", "directory of seednets.py and sgemm.py")
+	stat := flag.String("sgemm-stat", string(statMean), "SGEMM rate: mean (over the calls) or p10 (the fastest tenth of calls, steadier on a busy machine)")
 	flag.Parse()
 	cfg.isa = isaMode(*isa)
+	cfg.sgemmStat = sgemmStat(*stat)
 	if err := cfg.check(); err != nil {
 		fmt.Fprintln(os.Stderr, "compare:", err)
 		os.Exit(2)
@@ -95,6 +114,9 @@ func (c config) check() error {
 	case isaNative, isaAVX2, isaAVX2Gemm:
 	default:
 		return fmt.Errorf("-isa %q: want %s, %s or %s", c.isa, isaNative, isaAVX2, isaAVX2Gemm)
+	}
+	if c.sgemmStat != statMean && c.sgemmStat != statP10 {
+		return fmt.Errorf("-sgemm-stat %q: want %s or %s", c.sgemmStat, statMean, statP10)
 	}
 	if c.rounds < 1 || c.threads < 1 || c.mnistImages < 1 || c.cifarImages < 1 || c.sgemmTime <= 0 {
 		return errors.New("-rounds, -threads, -mnist-images, -cifar-images and -sgemm-time must be positive")
@@ -243,7 +265,7 @@ func run(cfg config, stdout, stderr io.Writer) error {
 					return fmt.Errorf("bench/sgemm: %w", err)
 				}
 				for _, x := range res {
-					g, err := x.float("gflops")
+					g, err := x.float(cfg.sgemmStat.key())
 					if err != nil {
 						return fmt.Errorf("bench/sgemm: %w", err)
 					}
@@ -266,7 +288,7 @@ func run(cfg config, stdout, stderr io.Writer) error {
 					return fmt.Errorf("sgemm.py: %w", err)
 				}
 				for _, x := range res {
-					g, err := x.float("gflops")
+					g, err := x.float(cfg.sgemmStat.key())
 					if err != nil {
 						return fmt.Errorf("sgemm.py: %w", err)
 					}

@@ -191,8 +191,12 @@ func header(cfg config, m machine, inf info) string {
 	fmt.Fprintf(&b, "parameters: MNIST cnnlab %s, PyTorch %s; CIFAR-10 cnnlab %s, PyTorch %s\n",
 		number(float64(inf.cnnlabParams["mnist"])), number(float64(inf.pytorchParams["mnist"])),
 		number(float64(inf.cnnlabParams["cifar10"])), number(float64(inf.pytorchParams["cifar10"])))
-	fmt.Fprintf(&b, "%s, interleaved (MNIST %d images, CIFAR-10 %d images, SGEMM %v per shape); medians, spread min–max; ratio = cnnlab ÷ other side\n\n",
-		plural(cfg.rounds, "round"), cfg.mnistImages, cfg.cifarImages, cfg.sgemmTime)
+	rate := "mean rate"
+	if cfg.sgemmStat == statP10 {
+		rate = "rate of the 10th-percentile call"
+	}
+	fmt.Fprintf(&b, "%s, interleaved (MNIST %d images, CIFAR-10 %d images, SGEMM %v per shape, its %s); medians, spread min–max; ratio = cnnlab ÷ other side\n\n",
+		plural(cfg.rounds, "round"), cfg.mnistImages, cfg.cifarImages, cfg.sgemmTime, rate)
 	return b.String()
 }
 
