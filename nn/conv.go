@@ -149,7 +149,7 @@ func (l *conv) forward(x *Tensor, train bool) *Tensor {
 		if l.b != nil {
 			bias = l.b.Value
 		}
-		l.wg.forward(l.out.Data, x.Data, l.w.Value, bias, x.N, l.scratchBuffer)
+		l.wg.forward(l.out.Data, nil, x.Data, l.w.Value, bias, x.N, l.scratchBuffer)
 		return &l.out
 	}
 	m, k := x.N*g.oh*g.ow, g.kh*g.kw*g.c

@@ -10,13 +10,13 @@ import (
 //
 // A conv whose forward pass runs by the direct loops of smallconv.go (a
 // short im2col row, such as the 3×3 window over one channel or three of a
-// first layer), then relu, then max pooling with 2×2 windows and stride 2
-// that tile the conv's output exactly (the first three layers of the seed
-// MNIST network), or the pool then relu (the seed CIFAR-10 network's), spend
-// most of their time moving the conv's output through memory: the conv
-// writes it, relu reads it and writes its own, the pool reads that, and
-// backward does as much again with the gradients. Build fuses such a run of
-// three layers
+// first layer) or by Winograd, then relu, then max pooling with 2×2 windows
+// and stride 2 that tile the conv's output exactly (the first three layers
+// of the seed MNIST network), or the pool then relu (the seed CIFAR-10
+// network's four blocks), spend much of their time moving the conv's output
+// through memory: the conv writes it, relu reads it and writes its own, the
+// pool reads that, and backward does as much again with the gradients.
+// Build fuses such a run of three layers
 // of a network (not inside a block) into one pass, which Forward and
 // Backward run instead of the three layers; Activations and Outputs, which
 // return every layer's output, run them one by one, and nothing of the
@@ -24,8 +24,9 @@ import (
 // results are those of the three layers.
 //
 // Forward computes the conv's output one example at a time into a buffer
-// that stays in the core's cache, pools it from there and applies relu to
-// the pooled values, a quarter of them: relu(max x) = max relu(x), as relu
+// that stays in the core's cache (for Winograd, one row of tiles at a time:
+// see rowSink), pools it from there and applies relu to the pooled values,
+// a quarter of them: relu(max x) = max relu(x), as relu
 // is monotonic and maps every value ≤ 0 to +0. It also drops the winner of
 // every window whose pooled value is 0 (the relu's backward pass, on the
 // pooled side). Backward routes the gradient of the pooled values to the
@@ -34,9 +35,9 @@ import (
 // same blocks of rows, in the same order, as the conv alone (smallConv),
 // so that the conv's output and its gradient never reach memory. When the
 // conv's input gradient is needed, or its weight gradient runs by gemm
-// (rows longer than smallK, such as 3×3 windows over three channels),
-// backward writes the whole gradient of the conv's output and runs the
-// conv's own backward pass on it.
+// (rows longer than smallK, such as 3×3 windows over three channels) or by
+// Winograd, backward writes the whole gradient of the conv's output and
+// runs the conv's own backward pass on it.
 //
 // A conv with stride 1 and no padding does not even write its im2col
 // matrix: its loops read each window straight from the image, a window's
@@ -108,7 +109,7 @@ func fuseConvReLUPool(layers []layer, i int) *convReLUPool {
 		return nil
 	}
 	c, ok := layers[i].(*conv)
-	if !ok || !c.directFwd || c.wg != nil {
+	if !ok || !c.directFwd && c.wg == nil {
 		return nil
 	}
 	// relu then pool, or pool then relu: relu(max x) = max relu(x).
@@ -129,7 +130,7 @@ func fuseConvReLUPool(layers []layer, i int) *convReLUPool {
 	f := &convReLUPool{first: i, conv: c, pool: p}
 	f.fwd, f.bwd, f.unpool = funcTask(f.forwardExamples), funcTask(f.weightGradRows), funcTask(f.unpoolExamples)
 	g := &c.geom
-	if g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h-g.kh+1 && g.ow == g.w-g.kw+1 {
+	if c.wg == nil && g.sh == 1 && g.sw == 1 && g.pt == 0 && g.pl == 0 && g.oh == g.h-g.kh+1 && g.ow == g.w-g.kw+1 {
 		f.windows = true
 		for kh := range g.kh {
 			for q := range g.kw * g.c {
@@ -165,7 +166,7 @@ func (f *convReLUPool) forward(x *Tensor) *Tensor {
 	c, p := f.conv, f.pool
 	g := &c.geom
 	c.x = x
-	if !c.pointwise && !f.windows {
+	if !c.pointwise && !f.windows && c.wg == nil {
 		c.col = grow(c.col, x.N*g.oh*g.ow*g.kh*g.kw*g.c)
 	}
 	p.out.resize(x.N, p.geom.oh, p.geom.ow, p.geom.c)
@@ -173,6 +174,16 @@ func (f *convReLUPool) forward(x *Tensor) *Tensor {
 		p.arg = make([]int32, p.out.Len())
 	}
 	p.arg = p.arg[:p.out.Len()]
+	if c.wg != nil {
+		// The Winograd output stage gives each row of tiles to f.rows.
+		f.reserveBuffers(x.N * c.wg.th)
+		var bias []float32
+		if c.b != nil {
+			bias = c.b.Value
+		}
+		c.wg.forward(nil, f, x.Data, c.w.Value, bias, x.N, c.scratchBuffer)
+		return &p.out
+	}
 	f.x = x
 	f.reserveBuffers(x.N)
 	parallelFor(x.N, 1, f.fwd)
@@ -185,9 +196,42 @@ func (f *convReLUPool) forward(x *Tensor) *Tensor {
 // its blocks fall on the threads.
 func (f *convReLUPool) reserveBuffers(blocks int) {
 	g := &f.conv.geom
+	// Rows as wide as the input's, the widest; for Winograd, the rows of
+	// one row of tiles.
+	size := bufferPad + g.oh*g.w*f.conv.spec.Filters
+	if wg := f.conv.wg; wg != nil {
+		size = bufferPad + wg.m*g.ow*f.conv.spec.Filters
+	}
 	for ; f.buffers < min(gemm.Threads(), blocks); f.buffers++ {
-		// Rows as wide as the input's, the widest.
-		f.bufs.put(&fusedBuffer{img: make([]float32, bufferPad+g.oh*g.w*f.conv.spec.Filters)})
+		f.bufs.put(&fusedBuffer{img: make([]float32, size)})
+	}
+}
+
+// band, rows and done make f the rowSink of its Winograd conv: each band
+// of the conv's output rows is pooled into the pool's output as
+// forwardExamples pools a whole example, and relu applied there.
+func (f *convReLUPool) band() *fusedBuffer { return f.getBuffer() }
+
+func (f *convReLUPool) done(band *fusedBuffer) { f.bufs.put(band) }
+
+func (f *convReLUPool) rows(band *fusedBuffer, n, row0, rows int) {
+	p := f.pool
+	pg := &p.geom
+	nf := pg.c
+	width := pg.w * nf // a row of the conv's output
+	run := pg.ow * nf  // a row of pooled values
+	for r := 0; r < rows; r += 2 {
+		o := (n*pg.oh + (row0+r)/2) * run
+		best, arg := p.out.Data[o:o+run], p.arg[o:o+run]
+		maxWindows(best, arg, band.img, bufferPad+r*width, 2, 2, width, nf, 2*nf)
+		// The winners as positions in the example's output, as
+		// forwardExamples gives them.
+		for i := range arg {
+			arg[i] += int32(row0 * width)
+		}
+		reluForward(best, best, nil, 0)
+		bits := unsafe.Slice((*float32)(unsafe.Pointer(&arg[0])), len(arg))
+		reluBackward(bits, bits, best, 0)
 	}
 }
 
@@ -281,7 +325,7 @@ func (f *convReLUPool) backward(dy *Tensor, needDx bool) *Tensor {
 	nf := c.spec.Filters
 	f.dy = dy
 	defer func() { f.dy = nil }()
-	if needDx || !c.direct {
+	if needDx || !c.direct || c.wg != nil {
 		// The conv's own backward pass needs the whole gradient of its
 		// output, for the input gradient's product, and for the weight
 		// gradient's when its rows are too long for the direct loops.

@@ -24,6 +24,7 @@ type fusedCase struct {
 	specs            []LayerSpec
 	batch            int
 	fusions, windows int
+	algo             convAlgo // how convs too long for the direct loops run
 }
 
 func fusedCases() []fusedCase {
@@ -37,24 +38,30 @@ func fusedCases() []fusedCase {
 	noBias.NoBias = true
 	return []fusedCase{
 		// 676 rows per example: blocks of 512 rows end inside examples.
-		{"mnist", Shape{28, 28, 1}, mnistSpecs(), 9, 1, 1},
-		{"40 filters (two groups, a short one)", Shape{10, 14, 1}, net(conv(40, 3, 1, PadValid), relu, pool), 7, 1, 1},
-		{"no bias, same padding", Shape{8, 6, 1}, net(noBias, relu, pool), 5, 1, 0},
-		{"pointwise", Shape{6, 8, 3}, net(conv(5, 1, 1, PadValid), relu, pool), 4, 1, 1},
-		{"stride 2", Shape{12, 8, 1}, net(conv(4, 3, 2, PadSame), relu, pool), 3, 1, 0},
-		{"2×3 window over 2 channels", Shape{9, 8, 2}, net(LayerSpec{Kind: KindConv, Filters: 7, KernelH: 2, KernelW: 3}, relu, pool), 3, 1, 1},
+		{"mnist", Shape{28, 28, 1}, mnistSpecs(), 9, 1, 1, convAuto},
+		{"40 filters (two groups, a short one)", Shape{10, 14, 1}, net(conv(40, 3, 1, PadValid), relu, pool), 7, 1, 1, convAuto},
+		{"no bias, same padding", Shape{8, 6, 1}, net(noBias, relu, pool), 5, 1, 0, convAuto},
+		{"pointwise", Shape{6, 8, 3}, net(conv(5, 1, 1, PadValid), relu, pool), 4, 1, 1, convAuto},
+		{"stride 2", Shape{12, 8, 1}, net(conv(4, 3, 2, PadSame), relu, pool), 3, 1, 0, convAuto},
+		{"2×3 window over 2 channels", Shape{9, 8, 2}, net(LayerSpec{Kind: KindConv, Filters: 7, KernelH: 2, KernelW: 3}, relu, pool), 3, 1, 1, convAuto},
 		// The input gradient of a fused conv.
-		{"after another conv", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadSame), relu, pool), 3, 1, 0},
-		{"after another conv, valid", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadValid), relu, pool), 3, 1, 1},
-		{"two in a row", Shape{12, 12, 1}, net(conv(1, 3, 1, PadSame), relu, pool, conv(4, 3, 1, PadSame), relu, pool), 2, 2, 0},
+		{"after another conv", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadSame), relu, pool), 3, 1, 0, convAuto},
+		{"after another conv, valid", Shape{10, 10, 1}, net(conv(1, 3, 1, PadSame), conv(6, 3, 1, PadValid), relu, pool), 3, 1, 1, convAuto},
+		{"two in a row", Shape{12, 12, 1}, net(conv(1, 3, 1, PadSame), relu, pool, conv(4, 3, 1, PadSame), relu, pool), 2, 2, 0, convAuto},
 		// Pool then relu, as in the seed CIFAR-10 network.
-		{"pool then relu", Shape{10, 14, 1}, net(conv(40, 3, 1, PadValid), pool, relu), 7, 1, 1},
-		{"pool then relu, same padding", Shape{8, 6, 1}, net(noBias, pool, relu), 5, 1, 0},
+		{"pool then relu", Shape{10, 14, 1}, net(conv(40, 3, 1, PadValid), pool, relu), 7, 1, 1, convAuto},
+		{"pool then relu, same padding", Shape{8, 6, 1}, net(noBias, pool, relu), 5, 1, 0, convAuto},
 		// Rows of 27 (3×3 over 3 channels): the forward loops are direct,
 		// the weight gradient runs by gemm.
-		{"rows of 27, pool then relu", Shape{8, 10, 3}, net(conv(8, 3, 1, PadSame), pool, relu), 4, 1, 0},
-		{"rows of 27, valid", Shape{10, 8, 3}, net(conv(8, 3, 1, PadValid), relu, pool), 3, 1, 1},
-		{"rows of 27, after another conv", Shape{8, 8, 2}, net(conv(3, 1, 1, PadValid), conv(6, 3, 1, PadSame), pool, relu), 3, 1, 0},
+		{"rows of 27, pool then relu", Shape{8, 10, 3}, net(conv(8, 3, 1, PadSame), pool, relu), 4, 1, 0, convAuto},
+		{"rows of 27, valid", Shape{10, 8, 3}, net(conv(8, 3, 1, PadValid), relu, pool), 3, 1, 1, convAuto},
+		{"rows of 27, after another conv", Shape{8, 8, 2}, net(conv(3, 1, 1, PadValid), conv(6, 3, 1, PadSame), pool, relu), 3, 1, 0, convAuto},
+		// Winograd convs: the output stage pools each row of tiles.
+		{"Winograd F(4×4), pool then relu", Shape{12, 12, 4}, net(conv(8, 3, 1, PadSame), pool, relu), 3, 1, 0, convWinograd4},
+		{"Winograd F(4×4), a partial row and column of tiles", Shape{6, 10, 5}, net(conv(6, 3, 1, PadSame), relu, pool), 3, 1, 0, convWinograd4},
+		{"Winograd F(4×4), valid, 40 filters", Shape{10, 10, 4}, net(conv(40, 3, 1, PadValid), relu, pool), 2, 1, 0, convWinograd4},
+		{"Winograd F(2×2), relu then pool", Shape{8, 6, 6}, net(conv(16, 3, 1, PadSame), relu, pool), 3, 1, 0, convWinograd2},
+		{"Winograd, after another conv", Shape{8, 8, 4}, net(conv(5, 3, 1, PadSame), conv(7, 3, 1, PadSame), pool, relu), 3, 1, 0, convWinograd4},
 	}
 }
 
@@ -70,9 +77,17 @@ func TestFusedConvReLUPool(t *testing.T) {
 			type result struct{ out, dx, values, grads []float32 }
 			run := func(t *testing.T, fused bool) result {
 				withFusion(t, fused)
+				if tc.algo != convAuto {
+					withConvAlgo(t, tc.algo)
+				}
 				net, err := Build(tc.in, tc.specs, 3)
 				if err != nil {
 					t.Fatal(err)
+				}
+				for _, l := range net.layers {
+					if c, ok := l.(*conv); ok && c.wg != nil {
+						c.wg.chunk = 2 // several chunks of examples
+					}
 				}
 				var fusions []*convReLUPool
 				for i := range net.layers {

@@ -291,10 +291,11 @@ func newWinograd(g *geometry, f, m int) *winograd {
 func (w *winograd) padded() (int, int) { return w.m*w.th + 2, w.m*w.tw + 2 }
 
 // forward sets out (already sized N×OH×OW×F) to the convolution of the n
-// examples x with the weights wt plus bias (nil without). scratch(k) returns
-// a short-lived buffer of k values, here for the products M[p] of a chunk
-// of examples.
-func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) []float32) {
+// examples x with the weights wt plus bias (nil without), or gives it to
+// sink a band of rows at a time when sink is not nil (out is then unused).
+// scratch(k) returns a short-lived buffer of k values, here for the
+// products M[p] of a chunk of examples.
+func (w *winograd) forward(out []float32, sink rowSink, x, wt, bias []float32, n int, scratch func(int) []float32) {
 	f, c, per, pos := w.f, w.g.c, w.th*w.tw, w.pos
 	w.n = n
 	w.tiles = n * per
@@ -312,7 +313,7 @@ func (w *winograd) forward(out, x, wt, bias []float32, n int, scratch func(int) 
 		w.task.x, w.task.n0 = x, n0
 		w.run(wgInput, 1, n0*w.th, nc*w.th)
 		w.products(wgForwardProducts, m, nil, nil, t0, tc, 0)
-		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc = out, m, bias, n0, nc
+		w.task.y, w.task.m, w.task.bias, w.task.n0, w.task.nc, w.task.sink = out, m, bias, n0, nc, sink
 		w.run(wgOutput, 1, n0*w.th, nc*w.th)
 	}
 }
@@ -457,6 +458,7 @@ type winogradTask struct {
 	x, y, m []float32
 	w, bias []float32
 	pad     []float32
+	sink    rowSink // when set, wgOutput gives it the output instead of writing y
 }
 
 func (k *winogradTask) run(lo, hi int) {
@@ -466,6 +468,10 @@ func (k *winogradTask) run(lo, hi int) {
 	case wgInput:
 		k.wg.inputRows(k.x, lo, hi)
 	case wgOutput:
+		if k.sink != nil {
+			k.wg.outputBands(k.sink, k.m, k.bias, k.n0, k.nc, lo, hi)
+			return
+		}
 		k.wg.outputRows(k.y, k.m, k.bias, k.n0, k.nc, lo, hi)
 	case wgGradOutput:
 		k.wg.gradOutputRows(k.m, k.y, k.n0, k.nc, lo, hi)
@@ -523,13 +529,13 @@ func (w *winograd) inputRows(x []float32, lo, hi int) {
 
 // outputTiles points o at the output vectors of the tile at row oh0 and
 // column ow0 of the output img, nil where the tile overhangs it, and reports
-// whether none does.
-func (w *winograd) outputTiles(o *[16][]float32, img []float32, oh0, ow0 int) (full bool) {
+// whether none does. img has rows rows.
+func (w *winograd) outputTiles(o *[16][]float32, img []float32, oh0, ow0, rows int) (full bool) {
 	g, f, m := w.g, w.f, w.m
 	full = true
 	for a := range m {
 		for b := range m {
-			if oh0+a < g.oh && ow0+b < g.ow {
+			if oh0+a < rows && ow0+b < g.ow {
 				i := ((oh0+a)*g.ow + ow0 + b) * f
 				o[a*m+b] = img[i : i+f]
 			} else {
@@ -551,7 +557,7 @@ func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		img := y[r/w.th*imgSize : (r/w.th+1)*imgSize]
 		for j := range w.tw {
-			full := w.outputTiles(&o, img, w.m*(r%w.th), w.m*j)
+			full := w.outputTiles(&o, img, w.m*(r%w.th), w.m*j, g.oh)
 			mt := m[(r*w.tw+j-t0)*f:]
 			if w.m == 4 {
 				outputTile4(&o, full, mt, stride, bias, f)
@@ -560,6 +566,46 @@ func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 			}
 		}
 	}
+}
+
+// rowSink takes the output of a conv run by Winograd a band of rows at a
+// time, instead of the output tensor: a fusion with the layers after the
+// conv (see convReLUPool), which the output then never reaches memory for.
+type rowSink interface {
+	// band returns a buffer for the w.m rows of a row of tiles, laid out
+	// as rows of the output from img[bufferPad] on.
+	band() *fusedBuffer
+	// rows takes rows row0..row0+rows−1 of example n's output, in band.
+	rows(band *fusedBuffer, n, row0, rows int)
+	// done gives the band back.
+	done(band *fusedBuffer)
+}
+
+// outputBands computes the output of the tiles in rows lo..hi−1 of tiles
+// as outputRows does, each row of tiles into a band of sink's, which then
+// takes it.
+func (w *winograd) outputBands(sink rowSink, m, bias []float32, n0, nc, lo, hi int) {
+	g, f := w.g, w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	band := sink.band()
+	img := band.img[bufferPad:]
+	var o [16][]float32
+	for r := lo; r < hi; r++ {
+		row0 := w.m * (r % w.th)
+		rows := min(w.m, g.oh-row0)
+		for j := range w.tw {
+			full := w.outputTiles(&o, img, 0, w.m*j, rows)
+			mt := m[(r*w.tw+j-t0)*f:]
+			if w.m == 4 {
+				outputTile4(&o, full, mt, stride, bias, f)
+			} else {
+				outputTile((*[4][]float32)(o[:4]), full, mt, stride, bias, f)
+			}
+		}
+		sink.rows(band, r/w.th, row0, rows)
+	}
+	sink.done(band)
 }
 
 // gradOutputRows writes dM = A dY Aᵀ for the tiles in rows lo..hi−1, into
@@ -574,7 +620,7 @@ func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 	for r := lo; r < hi; r++ {
 		img := dy[r/w.th*imgSize : (r/w.th+1)*imgSize]
 		for j := range w.tw {
-			w.outputTiles(&d, img, w.m*(r%w.th), w.m*j)
+			w.outputTiles(&d, img, w.m*(r%w.th), w.m*j, g.oh)
 			for i := range d[:w.m*w.m] {
 				if d[i] == nil {
 					d[i] = zero
