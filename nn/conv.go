@@ -185,11 +185,11 @@ func (l *conv) backward(dy *Tensor, needDx bool) *Tensor {
 			db = l.b.Grad
 		}
 		if !needDx {
-			l.wg.backward(l.w.Grad, db, nil, dy.Data, l.scratchBuffer)
+			l.wg.backward(l.w.Grad, db, nil, dy.Data, nil, l.scratchBuffer)
 			return nil
 		}
 		l.dx.resize(dy.N, g.h, g.w, g.c)
-		l.wg.backward(l.w.Grad, db, l.dx.Data, dy.Data, l.scratchBuffer)
+		l.wg.backward(l.w.Grad, db, l.dx.Data, dy.Data, nil, l.scratchBuffer)
 		return &l.dx
 	}
 	m, k := dy.N*g.oh*g.ow, g.kh*g.kw*g.c

@@ -35,9 +35,11 @@ import (
 // same blocks of rows, in the same order, as the conv alone (smallConv),
 // so that the conv's output and its gradient never reach memory. When the
 // conv's input gradient is needed, or its weight gradient runs by gemm
-// (rows longer than smallK, such as 3×3 windows over three channels) or by
-// Winograd, backward writes the whole gradient of the conv's output and
-// runs the conv's own backward pass on it.
+// (rows longer than smallK, such as 3×3 windows over three channels),
+// backward writes the whole gradient of the conv's output and runs the
+// conv's own backward pass on it. A Winograd conv's gradient stage unpools
+// the gradient a row of tiles at a time (rowSource), and its output
+// gradient is never stored either.
 //
 // A conv with stride 1 and no padding does not even write its im2col
 // matrix: its loops read each window straight from the image, a window's
@@ -94,6 +96,7 @@ type convReLUPool struct {
 // or its gradient, from img[bufferPad] on.
 type fusedBuffer struct {
 	img []float32
+	arg []int32 // for Winograd, a row of the pool's winners as positions in img
 }
 
 // bufferPad is where the conv's output starts in a fusedBuffer: the pool's
@@ -198,12 +201,34 @@ func (f *convReLUPool) reserveBuffers(blocks int) {
 	g := &f.conv.geom
 	// Rows as wide as the input's, the widest; for Winograd, the rows of
 	// one row of tiles.
-	size := bufferPad + g.oh*g.w*f.conv.spec.Filters
+	size, args := bufferPad+g.oh*g.w*f.conv.spec.Filters, 0
 	if wg := f.conv.wg; wg != nil {
-		size = bufferPad + wg.m*g.ow*f.conv.spec.Filters
+		size, args = bufferPad+wg.m*g.ow*f.conv.spec.Filters, f.pool.geom.ow*f.conv.spec.Filters
 	}
 	for ; f.buffers < min(gemm.Threads(), blocks); f.buffers++ {
-		f.bufs.put(&fusedBuffer{img: make([]float32, size)})
+		f.bufs.put(&fusedBuffer{img: make([]float32, size), arg: make([]int32, args)})
+	}
+}
+
+// fill makes f the rowSource of its Winograd conv: it unpools the gradient
+// of the pooled values of each band of the conv's output rows into the
+// band, as unpoolRows does for a whole example.
+func (f *convReLUPool) fill(band *fusedBuffer, n, row0, rows int) {
+	p := f.pool
+	pg := &p.geom
+	nf := pg.c
+	width := pg.w * nf
+	run := pg.ow * nf
+	shift := int32(row0 * width) // from positions in the example to positions in the band
+	for r := 0; r < rows; r += 2 {
+		o := (n*pg.oh + (row0+r)/2) * run
+		for i, a := range p.arg[o : o+run] {
+			if a != 0 { // 0: no winner, the pooled value was not positive
+				a -= shift
+			}
+			band.arg[i] = a
+		}
+		maxUnpool(band.img, f.dy.Data[o:o+run], band.arg, bufferPad+r*width, width, nf, 2*nf)
 	}
 }
 
@@ -325,7 +350,25 @@ func (f *convReLUPool) backward(dy *Tensor, needDx bool) *Tensor {
 	nf := c.spec.Filters
 	f.dy = dy
 	defer func() { f.dy = nil }()
-	if needDx || !c.direct || c.wg != nil {
+	if c.wg != nil {
+		// The Winograd gradient stage takes each row of tiles' gradient
+		// from f.fill: the conv's output gradient is never stored.
+		var db, dx []float32
+		if c.b != nil {
+			db = c.b.Grad
+		}
+		if needDx {
+			c.dx.resize(dy.N, g.h, g.w, g.c)
+			dx = c.dx.Data
+		}
+		f.reserveBuffers(dy.N * c.wg.th)
+		c.wg.backward(c.w.Grad, db, dx, nil, f, c.scratchBuffer)
+		if needDx {
+			return &c.dx
+		}
+		return nil
+	}
+	if needDx || !c.direct {
 		// The conv's own backward pass needs the whole gradient of its
 		// output, for the input gradient's product, and for the weight
 		// gradient's when its rows are too long for the direct loops.

@@ -318,11 +318,12 @@ func (w *winograd) forward(out []float32, sink rowSink, x, wt, bias []float32, n
 	}
 }
 
-// backward sets the weight gradient dw from dy, the bias gradient db when
-// not nil and, when dx is not nil, dx (N×H×W×C) to the gradient with respect
-// to the input. scratch(k) is as for forward: here it holds dU and, for a
-// chunk of examples, dM, dV and the padded dX.
-func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float32) {
+// backward sets the weight gradient dw from dy (or from the gradient src
+// gives a band of rows at a time, when src is not nil), the bias gradient
+// db when not nil and, when dx is not nil, dx (N×H×W×C) to the gradient
+// with respect to the input. scratch(k) is as for forward: here it holds
+// dU and, for a chunk of examples, dM, dV and the padded dX.
+func (w *winograd) backward(dw, db, dx, dy []float32, src rowSource, scratch func(int) []float32) {
 	f, c, per, pos := w.f, w.g.c, w.th*w.tw, w.pos
 	hp, wp := w.padded()
 	most := min(w.chunk, w.n)
@@ -332,7 +333,7 @@ func (w *winograd) backward(dw, db, dx, dy []float32, scratch func(int) []float3
 	for n0 := 0; n0 < w.n; n0 += w.chunk {
 		nc := min(w.chunk, w.n-n0)
 		t0, tc := n0*per, nc*per
-		w.task.y, w.task.m, w.task.n0, w.task.nc = dy, dm, n0, nc
+		w.task.y, w.task.m, w.task.n0, w.task.nc, w.task.src = dy, dm, n0, nc, src
 		w.run(wgGradOutput, 1, n0*w.th, nc*w.th)
 		if db != nil { // the sums of the tiles, read from dM: 1/pos of dY's size
 			p := w.tileSumPos()
@@ -458,7 +459,8 @@ type winogradTask struct {
 	x, y, m []float32
 	w, bias []float32
 	pad     []float32
-	sink    rowSink // when set, wgOutput gives it the output instead of writing y
+	sink    rowSink   // when set, wgOutput gives it the output instead of writing y
+	src     rowSource // when set, wgGradOutput takes dY from it instead of y
 }
 
 func (k *winogradTask) run(lo, hi int) {
@@ -474,6 +476,10 @@ func (k *winogradTask) run(lo, hi int) {
 		}
 		k.wg.outputRows(k.y, k.m, k.bias, k.n0, k.nc, lo, hi)
 	case wgGradOutput:
+		if k.src != nil {
+			k.wg.gradOutputBands(k.src, k.m, k.n0, k.nc, lo, hi)
+			return
+		}
 		k.wg.gradOutputRows(k.m, k.y, k.n0, k.nc, lo, hi)
 	case wgGradInput:
 		k.wg.gradInputExamples(k.x, k.m, k.pad, k.n0, k.nc, lo, hi)
@@ -572,13 +578,25 @@ func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 // time, instead of the output tensor: a fusion with the layers after the
 // conv (see convReLUPool), which the output then never reaches memory for.
 type rowSink interface {
-	// band returns a buffer for the w.m rows of a row of tiles, laid out
-	// as rows of the output from img[bufferPad] on.
-	band() *fusedBuffer
+	bands
 	// rows takes rows row0..row0+rows−1 of example n's output, in band.
 	rows(band *fusedBuffer, n, row0, rows int)
-	// done gives the band back.
-	done(band *fusedBuffer)
+}
+
+// rowSource gives the gradient of a conv's output run by Winograd a band
+// of rows at a time, instead of the gradient tensor (see convReLUPool).
+type rowSource interface {
+	bands
+	// fill writes rows row0..row0+rows−1 of the gradient of example n's
+	// output into band.
+	fill(band *fusedBuffer, n, row0, rows int)
+}
+
+// bands lends buffers for the w.m rows of a row of tiles, laid out as rows
+// of the output from img[bufferPad] on.
+type bands interface {
+	band() *fusedBuffer
+	done(band *fusedBuffer) // gives the band back
 }
 
 // outputBands computes the output of the tiles in rows lo..hi−1 of tiles
@@ -634,6 +652,39 @@ func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 			}
 		}
 	}
+}
+
+// gradOutputBands computes dM for the tiles in rows lo..hi−1 of tiles as
+// gradOutputRows does, from the gradient src fills a band with for each
+// row of tiles.
+func (w *winograd) gradOutputBands(src rowSource, dm []float32, n0, nc, lo, hi int) {
+	g, f := w.g, w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	zero := w.zero[:f]
+	band := src.band()
+	img := band.img[bufferPad:]
+	var d [16][]float32
+	for r := lo; r < hi; r++ {
+		row0 := w.m * (r % w.th)
+		rows := min(w.m, g.oh-row0)
+		src.fill(band, r/w.th, row0, rows)
+		for j := range w.tw {
+			w.outputTiles(&d, img, 0, w.m*j, rows)
+			for i := range d[:w.m*w.m] {
+				if d[i] == nil {
+					d[i] = zero
+				}
+			}
+			dt := dm[(r*w.tw+j-t0)*f:]
+			if w.m == 4 {
+				gradOutputTile4(dt, stride, &d, f)
+			} else {
+				gradOutputTile(dt, stride, (*[4][]float32)(d[:4]), f)
+			}
+		}
+	}
+	src.done(band)
 }
 
 // gradInputExamples sets examples lo..hi−1 of dx from dV, which holds the nc
