@@ -62,6 +62,7 @@ func fusedCases() []fusedCase {
 		{"Winograd F(4×4), valid, 40 filters", Shape{10, 10, 4}, net(conv(40, 3, 1, PadValid), relu, pool), 2, 1, 0, convWinograd4},
 		{"Winograd F(2×2), relu then pool", Shape{8, 6, 6}, net(conv(16, 3, 1, PadSame), relu, pool), 3, 1, 0, convWinograd2},
 		{"Winograd, after another conv", Shape{8, 8, 4}, net(conv(5, 3, 1, PadSame), conv(7, 3, 1, PadSame), pool, relu), 3, 1, 0, convWinograd4},
+		{"Winograd, a 2×2 output pooled to one value", Shape{2, 2, 8}, net(conv(9, 3, 1, PadSame), pool, relu), 5, 1, 0, convWinograd},
 	}
 }
 
