@@ -142,6 +142,24 @@ func waitFor(t *testing.T, file, results, what string, done func([]runner.PointS
 	}
 }
 
+// waitForQueue waits until Slurm's queue holds no task of job, or fails
+// after clusterWait.
+func waitForQueue(t *testing.T, job string) {
+	t.Helper()
+	deadline := time.Now().Add(clusterWait)
+	for {
+		// Once Slurm has forgotten the job, squeue reports an invalid id.
+		out, err := exec.Command("squeue", "-h", "-j", job, "-o", "%i|%T").CombinedOutput()
+		if err == nil && strings.TrimSpace(string(out)) == "" || strings.Contains(string(out), "Invalid job id") {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %v for job %s to leave the queue: %v\n%s", clusterWait, job, err, out)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
 func allDone(pts []runner.PointStatus) bool {
 	for _, p := range pts {
 		if p.State != record.StateDone && p.State != record.StateFailed && p.State != record.StateDiverged {
@@ -226,7 +244,11 @@ sweep:
 	if out := cnnlab(t, bin, "run", sweepFile, "--executor", "slurm", "--results", results); !strings.Contains(out, "nothing to submit") {
 		t.Errorf("a finished sweep was submitted again:\n%s", out)
 	}
-	// A lost run is all that goes when the sweep is submitted again.
+	// A lost run is all that goes when the sweep is submitted again. The
+	// job must have left the queue first: a task whose run is done may
+	// still be completing in Slurm, and a point with a live task is not
+	// submitted again.
+	waitForQueue(t, job)
 	if err := os.RemoveAll(pts[2].Dir); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +320,9 @@ report:
 		t.Fatalf("no checkpoint after the cancel: %v", err)
 	}
 
-	// The same run here, uninterrupted, while the cluster resumes it.
+	// The same run here, uninterrupted, while the cluster resumes it (once
+	// the cancelled task has left the queue: see waitForQueue above).
+	waitForQueue(t, job)
 	job, tasks = submit(t, bin, longFile, results)
 	if tasks != 1 {
 		t.Fatalf("resubmitted %d tasks, want 1", tasks)
