@@ -245,6 +245,7 @@ func (f *convReLUPool) rows(band *fusedBuffer, n, row0, rows int) {
 	nf := pg.c
 	width := pg.w * nf // a row of the conv's output
 	run := pg.ow * nf  // a row of pooled values
+	shift := int32(row0 * width)
 	for r := 0; r < rows; r += 2 {
 		o := (n*pg.oh + (row0+r)/2) * run
 		best, arg := p.out.Data[o:o+run], p.arg[o:o+run]
@@ -252,7 +253,7 @@ func (f *convReLUPool) rows(band *fusedBuffer, n, row0, rows int) {
 		// The winners as positions in the example's output, as
 		// forwardExamples gives them.
 		for i := range arg {
-			arg[i] += int32(row0 * width)
+			arg[i] += shift
 		}
 		reluForward(best, best, nil, 0)
 		bits := unsafe.Slice((*float32)(unsafe.Pointer(&arg[0])), len(arg))

@@ -556,20 +556,27 @@ func (w *winograd) outputTiles(o *[16][]float32, img []float32, oh0, ow0, rows i
 // m, the products of the nc examples from n0 on, adding the bias.
 func (w *winograd) outputRows(y, m, bias []float32, n0, nc, lo, hi int) {
 	g, f := w.g, w.f
-	t0 := n0 * w.th * w.tw
-	stride := nc * w.th * w.tw * f
 	imgSize := g.oh * g.ow * f
-	var o [16][]float32
 	for r := lo; r < hi; r++ {
 		img := y[r/w.th*imgSize : (r/w.th+1)*imgSize]
-		for j := range w.tw {
-			full := w.outputTiles(&o, img, w.m*(r%w.th), w.m*j, g.oh)
-			mt := m[(r*w.tw+j-t0)*f:]
-			if w.m == 4 {
-				outputTile4(&o, full, mt, stride, bias, f)
-			} else {
-				outputTile((*[4][]float32)(o[:4]), full, mt, stride, bias, f)
-			}
+		w.outputTileRow(img, m, bias, n0, nc, r, w.m*(r%w.th), g.oh)
+	}
+}
+
+// outputTileRow writes the output of row r of tiles from m (as outputRows)
+// into img, an image of rows rows whose row oh0 is the tiles' first.
+func (w *winograd) outputTileRow(img, m, bias []float32, n0, nc, r, oh0, rows int) {
+	f := w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	var o [16][]float32
+	for j := range w.tw {
+		full := w.outputTiles(&o, img, oh0, w.m*j, rows)
+		mt := m[(r*w.tw+j-t0)*f:]
+		if w.m == 4 {
+			outputTile4(&o, full, mt, stride, bias, f)
+		} else {
+			outputTile((*[4][]float32)(o[:4]), full, mt, stride, bias, f)
 		}
 	}
 }
@@ -603,24 +610,11 @@ type bands interface {
 // as outputRows does, each row of tiles into a band of sink's, which then
 // takes it.
 func (w *winograd) outputBands(sink rowSink, m, bias []float32, n0, nc, lo, hi int) {
-	g, f := w.g, w.f
-	t0 := n0 * w.th * w.tw
-	stride := nc * w.th * w.tw * f
 	band := sink.band()
-	img := band.img[bufferPad:]
-	var o [16][]float32
 	for r := lo; r < hi; r++ {
 		row0 := w.m * (r % w.th)
-		rows := min(w.m, g.oh-row0)
-		for j := range w.tw {
-			full := w.outputTiles(&o, img, 0, w.m*j, rows)
-			mt := m[(r*w.tw+j-t0)*f:]
-			if w.m == 4 {
-				outputTile4(&o, full, mt, stride, bias, f)
-			} else {
-				outputTile((*[4][]float32)(o[:4]), full, mt, stride, bias, f)
-			}
-		}
+		rows := min(w.m, w.g.oh-row0)
+		w.outputTileRow(band.img[bufferPad:], m, bias, n0, nc, r, 0, rows)
 		sink.rows(band, r/w.th, row0, rows)
 	}
 	sink.done(band)
@@ -629,27 +623,34 @@ func (w *winograd) outputBands(sink rowSink, m, bias []float32, n0, nc, lo, hi i
 // gradOutputRows writes dM = A dY Aᵀ for the tiles in rows lo..hi−1, into
 // dm holding the nc examples from n0 on.
 func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
-	g, f := w.g, w.f
-	t0 := n0 * w.th * w.tw
-	stride := nc * w.th * w.tw * f
-	imgSize := g.oh * g.ow * f
-	zero := w.zero[:f]
-	var d [16][]float32
+	g := w.g
+	imgSize := g.oh * g.ow * w.f
 	for r := lo; r < hi; r++ {
 		img := dy[r/w.th*imgSize : (r/w.th+1)*imgSize]
-		for j := range w.tw {
-			w.outputTiles(&d, img, w.m*(r%w.th), w.m*j, g.oh)
-			for i := range d[:w.m*w.m] {
-				if d[i] == nil {
-					d[i] = zero
-				}
+		w.gradOutputTileRow(dm, img, n0, nc, r, w.m*(r%w.th), g.oh)
+	}
+}
+
+// gradOutputTileRow writes dM for row r of tiles (as gradOutputRows) from
+// img, an image of dY of rows rows whose row oh0 is the tiles' first.
+func (w *winograd) gradOutputTileRow(dm, img []float32, n0, nc, r, oh0, rows int) {
+	f := w.f
+	t0 := n0 * w.th * w.tw
+	stride := nc * w.th * w.tw * f
+	zero := w.zero[:f]
+	var d [16][]float32
+	for j := range w.tw {
+		w.outputTiles(&d, img, oh0, w.m*j, rows)
+		for i := range d[:w.m*w.m] {
+			if d[i] == nil {
+				d[i] = zero
 			}
-			dt := dm[(r*w.tw+j-t0)*f:]
-			if w.m == 4 {
-				gradOutputTile4(dt, stride, &d, f)
-			} else {
-				gradOutputTile(dt, stride, (*[4][]float32)(d[:4]), f)
-			}
+		}
+		dt := dm[(r*w.tw+j-t0)*f:]
+		if w.m == 4 {
+			gradOutputTile4(dt, stride, &d, f)
+		} else {
+			gradOutputTile(dt, stride, (*[4][]float32)(d[:4]), f)
 		}
 	}
 }
@@ -658,31 +659,12 @@ func (w *winograd) gradOutputRows(dm, dy []float32, n0, nc, lo, hi int) {
 // gradOutputRows does, from the gradient src fills a band with for each
 // row of tiles.
 func (w *winograd) gradOutputBands(src rowSource, dm []float32, n0, nc, lo, hi int) {
-	g, f := w.g, w.f
-	t0 := n0 * w.th * w.tw
-	stride := nc * w.th * w.tw * f
-	zero := w.zero[:f]
 	band := src.band()
-	img := band.img[bufferPad:]
-	var d [16][]float32
 	for r := lo; r < hi; r++ {
 		row0 := w.m * (r % w.th)
-		rows := min(w.m, g.oh-row0)
+		rows := min(w.m, w.g.oh-row0)
 		src.fill(band, r/w.th, row0, rows)
-		for j := range w.tw {
-			w.outputTiles(&d, img, 0, w.m*j, rows)
-			for i := range d[:w.m*w.m] {
-				if d[i] == nil {
-					d[i] = zero
-				}
-			}
-			dt := dm[(r*w.tw+j-t0)*f:]
-			if w.m == 4 {
-				gradOutputTile4(dt, stride, &d, f)
-			} else {
-				gradOutputTile(dt, stride, (*[4][]float32)(d[:4]), f)
-			}
-		}
+		w.gradOutputTileRow(dm, band.img[bufferPad:], n0, nc, r, 0, rows)
 	}
 	src.done(band)
 }
