@@ -316,3 +316,34 @@ func TestSgemmStatKey(t *testing.T) {
 		}
 	}
 }
+
+// TestPeak checks that bench/sgemm's peak line is read apart from its
+// result lines and that the header gives the median ceiling, or nothing
+// when the kernel has no multiply-add loop to time.
+func TestPeak(t *testing.T) {
+	out := "result impl=cnnlab kernel=avx2 shape=sq m=1 n=1 k=1 gflops=150.5 p10_gflops=199.0\npeak kernel=avx2 threads=2 gflops=221.5\n"
+	peaks, err := parseLines(out, "peak")
+	if err != nil || len(peaks) != 1 || peaks[0]["gflops"] != "221.5" || peaks[0]["kernel"] != "avx2" {
+		t.Fatalf("parseLines(peak) = %v, %v", peaks, err)
+	}
+	if res, err := parseResults(out); err != nil || len(res) != 1 {
+		t.Errorf("parseResults read %d lines (%v), want the one result line", len(res), err)
+	}
+	if none, err := parseLines("result impl=cnnlab gflops=1\n", "peak"); err != nil || len(none) != 0 {
+		t.Errorf("no peak line: %v, %v; want none and no error", none, err)
+	}
+	if _, err := parseLines("peak kernel=avx2 oops\n", "peak"); err == nil {
+		t.Error("peak line with a field that is not key=value: no error")
+	}
+
+	cfg := config{threads: 2, rounds: 3, sgemmStat: statMean}
+	inf := info{sgemmKernel: "avx2", peaks: []float64{221.5, 200, 219}}
+	h := header(cfg, machine{model: "m", kind: "AVX2-only"}, inf)
+	if !strings.Contains(h, "ceiling: 219 GFLOP/s (200–222), avx2's multiply-adds alone on 2 threads") {
+		t.Errorf("header without the median ceiling:\n%s", h)
+	}
+	inf.peaks = nil
+	if h := header(cfg, machine{}, inf); strings.Contains(h, "ceiling") {
+		t.Errorf("header names a ceiling none was measured for:\n%s", h)
+	}
+}

@@ -176,8 +176,9 @@ type info struct {
 	pythonCheck   string         // seednets.py check's line
 	cnnlabParams  map[string]int // by network
 	pytorchParams map[string]int
-	netKernel     string // cnnlab bench's gemm kernel
-	sgemmKernel   string // bench/sgemm's
+	netKernel     string    // cnnlab bench's gemm kernel
+	sgemmKernel   string    // bench/sgemm's
+	peaks         []float64 // bench/sgemm's peak line, GFLOP/s, one per round
 }
 
 // net is one of the seed networks.
@@ -263,6 +264,17 @@ func run(cfg config, stdout, stderr io.Writer) error {
 				res, err := parseResults(out)
 				if err != nil {
 					return fmt.Errorf("bench/sgemm: %w", err)
+				}
+				peaks, err := parseLines(out, "peak")
+				if err != nil {
+					return fmt.Errorf("bench/sgemm: %w", err)
+				}
+				for _, x := range peaks {
+					g, err := x.float("gflops")
+					if err != nil {
+						return fmt.Errorf("bench/sgemm peak: %w", err)
+					}
+					inf.peaks = append(inf.peaks, g)
 				}
 				for _, x := range res {
 					g, err := x.float(cfg.sgemmStat.key())

@@ -74,9 +74,19 @@ type result map[string]string
 // parseResults reads every line that starts with "result "; other lines
 // (warnings) are skipped.
 func parseResults(out string) ([]result, error) {
+	rs, err := parseLines(out, "result")
+	if err == nil && len(rs) == 0 {
+		err = fmt.Errorf("no result line in:\n%s", out)
+	}
+	return rs, err
+}
+
+// parseLines reads every line that starts with kind and a space, followed
+// by key=value fields (such as bench/sgemm's "peak" line); there may be none.
+func parseLines(out, kind string) ([]result, error) {
 	var rs []result
 	for _, line := range strings.Split(out, "\n") {
-		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "result ")
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), kind+" ")
 		if !ok {
 			continue
 		}
@@ -84,14 +94,11 @@ func parseResults(out string) ([]result, error) {
 		for _, kv := range strings.Fields(rest) {
 			k, v, ok := strings.Cut(kv, "=")
 			if !ok || k == "" {
-				return nil, fmt.Errorf("result line %q: %q is not key=value", line, kv)
+				return nil, fmt.Errorf("%s line %q: %q is not key=value", kind, line, kv)
 			}
 			r[k] = v
 		}
 		rs = append(rs, r)
-	}
-	if len(rs) == 0 {
-		return nil, fmt.Errorf("no result line in:\n%s", out)
 	}
 	return rs, nil
 }

@@ -183,6 +183,11 @@ func header(cfg config, m machine, inf info) string {
 			strings.Join(cnnlabGemmEnv, " "), strings.Join(pythonAVX2Env, " "))
 	}
 	fmt.Fprintf(&b, "cnnlab gemm kernel: %s (networks), %s (SGEMM)\n", inf.netKernel, inf.sgemmKernel)
+	if len(inf.peaks) > 0 {
+		lo, hi := spread(inf.peaks)
+		fmt.Fprintf(&b, "ceiling: %s GFLOP/s (%s–%s), %s's multiply-adds alone on %d threads (bench/internal/peak); no SGEMM can go faster\n",
+			number(median(inf.peaks)), number(lo), number(hi), inf.sgemmKernel, cfg.threads)
+	}
 	fmt.Fprintf(&b, "PyTorch side: %s", strings.TrimPrefix(inf.pythonCheck, "ok "))
 	if cfg.ompWait != "" {
 		fmt.Fprintf(&b, " OMP_WAIT_POLICY=%s", cfg.ompWait)

@@ -9,7 +9,12 @@
 // operand stored transposed. Each product runs once to warm up, then repeats
 // for at least -min-time (and 3 times). It prints one line per shape:
 //
-//	result impl=cnnlab kernel=avx512 shape=square1024 m=1024 n=1024 k=1024 gflops=512.3
+//	result impl=cnnlab kernel=avx512 shape=square1024 m=1024 n=1024 k=1024 gflops=512.3 p10_gflops=530.1
+//
+// and then, where the kernel has one (AVX-512, AVX2), the ceiling of its
+// instructions on as many threads (package bench/internal/peak):
+//
+//	peak kernel=avx512 threads=2 gflops=650.2
 //
 // CNNLAB_GEMM_KERNEL picks the micro-kernel as it does for cnnlab.
 package main
@@ -23,6 +28,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/cnnlab/cnnlab/bench/internal/peak"
 	"github.com/cnnlab/cnnlab/bench/internal/shapes"
 	"github.com/cnnlab/cnnlab/nn/gemm"
 )
@@ -30,8 +36,9 @@ import (
 func main() {
 	threads := flag.Int("threads", runtime.NumCPU(), "threads")
 	minTime := flag.Duration("min-time", 300*time.Millisecond, "time per shape")
+	measurePeak := flag.Bool("peak", true, "also time the kernel's multiply-add loop alone")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: sgemm [-threads T] [-min-time D] name:TA:TB:M:N:K...")
+		fmt.Fprintln(os.Stderr, "usage: sgemm [-threads T] [-min-time D] [-peak=false] name:TA:TB:M:N:K...")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -54,6 +61,11 @@ func main() {
 		mean, p10 := timeShape(s, *minTime)
 		fmt.Printf("result impl=cnnlab kernel=%s shape=%s m=%d n=%d k=%d gflops=%.1f p10_gflops=%.1f\n",
 			gemm.Kernel(), s.Name, s.M, s.N, s.K, s.FLOPs()/mean/1e9, s.FLOPs()/p10/1e9)
+	}
+	if *measurePeak {
+		if g, ok := peak.GFLOPS(gemm.Kernel(), *threads, 200*time.Millisecond); ok {
+			fmt.Printf("peak kernel=%s threads=%d gflops=%.1f\n", gemm.Kernel(), *threads, g)
+		}
 	}
 }
 

@@ -1,0 +1,21 @@
+package peak
+
+import "golang.org/x/sys/cpu"
+
+//go:noescape
+func fmaAVX512(n int)
+
+//go:noescape
+func fmaAVX2(n int)
+
+// loopFor returns the multiply-add loop for kernel and its float32 lanes
+// per register, or nil if this CPU lacks the instructions.
+func loopFor(kernel string) (loop func(int), lanes int) {
+	switch {
+	case kernel == "avx512" && cpu.X86.HasAVX512F:
+		return fmaAVX512, 16
+	case kernel == "avx2" && cpu.X86.HasAVX2 && cpu.X86.HasFMA:
+		return fmaAVX2, 8
+	}
+	return nil, 0
+}
