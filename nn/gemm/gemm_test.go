@@ -388,23 +388,45 @@ func TestPartition(t *testing.T) {
 	}
 }
 
-// TestPartitionPacking checks that the grid leaves each thread half of a
-// costly packing: A transposed into panels from rows 4 KiB apart goes to a
-// split by rows, the same product with another row stride to the split
-// with fewer tiles, by columns.
-func TestPartitionPacking(t *testing.T) {
-	kern := &kernel{mr: 6, nr: 16}
+// TestPartitionShortTile checks that the grid weighs a short last tile of
+// rows at the rows its kernel computes: 1024 rows are 85 tiles of 12 and
+// one of 4, so a split by rows leaves one thread 43 whole tiles and the
+// other 42 and the short one, while a split by columns is even. With only
+// two tiles of columns, one of them half empty, the split by rows is still
+// the cheaper.
+func TestPartitionShortTile(t *testing.T) {
+	kern := &kernel{mr: 12, nr: 32, short: []shortKernel{{4, nil}, {8, nil}}}
 	for _, tt := range []struct {
-		lda    int
+		n      int
 		byRows bool
-	}{{1024, true}, {1030, false}} {
-		p := problem{m: 1024, n: 1024, k: 1024, lda: tt.lda, ldb: 1024}
+	}{{1024, false}, {48, true}} {
+		p := problem{m: 1024, n: tt.n, k: 1024, lda: 1024, ldb: tt.n}
 		parts := partition(nil, kern, &p, 2)
 		if len(parts) != 2 {
-			t.Fatalf("lda=%d: %d parts %v, want 2", tt.lda, len(parts), parts)
+			t.Fatalf("n=%d: %d parts %v, want 2", tt.n, len(parts), parts)
 		}
 		if byRows := parts[0].j1 == p.n; byRows != tt.byRows {
-			t.Errorf("lda=%d: parts %v, want split by rows %v", tt.lda, parts, tt.byRows)
+			t.Errorf("n=%d: parts %v, want split by rows %v", tt.n, parts, tt.byRows)
+		}
+	}
+}
+
+func TestComputedRows(t *testing.T) {
+	wide := &kernel{mr: 12, short: []shortKernel{{4, nil}, {8, nil}}}
+	narrow := &kernel{mr: 6, short: []shortKernel{{2, nil}, {4, nil}}}
+	plain := &kernel{mr: 4}
+	tests := []struct {
+		kern       *kernel
+		rows, want int
+	}{
+		{wide, 0, 0}, {wide, 3, 4}, {wide, 4, 4}, {wide, 5, 8}, {wide, 9, 12},
+		{wide, 12, 12}, {wide, 13, 16}, {wide, 1024, 1024}, {wide, 1025, 1028},
+		{narrow, 1, 2}, {narrow, 3, 4}, {narrow, 5, 6}, {narrow, 1024, 1024}, {narrow, 1025, 1026},
+		{plain, 5, 8}, {plain, 8, 8},
+	}
+	for _, tt := range tests {
+		if got := tt.kern.computedRows(tt.rows); got != tt.want {
+			t.Errorf("mr=%d: computedRows(%d) = %d, want %d", tt.kern.mr, tt.rows, got, tt.want)
 		}
 	}
 }

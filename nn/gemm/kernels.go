@@ -57,6 +57,22 @@ type shortKernel struct {
 	micro microKernel
 }
 
+// computedRows is how many rows of tiles the kernels compute for a block
+// of rows rows: whole tiles of mr, and a short last tile as its short
+// kernel's rows.
+func (k *kernel) computedRows(rows int) int {
+	whole, last := rows/k.mr*k.mr, rows%k.mr
+	if last == 0 {
+		return whole
+	}
+	for _, s := range k.short {
+		if last <= s.rows {
+			return whole + s.rows
+		}
+	}
+	return whole + k.mr
+}
+
 // microFor returns the kernel for a tile of rows rows.
 func (k *kernel) microFor(rows int) microKernel {
 	for _, s := range k.short {

@@ -234,18 +234,13 @@ func run(kern *kernel, serial bool, p problem) {
 }
 
 // packCost is what packing one value of an operand costs, in multiply-adds
-// of the micro-kernel: about 16, but 4 times as much for a transposing
-// packing whose stored rows are a multiple of 4 KiB apart (ld a multiple of
-// 1024), as the rows of a transposed block then fall in the same cache sets
-// (profiled on Zen 5 held to AVX2: transposing A of a 1024×1024 product took
-// 5% of the time, 5 times as much per value as at ld 4732). Splitting such
-// a product by rows leaves each thread half of that packing.
-func packCost(transpose bool, ld int) int {
-	if transpose && ld%1024 == 0 {
-		return 64
-	}
-	return 16
-}
+// of the micro-kernel.
+//
+// Transposing packings from rows a multiple of 4 KiB apart were once
+// counted 4 times as much (their rows share cache sets). Measured on Zen 5
+// with AVX-512 and held to AVX2, that sent the 1024³ product to a split by
+// rows that ran 3–6% slower than the split by columns.
+const packCost = 16
 
 // flops is the arithmetic of an m×n×k product, without overflow on 32-bit
 // platforms.
@@ -256,7 +251,10 @@ func flops(m, n, k int) int64 { return 2 * int64(m) * int64(n) * int64(k) }
 // and the grid (gm blocks down, gn across) is the one whose largest block
 // costs least, counting both the tile arithmetic and the packing each block
 // does: every block packs its rows of op(A) and its columns of op(B), so
-// one of them is packed by several threads, and the grid chooses which.
+// one of them is packed by several threads, and the grid chooses which. A
+// block's short last tile of rows counts only the rows its kernel computes
+// (see kernel.short), so a grid that leaves it to one thread is not taken
+// for balanced when it is not.
 func partition(dst []rect, kern *kernel, p *problem, t int) []rect {
 	m, n, k := p.m, p.n, p.k
 	tm := (m + kern.mr - 1) / kern.mr
@@ -264,29 +262,38 @@ func partition(dst []rect, kern *kernel, p *problem, t int) []rect {
 	if most := flops(m, n, k) / minPartFlops; int64(t) > most {
 		t = int(max(1, most))
 	}
-	costA := packCost(!p.transA, p.lda)
-	costB := packCost(p.transB, p.ldb)
 	bestGM, bestGN := 1, 1
 	bestCost := -1
 	for gm := 1; gm <= min(t, tm); gm++ {
 		gn := min(t/gm, tn)
-		rows := (tm + gm - 1) / gm * kern.mr
-		cols := (tn + gn - 1) / gn * kern.nr
-		cost := rows*cols + costA*rows + costB*cols
+		cost := 0
+		for bi := range gm {
+			i0, i1 := span(bi, gm, tm, kern.mr, m)
+			rows := kern.computedRows(i1 - i0)
+			for bj := range gn {
+				j0, j1 := span(bj, gn, tn, kern.nr, n)
+				cols := roundUp(j1-j0, kern.nr)
+				cost = max(cost, rows*cols+packCost*(i1-i0+j1-j0))
+			}
+		}
 		if bestCost < 0 || cost < bestCost {
 			bestGM, bestGN, bestCost = gm, gn, cost
 		}
 	}
-	for bi := 0; bi < bestGM; bi++ {
-		i0 := min(m, bi*tm/bestGM*kern.mr)
-		i1 := min(m, (bi+1)*tm/bestGM*kern.mr)
-		for bj := 0; bj < bestGN; bj++ {
-			j0 := min(n, bj*tn/bestGN*kern.nr)
-			j1 := min(n, (bj+1)*tn/bestGN*kern.nr)
+	for bi := range bestGM {
+		i0, i1 := span(bi, bestGM, tm, kern.mr, m)
+		for bj := range bestGN {
+			j0, j1 := span(bj, bestGN, tn, kern.nr, n)
 			if i0 < i1 && j0 < j1 {
 				dst = append(dst, rect{i0, i1, j0, j1})
 			}
 		}
 	}
 	return dst
+}
+
+// span returns block b of g of a dimension of length size split on whole
+// tiles of width (tiles of them in all).
+func span(b, g, tiles, width, size int) (lo, hi int) {
+	return min(size, b*tiles/g*width), min(size, (b+1)*tiles/g*width)
 }
