@@ -14,7 +14,7 @@ func TestReceive(t *testing.T) {
 	}{
 		{"waiting", 0},
 		{"spinning", spinTime / 4},
-		{"napping", 10 * napTime},
+		{"napping", spinTime + 10*napTime},
 		{"blocked", idleTime + 20*time.Millisecond},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
