@@ -651,3 +651,38 @@ func TestSwapRoles(t *testing.T) {
 		}
 	}
 }
+
+// TestInPlaceB checks when compute reads B's panels in place and packs A's
+// rows as one block.
+func TestInPlaceB(t *testing.T) {
+	inPlace := &kernel{mr: 12, nr: 32, mc: 96, kc: 1152, microB: func(int, *float32, *float32, *float32, int, float32, float32, int, int, int) {}}
+	packing := &kernel{mr: 12, nr: 32, mc: 96, kc: 1152}
+	tests := []struct {
+		name           string
+		kern           *kernel
+		p              problem
+		rows           int
+		wantIn, wantOn bool // inPlaceB, oneBlock
+	}{
+		{"dense layer", inPlace, problem{m: 64, n: 128, k: 4732, ldb: 128}, 64, true, true},
+		{"rows 4 KiB apart", inPlace, problem{m: 96, n: 1024, k: 1024, ldb: 1024}, 96, true, true},
+		{"rows farther apart", inPlace, problem{m: 96, n: 1100, k: 1024, ldb: 1100}, 96, false, true},
+		{"B transposed", inPlace, problem{transB: true, m: 64, n: 128, k: 512, ldb: 512}, 64, false, true},
+		{"C transposed", inPlace, problem{transC: true, m: 64, n: 128, k: 512, ldb: 128}, 64, false, true},
+		{"no in-place kernel", packing, problem{m: 64, n: 128, k: 512, ldb: 128}, 64, false, true},
+		// 128 rows of depth 512 are no larger than 96 of 1152.
+		{"few rows, short k", inPlace, problem{m: 128, n: 256, k: 512, ldb: 256}, 128, true, true},
+		{"few rows, short k, packed", packing, problem{m: 128, n: 256, k: 512, ldb: 256}, 128, false, false},
+		{"many rows", inPlace, problem{m: 1024, n: 1024, k: 1024, ldb: 1024}, 1024, true, false},
+		{"rows deeper than a block", inPlace, problem{m: 128, n: 128, k: 4732, ldb: 128}, 128, true, false},
+	}
+	for _, tt := range tests {
+		r := rect{0, tt.rows, 0, tt.p.n}
+		if got := inPlaceB(tt.kern, &tt.p); got != tt.wantIn {
+			t.Errorf("%s: inPlaceB = %v, want %v", tt.name, got, tt.wantIn)
+		}
+		if got := oneBlock(tt.kern, &tt.p, r); got != tt.wantOn {
+			t.Errorf("%s: oneBlock = %v, want %v", tt.name, got, tt.wantOn)
+		}
+	}
+}

@@ -27,6 +27,11 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
+	// microB and shortB, if set, are micro and short reading a full-width
+	// panel of B in place, ldb values apart for each step of k, rather than
+	// packed (see workspace.compute): microB's i-th entry has short's rows.
+	microB microKernelB
+	shortB []shortKernelB
 	// short lists kernels for tiles of fewer than mr rows, fewest rows
 	// first: each computes the first rows rows of a tile from the same
 	// mr-row panels, each row with the same arithmetic as micro, so an
@@ -50,6 +55,26 @@ type kernel struct {
 // contiguous runs of width values, zero-padded, prefetching for the first
 // prefetch runs (see copyRunsAVX512).
 type copyRunsFunc func(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
+
+// microKernelB is a microKernel reading B in place: row p of its k×NR panel
+// is b[p·ldb : p·ldb+NR].
+type microKernelB func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
+
+// shortKernelB is a microKernelB for tiles of at most rows rows.
+type shortKernelB struct {
+	rows  int
+	micro microKernelB
+}
+
+// microBFor returns the in-place kernel for a tile of rows rows.
+func (k *kernel) microBFor(rows int) microKernelB {
+	for _, s := range k.shortB {
+		if rows <= s.rows {
+			return s.micro
+		}
+	}
+	return k.microB
+}
 
 // shortKernel is a micro-kernel for tiles of at most rows rows.
 type shortKernel struct {
