@@ -78,7 +78,7 @@ func (ws *workspace) compute(kern *kernel, p *problem, r rect) {
 			for jc := r.j0; jc < r.j1; jc += strip {
 				nc := min(strip, r.j1-jc)
 				if inPlace && nc == nr {
-					ws.blockInPlace(kern, p, pc, kb, r.i0, r.i1-r.i0, jc)
+					ws.column(kern, p, pc, kb, r.i0, r.i1-r.i0, jc, nr, &p.b[pc*p.ldb+jc], p.ldb)
 					continue
 				}
 				packB(ws.b, kern, p, pc, kb, jc, nc)
@@ -121,11 +121,12 @@ func oneBlock(kern *kernel, p *problem, r rect) bool {
 const maxInPlaceLDB = 1024
 
 // inPlaceB reports whether compute reads B's panels in place when it packs
-// A's rows as one block: when the kernel has in-place twins (kernel.microB),
-// B is stored by rows (not transposed), its rows are at most maxInPlaceLDB
-// apart, and C is not transposed. The arithmetic is the same either way.
+// A's rows as one block: when the kernel does so as fast as packed
+// (kernel.inPlace), B is stored by rows (not transposed), its rows are at
+// most maxInPlaceLDB apart, and C is not transposed. The arithmetic is the
+// same either way.
 //
-// Only the AVX-512 kernel has them. Its packed panel of B (kc = 1152 steps)
+// Only the AVX-512 kernel does. Its packed panel of B (kc = 1152 steps)
 // is read from L2 anyway, so reading B where it is costs no more and saves
 // the copy: 5–11% on the MNIST dense layer's product (64×128×4732), 8–10%
 // on the seed CIFAR-10 network's Winograd weight-gradient products
@@ -133,18 +134,15 @@ const maxInPlaceLDB = 1024
 // threads). The AVX2 kernel's panel (kc = 256) stays in L1 once packed:
 // read in place it gained at most 2% and lost 40% on rows 4 KiB apart.
 func inPlaceB(kern *kernel, p *problem) bool {
-	return kern.microB != nil && !p.transB && !p.transC && p.ldb <= maxInPlaceLDB
+	return kern.inPlace && !p.transB && !p.transC && p.ldb <= maxInPlaceLDB
 }
 
 // block runs the micro-kernel over the mc×nc block of C at row ic, column jc
 // from the packed panels of A (ws.a) and B (ws.b) for steps pc..pc+kb of k.
 func (ws *workspace) block(kern *kernel, p *problem, pc, kb, ic, mc, jc, nc int) {
 	mr, nr := kern.mr, kern.nr
-	beta := p.beta
-	if pc > 0 {
-		beta = 1
-	}
 	if p.transC {
+		beta := blockBeta(p, pc)
 		for jr := 0; jr < nc; jr += nr {
 			for ir := 0; ir < mc; ir += mr {
 				ws.microT(kern, kb, &ws.a[ir*kb], &ws.b[jr*kb], p, ic+ir, jc+jr, beta, min(mr, mc-ir), min(nr, nc-jr))
@@ -152,38 +150,34 @@ func (ws *workspace) block(kern *kernel, p *problem, pc, kb, ic, mc, jc, nc int)
 		}
 		return
 	}
-	micro, alpha, c, ldc := kern.micro, p.alpha, p.c, p.ldc
-	last := mc / mr * mr // the short last tile, if any, starts here
-	lastMicro := kern.microFor(mc - last)
 	for jr := 0; jr < nc; jr += nr {
-		bp := &ws.b[jr*kb]
-		nrr := min(nr, nc-jr)
-		for ir := 0; ir < last; ir += mr {
-			micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc+jr], ldc, alpha, beta, mr, nrr)
-		}
-		if last < mc {
-			lastMicro(kb, &ws.a[last*kb], bp, &c[(ic+last)*ldc+jc+jr], ldc, alpha, beta, mc-last, nrr)
-		}
+		ws.column(kern, p, pc, kb, ic, mc, jc+jr, min(nr, nc-jr), &ws.b[jr*kb], nr)
 	}
 }
 
-// blockInPlace is block for a panel of B a whole tile wide (columns jc..
-// jc+nr) read in place from the stored B, with the same arithmetic.
-func (ws *workspace) blockInPlace(kern *kernel, p *problem, pc, kb, ic, mc, jc int) {
-	mr, nr := kern.mr, kern.nr
-	beta := p.beta
-	if pc > 0 {
-		beta = 1
-	}
-	micro, alpha, c, ldc, ldb := kern.microB, p.alpha, p.c, p.ldc, p.ldb
-	bp := &p.b[pc*ldb+jc]
-	last := mc / mr * mr
+// column runs the micro-kernel down the mc rows from ic of the nc ≤ nr
+// columns of C from j, for steps pc..pc+kb of k: A from its packed panels
+// (ws.a), B from the panel at b whose rows are ldb values apart (packed,
+// ldb = nr, or in place).
+func (ws *workspace) column(kern *kernel, p *problem, pc, kb, ic, mc, j, nc int, b *float32, ldb int) {
+	mr, micro := kern.mr, kern.micro
+	alpha, beta, c, ldc := p.alpha, blockBeta(p, pc), p.c, p.ldc
+	last := mc / mr * mr // the short last tile, if any, starts here
 	for ir := 0; ir < last; ir += mr {
-		micro(kb, &ws.a[ir*kb], bp, &c[(ic+ir)*ldc+jc], ldc, alpha, beta, mr, nr, ldb)
+		micro(kb, &ws.a[ir*kb], b, &c[(ic+ir)*ldc+j], ldc, alpha, beta, mr, nc, ldb)
 	}
 	if last < mc {
-		kern.microBFor(mc-last)(kb, &ws.a[last*kb], bp, &c[(ic+last)*ldc+jc], ldc, alpha, beta, mc-last, nr, ldb)
+		kern.microFor(mc-last)(kb, &ws.a[last*kb], b, &c[(ic+last)*ldc+j], ldc, alpha, beta, mc-last, nc, ldb)
 	}
+}
+
+// blockBeta is C's factor for the block of k from step pc: p.beta for the
+// first, 1 for the others, which add to what the first left.
+func blockBeta(p *problem, pc int) float32 {
+	if pc > 0 {
+		return 1
+	}
+	return p.beta
 }
 
 // microT runs the micro-kernel for the tile at row i, column j of a
@@ -199,7 +193,7 @@ func (ws *workspace) microT(kern *kernel, k int, a, b *float32, p *problem, i, j
 				kern.transpose(&c[(j+jj)*ldc+i], ldc, &tile[jj], w, min(tb, nr-jj), mr, tb)
 			}
 		}
-		kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w)
+		kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w, w)
 		for jj := 0; jj < nr; jj += tb {
 			kern.transpose(&tile[jj], w, &c[(j+jj)*ldc+i], ldc, mr, min(tb, nr-jj), mr)
 		}
@@ -213,7 +207,7 @@ func (ws *workspace) microT(kern *kernel, k int, a, b *float32, p *problem, i, j
 			}
 		}
 	}
-	kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w)
+	kern.micro(k, a, b, &tile[0], w, p.alpha, beta, kern.mr, w, w)
 	for jj := 0; jj < nr; jj++ {
 		col := c[(j+jj)*ldc+i : (j+jj)*ldc+i+mr]
 		for ii := range col {

@@ -655,7 +655,7 @@ func TestSwapRoles(t *testing.T) {
 // TestInPlaceB checks when compute reads B's panels in place and packs A's
 // rows as one block.
 func TestInPlaceB(t *testing.T) {
-	inPlace := &kernel{mr: 12, nr: 32, mc: 96, kc: 1152, microB: func(int, *float32, *float32, *float32, int, float32, float32, int, int, int) {}}
+	inPlace := &kernel{mr: 12, nr: 32, mc: 96, kc: 1152, inPlace: true}
 	packing := &kernel{mr: 12, nr: 32, mc: 96, kc: 1152}
 	tests := []struct {
 		name           string

@@ -9,13 +9,13 @@ import (
 )
 
 // microKernel computes one MR×NR tile of C from a packed k×MR panel of A and
-// a packed k×NR panel of B:
+// a k×NR panel of B whose rows are ldb values apart (NR when packed):
 //
 //	C[0:mr, 0:nr] = alpha·(Ap·Bp)[0:mr, 0:nr] + beta·C[0:mr, 0:nr]
 //
 // With beta == 0 the old C is not read. c points at the tile's top-left
-// element; ldc is C's row stride.
-type microKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+// element; ldc is C's row stride. The arithmetic does not depend on ldb.
+type microKernel func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // kernel is a micro-kernel with its tile shape and the cache blocking that
 // suits it: mc rows of A and kc steps of k are packed per block (mc·kc should
@@ -27,11 +27,9 @@ type kernel struct {
 	mr, nr     int
 	mc, kc, nc int
 	micro      microKernel
-	// microB and shortB, if set, are micro and short reading a full-width
-	// panel of B in place, ldb values apart for each step of k, rather than
-	// packed (see workspace.compute): microB's i-th entry has short's rows.
-	microB microKernelB
-	shortB []shortKernelB
+	// inPlace says the kernel reads a panel of B where B is stored as fast
+	// as packed, so that compute may skip packing it (see inPlaceB).
+	inPlace bool
 	// short lists kernels for tiles of fewer than mr rows, fewest rows
 	// first: each computes the first rows rows of a tile from the same
 	// mr-row panels, each row with the same arithmetic as micro, so an
@@ -55,26 +53,6 @@ type kernel struct {
 // contiguous runs of width values, zero-padded, prefetching for the first
 // prefetch runs (see copyRunsAVX512).
 type copyRunsFunc func(src *float32, lds int, dst *float32, steps, n, width, prefetch int)
-
-// microKernelB is a microKernel reading B in place: row p of its k×NR panel
-// is b[p·ldb : p·ldb+NR].
-type microKernelB func(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
-
-// shortKernelB is a microKernelB for tiles of at most rows rows.
-type shortKernelB struct {
-	rows  int
-	micro microKernelB
-}
-
-// microBFor returns the in-place kernel for a tile of rows rows.
-func (k *kernel) microBFor(rows int) microKernelB {
-	for _, s := range k.shortB {
-		if rows <= s.rows {
-			return s.micro
-		}
-	}
-	return k.microB
-}
 
 // shortKernel is a micro-kernel for tiles of at most rows rows.
 type shortKernel struct {
@@ -152,13 +130,13 @@ func Kernel() string { return active.name }
 var portableKernel = &kernel{name: "portable", mr: 4, nr: 4, mc: 128, kc: 256, nc: 1024, micro: kernelGo}
 
 // kernelGo is the portable 4×4 micro-kernel.
-func kernelGo(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int) {
+func kernelGo(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int) {
 	ap := unsafe.Slice(a, 4*k)
-	bp := unsafe.Slice(b, 4*k)
+	bp := unsafe.Slice(b, max(0, (k-1)*ldb+4))
 	var c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33 float32
 	for p := 0; p < k; p++ {
 		av := ap[4*p : 4*p+4 : 4*p+4]
-		bv := bp[4*p : 4*p+4 : 4*p+4]
+		bv := bp[ldb*p : ldb*p+4 : ldb*p+4]
 		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0

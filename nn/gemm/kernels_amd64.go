@@ -11,43 +11,30 @@ import "golang.org/x/sys/cpu"
 // contract.
 //
 //go:noescape
-func kernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
-
-// kernelAVX512B, kernelAVX512Bx4 and kernelAVX512Bx8 are kernelAVX512 and
-// its short twins reading B in place: ldb values apart for each step of k
-// rather than packed, with the same arithmetic.
-//
-//go:noescape
-func kernelAVX512B(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
-
-//go:noescape
-func kernelAVX512Bx4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
-
-//go:noescape
-func kernelAVX512Bx8(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
+func kernelAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // kernelAVX512x4 and kernelAVX512x8 compute the first 4 and 8 rows of a
 // tile of kernelAVX512 from its 12-row panels of A, each row as it does.
 //
 //go:noescape
-func kernelAVX512x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelAVX512x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 //go:noescape
-func kernelAVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelAVX512x8(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // kernelAVX2 is a 6×16 micro-kernel (12 ymm accumulators, FMA3).
 //
 //go:noescape
-func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // kernelAVX2x2 and kernelAVX2x4 compute the first 2 and 4 rows of a tile of
 // kernelAVX2 from its 6-row panels of A, each row as it does.
 //
 //go:noescape
-func kernelAVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelAVX2x2(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 //go:noescape
-func kernelAVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelAVX2x4(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // avx2Masks supplies VMASKMOVPS masks to kernelAVX2: the 8 words starting at
 // index 8-v select the first v lanes.
@@ -64,8 +51,7 @@ var (
 	avx512Kernel = &kernel{
 		name: "avx512", mr: 12, nr: 32, mc: 96, kc: 1152, nc: 1024, micro: kernelAVX512,
 		short:     []shortKernel{{4, kernelAVX512x4}, {8, kernelAVX512x8}},
-		microB:    kernelAVX512B,
-		shortB:    []shortKernelB{{4, kernelAVX512Bx4}, {8, kernelAVX512Bx8}},
+		inPlace:   true,
 		transpose: transposeAVX512, transposeBlock: 16, copyRuns: copyRunsAVX512,
 	}
 	avx2Kernel = &kernel{

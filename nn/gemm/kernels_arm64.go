@@ -9,7 +9,7 @@ package gemm
 // contract.
 //
 //go:noescape
-func kernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
+func kernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
 
 // neonKernel blocks for a typical arm64 core (64–128 KiB L1d, 1–2 MiB L2):
 // a kc×nr panel of B is 16 KiB and stays in L1, an mc×kc block of A is

@@ -4,8 +4,8 @@
 
 #include "textflag.h"
 
-// func kernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr int)
-TEXT ·kernelNEON(SB), NOSPLIT, $384-64
+// func kernelNEON(k int, a, b, c *float32, ldc int, alpha, beta float32, mr, nr, ldb int)
+TEXT ·kernelNEON(SB), NOSPLIT, $384-72
 	MOVD k+0(FP), R0
 	MOVD a+8(FP), R1
 	MOVD b+16(FP), R2
@@ -14,6 +14,8 @@ TEXT ·kernelNEON(SB), NOSPLIT, $384-64
 	LSL $2, R4
 	MOVD mr+48(FP), R5
 	MOVD nr+56(FP), R6
+	MOVD ldb+64(FP), R19
+	LSL $2, R19
 	VEOR V0.B16, V0.B16, V0.B16
 	VEOR V1.B16, V1.B16, V1.B16
 	VEOR V2.B16, V2.B16, V2.B16
@@ -42,7 +44,7 @@ TEXT ·kernelNEON(SB), NOSPLIT, $384-64
 	BLT kernelNEON_tail
 kernelNEON_loop:
 	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
-	VLD1.P 32(R2), [V27.S4, V28.S4]
+	VLD1.P (R2)(R19), [V27.S4, V28.S4]
 	WORD $0x4f981360 // FMLA V0.4S, V27.4S, V24.S[0]
 	WORD $0x4f981381 // FMLA V1.4S, V28.4S, V24.S[0]
 	WORD $0x4fb81362 // FMLA V2.4S, V27.4S, V24.S[1]
@@ -68,7 +70,7 @@ kernelNEON_loop:
 	WORD $0x4fba1b76 // FMLA V22.4S, V27.4S, V26.S[3]
 	WORD $0x4fba1b97 // FMLA V23.4S, V28.4S, V26.S[3]
 	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
-	VLD1.P 32(R2), [V27.S4, V28.S4]
+	VLD1.P (R2)(R19), [V27.S4, V28.S4]
 	WORD $0x4f981360 // FMLA V0.4S, V27.4S, V24.S[0]
 	WORD $0x4f981381 // FMLA V1.4S, V28.4S, V24.S[0]
 	WORD $0x4fb81362 // FMLA V2.4S, V27.4S, V24.S[1]
@@ -94,7 +96,7 @@ kernelNEON_loop:
 	WORD $0x4fba1b76 // FMLA V22.4S, V27.4S, V26.S[3]
 	WORD $0x4fba1b97 // FMLA V23.4S, V28.4S, V26.S[3]
 	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
-	VLD1.P 32(R2), [V27.S4, V28.S4]
+	VLD1.P (R2)(R19), [V27.S4, V28.S4]
 	WORD $0x4f981360 // FMLA V0.4S, V27.4S, V24.S[0]
 	WORD $0x4f981381 // FMLA V1.4S, V28.4S, V24.S[0]
 	WORD $0x4fb81362 // FMLA V2.4S, V27.4S, V24.S[1]
@@ -120,7 +122,7 @@ kernelNEON_loop:
 	WORD $0x4fba1b76 // FMLA V22.4S, V27.4S, V26.S[3]
 	WORD $0x4fba1b97 // FMLA V23.4S, V28.4S, V26.S[3]
 	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
-	VLD1.P 32(R2), [V27.S4, V28.S4]
+	VLD1.P (R2)(R19), [V27.S4, V28.S4]
 	WORD $0x4f981360 // FMLA V0.4S, V27.4S, V24.S[0]
 	WORD $0x4f981381 // FMLA V1.4S, V28.4S, V24.S[0]
 	WORD $0x4fb81362 // FMLA V2.4S, V27.4S, V24.S[1]
@@ -152,7 +154,7 @@ kernelNEON_tail:
 	CBZ R0, kernelNEON_store
 kernelNEON_loop1:
 	VLD1.P 48(R1), [V24.S4, V25.S4, V26.S4]
-	VLD1.P 32(R2), [V27.S4, V28.S4]
+	VLD1.P (R2)(R19), [V27.S4, V28.S4]
 	WORD $0x4f981360 // FMLA V0.4S, V27.4S, V24.S[0]
 	WORD $0x4f981381 // FMLA V1.4S, V28.4S, V24.S[0]
 	WORD $0x4fb81362 // FMLA V2.4S, V27.4S, V24.S[1]
