@@ -239,7 +239,7 @@ func run(kern *kernel, serial bool, p problem) {
 // Transposing packings from rows a multiple of 4 KiB apart were once
 // counted 4 times as much (their rows share cache sets). Measured on Zen 5
 // with AVX-512 and held to AVX2, that sent the 1024³ product to a split by
-// rows that ran 3–6% slower than the split by columns.
+// rows that ran 2–6% slower than the split by columns.
 const packCost = 16
 
 // flops is the arithmetic of an m×n×k product, without overflow on 32-bit
