@@ -2,8 +2,8 @@
 // micro-kernel: the float32 rate of a loop of independent fused
 // multiply-adds on the kernel's vector registers, with no loads, stores or
 // anything else. No product can run faster, so a product's rate divided by
-// it says how much of the machine the product uses, a figure that holds
-// from one machine (or one clock speed) to another.
+// it says how much of the machine the product uses, a figure steadier than
+// the rate itself when the clock speed moves between runs.
 package peak
 
 import (

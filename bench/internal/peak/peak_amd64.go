@@ -2,10 +2,10 @@ package peak
 
 import "golang.org/x/sys/cpu"
 
-//go:noescape
+// fmaAVX512 and fmaAVX2 run n rounds of 12 multiply-adds on zmm and ymm
+// registers (peak_amd64.s).
 func fmaAVX512(n int)
 
-//go:noescape
 func fmaAVX2(n int)
 
 // loopFor returns the multiply-add loop for kernel and its float32 lanes
